@@ -1,0 +1,115 @@
+package org.moe4j.autograd;
+
+import org.moe4j.kernel.Gemm;
+import org.moe4j.tensor.Shape;
+import org.moe4j.tensor.Tensor;
+
+/** Matrix products with their backward: the linear map of nn.Linear and plain matmul. */
+public final class MatMul {
+    private MatMul() {}
+
+    /**
+     * y = x W^T + b (nn.Linear, weight [out, in]); x may have any leading dimensions.
+     * Backward: dx = dy W, dW = dy^T x, db = sum over rows of dy.
+     */
+    public static Variable linear(Variable x, Variable weight, Variable bias) {
+        // x: (R, in)   weight: (out, in)   bias: (out)   y: (R, out)
+        Tensor xv = x.value();
+        Tensor w = weight.value();
+        Shape.requireRank("linear", "weight", w.shape(), 2);
+        int out = w.dim(0);
+        int in = w.dim(1);
+        if (xv.rank() < 1 || xv.cols() != in) {
+            throw new IllegalArgumentException("linear: input shape " + Shape.str(xv.shape()) + " must end in " + in
+                    + " to match weight " + Shape.str(w.shape()));
+        }
+        if (bias != null && (bias.value().rank() != 1 || bias.value().dim(0) != out)) {
+            throw new IllegalArgumentException("linear: bias shape " + Shape.str(bias.value().shape()) + " must be [" + out
+                    + "] to match weight " + Shape.str(w.shape()));
+        }
+        int rows = xv.rows();
+        int[] yShape = xv.shape();
+        yShape[yShape.length - 1] = out;
+        Tensor y = Tensor.zeros(yShape);
+        Gemm.gemm(false, true, rows, out, in, 1f, xv.data(), xv.offset(), in, w.data(), w.offset(), in,
+                0f, y.data(), 0, out);
+        if (bias != null) {
+            addRowVector(y, bias.value());
+        }
+        return Variable.result("linear", y, dy -> {
+            if (x.requiresGrad()) {
+                Tensor dx = Tensor.zeros(xv.shape());
+                Gemm.gemm(false, false, rows, in, out, 1f, dy.data(), dy.offset(), out, w.data(), w.offset(), in,
+                        0f, dx.data(), 0, in);
+                x.accumulateGrad(dx);
+            }
+            if (weight.requiresGrad()) {
+                Tensor dw = Tensor.zeros(out, in);
+                Gemm.gemm(true, false, out, in, rows, 1f, dy.data(), dy.offset(), out, xv.data(), xv.offset(), in,
+                        0f, dw.data(), 0, in);
+                weight.accumulateGrad(dw);
+            }
+            if (bias != null && bias.requiresGrad()) {
+                bias.accumulateGrad(sumRows(dy));
+            }
+        }, x, weight, bias);
+    }
+
+    /**
+     * c = a b for matrices a [M, K] and b [K, N]. Backward: da = dc b^T, db = a^T dc.
+     */
+    public static Variable matmul(Variable a, Variable b) {
+        Tensor av = a.value();
+        Tensor bv = b.value();
+        Shape.requireRank("matmul", "a", av.shape(), 2);
+        Shape.requireRank("matmul", "b", bv.shape(), 2);
+        int m = av.dim(0);
+        int k = av.dim(1);
+        int n = bv.dim(1);
+        if (bv.dim(0) != k) {
+            throw new IllegalArgumentException("matmul: shapes " + Shape.str(av.shape()) + " and " + Shape.str(bv.shape())
+                    + " do not chain (inner sizes " + k + " and " + bv.dim(0) + ")");
+        }
+        Tensor c = Tensor.zeros(m, n);
+        Gemm.gemm(false, false, m, n, k, 1f, av.data(), av.offset(), k, bv.data(), bv.offset(), n, 0f, c.data(), 0, n);
+        return Variable.result("matmul", c, dc -> {
+            if (a.requiresGrad()) {
+                Tensor da = Tensor.zeros(m, k);
+                Gemm.gemm(false, true, m, k, n, 1f, dc.data(), dc.offset(), n, bv.data(), bv.offset(), n, 0f, da.data(), 0, k);
+                a.accumulateGrad(da);
+            }
+            if (b.requiresGrad()) {
+                Tensor db = Tensor.zeros(k, n);
+                Gemm.gemm(true, false, k, n, m, 1f, av.data(), av.offset(), k, dc.data(), dc.offset(), n, 0f, db.data(), 0, n);
+                b.accumulateGrad(db);
+            }
+        }, a, b);
+    }
+
+    /** y[r, :] += v for every row r. */
+    static void addRowVector(Tensor y, Tensor v) {
+        float[] yd = y.data();
+        float[] vd = v.data();
+        int cols = y.cols();
+        for (int r = 0, rows = y.rows(); r < rows; r++) {
+            int base = y.offset() + r * cols;
+            for (int j = 0; j < cols; j++) {
+                yd[base + j] += vd[v.offset() + j];
+            }
+        }
+    }
+
+    /** The sum over rows of a [rows, cols] view, as a [cols] tensor (accumulated in double). */
+    static Tensor sumRows(Tensor g) {
+        int cols = g.cols();
+        double[] acc = new double[cols];
+        float[] d = g.data();
+        for (int r = 0, rows = g.rows(); r < rows; r++) {
+            int base = g.offset() + r * cols;
+            for (int j = 0; j < cols; j++) acc[j] += d[base + j];
+        }
+        float[] out = new float[cols];
+        for (int j = 0; j < cols; j++) out[j] = (float) acc[j];
+        return Tensor.of(out, cols);
+    }
+}

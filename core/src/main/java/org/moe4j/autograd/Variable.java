@@ -1,0 +1,197 @@
+package org.moe4j.autograd;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Set;
+import org.moe4j.tensor.Shape;
+import org.moe4j.tensor.Tensor;
+
+/**
+ * A tensor in a computation that can be differentiated: its value, its gradient once a backward
+ * pass has reached it, and the operation that produced it. Leaves are parameters (requiring a
+ * gradient) or constants; every other variable is the output of a recorded operation.
+ *
+ * <p>The tape is the graph of {@link Node}s reachable from the loss; {@link #backward()} orders it
+ * topologically (outputs before inputs) and runs each node's backward once, after every gradient
+ * flowing into its output has been accumulated, then releases the node.
+ */
+public final class Variable {
+    private final Tensor value;
+    private final boolean requiresGrad;
+    private final String name;
+    private Node creator;
+    private Tensor grad;
+    private boolean gradOwned;
+    private boolean retainGrad;
+
+    private Variable(Tensor value, boolean requiresGrad, String name, Node creator) {
+        this.value = value;
+        this.requiresGrad = requiresGrad;
+        this.name = name;
+        this.creator = creator;
+    }
+
+    /** A leaf that collects a gradient (a trainable parameter or an input to differentiate). */
+    public static Variable parameter(Tensor value, String name) {
+        return new Variable(value, true, name, null);
+    }
+
+    public static Variable parameter(Tensor value) {
+        return parameter(value, null);
+    }
+
+    /** A leaf that needs no gradient (data, targets, masks). */
+    public static Variable constant(Tensor value) {
+        return new Variable(value, false, null, null);
+    }
+
+    /**
+     * The output of an operation. It is recorded (and so differentiable) only when gradient mode is
+     * on and some input requires a gradient; otherwise it is a constant and {@code backward} is dropped.
+     */
+    public static Variable result(String op, Tensor value, Backward backward, Variable... inputs) {
+        if (GradMode.isEnabled()) {
+            for (Variable in : inputs) {
+                if (in != null && in.requiresGrad) {
+                    return new Variable(value, true, null, new Node(op, inputs.clone(), backward));
+                }
+            }
+        }
+        return new Variable(value, false, null, null);
+    }
+
+    public Tensor value() {
+        return value;
+    }
+
+    public int[] shape() {
+        return value.shape();
+    }
+
+    public boolean requiresGrad() {
+        return requiresGrad;
+    }
+
+    public String name() {
+        return name;
+    }
+
+    public boolean isLeaf() {
+        return creator == null;
+    }
+
+    /** The accumulated gradient, or null if no backward pass has reached this variable. */
+    public Tensor grad() {
+        return grad;
+    }
+
+    /** Keeps the gradient of this intermediate result after backward (leaves always keep theirs). */
+    public Variable retainGrad() {
+        retainGrad = true;
+        return this;
+    }
+
+    public void zeroGrad() {
+        grad = null;
+        gradOwned = false;
+    }
+
+    /**
+     * Adds {@code g} to this variable's gradient. An intermediate result adopts its first gradient
+     * without a copy and copies before adding a second, so a tensor handed to several inputs is
+     * never written through; a leaf always keeps a copy of its own.
+     */
+    public void accumulateGrad(Tensor g) {
+        if (!requiresGrad) {
+            return;
+        }
+        if (!value.sameShape(g)) {
+            throw new IllegalStateException("gradient of shape " + Shape.str(g.shape()) + " for a variable of shape "
+                    + Shape.str(value.shape()) + (creator != null ? " produced by " + creator.op : "")
+                    + (name != null ? " (" + name + ")" : ""));
+        }
+        if (grad == null) {
+            // a leaf's gradient outlives the pass and optimizers write into it, so it gets its own copy
+            grad = creator == null ? g.copy() : g;
+            gradOwned = creator == null;
+            return;
+        }
+        if (!gradOwned) {
+            grad = grad.copy();
+            gradOwned = true;
+        }
+        float[] dst = grad.data();
+        float[] src = g.data();
+        int d0 = grad.offset();
+        int s0 = g.offset();
+        for (int i = 0, n = grad.size(); i < n; i++) {
+            dst[d0 + i] += src[s0 + i];
+        }
+    }
+
+    /** Backpropagates from a scalar: seeds dLoss/dLoss = 1. */
+    public void backward() {
+        if (value.size() != 1) {
+            throw new IllegalStateException("backward() without a seed needs a scalar, got shape "
+                    + Shape.str(value.shape()) + ": pass the upstream gradient to backward(Tensor)");
+        }
+        backward(Tensor.full(1f, value.shape()));
+    }
+
+    /** Backpropagates with the given upstream gradient dLoss/dThis. */
+    public void backward(Tensor seed) {
+        if (!requiresGrad) {
+            throw new IllegalStateException("backward: this variable does not depend on anything that requires a gradient"
+                    + " (was it computed under GradMode.noGrad(), or from constants only?)");
+        }
+        accumulateGrad(seed);
+        for (Variable v : topologicalOrder()) {
+            Node node = v.creator;
+            if (v.grad != null) {
+                node.backward.apply(v.grad);
+            }
+            node.release();
+            v.creator = null;
+            if (!v.retainGrad) {
+                v.grad = null;
+            }
+        }
+    }
+
+    /** Non-leaf variables reachable from this one, each after every variable that consumes it. */
+    private List<Variable> topologicalOrder() {
+        List<Variable> postOrder = new ArrayList<>();
+        Set<Variable> visited = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
+        ArrayDeque<Object[]> stack = new ArrayDeque<>();
+        if (creator != null) {
+            stack.push(new Object[] {this, 0});
+            visited.add(this);
+        }
+        while (!stack.isEmpty()) {
+            Object[] frame = stack.peek();
+            Variable v = (Variable) frame[0];
+            int next = (Integer) frame[1];
+            Variable[] inputs = v.creator.inputs;
+            if (next < inputs.length) {
+                frame[1] = next + 1;
+                Variable in = inputs[next];
+                if (in != null && in.creator != null && visited.add(in)) {
+                    stack.push(new Object[] {in, 0});
+                }
+            } else {
+                stack.pop();
+                postOrder.add(v);
+            }
+        }
+        java.util.Collections.reverse(postOrder);
+        return postOrder;
+    }
+
+    @Override
+    public String toString() {
+        return "Variable" + (name != null ? "(" + name + ")" : "") + Shape.str(value.shape())
+                + (creator != null ? " <- " + creator.op : "");
+    }
+}

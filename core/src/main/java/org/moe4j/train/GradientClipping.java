@@ -1,0 +1,47 @@
+package org.moe4j.train;
+
+import java.util.Collection;
+import org.moe4j.autograd.Variable;
+import org.moe4j.tensor.Tensor;
+
+/** Clipping of gradients by their global L2 norm, as torch.nn.utils.clip_grad_norm_. */
+public final class GradientClipping {
+    private GradientClipping() {}
+
+    /**
+     * Scales every gradient by min(1, maxNorm / (norm + 1e-6)), where norm is the L2 norm of all
+     * gradients together (accumulated in double). Returns that norm, which is NaN or infinite when
+     * a gradient is; gradients are then left untouched so the caller can stop cleanly.
+     */
+    public static double clipByGlobalNorm(Collection<Variable> parameters, double maxNorm) {
+        if (!(maxNorm > 0)) {
+            throw new IllegalArgumentException("clipByGlobalNorm: maxNorm is " + maxNorm + ", must be > 0");
+        }
+        double sumSquares = 0;
+        for (Variable p : parameters) {
+            Tensor g = p.grad();
+            if (g == null) continue;
+            float[] d = g.data();
+            for (int i = g.offset(), end = g.offset() + g.size(); i < end; i++) {
+                sumSquares += (double) d[i] * d[i];
+            }
+        }
+        double norm = Math.sqrt(sumSquares);
+        if (!Double.isFinite(norm)) {
+            return norm;
+        }
+        double scale = maxNorm / (norm + 1e-6);
+        if (scale < 1) {
+            float s = (float) scale;
+            for (Variable p : parameters) {
+                Tensor g = p.grad();
+                if (g == null) continue;
+                float[] d = g.data();
+                for (int i = g.offset(), end = g.offset() + g.size(); i < end; i++) {
+                    d[i] *= s;
+                }
+            }
+        }
+        return norm;
+    }
+}
