@@ -1,0 +1,124 @@
+package org.moe4j.autograd;
+
+import org.moe4j.kernel.Gemm;
+import org.moe4j.tensor.Shape;
+import org.moe4j.tensor.Tensor;
+
+/**
+ * Causal scaled dot-product attention with grouped-query heads (Vaswani et al. 2017; Ainslie et
+ * al. 2023), one coarse operation. For each sequence b and query head h, with kv head
+ * g = h / (heads / kvHeads):
+ * <pre>
+ *   S = Q_h K_g^T / sqrt(headDim)      masked to j <= i
+ *   P = softmax_rows(S)
+ *   O_h = P V_g
+ * </pre>
+ * Backward: dV_g += P^T dO_h, dP = dO_h V_g^T, dS = P * (dP - rowsum(dP * P)),
+ * dQ_h = dS K_g / sqrt(headDim), dK_g += dS^T Q_h / sqrt(headDim). P is kept for the backward.
+ */
+public final class CausalAttention {
+    private CausalAttention() {}
+
+    /**
+     * q [B*T, heads*headDim], k and v [B*T, kvHeads*headDim], rows b-major; returns [B*T, heads*headDim].
+     */
+    public static Variable apply(Variable q, Variable k, Variable v, int seqLen, int heads, int kvHeads, int headDim) {
+        Tensor qv = q.value();
+        Tensor kv = k.value();
+        Tensor vv = v.value();
+        if (heads < 1 || kvHeads < 1 || heads % kvHeads != 0) {
+            throw new IllegalArgumentException("attention: heads " + heads + " must be a positive multiple of kvHeads " + kvHeads);
+        }
+        int rows = qv.rows();
+        int qCols = heads * headDim;
+        int kvCols = kvHeads * headDim;
+        if (qv.rank() != 2 || qv.cols() != qCols || seqLen < 1 || rows % seqLen != 0) {
+            throw new IllegalArgumentException("attention: q shape " + Shape.str(qv.shape()) + " must be [B*" + seqLen + ", " + qCols + "]");
+        }
+        if (kv.rank() != 2 || kv.rows() != rows || kv.cols() != kvCols) {
+            throw new IllegalArgumentException("attention: k shape " + Shape.str(kv.shape()) + " must be [" + rows + ", " + kvCols + "]");
+        }
+        if (vv.rank() != 2 || vv.rows() != rows || vv.cols() != kvCols) {
+            throw new IllegalArgumentException("attention: v shape " + Shape.str(vv.shape()) + " must be [" + rows + ", " + kvCols + "]");
+        }
+        int batch = rows / seqLen;
+        int T = seqLen;
+        int group = heads / kvHeads;
+        float scale = (float) (1 / Math.sqrt(headDim));
+        // probs: (B, heads, T, T), rows above the diagonal stay 0
+        Tensor probs = Tensor.zeros(batch, heads, T, T);
+        Tensor out = Tensor.zeros(rows, qCols);
+        float[] p = probs.data();
+        for (int b = 0; b < batch; b++) {
+            for (int h = 0; h < heads; h++) {
+                int g = h / group;
+                int pOff = (b * heads + h) * T * T;
+                Gemm.gemm(false, true, T, T, headDim, scale, qv.data(), qv.offset() + b * T * qCols + h * headDim, qCols,
+                        kv.data(), kv.offset() + b * T * kvCols + g * headDim, kvCols, 0f, p, pOff, T);
+                causalSoftmax(p, pOff, T);
+                Gemm.gemm(false, false, T, headDim, T, 1f, p, pOff, T, vv.data(), vv.offset() + b * T * kvCols + g * headDim, kvCols,
+                        0f, out.data(), b * T * qCols + h * headDim, qCols);
+            }
+        }
+        return Variable.result("causal_attention", out, dOut -> {
+            Tensor dq = Tensor.zeros(rows, qCols);
+            Tensor dk = Tensor.zeros(rows, kvCols);
+            Tensor dv = Tensor.zeros(rows, kvCols);
+            float[] dp = new float[T * T];
+            for (int b = 0; b < batch; b++) {
+                for (int h = 0; h < heads; h++) {
+                    int g = h / group;
+                    int pOff = (b * heads + h) * T * T;
+                    int qOff = b * T * qCols + h * headDim;
+                    int kvOff = b * T * kvCols + g * headDim;
+                    // dV_g += P^T dO_h
+                    Gemm.gemm(true, false, T, headDim, T, 1f, p, pOff, T, dOut.data(), dOut.offset() + qOff, qCols,
+                            1f, dv.data(), kvOff, kvCols);
+                    // dP = dO_h V_g^T
+                    Gemm.gemm(false, true, T, T, headDim, 1f, dOut.data(), dOut.offset() + qOff, qCols,
+                            vv.data(), vv.offset() + kvOff, kvCols, 0f, dp, 0, T);
+                    softmaxBackwardInPlace(p, pOff, dp, T);
+                    // dQ_h = dS K_g * scale ; dK_g += dS^T Q_h * scale
+                    Gemm.gemm(false, false, T, headDim, T, scale, dp, 0, T, kv.data(), kv.offset() + kvOff, kvCols,
+                            0f, dq.data(), qOff, qCols);
+                    Gemm.gemm(true, false, T, headDim, T, scale, dp, 0, T, qv.data(), qv.offset() + qOff, qCols,
+                            1f, dk.data(), kvOff, kvCols);
+                }
+            }
+            q.accumulateGrad(dq);
+            k.accumulateGrad(dk);
+            v.accumulateGrad(dv);
+        }, q, k, v);
+    }
+
+    /** Row i of the [T, T] block becomes softmax over columns 0..i; columns above i become 0. */
+    static void causalSoftmax(float[] s, int off, int T) {
+        for (int i = 0; i < T; i++) {
+            int row = off + i * T;
+            float max = Float.NEGATIVE_INFINITY;
+            for (int j = 0; j <= i; j++) max = Math.max(max, s[row + j]);
+            float sum = 0;
+            for (int j = 0; j <= i; j++) {
+                float e = (float) Math.exp(s[row + j] - max);
+                s[row + j] = e;
+                sum += e;
+            }
+            float inv = 1f / sum;
+            for (int j = 0; j <= i; j++) s[row + j] *= inv;
+            for (int j = i + 1; j < T; j++) s[row + j] = 0f;
+        }
+    }
+
+    /** dp (holding dL/dP) becomes dL/dS = P * (dP - sum_j dP_j P_j), row by row. */
+    static void softmaxBackwardInPlace(float[] p, int pOff, float[] dp, int T) {
+        for (int i = 0; i < T; i++) {
+            int pr = pOff + i * T;
+            int dr = i * T;
+            double dot = 0;
+            for (int j = 0; j <= i; j++) dot += dp[dr + j] * p[pr + j];
+            float d = (float) dot;
+            for (int j = 0; j <= i; j++) dp[dr + j] = p[pr + j] * (dp[dr + j] - d);
+            for (int j = i + 1; j < T; j++) dp[dr + j] = 0f;
+        }
+    }
+}
