@@ -1,0 +1,62 @@
+package org.moe4j.nn;
+
+import org.moe4j.autograd.CausalAttention;
+import org.moe4j.autograd.Rope;
+import org.moe4j.autograd.Variable;
+import org.moe4j.tensor.Rng;
+
+/**
+ * Causal multi-head self-attention with rotary position embeddings and grouped-query heads, as
+ * Llama and Mixtral have it: q_proj, k_proj, v_proj, o_proj without biases; kvHeads key/value
+ * heads shared by groups of heads / kvHeads query heads.
+ */
+public final class CausalSelfAttention extends Module {
+    private final int heads;
+    private final int kvHeads;
+    private final int headDim;
+    private final double ropeTheta;
+    private final Linear q;
+    private final Linear k;
+    private final Linear v;
+    private final Linear o;
+
+    public CausalSelfAttention(int dModel, int heads, int kvHeads, double ropeTheta, Rng rng) {
+        if (heads < 1 || dModel % heads != 0) {
+            throw new IllegalArgumentException("attention: dModel " + dModel + " must be a multiple of heads " + heads + " (>= 1)");
+        }
+        if (kvHeads < 1 || heads % kvHeads != 0) {
+            throw new IllegalArgumentException("attention: heads " + heads + " must be a multiple of kvHeads " + kvHeads + " (>= 1)");
+        }
+        this.heads = heads;
+        this.kvHeads = kvHeads;
+        this.headDim = dModel / heads;
+        if (headDim % 2 != 0) {
+            throw new IllegalArgumentException("attention: head dimension dModel / heads = " + headDim + " must be even for rotary embeddings");
+        }
+        this.ropeTheta = ropeTheta;
+        this.q = addModule("q_proj", new Linear(dModel, heads * headDim, false, rng));
+        this.k = addModule("k_proj", new Linear(dModel, kvHeads * headDim, false, rng));
+        this.v = addModule("v_proj", new Linear(dModel, kvHeads * headDim, false, rng));
+        this.o = addModule("o_proj", new Linear(heads * headDim, dModel, false, rng));
+    }
+
+    // x: (B*T, d), rows b-major   y: (B*T, d)
+    public Variable forward(Variable x, int seqLen) {
+        Variable qr = Rope.apply(q.forward(x), seqLen, heads, headDim, ropeTheta, 0);
+        Variable kr = Rope.apply(k.forward(x), seqLen, kvHeads, headDim, ropeTheta, 0);
+        Variable att = CausalAttention.apply(qr, kr, v.forward(x), seqLen, heads, kvHeads, headDim);
+        return o.forward(att);
+    }
+
+    public int heads() {
+        return heads;
+    }
+
+    public int kvHeads() {
+        return kvHeads;
+    }
+
+    public int headDim() {
+        return headDim;
+    }
+}

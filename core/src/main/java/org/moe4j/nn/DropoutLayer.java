@@ -1,0 +1,32 @@
+package org.moe4j.nn;
+
+import org.moe4j.autograd.Dropout;
+import org.moe4j.autograd.Variable;
+import org.moe4j.tensor.Rng;
+
+/** Dropout with its own seeded generator; the identity when not training or when p = 0. */
+public final class DropoutLayer {
+    private final double probability;
+    private final Rng rng;
+
+    public DropoutLayer(double probability, Rng rng) {
+        if (!(probability >= 0 && probability < 1)) {
+            throw new IllegalArgumentException("dropout is " + probability + ", must be in [0, 1)");
+        }
+        this.probability = probability;
+        this.rng = rng;
+    }
+
+    public Variable forward(Variable x, boolean training) {
+        return training && probability > 0 ? Dropout.apply(x, probability, rng) : x;
+    }
+
+    public double probability() {
+        return probability;
+    }
+
+    /** The generator, whose state a checkpoint saves. */
+    public Rng rng() {
+        return rng;
+    }
+}
