@@ -1,0 +1,174 @@
+package org.moe4j.kernel;
+
+import java.util.Arrays;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * Softmax and log-softmax over each row of a row-major [rows x cols] matrix, with their backward.
+ * Numerically stable: the row maximum m is subtracted before exp, so no finite input overflows.
+ * <ul>
+ *   <li>softmax(x)_i = exp(x_i - m) / sum_j exp(x_j - m);
+ *       log_softmax(x)_i = (x_i - m) - log(sum_j exp(x_j - m)).</li>
+ *   <li>-inf entries (masked positions) get probability 0 and log-probability -inf.</li>
+ *   <li>A row of only -inf (everything masked) is defined as all zeros for softmax and all -inf
+ *       for log-softmax: nothing is attended to, and the softmax backward gives a zero gradient.
+ *       (PyTorch returns NaN there.)</li>
+ *   <li>A row holding +inf shares the probability equally among its +inf entries (the limit as
+ *       those logits grow together); log-softmax gives -log(count) there and -inf elsewhere.</li>
+ *   <li>A row holding NaN comes out all NaN.</li>
+ * </ul>
+ * Rows are independent; large inputs are split over threads by rows, with identical results.
+ * Double-precision definitions are in {@link SoftmaxReference}.
+ */
+public final class Softmax {
+    private Softmax() {}
+
+    private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
+
+    // x, y: (rows, cols)
+    /** y = softmax(x) per row; y may be x. */
+    public static void softmax(float[] x, int xOff, int rows, int cols, float[] y, int yOff) {
+        check("softmax", "x", x, xOff, rows, cols, "y", y, yOff);
+        RowParallel.forRows(rows, cols, (from, to) -> {
+            for (int r = from; r < to; r++) {
+                row(x, xOff + r * cols, cols, y, yOff + r * cols, false);
+            }
+        });
+    }
+
+    // x, y: (rows, cols)
+    /** y = log_softmax(x) per row; y may be x. */
+    public static void logSoftmax(float[] x, int xOff, int rows, int cols, float[] y, int yOff) {
+        check("logSoftmax", "x", x, xOff, rows, cols, "y", y, yOff);
+        RowParallel.forRows(rows, cols, (from, to) -> {
+            for (int r = from; r < to; r++) {
+                row(x, xOff + r * cols, cols, y, yOff + r * cols, true);
+            }
+        });
+    }
+
+    // y, dy, dx: (rows, cols)
+    /** Softmax backward from the saved output y: dx_i = y_i (dy_i - sum_j y_j dy_j). dx may be dy. */
+    public static void softmaxBackward(float[] y, int yOff, float[] dy, int dyOff, int rows, int cols, float[] dx, int dxOff) {
+        check("softmaxBackward", "y", y, yOff, rows, cols, "dy", dy, dyOff);
+        KernelChecks.region("softmaxBackward", "dx", dx, dxOff, (long) rows * cols);
+        RowParallel.forRows(rows, cols, (from, to) -> {
+            for (int r = from; r < to; r++) {
+                int yr = yOff + r * cols, dyr = dyOff + r * cols, dxr = dxOff + r * cols;
+                float dot = Reductions.dot(y, yr, dy, dyr, cols);
+                int c = 0;
+                for (int upper = F.loopBound(cols); c < upper; c += F.length()) {
+                    FloatVector vy = FloatVector.fromArray(F, y, yr + c);
+                    FloatVector.fromArray(F, dy, dyr + c).sub(dot).mul(vy).intoArray(dx, dxr + c);
+                }
+                for (; c < cols; c++) {
+                    dx[dxr + c] = y[yr + c] * (dy[dyr + c] - dot);
+                }
+            }
+        });
+    }
+
+    // y, dy, dx: (rows, cols)
+    /**
+     * Log-softmax backward from the saved output y: dx_i = dy_i - exp(y_i) sum_j dy_j. dx may be dy.
+     * For a row of only -inf this passes dy through (exp(y) = 0), the same value the formula gives
+     * to every masked entry of an ordinary row.
+     */
+    public static void logSoftmaxBackward(float[] y, int yOff, float[] dy, int dyOff, int rows, int cols, float[] dx, int dxOff) {
+        check("logSoftmaxBackward", "y", y, yOff, rows, cols, "dy", dy, dyOff);
+        KernelChecks.region("logSoftmaxBackward", "dx", dx, dxOff, (long) rows * cols);
+        RowParallel.forRows(rows, cols, (from, to) -> {
+            for (int r = from; r < to; r++) {
+                int yr = yOff + r * cols, dyr = dyOff + r * cols, dxr = dxOff + r * cols;
+                float sum = Reductions.sum(dy, dyr, cols);
+                int c = 0;
+                for (int upper = F.loopBound(cols); c < upper; c += F.length()) {
+                    FloatVector p = FloatVector.fromArray(F, y, yr + c).lanewise(VectorOperators.EXP);
+                    p.neg().fma(FloatVector.broadcast(F, sum), FloatVector.fromArray(F, dy, dyr + c)).intoArray(dx, dxr + c);
+                }
+                for (; c < cols; c++) {
+                    dx[dxr + c] = dy[dyr + c] - (float) Math.exp(y[yr + c]) * sum;
+                }
+            }
+        });
+    }
+
+    /** One row of (log-)softmax, from x[xr, xr + cols) into y[yr, yr + cols). */
+    private static void row(float[] x, int xr, int cols, float[] y, int yr, boolean log) {
+        if (cols == 0) {
+            return;
+        }
+        float max = Reductions.max(x, xr, cols);
+        if (Float.isInfinite(max)) {
+            infiniteRow(x, xr, cols, y, yr, log, max);
+            return;
+        }
+        // pass 1: e_i = exp(x_i - max), kept in y, and their sum (NaN anywhere makes the sum NaN)
+        FloatVector acc = FloatVector.zero(F);
+        int c = 0;
+        for (int upper = F.loopBound(cols); c < upper; c += F.length()) {
+            FloatVector e = FloatVector.fromArray(F, x, xr + c).sub(max).lanewise(VectorOperators.EXP);
+            if (!log) {
+                e.intoArray(y, yr + c);
+            }
+            acc = acc.add(e);
+        }
+        if (c < cols) {
+            VectorMask<Float> m = F.indexInRange(c, cols);
+            FloatVector e = FloatVector.fromArray(F, x, xr + c, m).sub(max).lanewise(VectorOperators.EXP);
+            if (!log) {
+                e.intoArray(y, yr + c, m);
+            }
+            acc = acc.add(e, m);
+        }
+        float sum = acc.reduceLanes(VectorOperators.ADD);
+        // pass 2: normalise
+        if (log) {
+            float logSum = (float) Math.log(sum);
+            c = 0;
+            for (int upper = F.loopBound(cols); c < upper; c += F.length()) {
+                FloatVector.fromArray(F, x, xr + c).sub(max).sub(logSum).intoArray(y, yr + c);
+            }
+            for (; c < cols; c++) {
+                y[yr + c] = x[xr + c] - max - logSum;
+            }
+        } else {
+            c = 0;
+            for (int upper = F.loopBound(cols); c < upper; c += F.length()) {
+                FloatVector.fromArray(F, y, yr + c).div(sum).intoArray(y, yr + c);
+            }
+            for (; c < cols; c++) {
+                y[yr + c] = y[yr + c] / sum;
+            }
+        }
+    }
+
+    /** A row whose maximum is -inf (all masked) or +inf (probability shared by the +inf entries). */
+    private static void infiniteRow(float[] x, int xr, int cols, float[] y, int yr, boolean log, float max) {
+        if (max == Float.NEGATIVE_INFINITY) {
+            Arrays.fill(y, yr, yr + cols, log ? Float.NEGATIVE_INFINITY : 0f);
+            return;
+        }
+        int count = 0;
+        for (int c = 0; c < cols; c++) {
+            if (x[xr + c] == Float.POSITIVE_INFINITY) {
+                count++;
+            }
+        }
+        float share = log ? (float) Math.log(1.0 / count) : 1f / count;
+        float rest = log ? Float.NEGATIVE_INFINITY : 0f;
+        for (int c = 0; c < cols; c++) {
+            y[yr + c] = x[xr + c] == Float.POSITIVE_INFINITY ? share : rest;
+        }
+    }
+
+    private static void check(String op, String first, float[] a, int aOff, int rows, int cols,
+                              String second, float[] b, int bOff) {
+        long size = KernelChecks.matrix(op, rows, cols);
+        KernelChecks.region(op, first, a, aOff, size);
+        KernelChecks.region(op, second, b, bOff, size);
+    }
+}
