@@ -1,6 +1,8 @@
 package org.moe4j.autograd;
 
+import org.moe4j.kernel.Elementwise;
 import org.moe4j.kernel.Gemm;
+import org.moe4j.kernel.Reductions;
 import org.moe4j.tensor.Shape;
 import org.moe4j.tensor.Tensor;
 
@@ -34,7 +36,8 @@ public final class MatMul {
         Gemm.gemm(false, true, rows, out, in, 1f, xv.data(), xv.offset(), in, w.data(), w.offset(), in,
                 0f, y.data(), 0, out);
         if (bias != null) {
-            addRowVector(y, bias.value());
+            Tensor b = bias.value();
+            Elementwise.addRowVector(y.data(), 0, rows, out, b.data(), b.offset(), y.data(), 0);
         }
         return Variable.result("linear", y, dy -> {
             if (x.requiresGrad()) {
@@ -86,30 +89,10 @@ public final class MatMul {
         }, a, b);
     }
 
-    /** y[r, :] += v for every row r. */
-    static void addRowVector(Tensor y, Tensor v) {
-        float[] yd = y.data();
-        float[] vd = v.data();
-        int cols = y.cols();
-        for (int r = 0, rows = y.rows(); r < rows; r++) {
-            int base = y.offset() + r * cols;
-            for (int j = 0; j < cols; j++) {
-                yd[base + j] += vd[v.offset() + j];
-            }
-        }
-    }
-
-    /** The sum over rows of a [rows, cols] view, as a [cols] tensor (accumulated in double). */
+    /** The sum over rows of a [rows, cols] view, as a [cols] tensor. */
     static Tensor sumRows(Tensor g) {
-        int cols = g.cols();
-        double[] acc = new double[cols];
-        float[] d = g.data();
-        for (int r = 0, rows = g.rows(); r < rows; r++) {
-            int base = g.offset() + r * cols;
-            for (int j = 0; j < cols; j++) acc[j] += d[base + j];
-        }
-        float[] out = new float[cols];
-        for (int j = 0; j < cols; j++) out[j] = (float) acc[j];
-        return Tensor.of(out, cols);
+        Tensor out = Tensor.zeros(g.cols());
+        Reductions.columnSums(g.data(), g.offset(), g.rows(), g.cols(), out.data(), 0);
+        return out;
     }
 }

@@ -17,16 +17,7 @@ public final class GradientClipping {
         if (!(maxNorm > 0)) {
             throw new IllegalArgumentException("clipByGlobalNorm: maxNorm is " + maxNorm + ", must be > 0");
         }
-        double sumSquares = 0;
-        for (Variable p : parameters) {
-            Tensor g = p.grad();
-            if (g == null) continue;
-            float[] d = g.data();
-            for (int i = g.offset(), end = g.offset() + g.size(); i < end; i++) {
-                sumSquares += (double) d[i] * d[i];
-            }
-        }
-        double norm = Math.sqrt(sumSquares);
+        double norm = globalNorm(parameters);
         if (!Double.isFinite(norm)) {
             return norm;
         }
@@ -43,5 +34,19 @@ public final class GradientClipping {
             }
         }
         return norm;
+    }
+
+    /** The L2 norm of all gradients together, accumulated in double (parameters without a gradient count 0). */
+    public static double globalNorm(Collection<Variable> parameters) {
+        double sumSquares = 0;
+        for (Variable p : parameters) {
+            Tensor g = p.grad();
+            if (g == null) continue;
+            float[] d = g.data();
+            for (int i = g.offset(), end = g.offset() + g.size(); i < end; i++) {
+                sumSquares += (double) d[i] * d[i];
+            }
+        }
+        return Math.sqrt(sumSquares);
     }
 }
