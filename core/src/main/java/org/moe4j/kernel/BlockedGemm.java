@@ -33,13 +33,24 @@ final class BlockedGemm {
     /** Computes rows [i0, i1) and columns [j0, j1) of C for {@code g}; requires g.k() > 0. */
     static void compute(GemmCall g, int i0, int i1, int j0, int j1) {
         Buffers buf = BUFFERS.get();
+        float[] c = g.c();
+        int ldc = g.ldc();
+        // beta = 0 lets the first depth block overwrite C; any other beta except 1 scales C up front,
+        // so that every later block only adds
+        boolean overwriteFirst = g.beta() == 0f;
+        if (!overwriteFirst && g.beta() != 1f) {
+            for (int i = i0; i < i1; i++) {
+                for (int j = j0, at = g.cOff() + i * ldc + j0; j < j1; j++, at++) {
+                    c[at] *= g.beta();
+                }
+            }
+        }
         for (int jc = j0; jc < j1; jc += NC) {
             int nc = Math.min(NC, j1 - jc);
             for (int pc = 0; pc < g.k(); pc += KC) {
                 int kc = Math.min(KC, g.k() - pc);
+                boolean accumulate = pc > 0 || !overwriteFirst;
                 GemmPacking.packB(g.transB(), g.b(), g.bOff(), g.ldb(), pc, kc, jc, nc, buf.b);
-                // the first depth block applies the caller's beta, the later ones accumulate
-                float beta = pc == 0 ? g.beta() : 1f;
                 for (int ic = i0; ic < i1; ic += MC) {
                     int mc = Math.min(MC, i1 - ic);
                     GemmPacking.packA(g.transA(), g.a(), g.aOff(), g.lda(), g.alpha(), ic, mc, pc, kc, buf.a);
@@ -47,12 +58,27 @@ final class BlockedGemm {
                         int cols = Math.min(NR, nc - jr);
                         int bp = jr / NR * kc * NR;
                         for (int ir = 0; ir < mc; ir += MR) {
-                            GemmMicroKernel.multiply(kc, buf.a, ir / MR * kc * MR, buf.b, bp,
-                                    g.c(), g.cOff() + (ic + ir) * g.ldc() + jc + jr, g.ldc(),
-                                    Math.min(MR, mc - ir), cols, beta, buf.edge);
+                            int rows = Math.min(MR, mc - ir);
+                            int ap = ir / MR * kc * MR;
+                            int at = g.cOff() + (ic + ir) * ldc + jc + jr;
+                            if (rows == MR && cols == NR) {
+                                GemmMicroKernel.multiply(kc, buf.a, ap, buf.b, bp, c, at, ldc, accumulate);
+                            } else {
+                                GemmMicroKernel.multiply(kc, buf.a, ap, buf.b, bp, buf.edge, 0, NR, false);
+                                mergeEdge(buf.edge, rows, cols, c, at, ldc, accumulate);
+                            }
                         }
                     }
                 }
+            }
+        }
+    }
+
+    /** C[rows x cols] = tile (+ C when accumulating) for a partial tile at the edge of C. */
+    private static void mergeEdge(float[] tile, int rows, int cols, float[] c, int cOff, int ldc, boolean accumulate) {
+        for (int r = 0; r < rows; r++) {
+            for (int j = 0, at = cOff + r * ldc; j < cols; j++, at++) {
+                c[at] = accumulate ? c[at] + tile[r * NR + j] : tile[r * NR + j];
             }
         }
     }

@@ -22,13 +22,16 @@ final class GemmMicroKernel {
     private GemmMicroKernel() {}
 
     /**
-     * C[rows x cols] (at cOff, leading dimension ldc) = acc + beta * C, where acc = sum over p < kc of
+     * C[MR x NR] (at cOff, leading dimension ldc) += acc, or = acc when {@code accumulate} is false
+     * (then what C held, NaN included, is ignored), where acc[r][j] = sum over p < kc of
      * ap[p][r] * bp[p][j]; ap is a packed A panel (kc x MR, MR contiguous per p), bp a packed B panel
-     * (kc x NR). rows <= MR and cols <= NR; the packing pads the rest with zeros. beta == 0 ignores
-     * what C held (so NaN there does not leak).
+     * (kc x NR). Only full tiles: the caller runs edge tiles into a scratch tile.
+     * Every load and store is written out here rather than in a helper: past a node budget C2 stops
+     * inlining, and a vector passed to a call that is not inlined is boxed on the heap, which costs
+     * an order of magnitude.
      */
     static void multiply(int kc, float[] ap, int apOff, float[] bp, int bpOff,
-                         float[] c, int cOff, int ldc, int rows, int cols, float beta, float[] edge) {
+                         float[] c, int cOff, int ldc, boolean accumulate) {
         FloatVector c00 = FloatVector.zero(SPECIES), c01 = FloatVector.zero(SPECIES);
         FloatVector c10 = FloatVector.zero(SPECIES), c11 = FloatVector.zero(SPECIES);
         FloatVector c20 = FloatVector.zero(SPECIES), c21 = FloatVector.zero(SPECIES);
@@ -59,43 +62,32 @@ final class GemmMicroKernel {
             c50 = x.fma(b0, c50);
             c51 = x.fma(b1, c51);
         }
-        if (rows == MR && cols == NR) {
-            store(c00, c01, c, cOff, beta);
-            store(c10, c11, c, cOff + ldc, beta);
-            store(c20, c21, c, cOff + 2 * ldc, beta);
-            store(c30, c31, c, cOff + 3 * ldc, beta);
-            store(c40, c41, c, cOff + 4 * ldc, beta);
-            store(c50, c51, c, cOff + 5 * ldc, beta);
-            return;
+        if (accumulate) {
+            c00.add(FloatVector.fromArray(SPECIES, c, cOff)).intoArray(c, cOff);
+            c01.add(FloatVector.fromArray(SPECIES, c, cOff + VL)).intoArray(c, cOff + VL);
+            c10.add(FloatVector.fromArray(SPECIES, c, cOff + ldc)).intoArray(c, cOff + ldc);
+            c11.add(FloatVector.fromArray(SPECIES, c, cOff + ldc + VL)).intoArray(c, cOff + ldc + VL);
+            c20.add(FloatVector.fromArray(SPECIES, c, cOff + 2 * ldc)).intoArray(c, cOff + 2 * ldc);
+            c21.add(FloatVector.fromArray(SPECIES, c, cOff + 2 * ldc + VL)).intoArray(c, cOff + 2 * ldc + VL);
+            c30.add(FloatVector.fromArray(SPECIES, c, cOff + 3 * ldc)).intoArray(c, cOff + 3 * ldc);
+            c31.add(FloatVector.fromArray(SPECIES, c, cOff + 3 * ldc + VL)).intoArray(c, cOff + 3 * ldc + VL);
+            c40.add(FloatVector.fromArray(SPECIES, c, cOff + 4 * ldc)).intoArray(c, cOff + 4 * ldc);
+            c41.add(FloatVector.fromArray(SPECIES, c, cOff + 4 * ldc + VL)).intoArray(c, cOff + 4 * ldc + VL);
+            c50.add(FloatVector.fromArray(SPECIES, c, cOff + 5 * ldc)).intoArray(c, cOff + 5 * ldc);
+            c51.add(FloatVector.fromArray(SPECIES, c, cOff + 5 * ldc + VL)).intoArray(c, cOff + 5 * ldc + VL);
+        } else {
+            c00.intoArray(c, cOff);
+            c01.intoArray(c, cOff + VL);
+            c10.intoArray(c, cOff + ldc);
+            c11.intoArray(c, cOff + ldc + VL);
+            c20.intoArray(c, cOff + 2 * ldc);
+            c21.intoArray(c, cOff + 2 * ldc + VL);
+            c30.intoArray(c, cOff + 3 * ldc);
+            c31.intoArray(c, cOff + 3 * ldc + VL);
+            c40.intoArray(c, cOff + 4 * ldc);
+            c41.intoArray(c, cOff + 4 * ldc + VL);
+            c50.intoArray(c, cOff + 5 * ldc);
+            c51.intoArray(c, cOff + 5 * ldc + VL);
         }
-        // a partial tile at the matrix edge: spill the registers, then copy only the valid part
-        c00.intoArray(edge, 0);
-        c01.intoArray(edge, VL);
-        c10.intoArray(edge, NR);
-        c11.intoArray(edge, NR + VL);
-        c20.intoArray(edge, 2 * NR);
-        c21.intoArray(edge, 2 * NR + VL);
-        c30.intoArray(edge, 3 * NR);
-        c31.intoArray(edge, 3 * NR + VL);
-        c40.intoArray(edge, 4 * NR);
-        c41.intoArray(edge, 4 * NR + VL);
-        c50.intoArray(edge, 5 * NR);
-        c51.intoArray(edge, 5 * NR + VL);
-        for (int r = 0; r < rows; r++) {
-            int ci = cOff + r * ldc;
-            for (int j = 0; j < cols; j++) {
-                c[ci + j] = beta == 0f ? edge[r * NR + j] : edge[r * NR + j] + beta * c[ci + j];
-            }
-        }
-    }
-
-    private static void store(FloatVector lo, FloatVector hi, float[] c, int at, float beta) {
-        if (beta != 0f) {
-            FloatVector scale = FloatVector.broadcast(SPECIES, beta);
-            lo = FloatVector.fromArray(SPECIES, c, at).fma(scale, lo);
-            hi = FloatVector.fromArray(SPECIES, c, at + VL).fma(scale, hi);
-        }
-        lo.intoArray(c, at);
-        hi.intoArray(c, at + VL);
     }
 }
