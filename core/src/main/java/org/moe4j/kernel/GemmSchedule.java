@@ -21,12 +21,44 @@ final class GemmSchedule {
     /** Rectangles per thread: more balances load better, fewer repack less. */
     static final int TASKS_PER_THREAD = 2;
 
+    /** Row-vector products are split into column ranges that are multiples of this. */
+    static final int ROW_VECTOR_COLUMNS = 256;
+
     private GemmSchedule() {}
 
     /** One rectangle of one problem's C. */
     private record Task(GemmCall call, int i0, int i1, int j0, int j1) {
         long flops() {
             return 2L * (i1 - i0) * (j1 - j0) * call.k();
+        }
+
+        void run() {
+            if (isRowVector(call)) {
+                rowVector(call, j0, j1);
+            } else {
+                BlockedGemm.compute(call, i0, i1, j0, j1);
+            }
+        }
+    }
+
+    /**
+     * A product with one row of C and a contiguous row of op(A) is a matrix-vector product: packing
+     * would copy all of B to use each element once, so it goes to {@link Gemv} instead.
+     */
+    private static boolean isRowVector(GemmCall g) {
+        return g.m() == 1 && (!g.transA() || g.lda() == 1);
+    }
+
+    /** Columns [j0, j1) of the one-row C = alpha * a . op(B) + beta * C, as y = op(B)^T x. */
+    private static void rowVector(GemmCall g, int j0, int j1) {
+        if (g.transB()) {
+            // B is n x k: the columns of C are rows j0 to j1 of B, y = B x
+            Gemv.gemv(false, j1 - j0, g.k(), g.alpha(), g.b(), g.bOff() + j0 * g.ldb(), g.ldb(),
+                    g.a(), g.aOff(), g.beta(), g.c(), g.cOff() + j0);
+        } else {
+            // B is k x n: y = B^T x over columns j0 to j1
+            Gemv.gemv(true, g.k(), j1 - j0, g.alpha(), g.b(), g.bOff() + j0, g.ldb(),
+                    g.a(), g.aOff(), g.beta(), g.c(), g.cOff() + j0);
         }
     }
 
@@ -52,13 +84,17 @@ final class GemmSchedule {
         }
         Task[] order = tasks.toArray(new Task[0]);
         Arrays.sort(order, (x, y) -> Long.compare(y.flops(), x.flops()));
-        KernelPool.parallelFor(order.length, t -> {
-            Task task = order[t];
-            BlockedGemm.compute(task.call(), task.i0(), task.i1(), task.j0(), task.j1());
-        });
+        KernelPool.parallelFor(order.length, t -> order[t].run());
     }
 
     private static void split(GemmCall g, int parts, List<Task> out) {
+        if (isRowVector(g)) {
+            int colStep = ceilDiv(ceilDiv(g.n(), parts), ROW_VECTOR_COLUMNS) * ROW_VECTOR_COLUMNS;
+            for (int j0 = 0; j0 < g.n(); j0 += colStep) {
+                out.add(new Task(g, 0, 1, j0, Math.min(g.n(), j0 + colStep)));
+            }
+            return;
+        }
         int rowTiles = ceilDiv(g.m(), MR);
         int colTiles = ceilDiv(g.n(), NR);
         int r = (int) Math.max(1, Math.min(rowTiles, Math.round(Math.sqrt((double) parts * g.m() / g.n()))));

@@ -24,6 +24,8 @@ public final class KernelPool {
                 return t;
             }, null, false);
     private static volatile int threads = DEFAULT_THREADS;
+    /** Set on every thread while it runs tasks of a parallel loop, so a kernel nested in one runs serially. */
+    private static final ThreadLocal<Boolean> IN_PARALLEL_LOOP = ThreadLocal.withInitial(() -> false);
 
     private KernelPool() {}
 
@@ -65,12 +67,12 @@ public final class KernelPool {
 
     /**
      * Runs {@code body.accept(i)} for every i in [0, count), spread over the kernel threads; returns
-     * when all are done and rethrows the first failure. Called from inside a pool worker it runs
-     * serially, so nested kernels cannot starve the pool.
+     * when all are done and rethrows the first failure. Called from inside a task of another
+     * parallel loop it runs serially: the outer loop already keeps every thread busy.
      */
     public static void parallelFor(int count, IntConsumer body) {
         int workers = Math.min(count, threads);
-        if (workers <= 1 || Thread.currentThread() instanceof ForkJoinWorkerThread w && w.getPool() == POOL) {
+        if (workers <= 1 || IN_PARALLEL_LOOP.get()) {
             for (int i = 0; i < count; i++) {
                 body.accept(i);
             }
@@ -78,8 +80,13 @@ public final class KernelPool {
         }
         AtomicInteger next = new AtomicInteger();
         Runnable drain = () -> {
-            for (int i = next.getAndIncrement(); i < count; i = next.getAndIncrement()) {
-                body.accept(i);
+            IN_PARALLEL_LOOP.set(true);
+            try {
+                for (int i = next.getAndIncrement(); i < count; i = next.getAndIncrement()) {
+                    body.accept(i);
+                }
+            } finally {
+                IN_PARALLEL_LOOP.set(false);
             }
         };
         ForkJoinTask<?>[] helpers = new ForkJoinTask<?>[workers - 1];

@@ -70,6 +70,7 @@ class GemmTest {
                 {BlockedGemm.MC + 5, BlockedGemm.NC + 3, BlockedGemm.KC + 7},
                 {301, 77, 2 * BlockedGemm.KC + 1},
                 {5, 600, 300},
+                {1, 3000, 700},
         };
         for (int[] s : shapes) {
             for (int form = 0; form < 4; form++) {
