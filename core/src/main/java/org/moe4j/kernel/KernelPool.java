@@ -4,6 +4,7 @@ import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.ForkJoinTask;
 import java.util.concurrent.ForkJoinWorkerThread;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.IntConsumer;
 
 /**
@@ -79,12 +80,17 @@ public final class KernelPool {
             return;
         }
         AtomicInteger next = new AtomicInteger();
+        // the first failure itself, not ForkJoinTask.join's copy of it, so its message reaches the user unchanged
+        AtomicReference<Throwable> failure = new AtomicReference<>();
         Runnable drain = () -> {
             IN_PARALLEL_LOOP.set(true);
             try {
                 for (int i = next.getAndIncrement(); i < count; i = next.getAndIncrement()) {
                     body.accept(i);
                 }
+            } catch (Throwable t) {
+                failure.compareAndSet(null, t);
+                next.set(count);
             } finally {
                 IN_PARALLEL_LOOP.set(false);
             }
@@ -93,24 +99,16 @@ public final class KernelPool {
         for (int h = 0; h < helpers.length; h++) {
             helpers[h] = POOL.submit(drain);
         }
-        RuntimeException failure = null;
-        try {
-            drain.run();
-        } catch (RuntimeException e) {
-            failure = e;
-            next.set(count);
-        }
+        drain.run();
         for (ForkJoinTask<?> helper : helpers) {
-            try {
-                helper.join();
-            } catch (RuntimeException e) {
-                if (failure == null) {
-                    failure = e;
-                }
-            }
+            helper.join();
         }
-        if (failure != null) {
-            throw failure;
+        // an IntConsumer throws only unchecked exceptions
+        switch (failure.get()) {
+            case null -> { }
+            case RuntimeException e -> throw e;
+            case Error e -> throw e;
+            case Throwable t -> throw new IllegalStateException(t);
         }
     }
 }
