@@ -27,8 +27,8 @@ import org.openjdk.jmh.annotations.Warmup;
 @Measurement(iterations = 5, time = 1)
 @Fork(value = 1, jvmArgsAppend = {"--add-modules=jdk.incubator.vector", "-XX:+UseParallelGC"})
 public class GemmJmh {
-    /** "M,N,K" */
-    @Param({"1024,1024,1024", "4096,1408,512", "512,1408,512", "64,1408,512"})
+    /** "MxNxK" (JMH splits -p values at commas) */
+    @Param({"1024x1024x1024", "4096x1408x512", "512x1408x512", "64x1408x512"})
     public String shape;
 
     /** "NN" = A.B, "NT" = A.B^T, "TN" = A^T.B */
@@ -41,7 +41,7 @@ public class GemmJmh {
 
     @Setup
     public void setup() {
-        String[] s = shape.split(",");
+        String[] s = shape.split("x");
         m = Integer.parseInt(s[0]);
         n = Integer.parseInt(s[1]);
         k = Integer.parseInt(s[2]);

@@ -29,8 +29,8 @@ import org.openjdk.jmh.annotations.Warmup;
 @Measurement(iterations = 5, time = 1)
 @Fork(value = 1, jvmArgsAppend = {"--add-modules=jdk.incubator.vector", "-XX:+UseParallelGC"})
 public class GroupedGemmJmh {
-    /** "E,T,N,K" */
-    @Param({"8,4096,1408,512", "64,2048,256,512"})
+    /** "ExTxNxK" (JMH splits -p values at commas) */
+    @Param({"8x4096x1408x512", "64x2048x256x512"})
     public String shape;
 
     private int groups, tokens, n, k;
@@ -39,7 +39,7 @@ public class GroupedGemmJmh {
 
     @Setup
     public void setup() {
-        String[] s = shape.split(",");
+        String[] s = shape.split("x");
         groups = Integer.parseInt(s[0]);
         tokens = Integer.parseInt(s[1]);
         n = Integer.parseInt(s[2]);
