@@ -11,6 +11,7 @@ import picocli.CommandLine.Command;
         subcommands = {
                 TrainCommand.class,
                 ExperimentCommand.class,
+                BenchCommand.class,
                 CommandLine.HelpCommand.class
         })
 public final class Main implements Runnable {

@@ -1,0 +1,33 @@
+package org.moe4j.bench;
+
+import org.moe4j.kernel.Gemm;
+import org.moe4j.kernel.KernelPool;
+import org.moe4j.tensor.Rng;
+
+/**
+ * {@code moe4j bench gemm}: throughput of C = A.B for random row-major float32 A [M x K] and
+ * B [K x N], the same problem ../shared/bench/numpy_gemm.py gives OpenBLAS, in GFLOP/s (2MNK per call).
+ */
+public final class GemmBench {
+    private GemmBench() {}
+
+    /** GFLOP/s: median of {@code runs} timed runs after warm-up, on {@code threads} kernel threads. */
+    public static double gflops(int m, int n, int k, int threads, int runs) {
+        if (m < 1 || n < 1 || k < 1) {
+            throw new IllegalArgumentException("bench gemm: sizes M=" + m + " N=" + n + " K=" + k + " must all be >= 1");
+        }
+        Rng rng = new Rng(1);
+        float[] a = Operands.uniform(rng, (long) m * k, "A");
+        float[] b = Operands.uniform(rng, (long) k * n, "B");
+        float[] c = Operands.uniform(rng, (long) m * n, "C");
+        int before = KernelPool.threads();
+        KernelPool.setThreads(threads);
+        try {
+            double seconds = Timing.medianSeconds(
+                    () -> Gemm.gemm(false, false, m, n, k, 1f, a, 0, k, b, 0, n, 0f, c, 0, n), 3, runs, 0.2);
+            return 2.0 * m * n * k / seconds / 1e9;
+        } finally {
+            KernelPool.setThreads(before);
+        }
+    }
+}

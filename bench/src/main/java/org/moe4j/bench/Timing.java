@@ -1,0 +1,41 @@
+package org.moe4j.bench;
+
+import java.util.Arrays;
+
+/**
+ * Wall-clock timing for the end-to-end benchmarks: warm-up runs first (so the JIT has compiled the
+ * kernels), then the median of the measured runs, which a noisy shared machine disturbs less than
+ * the mean. Each run repeats the operation until it has taken at least {@code minSecondsPerRun}.
+ */
+public final class Timing {
+    private Timing() {}
+
+    /** Median seconds per call of {@code op}. */
+    public static double medianSeconds(Runnable op, int warmups, int runs, double minSecondsPerRun) {
+        if (warmups < 0 || runs < 1 || !(minSecondsPerRun >= 0)) {
+            throw new IllegalArgumentException("Timing.medianSeconds: warmups " + warmups + " (must be >= 0), runs "
+                    + runs + " (must be >= 1), minSecondsPerRun " + minSecondsPerRun + " (must be >= 0)");
+        }
+        for (int i = 0; i < warmups; i++) {
+            timeRun(op, minSecondsPerRun);
+        }
+        double[] perCall = new double[runs];
+        for (int r = 0; r < runs; r++) {
+            perCall[r] = timeRun(op, minSecondsPerRun);
+        }
+        Arrays.sort(perCall);
+        return runs % 2 == 1 ? perCall[runs / 2] : (perCall[runs / 2 - 1] + perCall[runs / 2]) / 2;
+    }
+
+    private static double timeRun(Runnable op, double minSeconds) {
+        long start = System.nanoTime();
+        long calls = 0;
+        long elapsed;
+        do {
+            op.run();
+            calls++;
+            elapsed = System.nanoTime() - start;
+        } while (elapsed < minSeconds * 1e9);
+        return elapsed / 1e9 / calls;
+    }
+}

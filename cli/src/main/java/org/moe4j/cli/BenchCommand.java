@@ -1,0 +1,98 @@
+package org.moe4j.cli;
+
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import org.moe4j.bench.GemmBench;
+import org.moe4j.bench.GemvBench;
+import org.moe4j.bench.GroupedGemmBench;
+import org.moe4j.kernel.KernelPool;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/**
+ * {@code moe4j bench}: kernel throughput, one result line per run (median of several timed runs
+ * after warm-up), to compare side by side with ../shared/bench/numpy_gemm.py. JMH benchmarks of the
+ * same kernels live in the bench module.
+ */
+@Command(name = "bench", mixinStandardHelpOptions = true,
+        description = "Measure kernel throughput (median of several runs after warm-up).",
+        subcommands = {BenchCommand.GemmCommand.class, BenchCommand.GroupedGemmCommand.class, BenchCommand.GemvCommand.class})
+final class BenchCommand implements Runnable {
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(System.out);
+    }
+
+    /** Options every bench subcommand shares. */
+    static final class Common {
+        @Option(names = "--threads", paramLabel = "N", description = "Kernel threads (default: all cores, ${DEFAULT-VALUE} here).")
+        int threads = KernelPool.threads();
+
+        @Option(names = "--runs", paramLabel = "R", description = "Timed runs; the median is reported (default: ${DEFAULT-VALUE}).")
+        int runs = 7;
+
+        void check() {
+            if (runs < 1) {
+                throw new IllegalArgumentException("--runs is " + runs + ", must be >= 1");
+            }
+        }
+    }
+
+    @Command(name = "gemm", mixinStandardHelpOptions = true,
+            description = "C = A.B for random A [M x K], B [K x N]; prints 'gemm M N K GFLOPS'.")
+    static final class GemmCommand implements Callable<Integer> {
+        @Parameters(index = "0", paramLabel = "M") int m;
+        @Parameters(index = "1", paramLabel = "N") int n;
+        @Parameters(index = "2", paramLabel = "K") int k;
+        @picocli.CommandLine.Mixin Common common = new Common();
+
+        @Override
+        public Integer call() {
+            common.check();
+            double gflops = GemmBench.gflops(m, n, k, common.threads, common.runs);
+            System.out.println(String.format(Locale.ROOT, "gemm %d %d %d %.1f", m, n, k, gflops));
+            return 0;
+        }
+    }
+
+    @Command(name = "grouped-gemm", mixinStandardHelpOptions = true,
+            description = "E groups of random row counts summing to T, each [rows x K].[K x N]; "
+                    + "prints 'grouped-gemm E T N K GFLOPS'.")
+    static final class GroupedGemmCommand implements Callable<Integer> {
+        @Parameters(index = "0", paramLabel = "E") int groups;
+        @Parameters(index = "1", paramLabel = "T") int tokens;
+        @Parameters(index = "2", paramLabel = "N") int n;
+        @Parameters(index = "3", paramLabel = "K") int k;
+        @picocli.CommandLine.Mixin Common common = new Common();
+
+        @Override
+        public Integer call() {
+            common.check();
+            double gflops = GroupedGemmBench.gflops(groups, tokens, n, k, common.threads, common.runs);
+            System.out.println(String.format(Locale.ROOT, "grouped-gemm %d %d %d %d %.1f", groups, tokens, n, k, gflops));
+            return 0;
+        }
+    }
+
+    @Command(name = "gemv", mixinStandardHelpOptions = true,
+            description = "y = A x for random A [M x N] (y = A^T x with --trans); prints 'gemv M N GFLOPS GB/s'.")
+    static final class GemvCommand implements Callable<Integer> {
+        @Parameters(index = "0", paramLabel = "M") int m;
+        @Parameters(index = "1", paramLabel = "N") int n;
+        @Option(names = "--trans", description = "Multiply by the transpose of A.") boolean trans;
+        @picocli.CommandLine.Mixin Common common = new Common();
+
+        @Override
+        public Integer call() {
+            common.check();
+            GemvBench.Result r = GemvBench.measure(trans, m, n, common.threads, common.runs);
+            System.out.println(String.format(Locale.ROOT, "gemv%s %d %d %.1f %.1f",
+                    trans ? "-trans" : "", m, n, r.gflops(), r.gigabytesPerSecond()));
+            return 0;
+        }
+    }
+}

@@ -1,0 +1,86 @@
+package org.moe4j.kernel;
+
+import static org.moe4j.kernel.GemmMicroKernel.MR;
+import static org.moe4j.kernel.GemmMicroKernel.NR;
+import static org.moe4j.kernel.GemmMicroKernel.SPECIES;
+import static org.moe4j.kernel.GemmMicroKernel.VL;
+
+import java.util.Arrays;
+import jdk.incubator.vector.FloatVector;
+
+/**
+ * Copies blocks of op(A) and op(B) into the order the micro-kernel reads them (Goto and van de Geijn
+ * 2008, section 5): A in panels of MR rows, each panel kc steps of MR contiguous values; B in panels
+ * of NR columns, each kc steps of NR contiguous values. Packing is where the transposes disappear:
+ * op(X) = X or X^T only changes the source index, and ragged edges are padded with zeros so the
+ * micro-kernel always runs full tiles. Alpha is folded into A here, once per element.
+ */
+final class GemmPacking {
+    private GemmPacking() {}
+
+    /**
+     * dst[(panel * kc + p) * MR + r] = alpha * op(A)[i0 + panel * MR + r][p0 + p] for rows i0 to
+     * i0 + mc and steps p0 to p0 + kc; op(A)[i][p] is a[aOff + i*lda + p], or a[aOff + p*lda + i] if transA.
+     */
+    static void packA(boolean transA, float[] a, int aOff, int lda, float alpha,
+                      int i0, int mc, int p0, int kc, float[] dst) {
+        for (int panel = 0, ir = 0; ir < mc; panel++, ir += MR) {
+            int rows = Math.min(MR, mc - ir);
+            int base = panel * kc * MR;
+            if (rows < MR) {
+                Arrays.fill(dst, base, base + kc * MR, 0f);
+            }
+            if (transA) {
+                for (int p = 0; p < kc; p++) {
+                    int src = aOff + (p0 + p) * lda + i0 + ir;
+                    int d = base + p * MR;
+                    for (int r = 0; r < rows; r++) {
+                        dst[d + r] = alpha * a[src + r];
+                    }
+                }
+            } else {
+                for (int r = 0; r < rows; r++) {
+                    int src = aOff + (i0 + ir + r) * lda + p0;
+                    for (int p = 0, d = base + r; p < kc; p++, d += MR) {
+                        dst[d] = alpha * a[src + p];
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * dst[(panel * kc + p) * NR + j] = op(B)[p0 + p][j0 + panel * NR + j] for steps p0 to p0 + kc and
+     * columns j0 to j0 + nc; op(B)[p][j] is b[bOff + p*ldb + j], or b[bOff + j*ldb + p] if transB.
+     */
+    static void packB(boolean transB, float[] b, int bOff, int ldb,
+                      int p0, int kc, int j0, int nc, float[] dst) {
+        for (int panel = 0, jr = 0; jr < nc; panel++, jr += NR) {
+            int cols = Math.min(NR, nc - jr);
+            int base = panel * kc * NR;
+            if (cols < NR) {
+                Arrays.fill(dst, base, base + kc * NR, 0f);
+            }
+            if (transB) {
+                for (int j = 0; j < cols; j++) {
+                    int src = bOff + (j0 + jr + j) * ldb + p0;
+                    for (int p = 0, d = base + j; p < kc; p++, d += NR) {
+                        dst[d] = b[src + p];
+                    }
+                }
+            } else if (cols == NR) {
+                for (int p = 0; p < kc; p++) {
+                    int src = bOff + (p0 + p) * ldb + j0 + jr;
+                    int d = base + p * NR;
+                    for (int v = 0; v < NR; v += VL) {
+                        FloatVector.fromArray(SPECIES, b, src + v).intoArray(dst, d + v);
+                    }
+                }
+            } else {
+                for (int p = 0; p < kc; p++) {
+                    System.arraycopy(b, bOff + (p0 + p) * ldb + j0 + jr, dst, base + p * NR, cols);
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,124 @@
+package org.moe4j.kernel;
+
+import static org.moe4j.kernel.GemmMicroKernel.MR;
+import static org.moe4j.kernel.GemmMicroKernel.NR;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * Splits one or more GEMM problems into rectangles of C and runs them on the kernel pool. Each
+ * rectangle packs its own share of A and B, so splitting costs repacking: cutting the rows of C
+ * into r parts repacks B r times, cutting the columns into c parts repacks A c times, and the
+ * split keeps r / c near m / n to minimise that. Problems get rectangles in proportion to their
+ * work, and the largest rectangles are handed out first, so threads finish together even when
+ * the groups of a grouped GEMM differ in size.
+ */
+final class GemmSchedule {
+    /** Below this much work a problem is not worth waking a second thread for. */
+    static final long PARALLEL_MIN_FLOPS = 1L << 22;
+    /** Rectangles per thread: more balances load better, fewer repack less. */
+    static final int TASKS_PER_THREAD = 2;
+
+    /** Row-vector products are split into column ranges that are multiples of this. */
+    static final int ROW_VECTOR_COLUMNS = 256;
+
+    private GemmSchedule() {}
+
+    /** One rectangle of one problem's C. */
+    private record Task(GemmCall call, int i0, int i1, int j0, int j1) {
+        long flops() {
+            return 2L * (i1 - i0) * (j1 - j0) * call.k();
+        }
+
+        void run() {
+            if (isRowVector(call)) {
+                rowVector(call, j0, j1);
+            } else {
+                BlockedGemm.compute(call, i0, i1, j0, j1);
+            }
+        }
+    }
+
+    /**
+     * A product with one row of C and a contiguous row of op(A) is a matrix-vector product: packing
+     * would copy all of B to use each element once, so it goes to {@link Gemv} instead.
+     */
+    private static boolean isRowVector(GemmCall g) {
+        return g.m() == 1 && (!g.transA() || g.lda() == 1);
+    }
+
+    /** Columns [j0, j1) of the one-row C = alpha * a . op(B) + beta * C, as y = op(B)^T x. */
+    private static void rowVector(GemmCall g, int j0, int j1) {
+        if (g.transB()) {
+            // B is n x k: the columns of C are rows j0 to j1 of B, y = B x
+            Gemv.gemv(false, j1 - j0, g.k(), g.alpha(), g.b(), g.bOff() + j0 * g.ldb(), g.ldb(),
+                    g.a(), g.aOff(), g.beta(), g.c(), g.cOff() + j0);
+        } else {
+            // B is k x n: y = B^T x over columns j0 to j1
+            Gemv.gemv(true, g.k(), j1 - j0, g.alpha(), g.b(), g.bOff() + j0, g.ldb(),
+                    g.a(), g.aOff(), g.beta(), g.c(), g.cOff() + j0);
+        }
+    }
+
+    /** Computes every problem (already checked); C regions of different problems must not overlap. */
+    static void run(GemmCall... calls) {
+        long total = 0;
+        for (GemmCall g : calls) {
+            if (g.m() > 0 && g.n() > 0 && g.k() == 0) {
+                scale(g);
+            }
+            total += g.flops();
+        }
+        if (total == 0) {
+            return;
+        }
+        int threads = KernelPool.threads();
+        int targetTasks = threads == 1 || total < PARALLEL_MIN_FLOPS ? 1 : TASKS_PER_THREAD * threads;
+        List<Task> tasks = new ArrayList<>();
+        for (GemmCall g : calls) {
+            if (g.flops() > 0) {
+                split(g, Math.max(1, (int) Math.round((double) targetTasks * g.flops() / total)), tasks);
+            }
+        }
+        Task[] order = tasks.toArray(new Task[0]);
+        Arrays.sort(order, (x, y) -> Long.compare(y.flops(), x.flops()));
+        KernelPool.parallelFor(order.length, t -> order[t].run());
+    }
+
+    private static void split(GemmCall g, int parts, List<Task> out) {
+        if (isRowVector(g)) {
+            int colStep = ceilDiv(ceilDiv(g.n(), parts), ROW_VECTOR_COLUMNS) * ROW_VECTOR_COLUMNS;
+            for (int j0 = 0; j0 < g.n(); j0 += colStep) {
+                out.add(new Task(g, 0, 1, j0, Math.min(g.n(), j0 + colStep)));
+            }
+            return;
+        }
+        int rowTiles = ceilDiv(g.m(), MR);
+        int colTiles = ceilDiv(g.n(), NR);
+        int r = (int) Math.max(1, Math.min(rowTiles, Math.round(Math.sqrt((double) parts * g.m() / g.n()))));
+        int c = Math.max(1, Math.min(colTiles, ceilDiv(parts, r)));
+        int rowStep = ceilDiv(rowTiles, r) * MR;
+        int colStep = ceilDiv(colTiles, c) * NR;
+        for (int i0 = 0; i0 < g.m(); i0 += rowStep) {
+            for (int j0 = 0; j0 < g.n(); j0 += colStep) {
+                out.add(new Task(g, i0, Math.min(g.m(), i0 + rowStep), j0, Math.min(g.n(), j0 + colStep)));
+            }
+        }
+    }
+
+    /** C = beta * C, what a product with k = 0 leaves (beta = 0 clears C, NaN included). */
+    private static void scale(GemmCall g) {
+        for (int i = 0; i < g.m(); i++) {
+            int ci = g.cOff() + i * g.ldc();
+            for (int j = 0; j < g.n(); j++) {
+                g.c()[ci + j] = g.beta() == 0f ? 0f : g.beta() * g.c()[ci + j];
+            }
+        }
+    }
+
+    private static int ceilDiv(int x, int y) {
+        return (x + y - 1) / y;
+    }
+}

@@ -1,0 +1,129 @@
+package org.moe4j.kernel;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * Single-precision matrix-vector product, y = alpha * op(A) x + beta * y (BLAS sgemv, row-major,
+ * unit strides): batch-1 inference, where every weight is read once per token, so the speed is
+ * the memory bandwidth. A is M x N at aOff with leading dimension lda; op(A) = A takes x of length
+ * N to y of length M (a Linear layer with its [out, in] weight), op(A) = A^T takes x of length M to y
+ * of length N. beta = 0 overwrites y (NaN in y does not leak). Rows (or column blocks) are spread
+ * over the {@link KernelPool}; each y element is summed in one fixed order, whatever the thread
+ * count. The reference is {@link GemmReference} with one column (or one row).
+ */
+public final class Gemv {
+    private static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED;
+    private static final int VL = SPECIES.length();
+    /** Below this many matrix elements a second thread costs more than it saves. */
+    private static final long PARALLEL_MIN_ELEMENTS = 1L << 16;
+    /** Rows of A per task of y = A x. */
+    private static final int ROWS_PER_TASK = 64;
+    /** Columns per task of y = A^T x: that slice of y (16 KiB) stays in L1 while the rows stream by. */
+    private static final int COLS_PER_TASK = 4096;
+
+    private Gemv() {}
+
+    public static void gemv(boolean trans, int M, int N, float alpha, float[] a, int aOff, int lda,
+                            float[] x, int xOff, float beta, float[] y, int yOff) {
+        if (M < 0 || N < 0) {
+            throw new IllegalArgumentException("gemv: sizes M=" + M + " N=" + N + " must both be >= 0");
+        }
+        GemmChecks.matrix("gemv", "A", a, aOff, lda, M, N);
+        int xLength = trans ? M : N, yLength = trans ? N : M;
+        GemmChecks.matrix("gemv", "x", x, xOff, Math.max(1, xLength), 1, xLength);
+        GemmChecks.matrix("gemv", "y", y, yOff, Math.max(1, yLength), 1, yLength);
+        boolean parallel = (long) M * N >= PARALLEL_MIN_ELEMENTS;
+        if (trans) {
+            int tasks = (N + COLS_PER_TASK - 1) / COLS_PER_TASK;
+            if (!parallel || tasks == 1) {
+                columns(M, 0, N, alpha, a, aOff, lda, x, xOff, beta, y, yOff);
+            } else {
+                KernelPool.parallelFor(tasks, t -> columns(M, t * COLS_PER_TASK, Math.min(N, (t + 1) * COLS_PER_TASK),
+                        alpha, a, aOff, lda, x, xOff, beta, y, yOff));
+            }
+        } else {
+            int tasks = (M + ROWS_PER_TASK - 1) / ROWS_PER_TASK;
+            if (!parallel || tasks == 1) {
+                rows(0, M, N, alpha, a, aOff, lda, x, xOff, beta, y, yOff);
+            } else {
+                KernelPool.parallelFor(tasks, t -> rows(t * ROWS_PER_TASK, Math.min(M, (t + 1) * ROWS_PER_TASK), N,
+                        alpha, a, aOff, lda, x, xOff, beta, y, yOff));
+            }
+        }
+    }
+
+    /**
+     * y[i] = alpha * dot(A[i], x) + beta * y[i] for rows i0 to i1, four vector partial sums per row.
+     * The lanes are added in a fixed order here: FloatVector.reduceLanes(ADD) may order the sum
+     * differently once compiled than when interpreted, which would make results depend on timing.
+     */
+    private static void rows(int i0, int i1, int n, float alpha, float[] a, int aOff, int lda,
+                             float[] x, int xOff, float beta, float[] y, int yOff) {
+        int vectorEnd = n - n % (4 * VL);
+        float[] lanes = new float[VL];
+        for (int i = i0; i < i1; i++) {
+            int row = aOff + i * lda;
+            FloatVector s0 = FloatVector.zero(SPECIES), s1 = FloatVector.zero(SPECIES);
+            FloatVector s2 = FloatVector.zero(SPECIES), s3 = FloatVector.zero(SPECIES);
+            for (int j = 0; j < vectorEnd; j += 4 * VL) {
+                s0 = FloatVector.fromArray(SPECIES, a, row + j).fma(FloatVector.fromArray(SPECIES, x, xOff + j), s0);
+                s1 = FloatVector.fromArray(SPECIES, a, row + j + VL).fma(FloatVector.fromArray(SPECIES, x, xOff + j + VL), s1);
+                s2 = FloatVector.fromArray(SPECIES, a, row + j + 2 * VL).fma(FloatVector.fromArray(SPECIES, x, xOff + j + 2 * VL), s2);
+                s3 = FloatVector.fromArray(SPECIES, a, row + j + 3 * VL).fma(FloatVector.fromArray(SPECIES, x, xOff + j + 3 * VL), s3);
+            }
+            s0.add(s1).add(s2.add(s3)).intoArray(lanes, 0);
+            float dot = 0f;
+            for (float lane : lanes) {
+                dot += lane;
+            }
+            for (int j = vectorEnd; j < n; j++) {
+                dot += a[row + j] * x[xOff + j];
+            }
+            y[yOff + i] = beta == 0f ? alpha * dot : alpha * dot + beta * y[yOff + i];
+        }
+    }
+
+    /**
+     * y[j] = alpha * sum_i x[i] A[i][j] + beta * y[j] for columns j0 to j1: the slice of y is scaled
+     * once, then every row of A adds x[i] times its slice, four rows per pass over the slice.
+     */
+    private static void columns(int m, int j0, int j1, float alpha, float[] a, int aOff, int lda,
+                                float[] x, int xOff, float beta, float[] y, int yOff) {
+        for (int j = j0; j < j1; j++) {
+            y[yOff + j] = beta == 0f ? 0f : beta * y[yOff + j];
+        }
+        int vectorEnd = j1 - (j1 - j0) % VL;
+        int i = 0;
+        for (; i + 4 <= m; i += 4) {
+            float x0 = alpha * x[xOff + i], x1 = alpha * x[xOff + i + 1];
+            float x2 = alpha * x[xOff + i + 2], x3 = alpha * x[xOff + i + 3];
+            int r0 = aOff + i * lda, r1 = r0 + lda, r2 = r1 + lda, r3 = r2 + lda;
+            FloatVector v0 = FloatVector.broadcast(SPECIES, x0), v1 = FloatVector.broadcast(SPECIES, x1);
+            FloatVector v2 = FloatVector.broadcast(SPECIES, x2), v3 = FloatVector.broadcast(SPECIES, x3);
+            for (int j = j0; j < vectorEnd; j += VL) {
+                FloatVector acc = FloatVector.fromArray(SPECIES, y, yOff + j);
+                acc = FloatVector.fromArray(SPECIES, a, r0 + j).fma(v0, acc);
+                acc = FloatVector.fromArray(SPECIES, a, r1 + j).fma(v1, acc);
+                acc = FloatVector.fromArray(SPECIES, a, r2 + j).fma(v2, acc);
+                acc = FloatVector.fromArray(SPECIES, a, r3 + j).fma(v3, acc);
+                acc.intoArray(y, yOff + j);
+            }
+            for (int j = vectorEnd; j < j1; j++) {
+                y[yOff + j] = Math.fma(a[r3 + j], x3, Math.fma(a[r2 + j], x2,
+                        Math.fma(a[r1 + j], x1, Math.fma(a[r0 + j], x0, y[yOff + j]))));
+            }
+        }
+        for (; i < m; i++) {
+            float xi = alpha * x[xOff + i];
+            int r = aOff + i * lda;
+            FloatVector v = FloatVector.broadcast(SPECIES, xi);
+            for (int j = j0; j < vectorEnd; j += VL) {
+                FloatVector.fromArray(SPECIES, a, r + j).fma(v, FloatVector.fromArray(SPECIES, y, yOff + j)).intoArray(y, yOff + j);
+            }
+            for (int j = vectorEnd; j < j1; j++) {
+                y[yOff + j] = Math.fma(a[r + j], xi, y[yOff + j]);
+            }
+        }
+    }
+}
