@@ -10,6 +10,7 @@ import picocli.CommandLine.Command;
         description = "Sparse Mixture-of-Experts networks in pure Java: train, evaluate, inspect, benchmark.",
         subcommands = {
                 TrainCommand.class,
+                InspectCommand.class,
                 CommandLine.HelpCommand.class
         })
 public final class Main implements Runnable {
