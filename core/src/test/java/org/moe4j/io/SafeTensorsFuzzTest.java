@@ -30,7 +30,7 @@ import org.moe4j.tensor.Tensor;
  * or a hang. A failure names the seed and the mutation, so it replays.
  */
 class SafeTensorsFuzzTest {
-    private static final int IN_MEMORY_CASES = 6000;
+    private static final int IN_MEMORY_CASES = 4000;
     private static final int ON_DISK_CASES = 300;
     private static final Pattern INTEGER = Pattern.compile("(?<![\\w.])\\d+(?![\\w.])");
     private static final Pattern DTYPE = Pattern.compile("\"dtype\":\\s*\"[^\"]*\"");
