@@ -12,6 +12,7 @@ import picocli.CommandLine.Command;
                 TrainCommand.class,
                 ExperimentCommand.class,
                 BenchCommand.class,
+                InspectCommand.class,
                 CommandLine.HelpCommand.class
         })
 public final class Main implements Runnable {

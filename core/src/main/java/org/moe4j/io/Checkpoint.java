@@ -84,7 +84,8 @@ public record Checkpoint(long step, Object config, Map<String, Tensor> model, Ma
     /**
      * Reads a checkpoint folder whose weights must have exactly the names and shapes of
      * {@code expectedModel} (in its order: the first missing or mismatching tensor is named, then
-     * the first extra one); {@code null} skips the check.
+     * the first extra one); {@code null} skips the check. A replacement cut short by a crash is
+     * undone first ({@link AtomicFiles#recoverInterruptedReplace}), so the previous checkpoint loads.
      */
     public static Checkpoint load(Path folder, Map<String, int[]> expectedModel) throws IOException {
         AtomicFiles.recoverInterruptedReplace(folder);

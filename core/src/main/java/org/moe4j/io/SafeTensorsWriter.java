@@ -23,7 +23,8 @@ import org.moe4j.tensor.Tensor;
  * <p>The layout is deterministic, whatever order tensors were added in: data sorted by element size
  * (largest first, so every tensor starts at a multiple of its element size, as the reference
  * implementation does) and then by name; the header lists the tensors in that order after
- * "__metadata__", and is padded with spaces to a multiple of 8 bytes.
+ * "__metadata__", and is padded with spaces to a multiple of 8 bytes. Tensors are not copied when
+ * added: their values are read when the file is written.
  */
 public final class SafeTensorsWriter {
     /** Writes element {@code i} of a tensor into {@code out} (little-endian, room for 8 bytes). */

@@ -107,6 +107,17 @@ class IdxTest {
         }
     }
 
+    @Test
+    void bundledMobyDickIsTheWholeText() throws IOException {
+        try (var in = Mnist.class.getResourceAsStream("/org/moe4j/data/moby-dick.txt")) {
+            assertNotNull(in, "resource org/moe4j/data/moby-dick.txt");
+            String text = new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            assertEquals(1_204_997, text.getBytes(java.nio.charset.StandardCharsets.UTF_8).length);
+            assertEquals(83, text.chars().distinct().count(), "distinct characters, as the data README states");
+            assertTrue(text.contains("Call me Ishmael."));
+        }
+    }
+
     private static void fails(byte[] file, boolean images, String expected) {
         FileFormatException e = assertThrows(FileFormatException.class, () -> {
             var in = new ByteArrayInputStream(file);

@@ -186,6 +186,32 @@ class SafeTensorsTest {
     }
 
     @Test
+    void narrowIntegerTypesWidenWithTheirSign() throws Exception {
+        String json = "{\"u8\":{\"dtype\":\"U8\",\"shape\":[2],\"data_offsets\":[0,2]},"
+                + "\"i8\":{\"dtype\":\"I8\",\"shape\":[2],\"data_offsets\":[2,4]},"
+                + "\"u16\":{\"dtype\":\"U16\",\"shape\":[1],\"data_offsets\":[4,6]},"
+                + "\"i16\":{\"dtype\":\"I16\",\"shape\":[1],\"data_offsets\":[6,8]},"
+                + "\"u32\":{\"dtype\":\"U32\",\"shape\":[1],\"data_offsets\":[8,12]},"
+                + "\"bool\":{\"dtype\":\"BOOL\",\"shape\":[2],\"data_offsets\":[12,14]},"
+                + "\"f32\":{\"dtype\":\"F32\",\"shape\":[],\"data_offsets\":[14,18]}}";
+        byte[] data = {(byte) 0xFF, 1, (byte) 0xFF, 1, (byte) 0xFF, (byte) 0xFF, (byte) 0xFF, (byte) 0xFF,
+                (byte) 0xFF, (byte) 0xFF, (byte) 0xFF, (byte) 0xFF, 1, 0, 0, 0, (byte) 0xC0, 0x3F};
+        byte[] file = SafeTensorsValidationTest.withLength(json.length(),
+                java.nio.ByteBuffer.allocate(json.length() + data.length).put(json.getBytes(StandardCharsets.US_ASCII)).put(data).array());
+        try (SafeTensorsFile f = SafeTensorsFile.of(file, "ints")) {
+            assertArrayEquals(new long[] {255, 1}, f.longs("u8"));
+            assertArrayEquals(new long[] {-1, 1}, f.longs("i8"));
+            assertArrayEquals(new long[] {65535}, f.longs("u16"));
+            assertArrayEquals(new long[] {-1}, f.longs("i16"));
+            assertArrayEquals(new long[] {4294967295L}, f.longs("u32"));
+            assertArrayEquals(new int[] {1, 0}, f.ints("bool"));
+            assertArrayEquals(new double[] {1.5}, f.doubles("f32"), "F32 widens to double");
+            var e = assertThrows(IllegalArgumentException.class, () -> f.doubles("u8"));
+            assertTrue(e.getMessage().contains("dtype U8; doubles() reads"), e.getMessage());
+        }
+    }
+
+    @Test
     void closedFilesRefuseReads() throws Exception {
         Path file = dir.resolve("c.safetensors");
         SafeTensors.write(file, Map.of("a", Tensor.scalar(1)), Map.of());
