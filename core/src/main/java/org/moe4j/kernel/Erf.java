@@ -24,16 +24,27 @@ import jdk.incubator.vector.VectorOperators;
 public final class Erf {
     private Erf() {}
 
-    /** erf(a)/a - 1 on a^2 in [0, 1), coefficients of a^0, a^2, a^4, ... */
-    private static final float[] SMALL = {
-        0.12837917f, -0.37612626f, 0.112836f, -0.026854444f, 0.005189535f, -0.00080208416f, 7.889121e-05f,
-    };
-
-    /** erfc(a) * exp(a^2) on a in [1, 4), coefficients of (a - 2.5)^0, (a - 2.5)^1, ... */
-    private static final float[] LARGE = {
-        0.21080635f, -0.074347354f, 0.024938187f, -0.008001541f, 0.002466045f, -0.00073354034f,
-        0.0002128929f, -5.912394e-05f, 1.4394319e-05f, -3.92671e-06f, 1.6645128e-06f, -3.9721007e-07f,
-    };
+    // erf(a)/a - 1 = sum of S_i a^(2i) on a in [0, 1)
+    private static final float S0 = 0.12837917f;
+    private static final float S1 = -0.37612626f;
+    private static final float S2 = 0.112836f;
+    private static final float S3 = -0.026854444f;
+    private static final float S4 = 0.005189535f;
+    private static final float S5 = -0.00080208416f;
+    private static final float S6 = 7.889121e-05f;
+    // erfc(a) exp(a^2) = sum of L_i (a - 2.5)^i on a in [1, 4)
+    private static final float L0 = 0.21080635f;
+    private static final float L1 = -0.074347354f;
+    private static final float L2 = 0.024938187f;
+    private static final float L3 = -0.008001541f;
+    private static final float L4 = 0.002466045f;
+    private static final float L5 = -0.00073354034f;
+    private static final float L6 = 0.0002128929f;
+    private static final float L7 = -5.912394e-05f;
+    private static final float L8 = 1.4394319e-05f;
+    private static final float L9 = -3.92671e-06f;
+    private static final float L10 = 1.6645128e-06f;
+    private static final float L11 = -3.9721007e-07f;
 
     private static final float LARGE_CENTRE = 2.5f;
 
@@ -43,19 +54,12 @@ public final class Erf {
         float r;
         if (a < 1f) {
             float s = a * a;
-            float p = SMALL[SMALL.length - 1];
-            for (int i = SMALL.length - 2; i >= 0; i--) {
-                p = Math.fma(p, s, SMALL[i]);
-            }
-            r = Math.fma(a, p, a);
+            r = Math.fma(a, small(s), a);
         } else if (a >= 4f) {
             r = 1f;
         } else {
             float u = a - LARGE_CENTRE;
-            float q = LARGE[LARGE.length - 1];
-            for (int i = LARGE.length - 2; i >= 0; i--) {
-                q = Math.fma(q, u, LARGE[i]);
-            }
+            float q = large(u);
             float hi = a * a;
             float lo = Math.fma(a, a, -hi);
             float e = (float) Math.exp(-hi);
@@ -69,17 +73,10 @@ public final class Erf {
     static FloatVector erf(FloatVector x) {
         FloatVector a = x.abs();
         FloatVector s = a.mul(a);
-        FloatVector p = FloatVector.broadcast(x.species(), SMALL[SMALL.length - 1]);
-        for (int i = SMALL.length - 2; i >= 0; i--) {
-            p = p.fma(s, FloatVector.broadcast(x.species(), SMALL[i]));
-        }
-        FloatVector small = a.fma(p, a);
+        FloatVector small = a.fma(small(s), a);
 
         FloatVector u = a.sub(LARGE_CENTRE);
-        FloatVector q = FloatVector.broadcast(x.species(), LARGE[LARGE.length - 1]);
-        for (int i = LARGE.length - 2; i >= 0; i--) {
-            q = q.fma(u, FloatVector.broadcast(x.species(), LARGE[i]));
-        }
+        FloatVector q = large(u);
         FloatVector lo = a.fma(a, s.neg());
         FloatVector e = s.neg().lanewise(VectorOperators.EXP);
         e = e.neg().fma(lo, e);
@@ -91,5 +88,61 @@ public final class Erf {
         r = r.blend(one, a.compare(VectorOperators.GE, 4f));
         VectorMask<Float> negative = x.compare(VectorOperators.LT, 0f);
         return r.blend(r.neg(), negative);
+    }
+
+    // Horner's rule written out, the same steps for scalar and vector; the vector forms stay small
+    // enough to inline, so no vector is boxed between calls
+    private static float small(float s) {
+        float p = S6;
+        p = Math.fma(p, s, S5);
+        p = Math.fma(p, s, S4);
+        p = Math.fma(p, s, S3);
+        p = Math.fma(p, s, S2);
+        p = Math.fma(p, s, S1);
+        p = Math.fma(p, s, S0);
+        return p;
+    }
+
+    private static float large(float u) {
+        float p = L11;
+        p = Math.fma(p, u, L10);
+        p = Math.fma(p, u, L9);
+        p = Math.fma(p, u, L8);
+        p = Math.fma(p, u, L7);
+        p = Math.fma(p, u, L6);
+        p = Math.fma(p, u, L5);
+        p = Math.fma(p, u, L4);
+        p = Math.fma(p, u, L3);
+        p = Math.fma(p, u, L2);
+        p = Math.fma(p, u, L1);
+        p = Math.fma(p, u, L0);
+        return p;
+    }
+
+    private static FloatVector small(FloatVector s) {
+        FloatVector p = s.broadcast(S6);
+        p = p.fma(s, s.broadcast(S5));
+        p = p.fma(s, s.broadcast(S4));
+        p = p.fma(s, s.broadcast(S3));
+        p = p.fma(s, s.broadcast(S2));
+        p = p.fma(s, s.broadcast(S1));
+        p = p.fma(s, s.broadcast(S0));
+        return p;
+    }
+
+    private static FloatVector large(FloatVector u) {
+        FloatVector p = u.broadcast(L11);
+        p = p.fma(u, u.broadcast(L10));
+        p = p.fma(u, u.broadcast(L9));
+        p = p.fma(u, u.broadcast(L8));
+        p = p.fma(u, u.broadcast(L7));
+        p = p.fma(u, u.broadcast(L6));
+        p = p.fma(u, u.broadcast(L5));
+        p = p.fma(u, u.broadcast(L4));
+        p = p.fma(u, u.broadcast(L3));
+        p = p.fma(u, u.broadcast(L2));
+        p = p.fma(u, u.broadcast(L1));
+        p = p.fma(u, u.broadcast(L0));
+        return p;
     }
 }

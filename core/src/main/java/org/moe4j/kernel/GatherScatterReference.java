@@ -1,0 +1,39 @@
+package org.moe4j.kernel;
+
+/** Plain loops defining {@link GatherScatter}; arithmetic in double, rounded once per element. */
+public final class GatherScatterReference {
+    private GatherScatterReference() {}
+
+    public static void gatherRows(float[] x, int xOff, int cols, int[] index, int indexOff, int n, float[] out, int outOff) {
+        for (int i = 0; i < n; i++) {
+            for (int c = 0; c < cols; c++) {
+                out[outOff + i * cols + c] = x[xOff + index[indexOff + i] * cols + c];
+            }
+        }
+    }
+
+    public static void scatterAddRows(float[] x, int xOff, int n, int cols, float[] weight, int wOff,
+                                      int[] index, int indexOff, float[] out, int outOff) {
+        for (int i = 0; i < n; i++) {
+            double w = weight == null ? 1 : weight[wOff + i];
+            for (int c = 0; c < cols; c++) {
+                int o = outOff + index[indexOff + i] * cols + c;
+                out[o] = (float) (out[o] + w * x[xOff + i * cols + c]);
+            }
+        }
+    }
+
+    public static void scatterAddRowsBackward(float[] dOut, int dOutOff, int cols, float[] x, int xOff, float[] weight, int wOff,
+                                              int[] index, int indexOff, int n, float[] dx, int dxOff, float[] dWeight, int dwOff) {
+        for (int i = 0; i < n; i++) {
+            double w = weight == null ? 1 : weight[wOff + i];
+            double dot = 0;
+            for (int c = 0; c < cols; c++) {
+                double g = dOut[dOutOff + index[indexOff + i] * cols + c];
+                dx[dxOff + i * cols + c] = (float) (w * g);
+                dot += g * x[xOff + i * cols + c];
+            }
+            dWeight[dwOff + i] = (float) dot;
+        }
+    }
+}

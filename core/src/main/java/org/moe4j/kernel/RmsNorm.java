@@ -1,0 +1,82 @@
+package org.moe4j.kernel;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * RMSNorm over each row (Zhang and Sennrich 2019, eq. 4): y = x * r * w with
+ * r = 1 / sqrt(mean(x^2) + eps) per row, as in T5, LLaMA and Mixtral. The forward saves r for
+ * the backward. Double-precision definitions are in {@link NormReference}.
+ */
+public final class RmsNorm {
+    private RmsNorm() {}
+
+    private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
+
+    // x, y: (rows, cols)   weight: (cols)   invRms: (rows)
+    /** y = x * invRms * weight per row, writing invRms[r] = 1 / sqrt(mean_c x[r, c]^2 + eps). y may be x. */
+    public static void forward(float[] x, int xOff, int rows, int cols, float[] weight, int wOff, float eps,
+                               float[] y, int yOff, float[] invRms, int invRmsOff) {
+        NormChecks.shapes("rmsNorm", x, xOff, rows, cols, weight, wOff, null, 0, "y", y, yOff);
+        NormChecks.epsilon("rmsNorm", eps);
+        KernelChecks.region("rmsNorm", "invRms", invRms, invRmsOff, rows);
+        RowParallel.forRows(rows, cols, (from, to) -> {
+            for (int r = from; r < to; r++) {
+                int xr = xOff + r * cols, yr = yOff + r * cols;
+                float sumSquares = Reductions.dot(x, xr, x, xr, cols);
+                float inv = (float) (1 / Math.sqrt((double) sumSquares / cols + eps));
+                invRms[invRmsOff + r] = inv;
+                int c = 0;
+                for (int upper = F.loopBound(cols); c < upper; c += F.length()) {
+                    FloatVector.fromArray(F, x, xr + c).mul(inv).mul(FloatVector.fromArray(F, weight, wOff + c)).intoArray(y, yr + c);
+                }
+                for (; c < cols; c++) {
+                    y[yr + c] = x[xr + c] * inv * weight[wOff + c];
+                }
+            }
+        });
+    }
+
+    // x, dy, dx: (rows, cols)   weight, dWeight: (cols)   invRms: (rows)
+    /**
+     * With g = dy * w and r the saved invRms:
+     * dx = r * (g - x * r^2 * mean(g * x)) (overwritten), dWeight += sum over rows of dy * x * r
+     * (accumulated, so several calls add up).
+     */
+    public static void backward(float[] x, int xOff, int rows, int cols, float[] weight, int wOff, float[] invRms, int invRmsOff,
+                                float[] dy, int dyOff, float[] dx, int dxOff, float[] dWeight, int dwOff) {
+        NormChecks.shapes("rmsNormBackward", x, xOff, rows, cols, weight, wOff, null, 0, "dx", dx, dxOff);
+        KernelChecks.region("rmsNormBackward", "invRms", invRms, invRmsOff, rows);
+        KernelChecks.region("rmsNormBackward", "dy", dy, dyOff, (long) rows * cols);
+        KernelChecks.region("rmsNormBackward", "dWeight", dWeight, dwOff, cols);
+        for (int r = 0; r < rows; r++) {
+            int xr = xOff + r * cols, dyr = dyOff + r * cols, dxr = dxOff + r * cols;
+            float inv = invRms[invRmsOff + r];
+            FloatVector acc = FloatVector.zero(F);
+            int c = 0;
+            for (int upper = F.loopBound(cols); c < upper; c += F.length()) {
+                FloatVector g = FloatVector.fromArray(F, dy, dyr + c).mul(FloatVector.fromArray(F, weight, wOff + c));
+                acc = g.fma(FloatVector.fromArray(F, x, xr + c), acc);
+            }
+            float gx = acc.reduceLanes(VectorOperators.ADD);
+            for (; c < cols; c++) {
+                gx += dy[dyr + c] * weight[wOff + c] * x[xr + c];
+            }
+            float coefficient = inv * inv * inv * gx / cols;
+            c = 0;
+            for (int upper = F.loopBound(cols); c < upper; c += F.length()) {
+                FloatVector vx = FloatVector.fromArray(F, x, xr + c);
+                FloatVector vdy = FloatVector.fromArray(F, dy, dyr + c);
+                FloatVector g = vdy.mul(FloatVector.fromArray(F, weight, wOff + c));
+                FloatVector.fromArray(F, dWeight, dwOff + c).add(vdy.mul(vx).mul(inv)).intoArray(dWeight, dwOff + c);
+                g.mul(inv).sub(vx.mul(coefficient)).intoArray(dx, dxr + c);
+            }
+            for (; c < cols; c++) {
+                float g = dy[dyr + c] * weight[wOff + c];
+                dWeight[dwOff + c] += dy[dyr + c] * x[xr + c] * inv;
+                dx[dxr + c] = g * inv - x[xr + c] * coefficient;
+            }
+        }
+    }
+}
