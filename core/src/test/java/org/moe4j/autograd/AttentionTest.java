@@ -4,9 +4,9 @@ import static org.junit.jupiter.api.Assertions.*;
 
 import org.junit.jupiter.api.Test;
 
-class AttentionTest {
+public class AttentionTest {
     /** Causal GQA attention in double, straight from the definition. */
-    static double[] attentionRef(double[] q, double[] k, double[] v, int B, int T, int H, int G, int D) {
+    public static double[] attentionRef(double[] q, double[] k, double[] v, int B, int T, int H, int G, int D) {
         int qc = H * D, kc = G * D;
         double[] out = new double[B * T * qc];
         for (int b = 0; b < B; b++)
@@ -31,7 +31,7 @@ class AttentionTest {
     }
 
     /** HF rotate_half RoPE in double. */
-    static double[] ropeRef(double[] x, int rows, int T, int H, int D, double theta, int start) {
+    public static double[] ropeRef(double[] x, int rows, int T, int H, int D, double theta, int start) {
         double[] y = new double[x.length];
         int half = D / 2;
         for (int r = 0; r < rows; r++)
