@@ -10,7 +10,7 @@ import org.moe4j.tensor.Rng;
  * gate_proj, up_proj, down_proj in dense models and w1, w3, w2 in Mixtral's experts; the names are
  * a constructor argument.
  */
-public final class SwiGluFeedForward extends Module {
+public final class SwiGluFeedForward extends FeedForwardBlock {
     private final Linear gate;
     private final Linear up;
     private final Linear down;
@@ -29,6 +29,11 @@ public final class SwiGluFeedForward extends Module {
     // x: (..., d)   y: (..., d)
     public Variable forward(Variable x) {
         return down.forward(Activation.swiglu(gate.forward(x), up.forward(x)));
+    }
+
+    @Override
+    public Variable forward(Variable x, AuxiliaryLosses aux) {
+        return forward(x);
     }
 
     public Linear gate() {

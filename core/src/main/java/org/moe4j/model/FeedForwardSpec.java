@@ -1,0 +1,74 @@
+package org.moe4j.model;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.moe4j.nn.FeedForwardBlock;
+import org.moe4j.nn.SwiGluFeedForward;
+import org.moe4j.tensor.Rng;
+
+/**
+ * What feed-forward block a transformer layer has. Each kind is a record that validates itself
+ * and knows its JSON form (saved in the run's config.json).
+ */
+public sealed interface FeedForwardSpec {
+    /** Parameters of the block that one token uses (for "active parameters per token"). */
+    long activeParameters(int dModel);
+
+    /** All parameters of the block. */
+    long totalParameters(int dModel);
+
+    Map<String, Object> toJson();
+
+    /** The name of the block under its decoder layer, as Hugging Face names it. */
+    String moduleName();
+
+    /** A new block of this kind with freshly initialised weights. */
+    FeedForwardBlock create(int dModel, Rng rng);
+
+    /** A dense SwiGLU block (Llama's mlp: gate_proj, up_proj, down_proj). */
+    record Dense(int hidden) implements FeedForwardSpec {
+        public Dense {
+            if (hidden < 1) throw new IllegalArgumentException("dense feed-forward: hidden is " + hidden + ", must be >= 1");
+        }
+
+        @Override
+        public long activeParameters(int dModel) {
+            return 3L * dModel * hidden;
+        }
+
+        @Override
+        public long totalParameters(int dModel) {
+            return activeParameters(dModel);
+        }
+
+        @Override
+        public String moduleName() {
+            return "mlp";
+        }
+
+        @Override
+        public FeedForwardBlock create(int dModel, Rng rng) {
+            return new SwiGluFeedForward(dModel, hidden, rng);
+        }
+
+        @Override
+        public Map<String, Object> toJson() {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("kind", "dense");
+            m.put("hidden", (long) hidden);
+            return m;
+        }
+    }
+
+    /** Reads the JSON form written by {@link #toJson()}. */
+    static FeedForwardSpec fromJson(Object json) {
+        if (!(json instanceof Map<?, ?> m)) {
+            throw new IllegalArgumentException("feed-forward spec must be a JSON object, got " + json);
+        }
+        Object kind = m.get("kind");
+        if ("dense".equals(kind)) {
+            return new Dense(ConfigJson.intField(m, "hidden", "feed_forward"));
+        }
+        throw new IllegalArgumentException("feed-forward kind " + kind + " is not known: allowed \"dense\"");
+    }
+}

@@ -1,0 +1,103 @@
+package org.moe4j.model;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A decoder-only transformer in the Llama/Mixtral form: token embedding, layers of
+ * (RMSNorm, causal self-attention with rotary embeddings and grouped-query heads, residual,
+ * RMSNorm, feed-forward block, residual), final RMSNorm and a linear head. The feed-forward block
+ * is chosen per layer ({@link #feedForward}: one spec per layer).
+ */
+public record TransformerConfig(int vocabSize, int dModel, int heads, int kvHeads, int contextLength, double ropeTheta,
+                                float normEps, List<FeedForwardSpec> feedForward, boolean tieEmbeddings, long seed) {
+    public static final int FORMAT_VERSION = 1;
+
+    public TransformerConfig {
+        require(vocabSize >= 1, "vocabSize", vocabSize, ">= 1");
+        require(dModel >= 2, "dModel", dModel, ">= 2");
+        require(heads >= 1 && dModel % heads == 0, "heads", heads, ">= 1 and dividing dModel " + dModel);
+        require((dModel / Math.max(1, heads)) % 2 == 0, "heads", heads, "such that dModel / heads is even (rotary embeddings)");
+        require(kvHeads >= 1 && heads % kvHeads == 0, "kvHeads", kvHeads, ">= 1 and dividing heads " + heads);
+        require(contextLength >= 1, "contextLength", contextLength, ">= 1");
+        require(ropeTheta > 0, "ropeTheta", ropeTheta, "> 0");
+        require(normEps > 0, "normEps", normEps, "> 0");
+        if (feedForward == null || feedForward.isEmpty()) {
+            throw new IllegalArgumentException("feedForward must list one spec per layer (at least one layer)");
+        }
+        feedForward = List.copyOf(feedForward);
+    }
+
+    private static void require(boolean ok, String field, Object value, String allowed) {
+        if (!ok) throw new IllegalArgumentException("transformer config: " + field + " is " + value + ", must be " + allowed);
+    }
+
+    public int layers() {
+        return feedForward.size();
+    }
+
+    public int headDim() {
+        return dModel / heads;
+    }
+
+    /** Parameters in total. */
+    public long totalParameters() {
+        long n = (long) vocabSize * dModel * (tieEmbeddings ? 1 : 2) + dModel;
+        for (FeedForwardSpec f : feedForward) n += attentionParameters() + 2L * dModel + f.totalParameters(dModel);
+        return n;
+    }
+
+    /** Parameters one token uses (embeddings counted once; inactive experts excluded). */
+    public long activeParameters() {
+        long n = (long) vocabSize * dModel * (tieEmbeddings ? 1 : 2) + dModel;
+        for (FeedForwardSpec f : feedForward) n += attentionParameters() + 2L * dModel + f.activeParameters(dModel);
+        return n;
+    }
+
+    private long attentionParameters() {
+        return 2L * dModel * dModel + 2L * dModel * (long) kvHeads * headDim();
+    }
+
+    public Map<String, Object> toJson() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("format_version", (long) FORMAT_VERSION);
+        m.put("vocab_size", (long) vocabSize);
+        m.put("d_model", (long) dModel);
+        m.put("heads", (long) heads);
+        m.put("kv_heads", (long) kvHeads);
+        m.put("context_length", (long) contextLength);
+        m.put("rope_theta", ropeTheta);
+        m.put("norm_eps", (double) normEps);
+        List<Object> ffn = new ArrayList<>();
+        for (FeedForwardSpec f : feedForward) ffn.add(f.toJson());
+        m.put("feed_forward", ffn);
+        m.put("tie_embeddings", tieEmbeddings);
+        m.put("seed", seed);
+        return m;
+    }
+
+    public static TransformerConfig fromJson(Object json) {
+        if (!(json instanceof Map<?, ?> m)) {
+            throw new IllegalArgumentException("transformer config must be a JSON object");
+        }
+        String where = "transformer config";
+        long version = ConfigJson.longField(m, "format_version", where);
+        if (version != FORMAT_VERSION) {
+            throw new IllegalArgumentException(where + ": format_version is " + version + ", this moe4j reads version "
+                    + FORMAT_VERSION + " (the run was written by an incompatible version)");
+        }
+        Object ffn = ConfigJson.field(m, "feed_forward", where);
+        if (!(ffn instanceof List<?> list)) {
+            throw new IllegalArgumentException(where + ": field \"feed_forward\" must be a list of layer specs");
+        }
+        List<FeedForwardSpec> specs = new ArrayList<>();
+        for (Object o : list) specs.add(FeedForwardSpec.fromJson(o));
+        return new TransformerConfig(ConfigJson.intField(m, "vocab_size", where), ConfigJson.intField(m, "d_model", where),
+                ConfigJson.intField(m, "heads", where), ConfigJson.intField(m, "kv_heads", where),
+                ConfigJson.intField(m, "context_length", where), ConfigJson.doubleField(m, "rope_theta", where),
+                (float) ConfigJson.doubleField(m, "norm_eps", where), specs, ConfigJson.boolField(m, "tie_embeddings", where),
+                ConfigJson.longField(m, "seed", where));
+    }
+}

@@ -1,0 +1,73 @@
+package org.moe4j.model;
+
+import org.moe4j.autograd.CrossEntropy;
+import org.moe4j.autograd.MatMul;
+import org.moe4j.autograd.Variable;
+import org.moe4j.nn.AuxiliaryLosses;
+import org.moe4j.nn.Embedding;
+import org.moe4j.nn.Linear;
+import org.moe4j.nn.Module;
+import org.moe4j.nn.ModuleList;
+import org.moe4j.nn.RmsNormLayer;
+import org.moe4j.tensor.Rng;
+
+/**
+ * A decoder-only language model (see {@link TransformerConfig}), with Hugging Face's Mixtral
+ * and Llama names: model.embed_tokens, model.layers.N.*, model.norm, lm_head.
+ */
+public final class TransformerLM extends Module {
+    private final TransformerConfig config;
+    private final Body body;
+    private final Linear head;
+
+    /** The "model." part of the names. */
+    static final class Body extends Module {
+        final Embedding embed;
+        final ModuleList<DecoderLayer> layers;
+        final RmsNormLayer norm;
+
+        Body(TransformerConfig c, Rng rng) {
+            embed = addModule("embed_tokens", new Embedding(c.vocabSize(), c.dModel(), 0.02, rng));
+            layers = addModule("layers", new ModuleList<>());
+            for (FeedForwardSpec spec : c.feedForward()) {
+                layers.add(new DecoderLayer(c, spec, rng));
+            }
+            norm = addModule("norm", new RmsNormLayer(c.dModel(), c.normEps()));
+        }
+    }
+
+    public TransformerLM(TransformerConfig config) {
+        this.config = config;
+        Rng rng = new Rng(config.seed());
+        this.body = addModule("model", new Body(config, rng));
+        this.head = config.tieEmbeddings() ? null : addModule("lm_head", new Linear(config.dModel(), config.vocabSize(), false, rng));
+    }
+
+    public TransformerConfig config() {
+        return config;
+    }
+
+    /**
+     * Logits for a batch of token sequences: ids holds B sequences of seqLen tokens, b-major.
+     */
+    // ids: (B*T)   logits: (B*T, V)
+    public Variable logits(int[] ids, int seqLen, AuxiliaryLosses aux) {
+        if (seqLen < 1 || seqLen > config.contextLength() || ids.length % seqLen != 0) {
+            throw new IllegalArgumentException("logits: " + ids.length + " ids in sequences of " + seqLen
+                    + " tokens; the sequence length must divide the id count and lie in [1, " + config.contextLength() + "]");
+        }
+        Variable h = body.embed.forward(ids);
+        for (DecoderLayer layer : body.layers.items()) {
+            h = layer.forward(h, seqLen, aux);
+        }
+        h = body.norm.forward(h);
+        return head != null ? head.forward(h) : MatMul.linear(h, body.embed.weight(), null);
+    }
+
+    /** Mean next-token cross-entropy (nats per token) plus the blocks' auxiliary losses. */
+    // inputs, targets: (B*T)
+    public Variable loss(int[] inputs, int[] targets, int seqLen, AuxiliaryLosses aux) {
+        Variable lm = CrossEntropy.loss(logits(inputs, seqLen, aux), targets);
+        return aux.addTo(lm);
+    }
+}

@@ -1,0 +1,76 @@
+package org.moe4j.model;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.moe4j.autograd.Variable;
+import org.moe4j.io.Json;
+import org.moe4j.nn.AuxiliaryLosses;
+import org.moe4j.train.Adam;
+import org.moe4j.train.ParameterGroups;
+
+class TransformerLMTest {
+    static TransformerConfig tiny(boolean tie) {
+        return new TransformerConfig(11, 16, 4, 2, 8, 10000.0, 1e-5f,
+                List.of(new FeedForwardSpec.Dense(24), new FeedForwardSpec.Dense(24)), tie, 5);
+    }
+
+    @Test
+    void namesFollowHuggingFaceAndCountsMatchTheConfig() {
+        TransformerLM lm = new TransformerLM(tiny(false));
+        var names = List.copyOf(lm.namedParameters().keySet());
+        assertEquals("model.embed_tokens.weight", names.get(0));
+        assertTrue(names.contains("model.layers.0.input_layernorm.weight"));
+        assertTrue(names.contains("model.layers.1.self_attn.k_proj.weight"));
+        assertTrue(names.contains("model.layers.1.post_attention_layernorm.weight"));
+        assertTrue(names.contains("model.layers.0.mlp.gate_proj.weight"));
+        assertTrue(names.contains("model.layers.0.mlp.down_proj.weight"));
+        assertEquals("model.norm.weight", names.get(names.size() - 2));
+        assertEquals("lm_head.weight", names.get(names.size() - 1));
+        assertArrayEquals(new int[] {8, 16}, lm.namedParameters().get("model.layers.0.self_attn.v_proj.weight").shape(),
+                "grouped-query: 2 kv heads of dimension 4");
+        assertEquals(lm.parameterCount(), lm.config().totalParameters());
+        assertEquals(lm.parameterCount(), new TransformerLM(tiny(false)).parameterCount());
+        assertEquals(new TransformerLM(tiny(true)).parameterCount(), tiny(true).totalParameters());
+    }
+
+    @Test
+    void overfitsOneBatch() {
+        TransformerLM lm = new TransformerLM(tiny(false));
+        int[] x = {1, 2, 3, 4, 5, 6, 7, 8, 3, 1, 4, 1, 5, 9, 2, 6};
+        int[] y = {2, 3, 4, 5, 6, 7, 8, 9, 1, 4, 1, 5, 9, 2, 6, 5};
+        Adam adam = new Adam(ParameterGroups.standard(lm, 1e-2, 0), Adam.Config.adamW());
+        double first = 0, last = 0;
+        for (int step = 0; step < 150; step++) {
+            adam.zeroGrad();
+            Variable loss = lm.loss(x, y, 8, new AuxiliaryLosses());
+            if (step == 0) first = loss.value().item();
+            last = loss.value().item();
+            loss.backward();
+            adam.step();
+        }
+        assertEquals(Math.log(11), first, 0.3, "starts near uniform");
+        assertTrue(last < 0.05, "memorises 16 tokens, loss " + last);
+    }
+
+    @Test
+    void configRoundTripsThroughJsonAndRejectsBadValues() {
+        TransformerConfig c = tiny(true);
+        assertEquals(c, TransformerConfig.fromJson(Json.parse(Json.write(c.toJson()))));
+        var e = assertThrows(IllegalArgumentException.class, () -> new TransformerConfig(11, 16, 3, 1, 8, 1e4, 1e-5f,
+                List.of(new FeedForwardSpec.Dense(4)), true, 1));
+        assertEquals("transformer config: heads is 3, must be >= 1 and dividing dModel 16", e.getMessage());
+        var m = new java.util.LinkedHashMap<>(c.toJson());
+        m.put("format_version", 99L);
+        var e2 = assertThrows(IllegalArgumentException.class, () -> TransformerConfig.fromJson(m));
+        assertTrue(e2.getMessage().contains("incompatible version"), e2.getMessage());
+        m.put("format_version", 1L);
+        m.put("d_model", "sixteen");
+        var e3 = assertThrows(IllegalArgumentException.class, () -> TransformerConfig.fromJson(m));
+        assertEquals("transformer config: field \"d_model\" is sixteen, must be an integer", e3.getMessage());
+        var e4 = assertThrows(IllegalArgumentException.class,
+                () -> new TransformerLM(c).logits(new int[] {1, 2, 3}, 9, new AuxiliaryLosses()));
+        assertTrue(e4.getMessage().contains("[1, 8]"), e4.getMessage());
+    }
+}
