@@ -1,8 +1,11 @@
 package org.moe4j.model;
 
+import java.util.List;
 import org.moe4j.autograd.CrossEntropy;
+import org.moe4j.autograd.GradMode;
 import org.moe4j.autograd.MatMul;
 import org.moe4j.autograd.Variable;
+import org.moe4j.nn.AttentionCache;
 import org.moe4j.nn.AuxiliaryLosses;
 import org.moe4j.nn.Embedding;
 import org.moe4j.nn.Linear;
@@ -10,6 +13,7 @@ import org.moe4j.nn.Module;
 import org.moe4j.nn.ModuleList;
 import org.moe4j.nn.RmsNormLayer;
 import org.moe4j.tensor.Rng;
+import org.moe4j.tensor.Tensor;
 
 /**
  * A decoder-only language model (see {@link TransformerConfig}), with Hugging Face's Mixtral
@@ -69,5 +73,61 @@ public final class TransformerLM extends Module {
     public Variable loss(int[] inputs, int[] targets, int seqLen, AuxiliaryLosses aux) {
         Variable lm = CrossEntropy.loss(logits(inputs, seqLen, aux), targets);
         return aux.addTo(lm);
+    }
+
+    /** A new, empty decoding state for one sequence (a KV cache per layer). */
+    public SequenceState newSequence() {
+        AttentionCache[] caches = new AttentionCache[body.layers.size()];
+        for (int i = 0; i < caches.length; i++) {
+            caches[i] = body.layers.get(i).attention().newCache(config.contextLength());
+        }
+        return new SequenceState(caches);
+    }
+
+    /**
+     * One inference step for several sequences at once (continuous batching): sequence s brings
+     * {@code tokens[s]} (its whole prompt when prefilling, one token when decoding; may be empty),
+     * which extend its cached state. All new tokens go through each layer together, so a mixture of
+     * experts groups them by expert. Returns the logits after the last new token of each sequence
+     * (a zero row for a sequence that brought none). Records nothing for backward.
+     */
+    // returns (S, V)
+    public Tensor forwardCached(List<SequenceState> sequences, List<int[]> tokens, AuxiliaryLosses aux) {
+        int S = sequences.size();
+        if (tokens.size() != S) {
+            throw new IllegalArgumentException("forwardCached: " + S + " sequences but " + tokens.size() + " token lists");
+        }
+        int[] rowStart = new int[S + 1];
+        for (int s = 0; s < S; s++) {
+            int room = config.contextLength() - sequences.get(s).length();
+            if (tokens.get(s).length > room) {
+                throw new IllegalArgumentException("forwardCached: sequence " + s + " holds " + sequences.get(s).length()
+                        + " tokens and brings " + tokens.get(s).length + ", more than the context length " + config.contextLength());
+            }
+            rowStart[s + 1] = rowStart[s] + tokens.get(s).length;
+        }
+        int[] ids = new int[rowStart[S]];
+        for (int s = 0; s < S; s++) System.arraycopy(tokens.get(s), 0, ids, rowStart[s], tokens.get(s).length);
+        Tensor logits = Tensor.zeros(S, config.vocabSize());
+        if (ids.length == 0) return logits;
+        try (var scope = GradMode.noGrad()) {
+            Tensor h = body.embed.forward(ids).value();
+            for (int l = 0; l < body.layers.size(); l++) {
+                AttentionCache[] caches = new AttentionCache[S];
+                for (int s = 0; s < S; s++) caches[s] = sequences.get(s).cache(l);
+                h = body.layers.get(l).forwardCached(h, rowStart, caches, aux);
+            }
+            int d = config.dModel();
+            Tensor last = Tensor.zeros(S, d);
+            for (int s = 0; s < S; s++) {
+                if (rowStart[s + 1] > rowStart[s]) System.arraycopy(h.data(), (rowStart[s + 1] - 1) * d, last.data(), s * d, d);
+            }
+            Variable normed = body.norm.forward(Variable.constant(last));
+            Tensor out = (head != null ? head.forward(normed) : MatMul.linear(normed, body.embed.weight(), null)).value();
+            for (int s = 0; s < S; s++) {
+                if (rowStart[s + 1] > rowStart[s]) System.arraycopy(out.data(), s * config.vocabSize(), logits.data(), s * config.vocabSize(), config.vocabSize());
+            }
+        }
+        return logits;
     }
 }
