@@ -68,11 +68,15 @@ public final class TransformerLM extends Module {
         return head != null ? head.forward(h) : MatMul.linear(h, body.embed.weight(), null);
     }
 
-    /** Mean next-token cross-entropy (nats per token) plus the blocks' auxiliary losses. */
+    /** Mean next-token cross-entropy (nats per token); the blocks add their auxiliary losses to {@code aux}. */
     // inputs, targets: (B*T)
+    public Variable languageModelLoss(int[] inputs, int[] targets, int seqLen, AuxiliaryLosses aux) {
+        return CrossEntropy.loss(logits(inputs, seqLen, aux), targets);
+    }
+
+    /** The training objective: cross-entropy plus every auxiliary loss times its coefficient. */
     public Variable loss(int[] inputs, int[] targets, int seqLen, AuxiliaryLosses aux) {
-        Variable lm = CrossEntropy.loss(logits(inputs, seqLen, aux), targets);
-        return aux.addTo(lm);
+        return aux.addTo(languageModelLoss(inputs, targets, seqLen, aux));
     }
 
     /** A new, empty decoding state for one sequence (a KV cache per layer). */
