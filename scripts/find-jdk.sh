@@ -19,8 +19,9 @@ moe4j_try_jdk() {
     JAVA_HOME="$1"; export JAVA_HOME
     return 0
   fi
+  if [ -n "$_major" ]; then _what="Java $_major"; else _what="not a JDK"; fi
   moe4j_tried="$moe4j_tried
-  $1 (${_major:+Java $_major}${_major:-not a JDK})"
+  $1 ($_what)"
   return 1
 }
 
