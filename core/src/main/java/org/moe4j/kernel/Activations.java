@@ -89,7 +89,7 @@ public final class Activations {
         return dy.mul(y).mul(y.neg().add(1f));
     }
 
-    /** SiLU (swish): y = x * sigmoid(x) (Elfwing et al. 2018; Ramachandran et al. 2017), computed as x / (1 + exp(-x)). */
+    /** SiLU (swish): y = x * sigmoid(x) (Elfwing et al. 2018; Ramachandran et al. 2017); silu(-inf) is NaN (-inf * 0), as the formula gives. */
     public static void silu(float[] x, int xOff, float[] y, int yOff, int n) {
         checkUnary("silu", x, xOff, y, yOff, n);
         int i = 0;

@@ -8,7 +8,8 @@ import jdk.incubator.vector.VectorSpecies;
 /**
  * GELU forward and backward (Hendrycks and Gimpel 2016), exact (erf, PyTorch's default) or with the
  * tanh approximation. The exact form uses this project's float {@link Erf}; the tanh form is evaluated
- * through the identity 0.5 (1 + tanh u) = sigmoid(2u). Double-precision definitions are in {@link ActivationsReference}.
+ * through the identity 0.5 (1 + tanh u) = sigmoid(2u). gelu(-inf) is NaN (-inf * 0), as the formulas give;
+ * every finite input gives a finite result. Double-precision definitions are in {@link ActivationsReference}.
  */
 public final class Gelu {
     private Gelu() {}
