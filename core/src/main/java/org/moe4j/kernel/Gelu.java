@@ -49,7 +49,7 @@ public final class Gelu {
      */
     public static void backward(float[] x, int xOff, float[] dy, int dyOff, float[] dx, int dxOff, int n,
                                 GeluApproximation approximation) {
-        Activations.checkBinary("geluBackward", "x", x, xOff, "dy", dy, dyOff, dx, dxOff, n);
+        Activations.checkBinary("geluBackward", "x", x, xOff, "dy", dy, dyOff, "dx", dx, dxOff, n);
         boolean tanh = tanh(approximation);
         int i = 0;
         for (int upper = F.loopBound(n); i < upper; i += F.length()) {
