@@ -37,7 +37,7 @@ import org.openjdk.jmh.annotations.Warmup;
 @Measurement(iterations = 5, time = 1)
 @Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector"})
 public class RowKernelsBench {
-    @Param({"4096x8", "256x1024", "1024x1024"})
+    @Param({"4096x8", "256x1024", "512x1024", "1024x1024"})
     public String shape;
 
     private int rows, cols;

@@ -38,7 +38,7 @@ public final class Activations {
     // xOrY, dy, dx: (n)
     /** ReLU backward: dx = dy where the input was > 0, else 0. Pass either the input x or the output y: both are > 0 at the same places. */
     public static void reluBackward(float[] xOrY, int xOff, float[] dy, int dyOff, float[] dx, int dxOff, int n) {
-        checkBinary("reluBackward", "x or y", xOrY, xOff, "dy", dy, dyOff, dx, dxOff, n);
+        checkBinary("reluBackward", "x or y", xOrY, xOff, "dy", dy, dyOff, "dx", dx, dxOff, n);
         int i = 0;
         for (int upper = F.loopBound(n); i < upper; i += F.length()) {
             reluBackward(FloatVector.fromArray(F, xOrY, xOff + i), FloatVector.fromArray(F, dy, dyOff + i)).intoArray(dx, dxOff + i);
@@ -74,7 +74,7 @@ public final class Activations {
     // y, dy, dx: (n)
     /** Sigmoid backward from the saved output y: dx = dy * y * (1 - y). */
     public static void sigmoidBackward(float[] y, int yOff, float[] dy, int dyOff, float[] dx, int dxOff, int n) {
-        checkBinary("sigmoidBackward", "y", y, yOff, "dy", dy, dyOff, dx, dxOff, n);
+        checkBinary("sigmoidBackward", "y", y, yOff, "dy", dy, dyOff, "dx", dx, dxOff, n);
         int i = 0;
         for (int upper = F.loopBound(n); i < upper; i += F.length()) {
             sigmoidBackward(FloatVector.fromArray(F, y, yOff + i), FloatVector.fromArray(F, dy, dyOff + i)).intoArray(dx, dxOff + i);
@@ -89,7 +89,7 @@ public final class Activations {
         return dy.mul(y).mul(y.neg().add(1f));
     }
 
-    /** SiLU (swish): y = x * sigmoid(x) (Elfwing et al. 2018; Ramachandran et al. 2017), computed as x / (1 + exp(-x)). */
+    /** SiLU (swish): y = x * sigmoid(x) (Elfwing et al. 2018; Ramachandran et al. 2017); silu(-inf) is NaN (-inf * 0), as the formula gives. */
     public static void silu(float[] x, int xOff, float[] y, int yOff, int n) {
         checkUnary("silu", x, xOff, y, yOff, n);
         int i = 0;
@@ -107,7 +107,7 @@ public final class Activations {
     // x, dy, dx: (n)
     /** SiLU backward from the input x: dx = dy * s * (1 + x (1 - s)), s = sigmoid(x). */
     public static void siluBackward(float[] x, int xOff, float[] dy, int dyOff, float[] dx, int dxOff, int n) {
-        checkBinary("siluBackward", "x", x, xOff, "dy", dy, dyOff, dx, dxOff, n);
+        checkBinary("siluBackward", "x", x, xOff, "dy", dy, dyOff, "dx", dx, dxOff, n);
         int i = 0;
         for (int upper = F.loopBound(n); i < upper; i += F.length()) {
             FloatVector.fromArray(F, dy, dyOff + i).mul(siluDerivative(FloatVector.fromArray(F, x, xOff + i))).intoArray(dx, dxOff + i);
@@ -126,7 +126,7 @@ public final class Activations {
     // a, b, out: (n)
     /** SwiGLU gate: out = silu(a) * b (Shazeer 2020, "GLU Variants Improve Transformer", eq. 6 without the projections). */
     public static void swiglu(float[] a, int aOff, float[] b, int bOff, float[] out, int outOff, int n) {
-        checkBinary("swiglu", "a", a, aOff, "b", b, bOff, out, outOff, n);
+        checkBinary("swiglu", "a", a, aOff, "b", b, bOff, "out", out, outOff, n);
         int i = 0;
         for (int upper = F.loopBound(n); i < upper; i += F.length()) {
             FloatVector va = FloatVector.fromArray(F, a, aOff + i);
@@ -143,7 +143,7 @@ public final class Activations {
     /** SwiGLU backward: da = dOut * b * silu'(a), db = dOut * silu(a). da and db must not be the same region. */
     public static void swigluBackward(float[] a, int aOff, float[] b, int bOff, float[] dOut, int dOutOff,
                                       float[] da, int daOff, float[] db, int dbOff, int n) {
-        checkBinary("swigluBackward", "a", a, aOff, "b", b, bOff, da, daOff, n);
+        checkBinary("swigluBackward", "a", a, aOff, "b", b, bOff, "da", da, daOff, n);
         KernelChecks.region("swigluBackward", "dOut", dOut, dOutOff, n);
         KernelChecks.region("swigluBackward", "db", db, dbOff, n);
         int i = 0;
@@ -198,7 +198,7 @@ public final class Activations {
     // x, dy, dx: (n)
     /** Softplus backward from the input x: dx = dy * sigmoid(x), and dx = dy above the threshold. */
     public static void softplusBackward(float[] x, int xOff, float[] dy, int dyOff, float[] dx, int dxOff, int n) {
-        checkBinary("softplusBackward", "x", x, xOff, "dy", dy, dyOff, dx, dxOff, n);
+        checkBinary("softplusBackward", "x", x, xOff, "dy", dy, dyOff, "dx", dx, dxOff, n);
         int i = 0;
         for (int upper = F.loopBound(n); i < upper; i += F.length()) {
             softplusBackward(FloatVector.fromArray(F, x, xOff + i), FloatVector.fromArray(F, dy, dyOff + i)).intoArray(dx, dxOff + i);
@@ -220,10 +220,10 @@ public final class Activations {
     }
 
     static void checkBinary(String op, String first, float[] a, int aOff, String second, float[] b, int bOff,
-                            float[] out, int outOff, int n) {
+                            String outName, float[] out, int outOff, int n) {
         KernelChecks.nonNegative(op, "n", n);
         KernelChecks.region(op, first, a, aOff, n);
         KernelChecks.region(op, second, b, bOff, n);
-        KernelChecks.region(op, "output", out, outOff, n);
+        KernelChecks.region(op, outName, out, outOff, n);
     }
 }

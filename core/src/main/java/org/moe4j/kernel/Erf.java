@@ -17,9 +17,10 @@ import jdk.incubator.vector.VectorOperators;
  * </ul>
  * The coefficients were fitted by this project (tools/fit_erf_coefficients.py): weighted least
  * squares on Chebyshev nodes with Lawson reweighting towards the minimax error, against mpmath at
- * 30 digits. Accuracy, measured against {@link ErfReference} by ErfTest over [-4.5, 4.5] and tiny
- * arguments: relative error below 1.5e-7 (about 1.1 ulp of the result in the emulation of the fit,
- * a little more where the vector exp is used). NaN gives NaN; erf(+-inf) = +-1.
+ * 30 digits. Accuracy against {@link ErfReference}, measured on 2,000,000 points evenly spread over
+ * [-4.5, 4.5]: largest relative error 8.0e-8 (1.13 ulp of the result) for the scalar form and
+ * 8.4e-8 (1.19 ulp) for the vector form with the 512-bit species; ErfTest holds them below 1.0e-7
+ * and 1.5e-7. NaN gives NaN; erf(+-inf) = +-1; erf(-0) = -0.
  */
 public final class Erf {
     private Erf() {}

@@ -8,7 +8,8 @@ import jdk.incubator.vector.VectorSpecies;
 /**
  * GELU forward and backward (Hendrycks and Gimpel 2016), exact (erf, PyTorch's default) or with the
  * tanh approximation. The exact form uses this project's float {@link Erf}; the tanh form is evaluated
- * through the identity 0.5 (1 + tanh u) = sigmoid(2u). Double-precision definitions are in {@link ActivationsReference}.
+ * through the identity 0.5 (1 + tanh u) = sigmoid(2u). gelu(-inf) is NaN (-inf * 0), as the formulas give;
+ * every finite input gives a finite result. Double-precision definitions are in {@link ActivationsReference}.
  */
 public final class Gelu {
     private Gelu() {}
@@ -48,7 +49,7 @@ public final class Gelu {
      */
     public static void backward(float[] x, int xOff, float[] dy, int dyOff, float[] dx, int dxOff, int n,
                                 GeluApproximation approximation) {
-        Activations.checkBinary("geluBackward", "x", x, xOff, "dy", dy, dyOff, dx, dxOff, n);
+        Activations.checkBinary("geluBackward", "x", x, xOff, "dy", dy, dyOff, "dx", dx, dxOff, n);
         boolean tanh = tanh(approximation);
         int i = 0;
         for (int upper = F.loopBound(n); i < upper; i += F.length()) {

@@ -11,8 +11,12 @@ import java.util.concurrent.ForkJoinTask;
 final class RowParallel {
     private RowParallel() {}
 
-    /** Below this many elements a kernel runs on the calling thread (measured: see KernelBench). */
-    static final long MIN_PARALLEL_ELEMENTS = 1 << 18;
+    /**
+     * Below this many elements a kernel runs on the calling thread. Measured with RowKernelsBench
+     * (softmax against softmaxRowByRow) on 2 cores: two threads broke even at 2^18 elements and
+     * were 1.75x faster at 2^20 on a quiet machine, but lost when other processes kept both cores busy.
+     */
+    static final long MIN_PARALLEL_ELEMENTS = 1 << 19;
 
     /** Work on rows [from, to). */
     @FunctionalInterface

@@ -101,6 +101,9 @@ public final class Softmax {
         if (cols == 0) {
             return;
         }
+        if (cols <= F.length() && shortRow(x, xr, cols, y, yr, log)) {
+            return;
+        }
         float max = Reductions.max(x, xr, cols);
         if (Float.isInfinite(max)) {
             infiniteRow(x, xr, cols, y, yr, log, max);
@@ -144,6 +147,25 @@ public final class Softmax {
                 y[yr + c] = y[yr + c] / sum;
             }
         }
+    }
+
+    /**
+     * A row that fits in one vector (a router's E logits, say), done with one masked load and store:
+     * the same formula as the long path without its per-pass loops. Returns false, leaving y
+     * untouched, for a row whose maximum is infinite, which the long path handles.
+     */
+    private static boolean shortRow(float[] x, int xr, int cols, float[] y, int yr, boolean log) {
+        VectorMask<Float> m = F.indexInRange(0, cols);
+        FloatVector v = FloatVector.fromArray(F, x, xr, m);
+        float max = v.reduceLanes(VectorOperators.MAX, m);
+        if (Float.isInfinite(max)) {
+            return false;
+        }
+        FloatVector shifted = v.sub(max);
+        FloatVector e = shifted.lanewise(VectorOperators.EXP);
+        float sum = e.reduceLanes(VectorOperators.ADD, m);
+        (log ? shifted.sub((float) Math.log(sum)) : e.div(sum)).intoArray(y, yr, m);
+        return true;
     }
 
     /** A row whose maximum is -inf (all masked) or +inf (probability shared by the +inf entries). */

@@ -22,7 +22,10 @@ public final class TopK {
 
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
 
-    /** Above this k a full sort of the row beats insertion into a sorted buffer. */
+    /**
+     * Up to this k, insertion into a sorted buffer: O(cols) for most rows, O(cols * k) at worst (an
+     * ascending row); above it, a full sort bounds the work by O(cols log cols).
+     */
     private static final int INSERTION_MAX_K = 16;
 
     // x: (rows, cols)   values, indices: (rows, k)

@@ -8,8 +8,8 @@ import org.junit.jupiter.api.Test;
 import org.moe4j.tensor.Rng;
 
 /**
- * Fast activations against the double references: forward within 4 float ulps-worth of relative error
- * (2e-7 relative plus 1e-7 absolute), backward within 1e-6 relative plus 1e-6 absolute; the
+ * Fast activations against the double references: forward within 4e-7 relative plus 1e-7 absolute
+ * (a few float ulps), backward within 1e-6 relative plus 1e-6 absolute; the
  * references' derivatives against central differences in double (h = 1e-5, agreement to 1e-8).
  */
 class ActivationsTest {

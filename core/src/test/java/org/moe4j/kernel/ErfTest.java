@@ -60,7 +60,7 @@ class ErfTest {
             y[i] = Erf.erf(x[i]);
         }
         double worst = maxRelativeError(x, y);
-        assertTrue(worst < 1.2e-7, "max relative error " + worst);
+        assertTrue(worst < 1.0e-7, "max relative error " + worst);
     }
 
     @Test
@@ -75,7 +75,7 @@ class ErfTest {
             y[i] = Erf.erf(x[i]);
         }
         double worst = maxRelativeError(x, y);
-        assertTrue(worst < 2e-7, "max relative error " + worst);
+        assertTrue(worst < 1.5e-7, "max relative error " + worst);
         for (int j = 0; j < x.length; j++) {
             assertEquals(Erf.erf(x[j]), y[j], 2 * Math.ulp(y[j]), "vector vs scalar at " + x[j]);
         }
