@@ -1,10 +1,7 @@
 package org.moe4j.kernel;
 
-import java.util.concurrent.ForkJoinPool;
-import java.util.concurrent.ForkJoinTask;
-
 /**
- * Splits independent rows over the common fork-join pool when a kernel is large enough for the
+ * Splits independent rows over the shared {@link KernelPool} when a kernel is large enough for the
  * threads to pay for their hand-off. Each row is computed by exactly one thread with the same
  * code as in the single-threaded case, so results do not depend on the split.
  */
@@ -26,22 +23,13 @@ final class RowParallel {
 
     /** Runs {@code body} over rows [0, rows) of a [rows x cols] input, split into blocks when large. */
     static void forRows(int rows, int cols, RowRange body) {
-        int threads = ForkJoinPool.getCommonPoolParallelism() + 1;
+        int threads = KernelPool.threads();
         long elements = (long) rows * cols;
         if (threads < 2 || rows < 2 || elements < MIN_PARALLEL_ELEMENTS) {
             body.run(0, rows);
             return;
         }
         int blocks = (int) Math.min(Math.min(rows, threads), elements / (MIN_PARALLEL_ELEMENTS / 2));
-        ForkJoinTask<?>[] tasks = new ForkJoinTask<?>[blocks - 1];
-        for (int b = 1; b < blocks; b++) {
-            int from = (int) ((long) rows * b / blocks);
-            int to = (int) ((long) rows * (b + 1) / blocks);
-            tasks[b - 1] = ForkJoinPool.commonPool().submit(() -> body.run(from, to));
-        }
-        body.run(0, (int) ((long) rows / blocks));
-        for (ForkJoinTask<?> task : tasks) {
-            task.join();
-        }
+        KernelPool.parallelFor(blocks, b -> body.run((int) ((long) rows * b / blocks), (int) ((long) rows * (b + 1) / blocks)));
     }
 }
