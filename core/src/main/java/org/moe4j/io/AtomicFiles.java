@@ -144,7 +144,7 @@ public final class AtomicFiles {
      * Flushes a folder's entries (names, renames) to disk. POSIX allows opening a folder for this;
      * Windows does not, and there NTFS journals renames itself, so the refusal is ignored.
      */
-    static void fsyncFolder(Path folder) throws IOException {
+    public static void fsyncFolder(Path folder) throws IOException {
         try (FileChannel channel = FileChannel.open(folder, StandardOpenOption.READ)) {
             channel.force(true);
         } catch (IOException e) {
