@@ -2,6 +2,7 @@ package org.moe4j.train;
 
 import java.util.List;
 import org.moe4j.autograd.Variable;
+import org.moe4j.data.Batch;
 import org.moe4j.model.TransformerLM;
 import org.moe4j.nn.AuxiliaryLosses;
 import org.moe4j.nn.Module;
@@ -13,16 +14,6 @@ import org.moe4j.tensor.Rng;
  * {@link Batches}, which must make it a function of the step alone so that resuming is exact.
  */
 public final class LanguageModelTask implements TrainingTask {
-    /** B sequences of seqLen tokens, b-major, and the targets (the inputs shifted by one). */
-    public record Batch(int[] inputs, int[] targets, int seqLen) {
-        public Batch {
-            if (inputs.length != targets.length || seqLen < 1 || inputs.length % seqLen != 0) {
-                throw new IllegalArgumentException("batch: " + inputs.length + " inputs, " + targets.length
-                        + " targets and sequence length " + seqLen + " do not form [B, T]");
-            }
-        }
-    }
-
     /** The training batch of each step. */
     @FunctionalInterface
     public interface Batches {
@@ -56,7 +47,7 @@ public final class LanguageModelTask implements TrainingTask {
         Batch b = batches.batch(step);
         model.train(true);
         AuxiliaryLosses aux = new AuxiliaryLosses();
-        Variable lm = model.languageModelLoss(b.inputs(), b.targets(), b.seqLen(), aux);
+        Variable lm = model.languageModelLoss(b.inputs(), b.targets(), b.contextLength(), aux);
         lastAux = aux;
         lastLanguageModelLoss = lm.value().item();
         return aux.addTo(lm);
