@@ -44,6 +44,10 @@ final class DecoderLayer extends Module {
         return Arithmetic.add(h, feedForward.forward(postAttentionNorm.forward(h), aux)).value();
     }
 
+    FeedForwardBlock feedForward() {
+        return feedForward;
+    }
+
     CausalSelfAttention attention() {
         return attention;
     }

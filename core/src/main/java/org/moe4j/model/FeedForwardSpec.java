@@ -1,5 +1,6 @@
 package org.moe4j.model;
 
+import org.moe4j.io.JsonFields;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.moe4j.nn.FeedForwardBlock;
@@ -67,7 +68,7 @@ public sealed interface FeedForwardSpec {
         }
         Object kind = m.get("kind");
         if ("dense".equals(kind)) {
-            return new Dense(ConfigJson.intField(m, "hidden", "feed_forward"));
+            return new Dense(JsonFields.integer(m, "hidden", "feed_forward"));
         }
         throw new IllegalArgumentException("feed-forward kind " + kind + " is not known: allowed \"dense\"");
     }

@@ -1,5 +1,6 @@
 package org.moe4j.model;
 
+import org.moe4j.io.JsonFields;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -83,21 +84,21 @@ public record TransformerConfig(int vocabSize, int dModel, int heads, int kvHead
             throw new IllegalArgumentException("transformer config must be a JSON object");
         }
         String where = "transformer config";
-        long version = ConfigJson.longField(m, "format_version", where);
+        long version = JsonFields.longValue(m, "format_version", where);
         if (version != FORMAT_VERSION) {
             throw new IllegalArgumentException(where + ": format_version is " + version + ", this moe4j reads version "
                     + FORMAT_VERSION + " (the run was written by an incompatible version)");
         }
-        Object ffn = ConfigJson.field(m, "feed_forward", where);
+        Object ffn = JsonFields.field(m, "feed_forward", where);
         if (!(ffn instanceof List<?> list)) {
             throw new IllegalArgumentException(where + ": field \"feed_forward\" must be a list of layer specs");
         }
         List<FeedForwardSpec> specs = new ArrayList<>();
         for (Object o : list) specs.add(FeedForwardSpec.fromJson(o));
-        return new TransformerConfig(ConfigJson.intField(m, "vocab_size", where), ConfigJson.intField(m, "d_model", where),
-                ConfigJson.intField(m, "heads", where), ConfigJson.intField(m, "kv_heads", where),
-                ConfigJson.intField(m, "context_length", where), ConfigJson.doubleField(m, "rope_theta", where),
-                (float) ConfigJson.doubleField(m, "norm_eps", where), specs, ConfigJson.boolField(m, "tie_embeddings", where),
-                ConfigJson.longField(m, "seed", where));
+        return new TransformerConfig(JsonFields.integer(m, "vocab_size", where), JsonFields.integer(m, "d_model", where),
+                JsonFields.integer(m, "heads", where), JsonFields.integer(m, "kv_heads", where),
+                JsonFields.integer(m, "context_length", where), JsonFields.number(m, "rope_theta", where),
+                (float) JsonFields.number(m, "norm_eps", where), specs, JsonFields.bool(m, "tie_embeddings", where),
+                JsonFields.longValue(m, "seed", where));
     }
 }

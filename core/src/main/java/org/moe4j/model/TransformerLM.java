@@ -8,6 +8,7 @@ import org.moe4j.autograd.Variable;
 import org.moe4j.nn.AttentionCache;
 import org.moe4j.nn.AuxiliaryLosses;
 import org.moe4j.nn.Embedding;
+import org.moe4j.nn.FeedForwardBlock;
 import org.moe4j.nn.Linear;
 import org.moe4j.nn.Module;
 import org.moe4j.nn.ModuleList;
@@ -77,6 +78,11 @@ public final class TransformerLM extends Module {
     /** The training objective: cross-entropy plus every auxiliary loss times its coefficient. */
     public Variable loss(int[] inputs, int[] targets, int seqLen, AuxiliaryLosses aux) {
         return aux.addTo(languageModelLoss(inputs, targets, seqLen, aux));
+    }
+
+    /** The feed-forward block of every layer, in order. */
+    public List<FeedForwardBlock> feedForwardBlocks() {
+        return body.layers.items().stream().map(DecoderLayer::feedForward).toList();
     }
 
     /** A new, empty decoding state for one sequence (a KV cache per layer). */

@@ -1,5 +1,6 @@
 package org.moe4j.nn;
 
+import java.util.Map;
 import org.moe4j.autograd.Variable;
 
 /**
@@ -8,4 +9,15 @@ import org.moe4j.autograd.Variable;
  */
 public abstract class FeedForwardBlock extends Module {
     public abstract Variable forward(Variable x, AuxiliaryLosses aux);
+
+    /**
+     * What the last forward pass did, as JSON values for the metrics log (a mixture of experts
+     * reports tokens per expert, dropped fraction, entropy, ...); empty for a dense block.
+     */
+    public Map<String, Object> lastDiagnostics() {
+        return Map.of();
+    }
+
+    /** Called after each optimizer step (for example a router's bias update); nothing by default. */
+    public void afterStep() {}
 }

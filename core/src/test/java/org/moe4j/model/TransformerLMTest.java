@@ -68,7 +68,7 @@ class TransformerLMTest {
         m.put("format_version", 1L);
         m.put("d_model", "sixteen");
         var e3 = assertThrows(IllegalArgumentException.class, () -> TransformerConfig.fromJson(m));
-        assertEquals("transformer config: field \"d_model\" is sixteen, must be an integer", e3.getMessage());
+        assertEquals("transformer config: field \"d_model\" is \"sixteen\", must be an integer", e3.getMessage());
         var e4 = assertThrows(IllegalArgumentException.class,
                 () -> new TransformerLM(c).logits(new int[] {1, 2, 3}, 9, new AuxiliaryLosses()));
         assertTrue(e4.getMessage().contains("[1, 8]"), e4.getMessage());
