@@ -5,6 +5,7 @@ import org.moe4j.autograd.Variable;
 import org.moe4j.data.Batch;
 import org.moe4j.model.TransformerLM;
 import org.moe4j.nn.AuxiliaryLosses;
+import org.moe4j.nn.FeedForwardBlock;
 import org.moe4j.nn.Module;
 import org.moe4j.tensor.Rng;
 
@@ -51,6 +52,12 @@ public final class LanguageModelTask implements TrainingTask {
         lastAux = aux;
         lastLanguageModelLoss = lm.value().item();
         return aux.addTo(lm);
+    }
+
+    /** Lets every feed-forward block update after the optimizer step (DeepSeek-V3's router bias, say). */
+    @Override
+    public void afterStep(long step) {
+        for (FeedForwardBlock block : model.feedForwardBlocks()) block.afterStep();
     }
 
     /** The cross-entropy part of the last step's loss (nats per token). */

@@ -1,0 +1,152 @@
+package org.moe4j.train;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.BooleanSupplier;
+import org.moe4j.autograd.GradMode;
+import org.moe4j.data.Batch;
+import org.moe4j.data.TokenCorpus;
+import org.moe4j.model.TransformerLM;
+import org.moe4j.nn.AuxiliaryLosses;
+import org.moe4j.nn.FeedForwardBlock;
+import org.moe4j.tensor.Rng;
+
+/**
+ * Trains a language model in a run folder: AdamW with warm-up and cosine decay, gradient
+ * clipping, validation every so often, metrics as JSON lines, checkpoints, exact resume, and a
+ * clean stop (checkpoint saved) when asked, for example on Ctrl-C.
+ */
+public final class LanguageModelTraining {
+    /** What the caller sees while training runs. */
+    public interface Progress {
+        void started(long totalSteps, long firstStep);
+
+        void stepped(Map<String, Object> record);
+    }
+
+    /** How training ended. */
+    public record Result(long steps, long totalSteps, double lastLoss, double validationLoss, double seconds, boolean stoppedEarly) {}
+
+    private LanguageModelTraining() {}
+
+    public static Result run(RunFolder run, TransformerLM model, TokenCorpus corpus, LanguageModelTrainingConfig config,
+                             boolean resume, BooleanSupplier stopRequested, Progress progress) throws IOException {
+        int T = model.config().contextLength();
+        var sampler = corpus.trainingBatches(config.batchSize(), T, config.seed());
+        LanguageModelTask task = new LanguageModelTask(model, sampler::batch, List.of());
+        Adam adam = new Adam(ParameterGroups.split(model, config.learningRate(), config.weightDecay(), config.routerLearningRate()),
+                Adam.Config.adamW().withBetas(0.9, 0.95));
+        long steps = config.steps() > 0 ? config.steps() : stepsForBudget(task, config.minutes() * 60);
+        LanguageModelTrainingConfig fixed = config.withSteps(steps);
+        if (!resume) {
+            run.writeDescription(new RunFolder.Description(model.config(), fixed, run.readDescription().corpus()));
+        }
+        long warmup = Math.min(fixed.warmupSteps(), Math.max(0, steps - 1));
+        LearningRateSchedule schedule = steps > warmup
+                ? LearningRateSchedule.warmupCosine(warmup, steps, fixed.minLearningRateFactor())
+                : LearningRateSchedule.linearWarmup(warmup);
+        Trainer trainer = new Trainer(task, adam, new Trainer.Config(steps, fixed.maxGradNorm(), schedule, run.checkpoint(),
+                fixed.checkpointEvery()), Map.of("run", run.runFile().getFileName().toString()));
+        if (resume) {
+            if (!Files.isDirectory(run.checkpoint())) {
+                throw new IllegalArgumentException("--resume: " + run.path() + " has no checkpoint to resume from");
+            }
+            trainer.resume(run.checkpoint());
+            MetricsLog.truncateAfter(run.metrics(), trainer.step());
+        } else {
+            Files.deleteIfExists(run.metrics());
+        }
+        long tokensPerStep = (long) fixed.batchSize() * T;
+        long start = System.nanoTime();
+        long firstStep = trainer.step();
+        progress.started(steps, firstStep);
+        double[] lastValidation = {Double.NaN};
+        try (MetricsLog metrics = new MetricsLog(run.metrics())) {
+            long[] lastTime = {System.nanoTime()};
+            double lastLoss = trainer.run(new Trainer.Listener() {
+                @Override
+                public void onStep(long step, double loss, double gradNorm, double lrFactor) {
+                    long now = System.nanoTime();
+                    double seconds = (now - lastTime[0]) / 1e9;
+                    lastTime[0] = now;
+                    Map<String, Object> r = new LinkedHashMap<>();
+                    r.put("step", step);
+                    r.put("loss", loss);
+                    r.put("lm_loss", task.lastLanguageModelLoss());
+                    r.put("grad_norm", gradNorm);
+                    r.put("lr", fixed.learningRate() * lrFactor);
+                    r.put("tokens_per_second", tokensPerStep / Math.max(1e-9, seconds));
+                    r.put("elapsed_seconds", (now - start) / 1e9);
+                    Map<String, Object> aux = new LinkedHashMap<>();
+                    for (AuxiliaryLosses.Term t : task.lastAuxiliaryLosses().terms()) aux.put(t.name(), (double) t.value().value().item());
+                    if (!aux.isEmpty()) r.put("aux", aux);
+                    List<Object> layers = new ArrayList<>();
+                    for (FeedForwardBlock block : model.feedForwardBlocks()) layers.add(block.lastDiagnostics());
+                    if (layers.stream().anyMatch(d -> !((Map<?, ?>) d).isEmpty())) r.put("layers", layers);
+                    if (step % fixed.evalEvery() == 0 || step == steps) {
+                        lastValidation[0] = validationLoss(model, corpus, fixed.batchSize(), fixed.evalBatches());
+                        r.put("val_loss", lastValidation[0]);
+                    }
+                    try {
+                        metrics.write(r);
+                    } catch (IOException e) {
+                        throw new java.io.UncheckedIOException(e);
+                    }
+                    progress.stepped(r);
+                }
+
+                @Override
+                public boolean shouldStop() {
+                    return stopRequested.getAsBoolean();
+                }
+            });
+            return new Result(trainer.step(), steps, lastLoss, lastValidation[0], (System.nanoTime() - start) / 1e9,
+                    trainer.step() < steps);
+        }
+    }
+
+    /**
+     * How many steps fit in {@code seconds}: times three forward+backward passes on the first
+     * batch after one warm-up, discarding their gradients (weights and generators untouched),
+     * and allows 5% for validation and checkpoints.
+     */
+    static long stepsForBudget(LanguageModelTask task, double seconds) {
+        List<long[]> saved = new ArrayList<>();
+        for (Rng r : task.generators()) saved.add(r.state());
+        task.loss(0).backward();
+        task.model().zeroGrad();
+        long t0 = System.nanoTime();
+        for (int i = 0; i < 3; i++) {
+            task.loss(0).backward();
+            task.model().zeroGrad();
+        }
+        double perStep = (System.nanoTime() - t0) / 3e9 * 1.05;
+        for (int i = 0; i < saved.size(); i++) task.generators().get(i).restore(saved.get(i));
+        return Math.max(1, (long) (seconds / perStep));
+    }
+
+    /** Mean cross-entropy (nats per token) over the first {@code maxBatches} validation batches. */
+    public static double validationLoss(TransformerLM model, TokenCorpus corpus, int batchSize, int maxBatches) {
+        int T = model.config().contextLength();
+        double total = 0;
+        int n = 0;
+        model.train(false);
+        try (var scope = GradMode.noGrad()) {
+            for (Batch b : corpus.validationBatches(batchSize, T)) {
+                total += model.languageModelLoss(b.inputs(), b.targets(), b.contextLength(), new AuxiliaryLosses()).value().item();
+                if (++n >= maxBatches) break;
+            }
+        } finally {
+            model.train(true);
+        }
+        if (n == 0) {
+            throw new IllegalArgumentException("the validation split holds fewer than " + (T + 1)
+                    + " tokens: use a larger corpus, a larger validation fraction or a shorter context");
+        }
+        return total / n;
+    }
+}
