@@ -1,23 +1,182 @@
 package org.moe4j.cli;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.Callable;
+import org.moe4j.data.CorpusSource;
+import org.moe4j.data.TokenCorpus;
+import org.moe4j.model.TransformerConfig;
+import org.moe4j.model.TransformerLM;
+import org.moe4j.text.BpeTrainer;
+import org.moe4j.text.ByteTokenizer;
+import org.moe4j.text.CharTokenizer;
+import org.moe4j.text.Tokenizer;
+import org.moe4j.train.LanguageModelTraining;
+import org.moe4j.train.LanguageModelTrainingConfig;
+import org.moe4j.train.RunFolder;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 
 /**
- * {@code moe4j train}: trains the default MoE language model on the bundled Moby Dick.
- * The language model arrives with its own issue; until then the command says so and exits
- * with a distinct code, so that nobody mistakes it for a finished run.
+ * {@code moe4j train}: trains a language model on a corpus (default: the bundled Moby Dick with a
+ * character tokenizer) into a run folder, with a progress bar; Ctrl-C stops cleanly after saving a
+ * checkpoint, and {@code --resume} continues exactly. Ends with a report and a sample.
  */
 @Command(name = "train", mixinStandardHelpOptions = true,
-        description = "Train an MoE language model (default: a small Mixtral-style model on the bundled Moby Dick).")
+        description = "Train a language model (default: a small model on the bundled Moby Dick for about ten minutes).")
 final class TrainCommand implements Callable<Integer> {
+    @Option(names = "--out", paramLabel = "DIR", description = "Run folder (default: runs/train-DATE-TIME).")
+    Path out;
+
+    @Option(names = "--resume", description = "Continue the run in --out from its checkpoint.")
+    boolean resume;
+
+    @Option(names = "--corpus", paramLabel = "PATH", description = "A text file or a folder of .txt files (default: the bundled Moby Dick).")
+    Path corpus;
+
+    @Option(names = "--tokenizer", description = "char, byte or bpe (default ${DEFAULT-VALUE}).")
+    String tokenizer = "char";
+
+    @Option(names = "--bpe-merges", description = "Merges learned by the BPE tokenizer (default ${DEFAULT-VALUE}).")
+    int bpeMerges = 1024;
+
+    @Option(names = "--steps", description = "Training steps (default: as many as fit in --minutes).")
+    long steps;
+
+    @Option(names = "--minutes", description = "Time budget when --steps is not given (default ${DEFAULT-VALUE}).")
+    double minutes = 10;
+
+    @Option(names = "--batch-size", description = "Sequences per step (default ${DEFAULT-VALUE}).")
+    int batchSize = 16;
+
+    @Option(names = "--lr", description = "Peak learning rate (default ${DEFAULT-VALUE}).")
+    double learningRate = 2e-3;
+
+    @Option(names = "--min-lr-factor", description = "Final learning rate as a fraction of the peak (default ${DEFAULT-VALUE}).")
+    double minLrFactor = 0.1;
+
+    @Option(names = "--warmup", description = "Warm-up steps (default ${DEFAULT-VALUE}).")
+    long warmup = 100;
+
+    @Option(names = "--weight-decay", description = "AdamW weight decay on matrices (default ${DEFAULT-VALUE}).")
+    double weightDecay = 0.1;
+
+    @Option(names = "--grad-clip", description = "Clip the global gradient norm (0: off; default ${DEFAULT-VALUE}).")
+    double gradClip = 1.0;
+
+    @Option(names = "--router-lr", description = "Learning rate of MoE routers (default: --lr).")
+    Double routerLearningRate;
+
+    @Option(names = "--eval-every", description = "Validate every N steps (default ${DEFAULT-VALUE}).")
+    long evalEvery = 100;
+
+    @Option(names = "--eval-batches", description = "Validation batches per evaluation (default ${DEFAULT-VALUE}).")
+    int evalBatches = 8;
+
+    @Option(names = "--checkpoint-every", description = "Checkpoint every N steps (0: only at the end; default ${DEFAULT-VALUE}).")
+    long checkpointEvery = 250;
+
+    @Option(names = "--seed", description = "Random seed (default ${DEFAULT-VALUE}).")
+    long seed = 1;
+
+    @Option(names = "--sample-tokens", description = "Tokens of the sample printed at the end (default ${DEFAULT-VALUE}).")
+    int sampleTokens = 400;
+
+    @Mixin
+    ModelOptions model = new ModelOptions();
+
     @Override
-    public Integer call() {
-        System.err.println("""
-                moe4j train is not available yet. When it is, it will train the default small MoE language
-                model (8 SwiGLU experts, top-2) on the bundled Moby Dick for about ten minutes, write the run
-                folder (config, checkpoints, metrics, plots) and print a sample.
-                What runs today: moe4j --help lists the commands.""");
-        return 3;
+    public Integer call() throws Exception {
+        if (resume && out == null) {
+            throw new IllegalArgumentException("--resume needs --out DIR, the run to continue");
+        }
+        Path dir = out != null ? out : Path.of("runs", "train-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
+        RunFolder run = new RunFolder(dir);
+        Tokenizer tok;
+        TransformerConfig config;
+        LanguageModelTrainingConfig training;
+        CorpusSource source;
+        if (resume) {
+            RunFolder.Description d = run.readDescription();
+            config = d.model();
+            training = d.training();
+            tok = Tokenizer.load(run.tokenizerFile());
+            source = corpus != null ? CorpusSource.of(corpus) : d.corpus().equals(CorpusSource.mobyDick().description())
+                    ? CorpusSource.mobyDick() : CorpusSource.of(Path.of(d.corpus()));
+        } else {
+            if (Files.exists(run.runFile())) {
+                throw new IllegalArgumentException(dir + " already holds a run: continue it with --resume or choose another --out");
+            }
+            source = corpus != null ? CorpusSource.of(corpus) : CorpusSource.mobyDick();
+            tok = newTokenizer(source);
+            config = model.config(tok.vocabSize(), seed);
+            training = new LanguageModelTrainingConfig(batchSize, steps, minutes, learningRate, minLrFactor, warmup, weightDecay,
+                    gradClip, routerLearningRate != null ? routerLearningRate : learningRate, evalEvery, evalBatches,
+                    checkpointEvery, seed, TokenCorpus.DEFAULT_VALIDATION_FRACTION);
+            Files.createDirectories(dir);
+            tok.save(run.tokenizerFile());
+            run.writeDescription(new RunFolder.Description(config, training, source.description()));
+        }
+        TransformerLM lm = new TransformerLM(config);
+        System.err.printf(Locale.ROOT, "run %s: %s, %s tokenizer (%d ids), %,d parameters (%,d active per token)%n", dir,
+                source.description(), tok.kind(), tok.vocabSize(), config.totalParameters(), config.activeParameters());
+        AtomicBoolean stop = new AtomicBoolean();
+        CountDownLatch finished = new CountDownLatch(1);
+        Thread hook = new Thread(() -> {
+            stop.set(true);
+            System.err.println("\nmoe4j train: stopping after this step and saving a checkpoint...");
+            try {
+                finished.await();
+            } catch (InterruptedException ignored) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        Runtime.getRuntime().addShutdownHook(hook);
+        LanguageModelTraining.Result result;
+        try (TokenCorpus tokens = TokenCorpus.prepare(source, tok, run.tokenFile(), training.validationFraction())) {
+            ProgressBar[] bar = new ProgressBar[1];
+            result = LanguageModelTraining.run(run, lm, tokens, training, resume, stop::get, new LanguageModelTraining.Progress() {
+                @Override
+                public void started(long totalSteps, long firstStep) {
+                    bar[0] = new ProgressBar("train", totalSteps);
+                }
+
+                @Override
+                public void stepped(Map<String, Object> r) {
+                    bar[0].update((Long) r.get("step"), TrainingReport.progressText(r));
+                }
+            });
+        } finally {
+            finished.countDown();
+        }
+        if (!stop.get()) {
+            Runtime.getRuntime().removeShutdownHook(hook);
+        }
+        System.err.printf(Locale.ROOT, "%s at step %d of %d in %.0f s: loss %.4f, validation loss %.4f nats per %s; checkpoint in %s%n",
+                result.stoppedEarly() ? "stopped" : "finished", result.steps(), result.totalSteps(), result.seconds(),
+                result.lastLoss(), result.validationLoss(), tok.kind().equals("char") ? "character" : "token", run.checkpoint());
+        Path report = TrainingReport.write(run, tok);
+        System.err.println("report: " + report);
+        if (!stop.get() && sampleTokens > 0) {
+            Sample.print(lm, tok, "\n", sampleTokens, seed);
+        }
+        return 0;
+    }
+
+    private Tokenizer newTokenizer(CorpusSource source) throws java.io.IOException {
+        return switch (tokenizer) {
+            case "char" -> CharTokenizer.fromText(source.sample(Long.MAX_VALUE));
+            case "byte" -> new ByteTokenizer(List.of(TokenCorpus.END_OF_TEXT));
+            case "bpe" -> BpeTrainer.train(source.sample(Long.MAX_VALUE), bpeMerges, List.of(TokenCorpus.END_OF_TEXT));
+            default -> throw new IllegalArgumentException("--tokenizer is \"" + tokenizer + "\": allowed char, byte, bpe");
+        };
     }
 }

@@ -1,0 +1,151 @@
+package org.moe4j.cli;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.moe4j.cli.plot.HeatMap;
+import org.moe4j.cli.plot.LineChart;
+import org.moe4j.io.AtomicFiles;
+import org.moe4j.text.Tokenizer;
+import org.moe4j.train.MetricsLog;
+import org.moe4j.train.RunFolder;
+
+/**
+ * The report of a training run, drawn from its metrics.jsonl: training and validation loss, the
+ * load of every expert of every layer over time (heat maps), and an HTML page that shows them.
+ */
+final class TrainingReport {
+    private TrainingReport() {}
+
+    /** One line for the progress bar: loss, validation loss, throughput, expert balance. */
+    static String progressText(Map<String, Object> r) {
+        StringBuilder sb = new StringBuilder(String.format(Locale.ROOT, "loss %.4f", (Double) r.get("lm_loss")));
+        if (r.get("val_loss") instanceof Double v) sb.append(String.format(Locale.ROOT, " val %.4f", v));
+        sb.append(String.format(Locale.ROOT, " %.0f tok/s", (Double) r.get("tokens_per_second")));
+        double cv = meanOverLayers(r, "load_cv");
+        if (!Double.isNaN(cv)) sb.append(String.format(Locale.ROOT, " load cv %.2f", cv));
+        return sb.toString();
+    }
+
+    static double meanOverLayers(Map<String, Object> r, String key) {
+        if (!(r.get("layers") instanceof List<?> layers)) return Double.NaN;
+        double sum = 0;
+        int n = 0;
+        for (Object l : layers) {
+            if (l instanceof Map<?, ?> m && m.get(key) instanceof Number v) {
+                sum += v.doubleValue();
+                n++;
+            }
+        }
+        return n == 0 ? Double.NaN : sum / n;
+    }
+
+    /** Writes report/ (PNG plots and index.html) and returns the page's path. */
+    static Path write(RunFolder run, Tokenizer tok) throws IOException {
+        List<Map<String, Object>> records = MetricsLog.read(run.metrics());
+        Path dir = run.report();
+        Files.createDirectories(dir);
+        List<String> images = new ArrayList<>();
+        double[] steps = new double[records.size()];
+        double[] loss = new double[records.size()];
+        List<double[]> val = new ArrayList<>();
+        for (int i = 0; i < records.size(); i++) {
+            Map<String, Object> r = records.get(i);
+            steps[i] = ((Long) r.get("step")).doubleValue();
+            loss[i] = ((Number) r.get("lm_loss")).doubleValue();
+            if (r.get("val_loss") instanceof Number v) val.add(new double[] {steps[i], v.doubleValue()});
+        }
+        String unit = tok.kind().equals("char") ? "nats per character" : "nats per token";
+        LineChart chart = new LineChart("Loss", "step", unit)
+                .add(new LineChart.Series("training (mean of 20 steps)", steps, smooth(loss, 20)))
+                .add(new LineChart.Series("validation", val.stream().mapToDouble(v -> v[0]).toArray(),
+                        val.stream().mapToDouble(v -> v[1]).toArray()));
+        chart.save(dir.resolve("loss.png"), 800, 450);
+        images.add("loss.png");
+        int layers = layerCount(records);
+        for (int l = 0; l < layers; l++) {
+            double[][] load = expertLoad(records, l, 60);
+            if (load == null) continue;
+            String[] labels = new String[load.length];
+            for (int e = 0; e < labels.length; e++) labels[e] = "expert " + e;
+            String name = "expert_load_layer" + l + ".png";
+            new HeatMap("Layer " + l + ": share of routed tokens per expert over training", "training progress", "expert",
+                    load, labels).save(dir.resolve(name), 800, Math.max(240, 60 + 22 * load.length));
+            images.add(name);
+        }
+        StringBuilder html = new StringBuilder("<!doctype html>\n<html><head><meta charset=\"utf-8\"><title>moe4j run ")
+                .append(escape(run.path().toString())).append("</title>\n<style>body{font-family:sans-serif;max-width:860px;margin:2em auto}"
+                        + "img{max-width:100%;border:1px solid #ddd;margin:8px 0}td,th{padding:2px 10px;text-align:right}</style></head><body>\n")
+                .append("<h1>moe4j run <code>").append(escape(run.path().getFileName().toString())).append("</code></h1>\n");
+        if (!records.isEmpty()) {
+            Map<String, Object> last = records.getLast();
+            html.append("<table><tr><th>steps</th><th>training loss</th><th>validation loss</th><th>tokens/s</th></tr><tr><td>")
+                    .append(last.get("step")).append("</td><td>").append(fmt(last.get("lm_loss"))).append("</td><td>")
+                    .append(val.isEmpty() ? "-" : fmt(val.getLast()[1])).append("</td><td>").append(fmt(last.get("tokens_per_second")))
+                    .append("</td></tr></table>\n<p>Loss in ").append(unit).append(".</p>\n");
+        }
+        for (String img : images) html.append("<p><img src=\"").append(img).append("\" alt=\"").append(img).append("\"></p>\n");
+        html.append("</body></html>\n");
+        Path page = dir.resolve("index.html");
+        AtomicFiles.writeString(page, html.toString());
+        return page;
+    }
+
+    private static String fmt(Object v) {
+        return v instanceof Number n ? String.format(Locale.ROOT, "%.4g", n.doubleValue()) : String.valueOf(v);
+    }
+
+    static double[] smooth(double[] x, int window) {
+        double[] y = new double[x.length];
+        double sum = 0;
+        for (int i = 0; i < x.length; i++) {
+            sum += x[i];
+            if (i >= window) sum -= x[i - window];
+            y[i] = sum / Math.min(i + 1, window);
+        }
+        return y;
+    }
+
+    private static int layerCount(List<Map<String, Object>> records) {
+        for (Map<String, Object> r : records) {
+            if (r.get("layers") instanceof List<?> l) return l.size();
+        }
+        return 0;
+    }
+
+    /**
+     * The share of routed tokens per expert in {@code columns} time buckets: [experts][columns], or
+     * null when the layer reports no per-expert counts.
+     */
+    static double[][] expertLoad(List<Map<String, Object>> records, int layer, int columns) {
+        List<double[]> rows = new ArrayList<>();
+        for (Map<String, Object> r : records) {
+            if (r.get("layers") instanceof List<?> l && l.get(layer) instanceof Map<?, ?> m && m.get("tokens_per_expert") instanceof List<?> c) {
+                double[] counts = new double[c.size()];
+                double total = 0;
+                for (int e = 0; e < counts.length; e++) total += counts[e] = ((Number) c.get(e)).doubleValue();
+                for (int e = 0; e < counts.length; e++) counts[e] = total == 0 ? 0 : counts[e] / total;
+                rows.add(counts);
+            }
+        }
+        if (rows.isEmpty()) return null;
+        int experts = rows.getFirst().length;
+        int buckets = Math.min(columns, rows.size());
+        double[][] out = new double[experts][buckets];
+        for (int b = 0; b < buckets; b++) {
+            int from = (int) ((long) rows.size() * b / buckets);
+            int to = (int) ((long) rows.size() * (b + 1) / buckets);
+            for (int i = from; i < to; i++)
+                for (int e = 0; e < experts; e++) out[e][b] += rows.get(i)[e] / (to - from);
+        }
+        return out;
+    }
+
+    private static String escape(String s) {
+        return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\"", "&quot;");
+    }
+}
