@@ -39,7 +39,9 @@ public final class Gemv {
             if (!parallel || tasks == 1) {
                 columns(M, 0, N, alpha, a, aOff, lda, x, xOff, beta, y, yOff);
             } else {
-                KernelPool.parallelFor(tasks, t -> columns(M, t * COLS_PER_TASK, Math.min(N, (t + 1) * COLS_PER_TASK),
+                // equal slices, each a whole number of vectors
+                int step = ((N + tasks - 1) / tasks + VL - 1) / VL * VL;
+                KernelPool.parallelFor(tasks, t -> columns(M, Math.min(N, t * step), Math.min(N, (t + 1) * step),
                         alpha, a, aOff, lda, x, xOff, beta, y, yOff));
             }
         } else {
