@@ -7,8 +7,11 @@ import org.moe4j.bench.GemvBench;
 import org.moe4j.bench.GroupedGemmBench;
 import org.moe4j.kernel.KernelPool;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
 
 /**
  * {@code moe4j bench}: kernel throughput, one result line per run (median of several timed runs
@@ -19,8 +22,8 @@ import picocli.CommandLine.Parameters;
         description = "Measure kernel throughput (median of several runs after warm-up).",
         subcommands = {BenchCommand.GemmCommand.class, BenchCommand.GroupedGemmCommand.class, BenchCommand.GemvCommand.class})
 final class BenchCommand implements Runnable {
-    @picocli.CommandLine.Spec
-    picocli.CommandLine.Model.CommandSpec spec;
+    @Spec
+    CommandSpec spec;
 
     @Override
     public void run() {
@@ -48,7 +51,7 @@ final class BenchCommand implements Runnable {
         @Parameters(index = "0", paramLabel = "M") int m;
         @Parameters(index = "1", paramLabel = "N") int n;
         @Parameters(index = "2", paramLabel = "K") int k;
-        @picocli.CommandLine.Mixin Common common = new Common();
+        @Mixin Common common = new Common();
 
         @Override
         public Integer call() {
@@ -67,7 +70,7 @@ final class BenchCommand implements Runnable {
         @Parameters(index = "1", paramLabel = "T") int tokens;
         @Parameters(index = "2", paramLabel = "N") int n;
         @Parameters(index = "3", paramLabel = "K") int k;
-        @picocli.CommandLine.Mixin Common common = new Common();
+        @Mixin Common common = new Common();
 
         @Override
         public Integer call() {
@@ -84,7 +87,7 @@ final class BenchCommand implements Runnable {
         @Parameters(index = "0", paramLabel = "M") int m;
         @Parameters(index = "1", paramLabel = "N") int n;
         @Option(names = "--trans", description = "Multiply by the transpose of A.") boolean trans;
-        @picocli.CommandLine.Mixin Common common = new Common();
+        @Mixin Common common = new Common();
 
         @Override
         public Integer call() {

@@ -11,7 +11,10 @@ import org.moe4j.tensor.Tensor;
 public final class MatMul {
     private MatMul() {}
 
-    /** op(a) . op(b) as a new tensor: a's leading dimensions with the last one replaced by N; [M, N] if transA or a has rank < 2. */
+    /**
+     * op(a) . op(b) as a new tensor: a's leading dimensions with the last one replaced by N;
+     * [M, N] if transA or a has rank < 2.
+     */
     // a: (..., K) or (K, M) if transA   b: (K, N) or (N, K) if transB   result: (..., N) or (M, N)
     public static Tensor matmul(Tensor a, boolean transA, Tensor b, boolean transB) {
         int[] shape;

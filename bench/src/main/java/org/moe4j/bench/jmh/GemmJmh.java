@@ -1,6 +1,7 @@
 package org.moe4j.bench.jmh;
 
 import java.util.concurrent.TimeUnit;
+import org.moe4j.bench.Operands;
 import org.moe4j.kernel.Gemm;
 import org.moe4j.tensor.Rng;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -48,8 +49,8 @@ public class GemmJmh {
         transA = form.charAt(0) == 'T';
         transB = form.charAt(1) == 'T';
         Rng rng = new Rng(1);
-        a = JmhOperands.uniform(rng, m * k);
-        b = JmhOperands.uniform(rng, k * n);
+        a = Operands.uniform(rng, m * k, "A");
+        b = Operands.uniform(rng, k * n, "B");
         c = new float[m * n];
     }
 

@@ -1,6 +1,7 @@
 package org.moe4j.bench.jmh;
 
 import java.util.concurrent.TimeUnit;
+import org.moe4j.bench.Operands;
 import org.moe4j.kernel.Gemv;
 import org.moe4j.tensor.Rng;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -39,8 +40,8 @@ public class GemvJmh {
         rows = trans ? 4096 : 14336;
         cols = trans ? 14336 : 4096;
         Rng rng = new Rng(1);
-        a = JmhOperands.uniform(rng, rows * cols);
-        x = JmhOperands.uniform(rng, 4096);
+        a = Operands.uniform(rng, rows * cols, "A");
+        x = Operands.uniform(rng, 4096, "x");
         y = new float[14336];
     }
 

@@ -2,6 +2,7 @@ package org.moe4j.bench.jmh;
 
 import java.util.concurrent.TimeUnit;
 import org.moe4j.bench.GroupedGemmBench;
+import org.moe4j.bench.Operands;
 import org.moe4j.kernel.Gemm;
 import org.moe4j.kernel.GroupedGemm;
 import org.moe4j.tensor.Rng;
@@ -58,8 +59,8 @@ public class GroupedGemmJmh {
             cOff[g] = start * n;
         }
         Rng rng = new Rng(2);
-        a = JmhOperands.uniform(rng, tokens * k);
-        b = JmhOperands.uniform(rng, groups * k * n);
+        a = Operands.uniform(rng, tokens * k, "A");
+        b = Operands.uniform(rng, groups * k * n, "B");
         c = new float[tokens * n];
     }
 
