@@ -7,8 +7,11 @@ import org.moe4j.bench.GemvBench;
 import org.moe4j.bench.GroupedGemmBench;
 import org.moe4j.kernel.KernelPool;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
 
 /**
  * {@code moe4j bench}: kernel throughput, one result line per run (median of several timed runs
@@ -20,8 +23,8 @@ import picocli.CommandLine.Parameters;
         subcommands = {BenchCommand.GemmCommand.class, BenchCommand.GroupedGemmCommand.class, BenchCommand.GemvCommand.class,
                 MlpStepBenchCommand.class})
 final class BenchCommand implements Runnable {
-    @picocli.CommandLine.Spec
-    picocli.CommandLine.Model.CommandSpec spec;
+    @Spec
+    CommandSpec spec;
 
     @Override
     public void run() {
@@ -49,7 +52,7 @@ final class BenchCommand implements Runnable {
         @Parameters(index = "0", paramLabel = "M") int m;
         @Parameters(index = "1", paramLabel = "N") int n;
         @Parameters(index = "2", paramLabel = "K") int k;
-        @picocli.CommandLine.Mixin Common common = new Common();
+        @Mixin Common common = new Common();
 
         @Override
         public Integer call() {
@@ -68,7 +71,7 @@ final class BenchCommand implements Runnable {
         @Parameters(index = "1", paramLabel = "T") int tokens;
         @Parameters(index = "2", paramLabel = "N") int n;
         @Parameters(index = "3", paramLabel = "K") int k;
-        @picocli.CommandLine.Mixin Common common = new Common();
+        @Mixin Common common = new Common();
 
         @Override
         public Integer call() {
@@ -85,7 +88,7 @@ final class BenchCommand implements Runnable {
         @Parameters(index = "0", paramLabel = "M") int m;
         @Parameters(index = "1", paramLabel = "N") int n;
         @Option(names = "--trans", description = "Multiply by the transpose of A.") boolean trans;
-        @picocli.CommandLine.Mixin Common common = new Common();
+        @Mixin Common common = new Common();
 
         @Override
         public Integer call() {

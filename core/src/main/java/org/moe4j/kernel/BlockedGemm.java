@@ -8,11 +8,15 @@ import static org.moe4j.kernel.GemmMicroKernel.NR;
  * blocks of NC (packed B block kc x nc in L3), depth blocks of KC, row blocks of MC (packed A block
  * mc x kc in L2), then MR x NR register tiles whose packed B panel (kc x NR) stays in L1. Each task
  * of the schedule runs this on its own rectangle with its own packing buffers, so tasks never share
- * writable memory. The order of the sum over k is fixed by KC alone: any split of C into rectangles
- * gives bit-identical results.
+ * writable memory. The depth blocks depend on k alone, so the order of the sum over k is the same
+ * in every rectangle: any split of C gives bit-identical results.
  */
 final class BlockedGemm {
-    /** Depth of a block: one packed B panel (KC x NR floats, 32 KiB with AVX-512) fits in L1. */
+    /**
+     * Largest depth of a block: one packed B panel (KC x NR floats, 32 KiB with AVX-512) fits in L1.
+     * k is cut into equal blocks of at most KC (784 = 4 x 196, not 3 x 256 + 16), since a shallow
+     * last block pays a full load and store of C for little work.
+     */
     static final int KC = 256;
     /** Rows of a packed A block (MC x KC floats, 144 KiB) that stays in L2. */
     static final int MC = 24 * MR;
@@ -45,10 +49,12 @@ final class BlockedGemm {
                 }
             }
         }
+        int depthBlocks = (g.k() + KC - 1) / KC;
+        int kcStep = (g.k() + depthBlocks - 1) / depthBlocks;
         for (int jc = j0; jc < j1; jc += NC) {
             int nc = Math.min(NC, j1 - jc);
-            for (int pc = 0; pc < g.k(); pc += KC) {
-                int kc = Math.min(KC, g.k() - pc);
+            for (int pc = 0; pc < g.k(); pc += kcStep) {
+                int kc = Math.min(kcStep, g.k() - pc);
                 boolean accumulate = pc > 0 || !overwriteFirst;
                 GemmPacking.packB(g.transB(), g.b(), g.bOff(), g.ldb(), pc, kc, jc, nc, buf.b);
                 for (int ic = i0; ic < i1; ic += MC) {

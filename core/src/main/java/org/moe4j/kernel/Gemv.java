@@ -19,8 +19,10 @@ public final class Gemv {
     private static final long PARALLEL_MIN_ELEMENTS = 1L << 16;
     /** Rows of A per task of y = A x. */
     private static final int ROWS_PER_TASK = 64;
-    /** Columns per task of y = A^T x: that slice of y (16 KiB) stays in L1 while the rows stream by. */
+    /** Most columns per task of y = A^T x: that slice of y (16 KiB) stays in L1 while the rows stream by. */
     private static final int COLS_PER_TASK = 4096;
+    /** Fewest columns per task of y = A^T x, so that a narrow y still spreads over the threads. */
+    private static final int MIN_COLS_PER_TASK = 256;
 
     private Gemv() {}
 
@@ -35,11 +37,14 @@ public final class Gemv {
         GemmChecks.matrix("gemv", "y", y, yOff, Math.max(1, yLength), 1, yLength);
         boolean parallel = (long) M * N >= PARALLEL_MIN_ELEMENTS;
         if (trans) {
-            int tasks = (N + COLS_PER_TASK - 1) / COLS_PER_TASK;
+            int tasks = Math.max((N + COLS_PER_TASK - 1) / COLS_PER_TASK,
+                    Math.min(KernelPool.threads(), (N + MIN_COLS_PER_TASK - 1) / MIN_COLS_PER_TASK));
             if (!parallel || tasks == 1) {
                 columns(M, 0, N, alpha, a, aOff, lda, x, xOff, beta, y, yOff);
             } else {
-                KernelPool.parallelFor(tasks, t -> columns(M, t * COLS_PER_TASK, Math.min(N, (t + 1) * COLS_PER_TASK),
+                // equal slices, each a whole number of vectors
+                int step = ((N + tasks - 1) / tasks + VL - 1) / VL * VL;
+                KernelPool.parallelFor(tasks, t -> columns(M, Math.min(N, t * step), Math.min(N, (t + 1) * step),
                         alpha, a, aOff, lda, x, xOff, beta, y, yOff));
             }
         } else {

@@ -18,7 +18,7 @@ class GemmTest {
         KernelPool.setThreads(threadsBefore);
     }
 
-    /** A random problem: sizes from {@code sizes}, random offsets and padded leading dimensions. */
+    /** A random problem of the given sizes, with random offsets and padded leading dimensions. */
     private static GemmCall randomCall(Rng rng, boolean transA, boolean transB, int m, int n, int k,
                                        float alpha, float beta) {
         int aRows = transA ? k : m, aCols = transA ? m : k;

@@ -1,6 +1,7 @@
 package org.moe4j.bench.jmh;
 
 import java.util.concurrent.TimeUnit;
+import org.moe4j.bench.Operands;
 import org.moe4j.kernel.Gemm;
 import org.moe4j.tensor.Rng;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -25,7 +26,7 @@ import org.openjdk.jmh.annotations.Warmup;
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
 @Warmup(iterations = 3, time = 1)
 @Measurement(iterations = 5, time = 1)
-@Fork(value = 1, jvmArgsAppend = {"--add-modules=jdk.incubator.vector", "-XX:+UseParallelGC"})
+@Fork(value = 1, jvmArgsPrepend = {"--add-modules=jdk.incubator.vector", "-XX:+UseParallelGC"})
 public class GemmJmh {
     /** "MxNxK" (JMH splits -p values at commas) */
     @Param({"1024x1024x1024", "4096x1408x512", "512x1408x512", "64x1408x512"})
@@ -48,8 +49,8 @@ public class GemmJmh {
         transA = form.charAt(0) == 'T';
         transB = form.charAt(1) == 'T';
         Rng rng = new Rng(1);
-        a = JmhOperands.uniform(rng, m * k);
-        b = JmhOperands.uniform(rng, k * n);
+        a = Operands.uniform(rng, m * k, "A");
+        b = Operands.uniform(rng, k * n, "B");
         c = new float[m * n];
     }
 

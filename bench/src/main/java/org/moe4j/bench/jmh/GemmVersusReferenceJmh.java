@@ -1,6 +1,7 @@
 package org.moe4j.bench.jmh;
 
 import java.util.concurrent.TimeUnit;
+import org.moe4j.bench.Operands;
 import org.moe4j.kernel.Gemm;
 import org.moe4j.kernel.GemmReference;
 import org.moe4j.tensor.Rng;
@@ -20,10 +21,10 @@ import org.openjdk.jmh.annotations.Warmup;
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
 @Warmup(iterations = 3, time = 1)
 @Measurement(iterations = 5, time = 1)
-@Fork(value = 1, jvmArgsAppend = {"--add-modules=jdk.incubator.vector", "-XX:+UseParallelGC"})
+@Fork(value = 1, jvmArgsPrepend = {"--add-modules=jdk.incubator.vector", "-XX:+UseParallelGC"})
 public class GemmVersusReferenceJmh {
-    private final float[] a = JmhOperands.uniform(new Rng(1), 128 * 128);
-    private final float[] b = JmhOperands.uniform(new Rng(2), 128 * 128);
+    private final float[] a = Operands.uniform(new Rng(1), 128 * 128, "A");
+    private final float[] b = Operands.uniform(new Rng(2), 128 * 128, "B");
     private final float[] c = new float[128 * 128];
 
     @Benchmark

@@ -1,6 +1,7 @@
 package org.moe4j.bench.jmh;
 
 import java.util.concurrent.TimeUnit;
+import org.moe4j.bench.Operands;
 import org.moe4j.kernel.Gemv;
 import org.moe4j.tensor.Rng;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -25,7 +26,7 @@ import org.openjdk.jmh.annotations.Warmup;
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
 @Warmup(iterations = 3, time = 1)
 @Measurement(iterations = 5, time = 1)
-@Fork(value = 1, jvmArgsAppend = {"--add-modules=jdk.incubator.vector", "-XX:+UseParallelGC", "-Xmx2g"})
+@Fork(value = 1, jvmArgsPrepend = {"--add-modules=jdk.incubator.vector", "-XX:+UseParallelGC", "-Xmx2g"})
 public class GemvJmh {
     @Param({"false", "true"})
     public boolean trans;
@@ -39,8 +40,8 @@ public class GemvJmh {
         rows = trans ? 4096 : 14336;
         cols = trans ? 14336 : 4096;
         Rng rng = new Rng(1);
-        a = JmhOperands.uniform(rng, rows * cols);
-        x = JmhOperands.uniform(rng, 4096);
+        a = Operands.uniform(rng, rows * cols, "A");
+        x = Operands.uniform(rng, 4096, "x");
         y = new float[14336];
     }
 

@@ -2,6 +2,7 @@ package org.moe4j.bench.jmh;
 
 import java.util.concurrent.TimeUnit;
 import org.moe4j.bench.GroupedGemmBench;
+import org.moe4j.bench.Operands;
 import org.moe4j.kernel.Gemm;
 import org.moe4j.kernel.GroupedGemm;
 import org.moe4j.tensor.Rng;
@@ -27,7 +28,7 @@ import org.openjdk.jmh.annotations.Warmup;
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
 @Warmup(iterations = 3, time = 1)
 @Measurement(iterations = 5, time = 1)
-@Fork(value = 1, jvmArgsAppend = {"--add-modules=jdk.incubator.vector", "-XX:+UseParallelGC"})
+@Fork(value = 1, jvmArgsPrepend = {"--add-modules=jdk.incubator.vector", "-XX:+UseParallelGC"})
 public class GroupedGemmJmh {
     /** "ExTxNxK" (JMH splits -p values at commas) */
     @Param({"8x4096x1408x512", "64x2048x256x512"})
@@ -58,8 +59,8 @@ public class GroupedGemmJmh {
             cOff[g] = start * n;
         }
         Rng rng = new Rng(2);
-        a = JmhOperands.uniform(rng, tokens * k);
-        b = JmhOperands.uniform(rng, groups * k * n);
+        a = Operands.uniform(rng, tokens * k, "A");
+        b = Operands.uniform(rng, groups * k * n, "B");
         c = new float[tokens * n];
     }
 
