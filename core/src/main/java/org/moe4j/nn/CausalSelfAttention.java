@@ -4,6 +4,7 @@ import org.moe4j.autograd.CausalAttention;
 import org.moe4j.autograd.Rope;
 import org.moe4j.autograd.Variable;
 import org.moe4j.kernel.Gemm;
+import org.moe4j.kernel.MatMul;
 import org.moe4j.kernel.RotaryEmbedding;
 import org.moe4j.kernel.Softmax;
 import org.moe4j.tensor.Rng;
@@ -103,11 +104,7 @@ public final class CausalSelfAttention extends Module {
     }
 
     private static Tensor linear(Tensor x, Linear layer) {
-        Tensor w = layer.weight().value();
-        Tensor y = Tensor.zeros(x.rows(), w.dim(0));
-        Gemm.gemm(false, true, x.rows(), w.dim(0), w.dim(1), 1f, x.data(), x.offset(), w.dim(1), w.data(), w.offset(), w.dim(1),
-                0f, y.data(), 0, w.dim(0));
-        return y;
+        return MatMul.matmul(x, false, layer.weight().value(), true);
     }
 
     /** A fresh cache for one sequence in this layer. */
