@@ -17,15 +17,16 @@ import picocli.CommandLine.Parameters;
 /**
  * {@code moe4j inspect FILE.safetensors}: each tensor's name, dtype, shape, element count and bytes,
  * the totals, and the metadata. Only the header is read, so a file of any size answers at once.
- * The argument is dispatched on its kind, so that run folders can be inspected here too later;
- * for now a folder is refused with a clear message.
+ * Given a run folder (from {@code moe4j train}) it shows the model instead: parameters in total
+ * and active per token, per layer and per block ({@link RunInspection}).
  */
 @Command(name = "inspect", mixinStandardHelpOptions = true,
-        description = "Show what a safetensors file holds: tensors (name, dtype, shape, bytes), totals and metadata.")
+        description = "Show what a safetensors file holds (tensors, totals, metadata), or a run folder's model "
+                + "(parameters in total and active per token, per layer and block).")
 final class InspectCommand implements Callable<Integer> {
     private static final int METADATA_WIDTH = 100;
 
-    @Parameters(paramLabel = "FILE", description = "a .safetensors file")
+    @Parameters(paramLabel = "FILE|RUN", description = "a .safetensors file or a run folder")
     Path path;
 
     @Option(names = "--full", description = "print metadata values whole instead of cutting them at "
@@ -41,7 +42,8 @@ final class InspectCommand implements Callable<Integer> {
             throw new IllegalArgumentException(path + ": no such file");
         }
         if (Files.isDirectory(path)) {
-            throw new IllegalArgumentException(path + ": is a folder, not a safetensors file");
+            RunInspection.print(path, spec.commandLine().getOut());
+            return 0;
         }
         try (SafeTensorsFile file = SafeTensors.open(path)) {
             print(file, spec.commandLine().getOut());

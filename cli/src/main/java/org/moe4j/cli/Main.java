@@ -13,6 +13,8 @@ import picocli.CommandLine.Command;
                 ExperimentCommand.class,
                 BenchCommand.class,
                 InspectCommand.class,
+                GenerateCommand.class,
+                EvalCommand.class,
                 CommandLine.HelpCommand.class
         })
 public final class Main implements Runnable {

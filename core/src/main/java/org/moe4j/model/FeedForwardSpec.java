@@ -20,6 +20,11 @@ public sealed interface FeedForwardSpec {
 
     Map<String, Object> toJson();
 
+    /** Lines that detail the block's parameters (per expert, say) for `moe4j inspect RUN`. */
+    default java.util.List<String> describe(int dModel) {
+        return java.util.List.of();
+    }
+
     /** The name of the block under its decoder layer, as Hugging Face names it. */
     String moduleName();
 

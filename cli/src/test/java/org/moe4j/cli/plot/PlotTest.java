@@ -39,7 +39,9 @@ class PlotTest {
         BufferedImage img = ImageIO.read(new ByteArrayInputStream(png));
         assertTrue(hasColor(img, HeatMap.shade(1.0)), "the maximum is darkest");
         assertTrue(hasColor(img, HeatMap.shade(0.5)), "half the maximum is half-shaded");
-        assertEquals("0.100", Canvas.format(0.1));
+        assertEquals("0.1", Canvas.format(0.1));
+        assertEquals("3.5", Canvas.format(3.5));
+        assertEquals("0.00125", Canvas.format(0.00125));
         assertArrayEquals(new double[] {0, 0.5, 1.0, 1.5, 2.0}, Canvas.ticks(0, 2), 1e-12);
         assertFalse(Files.exists(Path.of("load.png")));
     }
