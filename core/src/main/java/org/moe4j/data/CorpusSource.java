@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.BitSet;
 import java.util.List;
 import java.util.stream.Stream;
 import org.moe4j.io.FileFormatException;
@@ -128,6 +129,13 @@ public final class CorpusSource {
             // enough text
         }
         return sb.toString();
+    }
+
+    /** The distinct code points of the whole corpus, ascending, read chunk by chunk (for a character vocabulary). */
+    public int[] distinctCodePoints() throws IOException {
+        BitSet seen = new BitSet(Character.MAX_CODE_POINT + 1);
+        forEachChunk((text, doc, first) -> text.codePoints().forEach(seen::set));
+        return seen.stream().toArray();
     }
 
     /** Stops {@link #sample} early. */

@@ -41,6 +41,8 @@ class CorpusSourceTest {
         assertEquals(BundledText.mobyDick(), text);
         assertEquals(2, chunks.size(), "1,204,997 bytes in chunks of at most 1 MiB");
         assertEquals("moby-dick", CorpusSource.mobyDick().description());
+        assertArrayEquals(text.codePoints().sorted().distinct().toArray(), CorpusSource.mobyDick().distinctCodePoints());
+        assertEquals(83, CorpusSource.mobyDick().distinctCodePoints().length);
     }
 
     @Test
