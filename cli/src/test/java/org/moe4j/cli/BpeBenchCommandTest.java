@@ -41,7 +41,17 @@ class BpeBenchCommandTest {
         Path corpus = Files.writeString(dir.resolve("small.txt"), "the whale, the sea, the ship\n".repeat(200));
         Run r = run("bench", "bpe", "--corpus", corpus.toString(), "--merges", "5,10", "--runs", "1");
         assertEquals(0, r.exitCode(), r.err());
-        assertTrue(r.out().matches("bpe 5 \\d+\\.\\d\\d \\d+\\.\\d{3} \\d+\\.\\d\nbpe 10 \\d+\\.\\d\\d \\d+\\.\\d{3} \\d+\\.\\d\n"), r.out());
+        String line = " \\d+\\.\\d\\d \\d+\\.\\d{3} \\d+\\.\\d{3} \\d+\\.\\d\n";
+        assertTrue(r.out().matches("bpe 5" + line + "bpe 10" + line), r.out());
+        // pure ASCII: bytes and characters per token agree
+        String[] fields = r.out().split("\n")[1].split(" ");
+        assertEquals(fields[3], fields[4]);
+        Run heldOut = run("bench", "bpe", "--corpus", corpus.toString(), "--merges", "10", "--runs", "1", "--held-out", "0.1");
+        assertEquals(0, heldOut.exitCode(), heldOut.err());
+        assertTrue(heldOut.out().matches("bpe 10" + line), heldOut.out());
+        Run bad = run("bench", "bpe", "--corpus", corpus.toString(), "--held-out", "1");
+        assertEquals(2, bad.exitCode());
+        assertEquals("moe4j bpe: --held-out is 1.0, must be in [0, 1)\n", bad.err());
     }
 
     @Test
