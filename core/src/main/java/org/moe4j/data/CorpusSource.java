@@ -74,6 +74,11 @@ public final class CorpusSource {
         return files;
     }
 
+    /** The name of document {@code index} for messages: its path, or the bundled resource. */
+    public String documentName(int index) {
+        return files.isEmpty() ? BundledText.RESOURCE : files.get(index).toString();
+    }
+
     /**
      * FNV-1a (64-bit) over the description and, per file, its path, size and modification time: it
      * changes when a file is edited, so a stale token file is rebuilt.
@@ -102,13 +107,13 @@ public final class CorpusSource {
     public void forEachChunk(ChunkConsumer consumer) throws IOException {
         if (files.isEmpty()) {
             byte[] bytes = BundledText.mobyDickBytes();
-            readDocument(BundledText.RESOURCE, new ByteArrayInputStream(bytes), bytes.length, 0, consumer);
+            readDocument(documentName(0), new ByteArrayInputStream(bytes), bytes.length, 0, consumer);
             return;
         }
         for (int d = 0; d < files.size(); d++) {
             Path f = files.get(d);
             try (InputStream in = Files.newInputStream(f)) {
-                readDocument(f.toString(), in, Files.size(f), d, consumer);
+                readDocument(documentName(d), in, Files.size(f), d, consumer);
             }
         }
     }
