@@ -22,7 +22,8 @@ import org.moe4j.text.Utf8;
  *
  * <p>A file is refused, naming it, when it is empty or looks binary: when more than one byte in
  * {@link #MAX_BAD_BYTES_PER} (0.1%) is a NUL or starts an ill-formed UTF-8 sequence. Below that,
- * ill-formed parts become U+FFFD (see {@link Utf8}).
+ * ill-formed parts become U+FFFD (see {@link Utf8}). A UTF-8 byte order mark at the start of a
+ * file is dropped.
  *
  * <p>Chunks are cut where a non-whitespace byte meets a line break (a {@link PreTokenizer#isSafeCut
  * safe cut}), so byte-pair encoding chunk by chunk gives the same tokens as encoding the whole file;
@@ -170,6 +171,12 @@ public final class CorpusSource {
                 } else {
                     filled += n;
                 }
+            }
+            if (first && filled >= 3 && (buf[0] & 0xff) == 0xEF && (buf[1] & 0xff) == 0xBB && (buf[2] & 0xff) == 0xBF) {
+                // a byte order mark says "UTF-8", it is not text
+                System.arraycopy(buf, 3, buf, 0, filled - 3);
+                filled -= 3;
+                offset = 3;
             }
             int cut = eof ? filled : cutPoint(buf, filled);
             for (int i = 0; i < cut; i++) {

@@ -128,6 +128,14 @@ class CorpusSourceTest {
         assertEquals('\uFFFD', read.charAt(20));
         assertEquals('\uFFFD', read.charAt(30));
 
+        byte[] withBom = new byte[text.length + 3];
+        withBom[0] = (byte) 0xEF;
+        withBom[1] = (byte) 0xBB;
+        withBom[2] = (byte) 0xBF;
+        System.arraycopy(text, 0, withBom, 3, text.length);
+        Path bom = Files.write(dir.resolve("bom.txt"), withBom);
+        assertEquals(read, readAll(CorpusSource.of(bom), new ArrayList<>()), "the byte order mark is dropped");
+
         text[40] = 0;
         Files.write(file, text);
         FileFormatException e = assertThrows(FileFormatException.class, () -> readAll(CorpusSource.of(file), new ArrayList<>()));
