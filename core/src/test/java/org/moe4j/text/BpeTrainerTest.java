@@ -67,6 +67,20 @@ class BpeTrainerTest {
     }
 
     @Test
+    void mobyDickFiguresQuotedInTheDocs() {
+        String moby = org.moe4j.data.BundledText.mobyDick();
+        BytePairEncoding bpe = BpeTrainer.train(moby, 4096, List.of());
+        assertEquals(4096, bpe.numMerges());
+        List<String> first = new ArrayList<>();
+        for (int id = 256; id < 260; id++) {
+            first.add(new String(bpe.tokenBytes(id), java.nio.charset.StandardCharsets.UTF_8));
+        }
+        assertEquals(List.of(" t", "he", " a", "in"), first);
+        int tokens = bpe.encode(moby).length;
+        assertEquals("3.492", String.format(java.util.Locale.ROOT, "%.3f", 1_204_997.0 / tokens));
+    }
+
+    @Test
     void badArgumentsAreRejected() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> BpeTrainer.train("x", -1, List.of()));
         assertEquals("BpeTrainer.train: numMerges is -1, must be >= 0", e.getMessage());

@@ -27,6 +27,19 @@ class PreTokenizerTest {
     }
 
     @Test
+    void mobyDickHas267171PiecesOf25332Kinds() {
+        byte[] b = org.moe4j.data.BundledText.mobyDickBytes();
+        java.util.Set<String> distinct = new java.util.HashSet<>();
+        int[] count = {0};
+        PreTokenizer.split(b, 0, b.length, (s, e) -> {
+            count[0]++;
+            distinct.add(new String(b, s, e - s, StandardCharsets.ISO_8859_1));
+        });
+        assertEquals(267_171, count[0]);
+        assertEquals(25_332, distinct.size());
+    }
+
+    @Test
     void longPiecesAreCutAtCharacterStarts() {
         String word = "a".repeat(63) + "é" + "b".repeat(100);
         List<String> parts = pieces(word + " x");
