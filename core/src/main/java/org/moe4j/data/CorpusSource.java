@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.BitSet;
 import java.util.List;
 import java.util.stream.Stream;
 import org.moe4j.io.FileFormatException;
@@ -21,7 +22,8 @@ import org.moe4j.text.Utf8;
  *
  * <p>A file is refused, naming it, when it is empty or looks binary: when more than one byte in
  * {@link #MAX_BAD_BYTES_PER} (0.1%) is a NUL or starts an ill-formed UTF-8 sequence. Below that,
- * ill-formed parts become U+FFFD (see {@link Utf8}).
+ * ill-formed parts become U+FFFD (see {@link Utf8}). A UTF-8 byte order mark at the start of a
+ * file is dropped.
  *
  * <p>Chunks are cut where a non-whitespace byte meets a line break (a {@link PreTokenizer#isSafeCut
  * safe cut}), so byte-pair encoding chunk by chunk gives the same tokens as encoding the whole file;
@@ -73,6 +75,11 @@ public final class CorpusSource {
         return files;
     }
 
+    /** The name of document {@code index} for messages: its path, or the bundled resource. */
+    public String documentName(int index) {
+        return files.isEmpty() ? BundledText.RESOURCE : files.get(index).toString();
+    }
+
     /**
      * FNV-1a (64-bit) over the description and, per file, its path, size and modification time: it
      * changes when a file is edited, so a stale token file is rebuilt.
@@ -101,13 +108,13 @@ public final class CorpusSource {
     public void forEachChunk(ChunkConsumer consumer) throws IOException {
         if (files.isEmpty()) {
             byte[] bytes = BundledText.mobyDickBytes();
-            readDocument(BundledText.RESOURCE, new ByteArrayInputStream(bytes), bytes.length, 0, consumer);
+            readDocument(documentName(0), new ByteArrayInputStream(bytes), bytes.length, 0, consumer);
             return;
         }
         for (int d = 0; d < files.size(); d++) {
             Path f = files.get(d);
             try (InputStream in = Files.newInputStream(f)) {
-                readDocument(f.toString(), in, Files.size(f), d, consumer);
+                readDocument(documentName(d), in, Files.size(f), d, consumer);
             }
         }
     }
@@ -128,6 +135,13 @@ public final class CorpusSource {
             // enough text
         }
         return sb.toString();
+    }
+
+    /** The distinct code points of the whole corpus, ascending, read chunk by chunk (for a character vocabulary). */
+    public int[] distinctCodePoints() throws IOException {
+        BitSet seen = new BitSet(Character.MAX_CODE_POINT + 1);
+        forEachChunk((text, doc, first) -> text.codePoints().forEach(seen::set));
+        return seen.stream().toArray();
     }
 
     /** Stops {@link #sample} early. */
@@ -157,6 +171,12 @@ public final class CorpusSource {
                 } else {
                     filled += n;
                 }
+            }
+            if (first && filled >= 3 && (buf[0] & 0xff) == 0xEF && (buf[1] & 0xff) == 0xBB && (buf[2] & 0xff) == 0xBF) {
+                // a byte order mark says "UTF-8", it is not text
+                System.arraycopy(buf, 3, buf, 0, filled - 3);
+                filled -= 3;
+                offset = 3;
             }
             int cut = eof ? filled : cutPoint(buf, filled);
             for (int i = 0; i < cut; i++) {

@@ -3,7 +3,7 @@ package org.moe4j.data;
 /**
  * Which tokens train and which validate: the first {@code trainLength} tokens train, the last
  * {@code validationLength} validate, so no window of one part overlaps the other and the split
- * depends on nothing but the token count. (Moby-Dick's last 10% is its final chapters and epilogue:
+ * depends on nothing but the token count. (Moby-Dick's last 10% runs from the middle of chapter 124 to the end:
  * the same author and style, text the model has not seen.)
  */
 public record DataSplit(long trainStart, long trainLength, long validationStart, long validationLength) {

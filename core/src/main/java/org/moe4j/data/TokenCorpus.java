@@ -12,8 +12,9 @@ import org.moe4j.text.Tokenizer;
  * {@link #END_OF_TEXT} token when it has one, and directly otherwise.
  *
  * <pre>{@code
- * Tokenizer tok = CharTokenizer.fromText(CorpusSource.mobyDick().sample(Long.MAX_VALUE));
- * try (TokenCorpus corpus = TokenCorpus.prepare(CorpusSource.mobyDick(), tok, runDir.resolve("tokens.bin"), 0.1)) {
+ * CorpusSource source = CorpusSource.mobyDick();
+ * Tokenizer tok = TokenizerSpec.characters().build(source);
+ * try (TokenCorpus corpus = TokenCorpus.prepare(source, tok, runDir.resolve("tokens.bin"), 0.1)) {
  *     Batch batch = corpus.trainingBatches(16, 128, seed).batch(step);
  * }
  * }</pre>
@@ -39,7 +40,13 @@ public final class TokenCorpus implements AutoCloseable {
                 if (first && document > 0 && separator >= 0) {
                     writer.append(new int[] {separator});
                 }
-                writer.append(tokenizer.encode(text));
+                int[] ids;
+                try {
+                    ids = tokenizer.encode(text);
+                } catch (IllegalArgumentException e) {
+                    throw new IllegalArgumentException("corpus file " + source.documentName(document) + ": " + e.getMessage(), e);
+                }
+                writer.append(ids);
             });
             writer.commit();
             return writer.count();

@@ -14,13 +14,18 @@ package org.moe4j.text;
  * </ul>
  * A piece is a maximal run of bytes of one class, except that a single space directly before a
  * letter, digit or other run joins that run as its first byte (" whale", " 1851", " --"), as in
- * GPT-2; of a run of several spaces before a word, only the last joins it.
+ * GPT-2; of a run of several spaces before a word, only the last joins it. A piece longer than
+ * {@link #MAX_PIECE_BYTES} is cut into parts of at most that many bytes, each cut moved back to the
+ * start of a UTF-8 character: this bounds the work of merging one piece (a megabyte-long line of
+ * base64 is many short pieces, not one long one) and changes nothing for ordinary words.
  *
  * <p>Every decision looks at most one byte ahead and only after a space, so a piece boundary sits
  * wherever a non-whitespace byte is followed by a line byte: text cut there splits into the same
  * pieces as the whole (see {@link #isSafeCut}).
  */
 public final class PreTokenizer {
+    /** Longest piece, in bytes. */
+    public static final int MAX_PIECE_BYTES = 64;
     static final int LETTER = 0, DIGIT = 1, SPACE = 2, LINE = 3, OTHER = 4;
     private static final byte[] CLASS = new byte[256];
 
@@ -54,12 +59,12 @@ public final class PreTokenizer {
                 }
                 boolean wordFollows = j < end && joinsSpace(CLASS[bytes[j] & 0xff]);
                 if (!wordFollows) {
-                    consumer.accept(i, j);
+                    emit(bytes, consumer, i, j);
                     i = j;
                     continue;
                 }
                 if (j - i > 1) {
-                    consumer.accept(i, j - 1);
+                    emit(bytes, consumer, i, j - 1);
                 }
                 int pieceStart = j - 1;
                 int wordClass = CLASS[bytes[j] & 0xff];
@@ -67,17 +72,30 @@ public final class PreTokenizer {
                 while (k < end && CLASS[bytes[k] & 0xff] == wordClass) {
                     k++;
                 }
-                consumer.accept(pieceStart, k);
+                emit(bytes, consumer, pieceStart, k);
                 i = k;
             } else {
                 int j = i + 1;
                 while (j < end && CLASS[bytes[j] & 0xff] == cls) {
                     j++;
                 }
-                consumer.accept(i, j);
+                emit(bytes, consumer, i, j);
                 i = j;
             }
         }
+    }
+
+    /** Passes {@code [start, end)} on in parts of at most {@link #MAX_PIECE_BYTES}, cut at character starts. */
+    private static void emit(byte[] bytes, PieceConsumer consumer, int start, int end) {
+        while (end - start > MAX_PIECE_BYTES) {
+            int cut = start + MAX_PIECE_BYTES;
+            while (cut > start + 1 && (bytes[cut] & 0xC0) == 0x80) {
+                cut--;
+            }
+            consumer.accept(start, cut);
+            start = cut;
+        }
+        consumer.accept(start, end);
     }
 
     /**

@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import org.moe4j.io.Json;
 
 /**
  * Named tokens such as {@code <|endoftext|>} placed after a tokenizer's ordinary ids: the i-th name
@@ -23,7 +24,7 @@ final class SpecialTokens {
                 throw new IllegalArgumentException("special tokens: a name is empty; names must be non-empty text");
             }
             if (!seen.add(name)) {
-                throw new IllegalArgumentException("special tokens: " + org.moe4j.io.Json.quoteForMessage(name)
+                throw new IllegalArgumentException("special tokens: " + Json.quoteForMessage(name)
                         + " appears twice; names must be distinct");
             }
         }

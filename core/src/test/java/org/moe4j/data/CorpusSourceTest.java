@@ -41,6 +41,8 @@ class CorpusSourceTest {
         assertEquals(BundledText.mobyDick(), text);
         assertEquals(2, chunks.size(), "1,204,997 bytes in chunks of at most 1 MiB");
         assertEquals("moby-dick", CorpusSource.mobyDick().description());
+        assertArrayEquals(text.codePoints().sorted().distinct().toArray(), CorpusSource.mobyDick().distinctCodePoints());
+        assertEquals(83, CorpusSource.mobyDick().distinctCodePoints().length);
     }
 
     @Test
@@ -125,6 +127,14 @@ class CorpusSourceTest {
         assertEquals('\u0000', read.charAt(10));
         assertEquals('\uFFFD', read.charAt(20));
         assertEquals('\uFFFD', read.charAt(30));
+
+        byte[] withBom = new byte[text.length + 3];
+        withBom[0] = (byte) 0xEF;
+        withBom[1] = (byte) 0xBB;
+        withBom[2] = (byte) 0xBF;
+        System.arraycopy(text, 0, withBom, 3, text.length);
+        Path bom = Files.write(dir.resolve("bom.txt"), withBom);
+        assertEquals(read, readAll(CorpusSource.of(bom), new ArrayList<>()), "the byte order mark is dropped");
 
         text[40] = 0;
         Files.write(file, text);

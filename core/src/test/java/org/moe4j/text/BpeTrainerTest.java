@@ -56,7 +56,7 @@ class BpeTrainerTest {
                     sb.append(rng.nextInt(3) == 0 ? "aaaa" : ",");
                 }
             }
-            String text = sb.toString();
+            String text = trial == 4 ? RandomText.of(rng, 3000) + sb : sb.toString();
             BytePairEncoding fast = BpeTrainer.train(text, 60, List.of());
             List<int[]> reference = referenceMerges(text, 60, 2);
             assertEquals(reference.size(), fast.numMerges(), "trial " + trial);
@@ -64,6 +64,20 @@ class BpeTrainerTest {
                 assertArrayEquals(reference.get(i), fast.merge(i), "trial " + trial + " merge " + i);
             }
         }
+    }
+
+    @Test
+    void mobyDickFiguresQuotedInTheDocs() {
+        String moby = org.moe4j.data.BundledText.mobyDick();
+        BytePairEncoding bpe = BpeTrainer.train(moby, 4096, List.of());
+        assertEquals(4096, bpe.numMerges());
+        List<String> first = new ArrayList<>();
+        for (int id = 256; id < 260; id++) {
+            first.add(new String(bpe.tokenBytes(id), java.nio.charset.StandardCharsets.UTF_8));
+        }
+        assertEquals(List.of(" t", "he", " a", "in"), first);
+        int tokens = bpe.encode(moby).length;
+        assertEquals("3.492", String.format(java.util.Locale.ROOT, "%.3f", 1_204_997.0 / tokens));
     }
 
     @Test

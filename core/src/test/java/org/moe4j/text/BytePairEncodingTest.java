@@ -61,6 +61,22 @@ class BytePairEncodingTest {
     }
 
     @Test
+    void aMegabyteWithoutSpacesEncodesQuicklyAndRoundTrips() {
+        StringBuilder sb = new StringBuilder();
+        Rng rng = new Rng(12);
+        while (sb.length() < 1_000_000) {
+            sb.append((char) ('a' + rng.nextInt(26)));
+        }
+        String blob = sb.toString();
+        long start = System.nanoTime();
+        int[] ids = bpe.encode(blob);
+        double seconds = (System.nanoTime() - start) / 1e9;
+        assertEquals(blob, bpe.decode(ids));
+        // the 64-byte piece cap keeps the work linear in the length: one pass per merge round over 64 bytes, not 1 MB
+        assertTrue(seconds < 5, "encoding took " + seconds + " s");
+    }
+
+    @Test
     void idsFormingInvalidUtf8DecodeWithReplacement() {
         Rng rng = new Rng(9);
         for (int i = 0; i < 200; i++) {
