@@ -65,7 +65,7 @@ class InspectCommandTest {
 
         Run folder = run("inspect", dir.toString());
         assertEquals(2, folder.exit());
-        assertEquals("moe4j inspect: " + dir + ": is a folder, not a safetensors file", folder.err().strip());
+        assertEquals("moe4j inspect: " + dir + " is not a moe4j run folder (it has no run.json)", folder.err().strip());
 
         Run missing = run("inspect", dir.resolve("nope.safetensors").toString());
         assertEquals(2, missing.exit());
