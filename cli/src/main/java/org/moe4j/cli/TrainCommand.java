@@ -4,7 +4,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
-import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
@@ -12,11 +11,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.Callable;
 import org.moe4j.data.CorpusSource;
 import org.moe4j.data.TokenCorpus;
+import org.moe4j.data.TokenizerSpec;
 import org.moe4j.model.TransformerConfig;
 import org.moe4j.model.TransformerLM;
-import org.moe4j.text.BpeTrainer;
-import org.moe4j.text.ByteTokenizer;
-import org.moe4j.text.CharTokenizer;
 import org.moe4j.text.Tokenizer;
 import org.moe4j.train.LanguageModelTraining;
 import org.moe4j.train.LanguageModelTrainingConfig;
@@ -116,7 +113,7 @@ final class TrainCommand implements Callable<Integer> {
                 throw new IllegalArgumentException(dir + " already holds a run: continue it with --resume or choose another --out");
             }
             source = corpus != null ? CorpusSource.of(corpus) : CorpusSource.mobyDick();
-            tok = newTokenizer(source);
+            tok = new TokenizerSpec(tokenizer, bpeMerges, TokenizerSpec.DEFAULT_BPE_SAMPLE_CHARS).build(source);
             config = model.config(tok.vocabSize(), seed);
             training = new LanguageModelTrainingConfig(batchSize, steps, minutes, learningRate, minLrFactor, warmup, weightDecay,
                     gradClip, routerLearningRate != null ? routerLearningRate : learningRate, evalEvery, evalBatches,
@@ -169,14 +166,5 @@ final class TrainCommand implements Callable<Integer> {
             Sample.print(lm, tok, "\n", sampleTokens, seed);
         }
         return 0;
-    }
-
-    private Tokenizer newTokenizer(CorpusSource source) throws java.io.IOException {
-        return switch (tokenizer) {
-            case "char" -> CharTokenizer.fromText(source.sample(Long.MAX_VALUE));
-            case "byte" -> new ByteTokenizer(List.of(TokenCorpus.END_OF_TEXT));
-            case "bpe" -> BpeTrainer.train(source.sample(Long.MAX_VALUE), bpeMerges, List.of(TokenCorpus.END_OF_TEXT));
-            default -> throw new IllegalArgumentException("--tokenizer is \"" + tokenizer + "\": allowed char, byte, bpe");
-        };
     }
 }
