@@ -113,7 +113,8 @@ final class TrainCommand implements Callable<Integer> {
                 throw new IllegalArgumentException(dir + " already holds a run: continue it with --resume or choose another --out");
             }
             source = corpus != null ? CorpusSource.of(corpus) : CorpusSource.mobyDick();
-            tok = new TokenizerSpec(tokenizer, bpeMerges, TokenizerSpec.DEFAULT_BPE_SAMPLE_CHARS).build(source);
+            tok = new TokenizerSpec(tokenizer, TokenizerSpec.BPE.equals(tokenizer) ? bpeMerges : 0,
+                    TokenizerSpec.DEFAULT_BPE_SAMPLE_CHARS).build(source);
             config = model.config(tok.vocabSize(), seed);
             training = new LanguageModelTrainingConfig(batchSize, steps, minutes, learningRate, minLrFactor, warmup, weightDecay,
                     gradClip, routerLearningRate != null ? routerLearningRate : learningRate, evalEvery, evalBatches,
