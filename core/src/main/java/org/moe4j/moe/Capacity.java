@@ -26,6 +26,22 @@ public record Capacity(double capacityFactor) {
         return new Capacity(0);
     }
 
+    /**
+     * The factor that gives exactly {@code slots} slots per expert for groups of {@code groupTokens}
+     * tokens (for peers that state the capacity itself, like Hugging Face Switch's expert_capacity).
+     */
+    public static Capacity forSlots(int slots, int groupTokens, int topK, int numExperts) {
+        if (slots < 1) {
+            throw new IllegalArgumentException("expert capacity = " + slots + " slots must be >= 1");
+        }
+        // the largest factor whose ceiling still gives `slots`, robust to rounding in the division
+        double factor = (double) slots * numExperts / ((double) groupTokens * topK);
+        Capacity c = new Capacity(factor);
+        while (c.slots(groupTokens, topK, numExperts) > slots) c = new Capacity(Math.nextDown(c.capacityFactor));
+        while (c.slots(groupTokens, topK, numExperts) < slots) c = new Capacity(Math.nextUp(c.capacityFactor));
+        return c;
+    }
+
     public boolean isDropless() {
         return capacityFactor == 0;
     }

@@ -31,6 +31,7 @@ public final class NoisyTopKRouter extends Module implements Router {
     private final TopKGating gating;
     private final float noiseEpsilon;
     private final ThresholdSource thresholds;
+    private Tensor replayedNoise;
 
     public NoisyTopKRouter(int dModel, int numExperts, TopKGating gating, float noiseEpsilon, ThresholdSource thresholds) {
         MoeChecks.requireExperts(numExperts);
@@ -62,10 +63,21 @@ public final class NoisyTopKRouter extends Module implements Router {
         return weight.value().dim(0);
     }
 
+    /**
+     * Makes the next training-mode {@link #route} use these standard-normal draws (T, E) instead of
+     * drawing its own: replays a recorded run (conformance cases, tests).
+     */
+    public void replayNoise(Tensor noise) {
+        this.replayedNoise = noise;
+    }
+
     @Override
     public Routing route(Variable x, boolean training, Rng rng) {
         Tensor noise = null;
-        if (training) {
+        if (training && replayedNoise != null) {
+            noise = replayedNoise;
+            replayedNoise = null;
+        } else if (training) {
             noise = Tensor.zeros(x.value().dim(0), numExperts());
             float[] n = noise.data();
             for (int i = 0; i < n.length; i++) n[i] = (float) rng.nextGaussian();
