@@ -13,6 +13,7 @@ import picocli.CommandLine.Command;
                 ExperimentCommand.class,
                 BenchCommand.class,
                 InspectCommand.class,
+                ConformanceCommand.class,
                 CommandLine.HelpCommand.class
         })
 public final class Main implements Runnable {
