@@ -1,6 +1,5 @@
 package org.moe4j.moe.conformance;
 
-import java.util.LinkedHashMap;
 import java.util.Map;
 import org.moe4j.autograd.Variable;
 import org.moe4j.moe.BalancingLosses;
@@ -67,7 +66,6 @@ final class MixtralKind implements CaseKind {
         out.put("objective", objective.value().copy());
         objective.backward();
         out.put("grad.x", LayerRuns.gradOrZeros(xv));
-        Map<String, String> grads = new LinkedHashMap<>(WEIGHTS);
-        LayerRuns.gradients(out, layer, grads, "grad.");
+        LayerRuns.gradients(out, layer, WEIGHTS, "grad.");
     }
 }
