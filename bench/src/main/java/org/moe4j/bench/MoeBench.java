@@ -16,15 +16,18 @@ import org.moe4j.tensor.Tensor;
 /**
  * {@code moe4j bench moe}: forward + backward of a Mixtral-shaped MoE layer (softmax top-k router,
  * E SwiGLU experts of hidden h, dropless, no auxiliary loss) against a dense SwiGLU with the same
- * active parameters (hidden k * h), on the same T random tokens and upstream gradient. Each timed
- * call builds the graph, runs the forward and the backward; parameter gradients are cleared
- * between calls.
+ * active parameters (hidden k * h), on the same T random tokens and upstream gradient. Each call
+ * builds the graph, runs the forward and the backward; parameter gradients are cleared between
+ * calls. Both layers warm up together (at least 4 calls and 4 s), then timed runs alternate
+ * between them (each run repeats its call for at least 0.3 s) and the medians are reported.
  */
 public final class MoeBench {
     /** Tokens per second of each layer, forward + backward. */
     public record Result(double moeTokensPerSecond, double denseTokensPerSecond) {}
 
     private static final int WARMUPS = 4;
+    private static final double WARMUP_SECONDS = 4;
+    private static final double MIN_SECONDS_PER_RUN = 0.3;
 
     private MoeBench() {}
 
@@ -56,7 +59,8 @@ public final class MoeBench {
                 dense.zeroGrad();
                 dense.forward(Variable.parameter(x)).backward(seed);
             };
-            for (int i = 0; i < WARMUPS; i++) {
+            long warmupEnd = System.nanoTime() + (long) (WARMUP_SECONDS * 1e9);
+            for (int i = 0; i < WARMUPS || System.nanoTime() < warmupEnd; i++) {
                 moeStep.run();
                 denseStep.run();
             }
@@ -64,8 +68,8 @@ public final class MoeBench {
             double[] moeSeconds = new double[runs];
             double[] denseSeconds = new double[runs];
             for (int r = 0; r < runs; r++) {
-                moeSeconds[r] = Timing.medianSeconds(moeStep, 0, 1, 0);
-                denseSeconds[r] = Timing.medianSeconds(denseStep, 0, 1, 0);
+                moeSeconds[r] = Timing.medianSeconds(moeStep, 0, 1, MIN_SECONDS_PER_RUN);
+                denseSeconds[r] = Timing.medianSeconds(denseStep, 0, 1, MIN_SECONDS_PER_RUN);
             }
             return new Result(tokens / median(moeSeconds), tokens / median(denseSeconds));
         } finally {
