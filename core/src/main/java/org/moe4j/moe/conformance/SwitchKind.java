@@ -28,14 +28,20 @@ final class SwitchKind implements CaseKind {
     public CaseTensors run(ConformanceCase c) {
         Tensor x = c.inputs().get("x");
         Tensor wi = c.inputs().get("experts.wi.weight");
-        if (x.rank() != 3) {
-            throw new IllegalArgumentException("conformance case " + c.name() + ": switch input x must be [groups, tokens, d]");
+        if (x.rank() != 2 && x.rank() != 3) {
+            throw new IllegalArgumentException("conformance case " + c.name() + ": switch input x must be [groups, tokens, d]"
+                    + " or [tokens, d] (one group)");
+        }
+        if (c.has("router_bias") && c.flag("router_bias")) {
+            throw new IllegalArgumentException("conformance case " + c.name() + ": router_bias = true is not supported"
+                    + " (Switch Transformers' router has no bias by default)");
         }
         int experts = wi.dim(0);
         int hidden = wi.dim(1);
         int d = wi.dim(2);
-        int groups = x.dim(0);
-        int groupTokens = x.dim(1);
+        int groups = x.rank() == 3 ? x.dim(0) : 1;
+        int groupTokens = x.rank() == 3 ? x.dim(1) : x.dim(0);
+        int[] lead = x.rank() == 3 ? new int[] {groups, groupTokens} : new int[] {groupTokens};
         int slots = LayerRuns.integer(c, "expert_capacity");
         if (!c.text("dense_act_fn").equals("relu")) {
             throw new IllegalArgumentException("conformance case " + c.name() + ": dense_act_fn " + c.text("dense_act_fn")
@@ -68,13 +74,13 @@ final class SwitchKind implements CaseKind {
         }
         CaseTensors out = new CaseTensors();
         out.put("out", r.output().value().copy());
-        out.put("router_logits", r.routing().logits().value().copy().reshape(groups, groupTokens, experts));
-        out.put("router_probs", r.routing().probs().value().copy().reshape(groups, groupTokens, experts));
-        out.putIntegers("top1_index", top1, groups, groupTokens);
-        out.putIntegers("router_mask", mask, groups, groupTokens, experts);
-        out.putIntegers("expert_index", kept, groups, groupTokens);
-        out.putIntegers("dropped", dropped, groups, groupTokens);
-        out.put("router_prob_max", r.routing().gates().value().copy().reshape(groups, groupTokens, 1));
+        out.put("router_logits", r.routing().logits().value().copy().reshape(append(lead, experts)));
+        out.put("router_probs", r.routing().probs().value().copy().reshape(append(lead, experts)));
+        out.putIntegers("top1_index", top1, lead);
+        out.putIntegers("router_mask", mask, append(lead, experts));
+        out.putIntegers("expert_index", kept, lead);
+        out.putIntegers("dropped", dropped, lead);
+        out.put("router_prob_max", r.routing().gates().value().copy().reshape(append(lead, 1)));
         out.put("z_loss", r.lossTerms().get("z_loss").value().copy());
         out.put("aux_loss", r.lossTerms().get("load_balancing").value().copy());
         out.put("objective", objective.value().copy());
@@ -82,5 +88,11 @@ final class SwitchKind implements CaseKind {
         out.put("grad.x", LayerRuns.gradOrZeros(xv));
         LayerRuns.gradients(out, layer, WEIGHTS, "grad.");
         return out;
+    }
+
+    private static int[] append(int[] lead, int last) {
+        int[] s = java.util.Arrays.copyOf(lead, lead.length + 1);
+        s[lead.length] = last;
+        return s;
     }
 }
