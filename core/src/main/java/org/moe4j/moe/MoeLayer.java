@@ -52,6 +52,12 @@ public final class MoeLayer extends Module {
             throw new IllegalArgumentException("MoE layer: shared experts need routed experts that map d to d, got "
                     + experts.inputSize() + " -> " + experts.outputSize());
         }
+        if (shared != null && (shared.gate().inFeatures() != experts.inputSize()
+                || shared.down().outFeatures() != experts.outputSize())) {
+            throw new IllegalArgumentException("MoE layer: shared experts map " + shared.gate().inFeatures() + " -> "
+                    + shared.down().outFeatures() + " but the routed experts map " + experts.inputSize() + " -> "
+                    + experts.outputSize());
+        }
         this.router = addModule("gate", router);
         this.experts = addModule("experts", experts);
         this.shared = shared == null ? null : addModule("shared_experts", shared);
@@ -115,7 +121,7 @@ public final class MoeLayer extends Module {
             coefficients.add((float) losses.importance());
         }
         if (losses.load() > 0) {
-            Variable load = routing.noisy() != null
+            Variable load = routing.noisy() != null && routing.noisy().hasThresholds()
                     ? SmoothLoad.apply(routing.logits(), routing.noisy(), routing.topK())
                     : ExpertImportance.counts(routing);
             Variable cv = CvSquared.apply(load);

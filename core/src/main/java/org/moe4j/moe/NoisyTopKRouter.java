@@ -104,12 +104,12 @@ public final class NoisyTopKRouter extends Module implements Router {
         TopKGating.Gated g = gating.apply(noisy);
         int e = numExperts();
         int tokens = want[0];
-        Routing.NoisyTerms terms = null;
-        if (gating.topK() < e) {
-            Variable source = thresholds == ThresholdSource.PROBABILITIES ? g.probs() : noisy;
-            int[] top = TopK.indices(source.value().data(), source.value().offset(), tokens, e, gating.topK() + 1, null);
-            terms = new Routing.NoisyTerms(noisy, std, source, top);
-        }
+        Variable source = thresholds == ThresholdSource.PROBABILITIES ? g.probs() : noisy;
+        // with k = E every expert is always in: there is no (k+1)-th threshold and no smooth load
+        int[] top = gating.topK() < e
+                ? TopK.indices(source.value().data(), source.value().offset(), tokens, e, gating.topK() + 1, null)
+                : null;
+        Routing.NoisyTerms terms = new Routing.NoisyTerms(noisy, std, source, top);
         return Routing.tokenChoice(clean, g.probs(), gating.topK(), g.expertIndex(), g.gates(), terms);
     }
 }

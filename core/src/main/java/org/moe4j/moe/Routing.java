@@ -14,16 +14,23 @@ import org.moe4j.autograd.Variable;
  *                     then all second choices), which is the order capacity slots are handed out in
  * @param pairExpert   the pair's expert
  * @param pairGate     the pair's gate weight's flat index into gates
- * @param noisy        the noisy top-k router's noise terms (smooth load needs them), or null
+ * @param noisy        the noisy top-k router's noise terms while training (smooth load needs them), or null
  */
 public record Routing(Variable logits, Variable probs, int topK, int[] expertIndex, Variable gates,
                       int[] pairToken, int[] pairExpert, int[] pairGate, NoisyTerms noisy) {
 
     /**
      * Noisy top-k's terms: h = clean + n * std, and the top-(k+1) indices of the selection scores
-     * (the (k+1)-th is the threshold a token's expert must beat, the k-th the one it must keep).
+     * (the (k+1)-th is the threshold a token's expert must beat, the k-th the one it must keep);
+     * {@code topKPlusOne} is null when k = E, where every expert is always chosen.
      */
-    public record NoisyTerms(Variable noisyLogits, Variable noiseStd, Variable thresholdSource, int[] topKPlusOne) {}
+    public record NoisyTerms(Variable noisyLogits, Variable noiseStd, Variable thresholdSource, int[] topKPlusOne) {
+
+        /** Whether the smooth load is defined (k &lt; E). */
+        public boolean hasThresholds() {
+            return topKPlusOne != null;
+        }
+    }
 
     public int tokens() {
         return logits.value().dim(0);

@@ -21,6 +21,10 @@ public final class SmoothLoad {
 
     // clean, noisy, std, source: (T, E)   top: (T, k+1)   load: (E)
     public static Variable apply(Variable clean, Routing.NoisyTerms terms, int topK) {
+        if (!terms.hasThresholds()) {
+            throw new IllegalArgumentException("smooth load: needs k < E (with k = " + topK + " every expert is always"
+                    + " chosen and the load is the token count)");
+        }
         Variable std = terms.noiseStd();
         Variable source = terms.thresholdSource();
         Tensor c = clean.value();

@@ -45,6 +45,9 @@ class BadInputTest {
         assertTrue(slot.getMessage().contains("expert 3 is out of range [0, 3)"), slot.getMessage());
         fails(() -> new MoeLayer(new SoftmaxTopKRouter(4, 3, TopKGating.mixtral(1), 0f, rng), new SwiGluExperts(2, 4, 4, rng),
                 null, Capacity.dropless(), BalancingLosses.none(), false, rng), "router has 3 experts", "2 experts");
+        fails(() -> new MoeLayer(new SoftmaxTopKRouter(4, 2, TopKGating.mixtral(1), 0f, rng), new SwiGluExperts(2, 4, 4, rng),
+                new org.moe4j.nn.SwiGluFeedForward(6, 4, rng), Capacity.dropless(), BalancingLosses.none(), false, rng),
+                "shared experts map 6 -> 6", "routed experts map 4 -> 4");
         MoeLayer layer = new MoeLayer(new SoftmaxTopKRouter(4, 2, TopKGating.mixtral(1), 0f, rng),
                 new SwiGluExperts(2, 4, 4, rng), null, Capacity.dropless(), BalancingLosses.none(), false, rng);
         fails(() -> layer.forward(Variable.constant(Tensor.zeros(3, 5))), "[3, 5]", "d = 4");

@@ -124,4 +124,66 @@ class GeneratedCasesTest {
             assertEquals("generated_99", f.metadata().get("case"));
         }
     }
+
+    /**
+     * Shazeer-kind training cases with k = E (no smooth load: every expert is always in, so the
+     * load is the token count) and with T = 1: every expected tensor is produced, the load and the
+     * noise scale match their formulas.
+     */
+    @Test
+    void unseenShazeerTrainingShapes() throws Exception {
+        int[][] shapes = {{4, 1, 1}, {4, 3, 3}, {1, 3, 2}};
+        for (int[] s : shapes) {
+            int tokens = s[0];
+            int experts = s[1];
+            int k = s[2];
+            int dIn = 5;
+            int hidden = 4;
+            int dOut = 3;
+            Rng rng = new Rng(7 * tokens + experts + k);
+            Map<String, Tensor> inputs = new LinkedHashMap<>();
+            inputs.put("x", GradCheck.randn(rng.nextLong(), tokens, dIn));
+            inputs.put("grad_out", GradCheck.randn(rng.nextLong(), tokens, dOut));
+            inputs.put("noise", GradCheck.randn(rng.nextLong(), tokens, experts));
+            inputs.put("gate.weight", GradCheck.randn(rng.nextLong(), experts, dIn));
+            inputs.put("noise.weight", GradCheck.randn(rng.nextLong(), experts, dIn));
+            inputs.put("experts.fc1.weight", GradCheck.randn(rng.nextLong(), experts, hidden, dIn));
+            inputs.put("experts.fc1.bias", GradCheck.randn(rng.nextLong(), experts, hidden));
+            inputs.put("experts.fc2.weight", GradCheck.randn(rng.nextLong(), experts, dOut, hidden));
+            inputs.put("experts.fc2.bias", GradCheck.randn(rng.nextLong(), experts, dOut));
+            List<String> expected = List.of("out", "clean_logits", "noise_stddev", "noisy_logits", "gates", "expert_index",
+                    "gate_weight", "importance", "load", "cv_importance", "cv_load", "aux_loss", "objective", "grad.x",
+                    "grad.gate.weight", "grad.noise.weight", "grad.experts.fc1.weight", "grad.experts.fc1.bias",
+                    "grad.experts.fc2.weight", "grad.experts.fc2.bias");
+            Map<String, Object> config = new LinkedHashMap<>();
+            config.put("top_k", k);
+            config.put("noisy_gating", true);
+            config.put("training", true);
+            config.put("noise_epsilon", 0.01);
+            config.put("loss_coef", 0.01);
+            SafeTensorsWriter w = SafeTensors.writer();
+            inputs.forEach(w::add);
+            w.metadata("case", "shazeer_generated").metadata("kind", "shazeer").metadata("config", Json.write(config))
+                    .metadata("inputs", Json.write(List.copyOf(inputs.keySet()))).metadata("expected", Json.write(expected));
+            Path file = dir.resolve("shazeer.safetensors");
+            w.write(file);
+            CaseTensors got = ConformanceRunner.withMoeKinds().run(ConformanceCase.read(file));
+            String what = "T=" + tokens + " E=" + experts + " k=" + k;
+            for (String name : expected) assertTrue(got.contains(name), what + " lacks " + name);
+            float[] load = got.get("load").toArray();
+            if (k == experts) {
+                for (float l : load) assertEquals(tokens, l, 0f, what + " load is the token count");
+            }
+            double[] x = GradCheck.toDouble(inputs.get("x"));
+            double[] wn = GradCheck.toDouble(inputs.get("noise.weight"));
+            float[] std = got.get("noise_stddev").toArray();
+            for (int t = 0; t < tokens; t++) {
+                for (int e = 0; e < experts; e++) {
+                    double raw = 0;
+                    for (int i = 0; i < dIn; i++) raw += wn[e * dIn + i] * x[t * dIn + i];
+                    within(Math.log1p(Math.exp(raw)) + 0.01, std[t * experts + e], what + " noise_stddev");
+                }
+            }
+        }
+    }
 }
