@@ -48,6 +48,11 @@ public final class MoeLayer extends Module {
                     + " its tokens from the whole batch, so a token's output would depend on later tokens; it cannot run"
                     + " in a causal decoder (causal = true). Use a token-choice router such as SoftmaxTopKRouter there.");
         }
+        if (router.looksAcrossTokens() && losses.loadBalancing() > 0) {
+            throw new IllegalArgumentException("MoE layer: loadBalancing = " + losses.loadBalancing() + " must be 0 with "
+                    + router.getClass().getSimpleName() + ": expert choice is balanced by construction and has no"
+                    + " per-token choice to count");
+        }
         if (shared != null && experts.inputSize() != experts.outputSize()) {
             throw new IllegalArgumentException("MoE layer: shared experts need routed experts that map d to d, got "
                     + experts.inputSize() + " -> " + experts.outputSize());

@@ -68,6 +68,8 @@ class BadInputTest {
         Rng rng = new Rng(4);
         fails(() -> new MoeLayer(new ExpertChoiceRouter(4, 2, 1.0, rng), new SwiGluExperts(2, 4, 4, rng), null,
                 Capacity.dropless(), BalancingLosses.none(), true, rng), "causal decoder", "later tokens");
+        fails(() -> new MoeLayer(new ExpertChoiceRouter(4, 2, 1.0, rng), new SwiGluExperts(2, 4, 4, rng), null,
+                Capacity.dropless(), BalancingLosses.switchDefaults(), false, rng), "loadBalancing = 0.01 must be 0");
     }
 
     @Test

@@ -75,6 +75,22 @@ class BalancingLossesTest {
     }
 
     @Test
+    void loadBalancingCountsTheRouterChoiceBeforeDropping() {
+        Variable logits = Variable.parameter(GradCheck.randn(11, T, E));
+        Routing r = route(logits, TopKGating.mixtral(1));
+        boolean[] all = new boolean[T];
+        java.util.Arrays.fill(all, true);
+        boolean[] someDropped = all.clone();
+        someDropped[1] = someDropped[5] = false;
+        float keptAll = LoadBalancingLoss.apply(r, all, T, LoadBalancingLoss.Form.SWITCH).value().item();
+        assertEquals(keptAll, LoadBalancingLoss.apply(r, someDropped, T, LoadBalancingLoss.Form.SWITCH).value().item());
+        // Hugging Face Switch counts a dropped token as expert 0, which changes the value unless both went there anyway
+        int[] idx = r.expertIndex();
+        float hf = LoadBalancingLoss.apply(r, someDropped, T, LoadBalancingLoss.Form.HF_SWITCH).value().item();
+        assertEquals(idx[1] == 0 && idx[5] == 0, hf == keptAll, "HF counting moves dropped tokens to expert 0");
+    }
+
+    @Test
     void importanceCoefficientOfVariation() {
         TopKGating gating = new TopKGating(2, TopKGating.Order.SOFTMAX_THEN_TOPK, true, 1e-6f, 1f);
         GradCheck.check("cv^2(importance)", v -> CvSquared.apply(ExpertImportance.apply(route(v[0], gating))), v -> {
