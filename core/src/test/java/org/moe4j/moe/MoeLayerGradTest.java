@@ -45,7 +45,8 @@ class MoeLayerGradTest {
                 inner.addAll(List.of(s.w1().weight(), s.w3().weight(), s.w2().weight()));
                 experts = s;
             } else {
-                MlpExperts m = new MlpExperts(c.experts(), c.d(), c.hidden(), c.out(), MlpExperts.Act.RELU, true,
+                MlpExperts.Act act = c.kind() == PerTokenMoe.ExpertKind.MLP_GELU ? MlpExperts.Act.GELU : MlpExperts.Act.RELU;
+                MlpExperts m = new MlpExperts(c.experts(), c.d(), c.hidden(), c.out(), act, true,
                         c.outputSoftmax(), "fc1", "fc2", init);
                 inner.addAll(List.of(m.first().weight(), m.first().bias(), m.second().weight(), m.second().bias()));
                 experts = m;
@@ -113,5 +114,11 @@ class MoeLayerGradTest {
                 new TopKGating(3, TopKGating.Order.TOPK_THEN_SOFTMAX, true, 0f, 2.5f), 0, 6, false), new int[] {6, 4});
         check("not renormalised", new PerTokenMoe.Config(6, 4, 5, 3, 4, PerTokenMoe.ExpertKind.MLP_RELU,
                 new TopKGating(2, TopKGating.Order.SOFTMAX_THEN_TOPK, false, 0f, 1f), 0, 6, false), new int[] {6, 4});
+    }
+
+    @Test
+    void geluMlpExperts() {
+        check("GELU experts", new PerTokenMoe.Config(6, 4, 3, 5, 4, PerTokenMoe.ExpertKind.MLP_GELU, TopKGating.mixtral(2),
+                0, 6, false), new int[] {6, 4});
     }
 }

@@ -7,7 +7,7 @@ package org.moe4j.moe;
  * before any second choice), and the chosen experts run one token at a time.
  */
 final class PerTokenMoe {
-    enum ExpertKind { SWIGLU, MLP_RELU }
+    enum ExpertKind { SWIGLU, MLP_RELU, MLP_GELU }
 
     /**
      * @param x       (T, d)
@@ -86,7 +86,7 @@ final class PerTokenMoe {
                 hidden[r] = a / (1 + Math.exp(-a)) * b;
             } else {
                 if (w3 != null) a += w3[e * h + r];
-                hidden[r] = Math.max(0, a);
+                hidden[r] = c.kind() == ExpertKind.MLP_RELU ? Math.max(0, a) : a * NormalCdf.cdf(a);
             }
         }
         double[] y = new double[c.out()];
