@@ -17,6 +17,23 @@ import org.moe4j.tensor.Tensor;
 public record MoeDiagnostics(int[] routedPerExpert, int[] tokensPerExpert, double droppedFraction, double loadCv,
                              double maxOverMeanLoad, double routingEntropy, double meanTopProbability, double zLoss) {
 
+    /**
+     * The scalar statistics as metric name -> value under {@code prefix} (for example
+     * "layers.3.moe."), with tokens per expert as {@code tokens_per_expert.E}: what a training
+     * loop writes to its metrics each step.
+     */
+    public java.util.Map<String, Double> metrics(String prefix) {
+        java.util.Map<String, Double> m = new java.util.LinkedHashMap<>();
+        m.put(prefix + "dropped_fraction", droppedFraction);
+        m.put(prefix + "load_cv", loadCv);
+        m.put(prefix + "max_over_mean_load", maxOverMeanLoad);
+        m.put(prefix + "routing_entropy", routingEntropy);
+        m.put(prefix + "mean_top_probability", meanTopProbability);
+        m.put(prefix + "z_loss", zLoss);
+        for (int e = 0; e < tokensPerExpert.length; e++) m.put(prefix + "tokens_per_expert." + e, (double) tokensPerExpert[e]);
+        return m;
+    }
+
     static MoeDiagnostics of(Routing routing, DispatchPlan plan) {
         int experts = routing.numExperts();
         int[] routed = new int[experts];

@@ -97,6 +97,10 @@ class RoutingTest {
         double lse = Math.log(4);
         assertEquals(lse * lse, d.zLoss(), 1e-5);
         assertEquals(d, layer.lastDiagnostics());
+        java.util.Map<String, Double> metrics = d.metrics("moe.");
+        assertEquals(0.75, metrics.get("moe.mean_top_probability"), 1e-6);
+        assertEquals(1.0, metrics.get("moe.tokens_per_expert.1"));
+        assertEquals(8, metrics.size());
     }
 
     @Test
