@@ -5,6 +5,7 @@ import java.util.concurrent.Callable;
 import org.moe4j.bench.GemmBench;
 import org.moe4j.bench.GemvBench;
 import org.moe4j.bench.GroupedGemmBench;
+import org.moe4j.bench.MoeBench;
 import org.moe4j.kernel.KernelPool;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -21,7 +22,7 @@ import picocli.CommandLine.Spec;
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = "Measure kernel throughput (median of several runs after warm-up).",
         subcommands = {BenchCommand.GemmCommand.class, BenchCommand.GroupedGemmCommand.class, BenchCommand.GemvCommand.class,
-                MlpStepBenchCommand.class, BpeBenchCommand.class})
+                MlpStepBenchCommand.class, BpeBenchCommand.class, BenchCommand.MoeCommand.class})
 final class BenchCommand implements Runnable {
     @Spec
     CommandSpec spec;
@@ -96,6 +97,31 @@ final class BenchCommand implements Runnable {
             GemvBench.Result r = GemvBench.measure(trans, m, n, common.threads, common.runs);
             System.out.println(String.format(Locale.ROOT, "gemv%s %d %d %.1f %.1f",
                     trans ? "-trans" : "", m, n, r.gflops(), r.gigabytesPerSecond()));
+            return 0;
+        }
+    }
+
+    @Command(name = "moe", mixinStandardHelpOptions = true,
+            description = "Forward + backward of a Mixtral-shaped MoE layer and of a dense SwiGLU with the same active "
+                    + "parameters (hidden k * h); prints 'moe: N tokens/s' and 'dense: N tokens/s'.")
+    static final class MoeCommand implements Callable<Integer> {
+        @Option(names = "--d", paramLabel = "D", description = "Model width (default: ${DEFAULT-VALUE}).") int d = 512;
+        @Option(names = "--hidden", paramLabel = "H", description = "Expert hidden size (default: ${DEFAULT-VALUE}).") int hidden = 1408;
+        @Option(names = "--experts", paramLabel = "E", description = "Experts (default: ${DEFAULT-VALUE}).") int experts = 8;
+        @Option(names = "--k", paramLabel = "K", description = "Experts per token (default: ${DEFAULT-VALUE}).") int k = 2;
+        @Option(names = "--tokens", paramLabel = "T", description = "Tokens per batch (default: ${DEFAULT-VALUE}).") int tokens = 4096;
+        @picocli.CommandLine.Mixin Common common = new Common();
+
+        @Override
+        public Integer call() {
+            common.check();
+            MoeBench.Result r = MoeBench.measure(d, hidden, experts, k, tokens, common.threads, common.runs);
+            System.out.println(String.format(Locale.ROOT, "moe d=%d hidden=%d experts=%d k=%d tokens=%d threads=%d",
+                    d, hidden, experts, k, tokens, common.threads));
+            System.out.println(String.format(Locale.ROOT, "moe: %.0f tokens/s", r.moeTokensPerSecond()));
+            System.out.println(String.format(Locale.ROOT, "dense: %.0f tokens/s", r.denseTokensPerSecond()));
+            System.out.println(String.format(Locale.ROOT, "moe time / dense time: %.3f",
+                    r.denseTokensPerSecond() / r.moeTokensPerSecond()));
             return 0;
         }
     }

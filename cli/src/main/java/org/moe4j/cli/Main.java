@@ -15,6 +15,7 @@ import picocli.CommandLine.Command;
                 InspectCommand.class,
                 GenerateCommand.class,
                 EvalCommand.class,
+                ConformanceCommand.class,
                 CommandLine.HelpCommand.class
         })
 public final class Main implements Runnable {

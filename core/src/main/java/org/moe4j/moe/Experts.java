@@ -1,0 +1,32 @@
+package org.moe4j.moe;
+
+import java.util.List;
+import org.moe4j.autograd.Variable;
+
+/**
+ * E feed-forward experts with stacked weights, run on rows already grouped by expert. The forward
+ * returns what its backward needs; the backward accumulates every weight gradient and returns dX.
+ * Implementations never loop over single tokens: each projection is one grouped GEMM.
+ */
+public interface Experts {
+    int numExperts();
+
+    int inputSize();
+
+    int outputSize();
+
+    /** The weight variables, the inputs of the dispatch op in the autograd graph. */
+    List<Variable> parameters();
+
+    /** Saved activations of one forward pass. */
+    interface Pass {
+        // y: (P, out) expert outputs, rows grouped by expert
+        float[] output();
+    }
+
+    // xs: (P, in) rows sorted by expert
+    Pass forward(float[] xs, ExpertGroups groups);
+
+    // dy: (P, out)   returns dxs: (P, in), or null when needInputGrad is false
+    float[] backward(Pass pass, float[] xs, ExpertGroups groups, float[] dy, boolean needInputGrad);
+}

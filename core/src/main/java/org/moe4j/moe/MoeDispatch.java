@@ -1,0 +1,138 @@
+package org.moe4j.moe;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.moe4j.autograd.Variable;
+import org.moe4j.kernel.KernelPool;
+import org.moe4j.kernel.Reductions;
+import org.moe4j.tensor.Shape;
+import org.moe4j.tensor.Tensor;
+
+/**
+ * Dispatch, experts and combine as one differentiable operation (ROUTING.md; Fedus et al. 2021):
+ * <pre>
+ *   y_t = sum over kept pairs p = (t, e) of g_p * expert_e(x_t)
+ * </pre>
+ * Forward: count pairs per expert, sort them by expert, gather their rows, run every expert
+ * projection as one grouped GEMM over the active experts, and scatter-add the gate-weighted
+ * outputs back to their tokens. Backward, by hand:
+ * <pre>
+ *   dg_p = &lt;dy_t, expert_e(x_t)&gt;     d expert_e(x_t) = g_p dy_t     dx_t = sum_p d(expert input)_p
+ * </pre>
+ * so the router gets its gradient through the gate weights and the experts through their outputs.
+ * A token with no kept pair gets y_t = 0 (its residual path carries it on).
+ */
+public final class MoeDispatch {
+    private static final int TOKEN_BLOCK = 64;
+
+    private MoeDispatch() {}
+
+    // x: (T, in)   gates: any shape holding the gate weights, indexed flat by plan.pairGate   y: (T, out)
+    public static Variable apply(Variable x, Variable gates, DispatchPlan plan, Experts experts) {
+        Tensor xv = x.value();
+        Shape.requireRank("moe dispatch", "x", xv.shape(), 2);
+        int tokens = xv.dim(0);
+        int in = xv.dim(1);
+        int out = experts.outputSize();
+        if (in != experts.inputSize() || tokens != plan.tokens() || experts.numExperts() != plan.numExperts()) {
+            throw new IllegalArgumentException("moe dispatch: input " + Shape.str(xv.shape()) + " and a plan for "
+                    + plan.tokens() + " tokens over " + plan.numExperts() + " experts do not fit experts of input size "
+                    + experts.inputSize() + " over " + experts.numExperts() + " experts");
+        }
+        Tensor gv = gates.value();
+        for (int p = 0; p < plan.pairs(); p++) {
+            Shape.requireIndex("moe dispatch", "gate index of pair " + p, plan.pairGate()[p], gv.size());
+        }
+        DispatchPlan.Sorted sorted = plan.sortByExpert();
+        ExpertGroups groups = sorted.groups();
+        int[] pairOfRow = sorted.pairOfRow();
+        int rows = groups.rows();
+        int[] rowToken = new int[rows];
+        float[] rowGate = new float[rows];
+        for (int r = 0; r < rows; r++) {
+            int p = pairOfRow[r];
+            rowToken[r] = plan.pairToken()[p];
+            rowGate[r] = gv.data()[gv.offset() + plan.pairGate()[p]];
+        }
+        TokenRows tokenRows = TokenRows.of(rowToken, tokens);
+
+        // xs: (P, in) gathered rows
+        float[] xs = new float[rows * in];
+        float[] xd = xv.data();
+        int x0 = xv.offset();
+        KernelPool.parallelFor(blocks(rows), b -> {
+            for (int r = b * TOKEN_BLOCK, end = Math.min(rows, r + TOKEN_BLOCK); r < end; r++) {
+                System.arraycopy(xd, x0 + rowToken[r] * in, xs, r * in, in);
+            }
+        });
+        Experts.Pass pass = experts.forward(xs, groups);
+        float[] ys = pass.output();
+
+        // y: (T, out) gate-weighted scatter-add, parallel over tokens so no two threads write one row
+        Tensor y = Tensor.zeros(tokens, out);
+        float[] yd = y.data();
+        KernelPool.parallelFor(blocks(tokens), b -> {
+            for (int t = b * TOKEN_BLOCK, end = Math.min(tokens, t + TOKEN_BLOCK); t < end; t++) {
+                for (int i = tokenRows.start()[t]; i < tokenRows.start()[t + 1]; i++) {
+                    int r = tokenRows.rows()[i];
+                    float g = rowGate[r];
+                    for (int j = 0, yo = t * out, ro = r * out; j < out; j++) yd[yo + j] += g * ys[ro + j];
+                }
+            }
+        });
+
+        List<Variable> inputs = new ArrayList<>(List.of(x, gates));
+        inputs.addAll(experts.parameters());
+        return Variable.result("moe_dispatch", y, dy -> {
+            float[] dyd = dy.data();
+            int dy0 = dy.offset();
+            // dys: (P, out) = g_p dy_t      dGate_p = <dy_t, ys_p>
+            float[] dys = new float[rows * out];
+            Tensor dGates = Tensor.zeros(gv.shape());
+            float[] dRowGate = new float[rows];
+            KernelPool.parallelFor(blocks(rows), b -> {
+                for (int r = b * TOKEN_BLOCK, end = Math.min(rows, r + TOKEN_BLOCK); r < end; r++) {
+                    int src = dy0 + rowToken[r] * out;
+                    float g = rowGate[r];
+                    for (int j = 0; j < out; j++) dys[r * out + j] = g * dyd[src + j];
+                    dRowGate[r] = Reductions.dot(dyd, src, ys, r * out, out);
+                }
+            });
+            for (int r = 0; r < rows; r++) {
+                dGates.data()[plan.pairGate()[pairOfRow[r]]] += dRowGate[r];
+            }
+            float[] dxs = experts.backward(pass, xs, groups, dys, x.requiresGrad());
+            if (x.requiresGrad()) {
+                Tensor dx = Tensor.zeros(tokens, in);
+                float[] dxd = dx.data();
+                KernelPool.parallelFor(blocks(tokens), b -> {
+                    for (int t = b * TOKEN_BLOCK, end = Math.min(tokens, t + TOKEN_BLOCK); t < end; t++) {
+                        for (int i = tokenRows.start()[t]; i < tokenRows.start()[t + 1]; i++) {
+                            int r = tokenRows.rows()[i];
+                            for (int j = 0, o = t * in, ro = r * in; j < in; j++) dxd[o + j] += dxs[ro + j];
+                        }
+                    }
+                });
+                x.accumulateGrad(dx);
+            }
+            gates.accumulateGrad(dGates);
+        }, inputs.toArray(Variable[]::new));
+    }
+
+    private static int blocks(int n) {
+        return (n + TOKEN_BLOCK - 1) / TOKEN_BLOCK;
+    }
+
+    /** For every token, the sorted rows that belong to it (compressed rows, in row order). */
+    private record TokenRows(int[] start, int[] rows) {
+        static TokenRows of(int[] rowToken, int tokens) {
+            int[] start = new int[tokens + 1];
+            for (int t : rowToken) start[t + 1]++;
+            for (int t = 0; t < tokens; t++) start[t + 1] += start[t];
+            int[] fill = java.util.Arrays.copyOf(start, tokens);
+            int[] rows = new int[rowToken.length];
+            for (int r = 0; r < rowToken.length; r++) rows[fill[rowToken[r]]++] = r;
+            return new TokenRows(start, rows);
+        }
+    }
+}

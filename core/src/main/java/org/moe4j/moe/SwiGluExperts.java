@@ -1,0 +1,94 @@
+package org.moe4j.moe;
+
+import java.util.List;
+import org.moe4j.autograd.Variable;
+import org.moe4j.kernel.Activations;
+import org.moe4j.nn.Module;
+import org.moe4j.tensor.Rng;
+
+/**
+ * Mixtral's experts (MixtralBlockSparseTop2MLP): expert_e(x) = w2_e (silu(w1_e x) * (w3_e x)), no
+ * biases, with w1, w3 stacked [E, hidden, d] and w2 [E, d, hidden] under the names
+ * {@code w1.weight}, {@code w3.weight}, {@code w2.weight}.
+ */
+public final class SwiGluExperts extends Module implements Experts {
+    private final StackedLinear w1;
+    private final StackedLinear w3;
+    private final StackedLinear w2;
+
+    public SwiGluExperts(int numExperts, int dModel, int hidden, Rng rng) {
+        this.w1 = addModule("w1", new StackedLinear(numExperts, dModel, hidden, false, rng));
+        this.w2 = addModule("w2", new StackedLinear(numExperts, hidden, dModel, false, rng));
+        this.w3 = addModule("w3", new StackedLinear(numExperts, dModel, hidden, false, rng));
+    }
+
+    public StackedLinear w1() {
+        return w1;
+    }
+
+    public StackedLinear w2() {
+        return w2;
+    }
+
+    public StackedLinear w3() {
+        return w3;
+    }
+
+    @Override
+    public int numExperts() {
+        return w1.numExperts();
+    }
+
+    @Override
+    public int inputSize() {
+        return w1.inFeatures();
+    }
+
+    @Override
+    public int outputSize() {
+        return w2.outFeatures();
+    }
+
+    public int hiddenSize() {
+        return w1.outFeatures();
+    }
+
+    @Override
+    public List<Variable> parameters() {
+        return List.of(w1.weight(), w3.weight(), w2.weight());
+    }
+
+    private record SwiGluPass(float[] gate, float[] up, float[] hidden, float[] output) implements Pass {}
+
+    // xs: (P, d)   gate, up, hidden: (P, h)   y: (P, d)
+    @Override
+    public Pass forward(float[] xs, ExpertGroups groups) {
+        int p = groups.rows();
+        int h = hiddenSize();
+        float[] gate = new float[p * h];
+        float[] up = new float[p * h];
+        float[] hidden = new float[p * h];
+        float[] y = new float[p * outputSize()];
+        GroupedLinear.forward(w1, groups, xs, gate);
+        GroupedLinear.forward(w3, groups, xs, up);
+        Activations.swiglu(gate, 0, up, 0, hidden, 0, p * h);
+        GroupedLinear.forward(w2, groups, hidden, y);
+        return new SwiGluPass(gate, up, hidden, y);
+    }
+
+    @Override
+    public float[] backward(Pass pass, float[] xs, ExpertGroups groups, float[] dy, boolean needInputGrad) {
+        SwiGluPass s = (SwiGluPass) pass;
+        int p = groups.rows();
+        int h = hiddenSize();
+        float[] dHidden = new float[p * h];
+        GroupedLinear.backward(w2, groups, s.hidden(), dy, dHidden, 0f);
+        float[] dGate = new float[p * h];
+        float[] dUp = new float[p * h];
+        Activations.swigluBackward(s.gate(), 0, s.up(), 0, dHidden, 0, dGate, 0, dUp, 0, p * h);
+        float[] dx = needInputGrad ? new float[p * inputSize()] : null;
+        GroupedLinear.backward(w1, groups, xs, dGate, dx, 0f);
+        GroupedLinear.backward(w3, groups, xs, dUp, dx, 1f);
+        return dx;
+    }
+}

@@ -1,0 +1,6 @@
+package org.moe4j.moe.conformance;
+
+/** Runs one kind of conformance case through moe4j's own layers and returns every tensor it reproduces. */
+public interface CaseKind {
+    CaseTensors run(ConformanceCase c);
+}
