@@ -3,6 +3,7 @@ package org.moe4j.cli;
 import java.util.ArrayList;
 import java.util.List;
 import org.moe4j.model.FeedForwardSpec;
+import org.moe4j.model.MoeSpec;
 import org.moe4j.model.TransformerConfig;
 import picocli.CommandLine.Option;
 
@@ -23,11 +24,32 @@ final class ModelOptions {
     @Option(names = "--context", description = "Context length in tokens (default ${DEFAULT-VALUE}).")
     int context = 128;
 
-    @Option(names = "--ffn", description = "Feed-forward block: dense (default ${DEFAULT-VALUE}).")
-    String ffn = "dense";
+    @Option(names = "--ffn", description = "Feed-forward block: moe or dense (default ${DEFAULT-VALUE}).")
+    String ffn = "moe";
 
-    @Option(names = "--hidden", description = "Hidden width of the dense feed-forward block (default ${DEFAULT-VALUE}).")
-    int hidden = 704;
+    @Option(names = "--hidden", description = "Hidden width of the dense block, or of each expert (default: ${DEFAULT-VALUE}).")
+    int hidden = 384;
+
+    @Option(names = "--experts", description = "Experts per MoE layer (default ${DEFAULT-VALUE}).")
+    int experts = 8;
+
+    @Option(names = "--top-k", description = "Experts per token (default ${DEFAULT-VALUE}).")
+    int topK = 2;
+
+    @Option(names = "--router", description = "softmax, switch, noisy or sigmoid (default ${DEFAULT-VALUE}).")
+    String router = "softmax";
+
+    @Option(names = "--capacity-factor", description = "Expert capacity factor, 0 for dropless (default ${DEFAULT-VALUE}).")
+    double capacityFactor = 0;
+
+    @Option(names = "--aux-loss", description = "Load-balancing loss coefficient (default ${DEFAULT-VALUE}).")
+    double loadBalancing = 0.01;
+
+    @Option(names = "--z-loss", description = "Router z-loss coefficient (default ${DEFAULT-VALUE}).")
+    double zLoss = 0.001;
+
+    @Option(names = "--shared-hidden", description = "Hidden width of a shared expert, 0 for none (default ${DEFAULT-VALUE}).")
+    int sharedHidden = 0;
 
     @Option(names = "--rope-theta", description = "Rotary embedding base (default ${DEFAULT-VALUE}).")
     double ropeTheta = 10000;
@@ -42,7 +64,8 @@ final class ModelOptions {
     private FeedForwardSpec spec() {
         return switch (ffn) {
             case "dense" -> new FeedForwardSpec.Dense(hidden);
-            default -> throw new IllegalArgumentException("--ffn is \"" + ffn + "\": allowed dense");
+            case "moe" -> new MoeSpec(experts, topK, hidden, router, capacityFactor, loadBalancing, zLoss, sharedHidden);
+            default -> throw new IllegalArgumentException("--ffn is \"" + ffn + "\": allowed moe, dense");
         };
     }
 }

@@ -6,6 +6,8 @@ import java.util.List;
 import java.util.Map;
 import org.moe4j.autograd.Arithmetic;
 import org.moe4j.autograd.Variable;
+import org.moe4j.nn.AuxiliaryLosses;
+import org.moe4j.nn.FeedForwardBlock;
 import org.moe4j.nn.Module;
 import org.moe4j.nn.SwiGluFeedForward;
 import org.moe4j.tensor.Rng;
@@ -22,7 +24,7 @@ import org.moe4j.tensor.Shape;
  * each) and the whole batch of a 2-D input. Trainable end to end: router parameters get their
  * gradient through the gate weights and the balancing losses.
  */
-public final class MoeLayer extends Module {
+public final class MoeLayer extends FeedForwardBlock {
     private final Router router;
     private final Experts experts;
     private final SwiGluFeedForward shared;
@@ -151,7 +153,39 @@ public final class MoeLayer extends Module {
         return new MoeOutput(y, aux, terms, routing, keep, plan, lastDiagnostics);
     }
 
+    /**
+     * As a transformer's feed-forward block: the output, with the weighted balancing losses added
+     * to {@code aux} as one term named "moe".
+     */
+    @Override
+    public Variable forward(Variable x, AuxiliaryLosses aux) {
+        MoeOutput out = forward(x);
+        if (out.auxLoss() != null) aux.add("moe", 1f, out.auxLoss());
+        return out.output();
+    }
+
+    /** The last step's routing statistics as JSON values (tokens per expert, dropped fraction, ...). */
+    @Override
+    public Map<String, Object> diagnostics() {
+        if (lastDiagnostics == null) return Map.of();
+        Map<String, Object> m = new LinkedHashMap<>();
+        List<Object> tokens = new ArrayList<>();
+        for (int c : lastDiagnostics.tokensPerExpert()) tokens.add((long) c);
+        List<Object> routed = new ArrayList<>();
+        for (int c : lastDiagnostics.routedPerExpert()) routed.add((long) c);
+        m.put("tokens_per_expert", tokens);
+        m.put("routed_per_expert", routed);
+        m.put("dropped_fraction", lastDiagnostics.droppedFraction());
+        m.put("load_cv", lastDiagnostics.loadCv());
+        m.put("max_over_mean_load", lastDiagnostics.maxOverMeanLoad());
+        m.put("routing_entropy", lastDiagnostics.routingEntropy());
+        m.put("mean_top_probability", lastDiagnostics.meanTopProbability());
+        m.put("z_loss", lastDiagnostics.zLoss());
+        return m;
+    }
+
     /** After an optimizer step: lets the router update non-gradient state (DeepSeek-V3's selection bias). */
+    @Override
     public void afterStep() {
         if (lastDiagnostics != null) router.afterStep(lastDiagnostics.tokensPerExpert());
     }

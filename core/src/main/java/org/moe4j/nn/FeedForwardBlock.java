@@ -14,7 +14,7 @@ public abstract class FeedForwardBlock extends Module {
      * What the last forward pass did, as JSON values for the metrics log (a mixture of experts
      * reports tokens per expert, dropped fraction, entropy, ...); empty for a dense block.
      */
-    public Map<String, Object> lastDiagnostics() {
+    public Map<String, Object> diagnostics() {
         return Map.of();
     }
 

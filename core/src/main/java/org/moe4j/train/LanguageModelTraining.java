@@ -82,10 +82,10 @@ public final class LanguageModelTraining {
                     r.put("tokens_per_second", tokensPerStep / Math.max(1e-9, seconds));
                     r.put("elapsed_seconds", (now - start) / 1e9);
                     Map<String, Object> aux = new LinkedHashMap<>();
-                    for (AuxiliaryLosses.Term t : task.lastAuxiliaryLosses().terms()) aux.put(t.name(), (double) t.value().value().item());
+                    for (AuxiliaryLosses.Term t : task.lastAuxiliaryLosses().terms()) aux.merge(t.name(), (double) t.value().value().item(), (a, b) -> (Double) a + (Double) b); // one term per MoE layer, summed
                     if (!aux.isEmpty()) r.put("aux", aux);
                     List<Object> layers = new ArrayList<>();
-                    for (FeedForwardBlock block : model.feedForwardBlocks()) layers.add(block.lastDiagnostics());
+                    for (FeedForwardBlock block : model.feedForwardBlocks()) layers.add(block.diagnostics());
                     if (layers.stream().anyMatch(d -> !((Map<?, ?>) d).isEmpty())) r.put("layers", layers);
                     if (step % fixed.evalEvery() == 0 || step == steps) {
                         lastValidation[0] = validationLoss(model, corpus, fixed.batchSize(), fixed.evalBatches());

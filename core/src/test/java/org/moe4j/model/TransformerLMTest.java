@@ -11,6 +11,28 @@ import org.moe4j.train.Adam;
 import org.moe4j.train.ParameterGroups;
 
 class TransformerLMTest {
+    static TransformerConfig tinyMoe() {
+        return new TransformerConfig(11, 16, 4, 2, 8, 10000.0, 1e-5f,
+                List.of(MoeSpec.mixtral(4, 2, 12), new FeedForwardSpec.Dense(24)), false, 6);
+    }
+
+    @Test
+    void moeLayersFollowMixtralNamesCountsAndAddTheirBalancingLoss() {
+        TransformerLM lm = new TransformerLM(tinyMoe());
+        var names = lm.namedParameters().keySet();
+        assertTrue(names.contains("model.layers.0.block_sparse_moe.gate.weight"), names.toString());
+        assertTrue(names.contains("model.layers.1.mlp.up_proj.weight"), names.toString());
+        assertEquals(lm.parameterCount(), lm.config().totalParameters());
+        assertTrue(lm.config().activeParameters() < lm.config().totalParameters());
+        AuxiliaryLosses aux = new AuxiliaryLosses();
+        lm.loss(new int[] {1, 2, 3, 4, 5, 6, 7, 8}, new int[] {2, 3, 4, 5, 6, 7, 8, 9}, 8, aux).backward();
+        assertEquals(1, aux.terms().size());
+        assertEquals("moe", aux.terms().getFirst().name());
+        assertNotNull(lm.namedParameters().get("model.layers.0.block_sparse_moe.gate.weight").grad(), "the router learns");
+        assertFalse(lm.feedForwardBlocks().getFirst().diagnostics().isEmpty());
+        assertEquals(tinyMoe(), TransformerConfig.fromJson(Json.parse(Json.write(tinyMoe().toJson()))));
+    }
+
     static TransformerConfig tiny(boolean tie) {
         return new TransformerConfig(11, 16, 4, 2, 8, 10000.0, 1e-5f,
                 List.of(new FeedForwardSpec.Dense(24), new FeedForwardSpec.Dense(24)), tie, 5);
@@ -86,7 +108,10 @@ class TransformerLMTest {
 
     @Test
     void cachedDecodingEqualsTheFullForwardAlsoWhenBatched() {
-        TransformerLM lm = new TransformerLM(tiny(false));
+        for (TransformerConfig c : List.of(tiny(false), tinyMoe())) cachedDecodingEqualsTheFullForward(new TransformerLM(c));
+    }
+
+    private void cachedDecodingEqualsTheFullForward(TransformerLM lm) {
         int[] a = {3, 1, 4, 1, 5, 9, 2, 6};
         int[] b = {2, 7, 1, 8, 2};
         org.moe4j.tensor.Tensor fullA;
