@@ -1,9 +1,9 @@
 package org.moe4j.moe;
 
 /**
- * Top-k per row: the k largest entries of each row in descending order, ties broken towards the
- * lower index (ROUTING.md), so routing is deterministic. A partial selection of O(E k) per row:
- * k is small, and E at most a few hundred.
+ * Top-k expert indices per row, in descending order with ties to the lower index (ROUTING.md),
+ * through the kernel's {@link org.moe4j.kernel.TopK}; an optional bias is added to the scores for
+ * the choice only (DeepSeek-V3's selection bias).
  */
 public final class TopK {
     private TopK() {}
@@ -13,27 +13,16 @@ public final class TopK {
         if (k < 1 || k > cols) {
             throw new IllegalArgumentException("top-k: k = " + k + " must be in [1, " + cols + "] (the number of columns)");
         }
-        int[] out = new int[rows * k];
-        boolean[] taken = new boolean[cols];
-        for (int r = 0; r < rows; r++) {
-            java.util.Arrays.fill(taken, false);
-            int base = off + r * cols;
-            for (int j = 0; j < k; j++) {
-                int best = -1;
-                float bestValue = 0f;
-                for (int c = 0; c < cols; c++) {
-                    if (taken[c]) continue;
-                    float v = bias == null ? scores[base + c] : scores[base + c] + bias[c];
-                    // strictly greater keeps the lower index on ties
-                    if (best < 0 || v > bestValue) {
-                        best = c;
-                        bestValue = v;
-                    }
-                }
-                taken[best] = true;
-                out[r * k + j] = best;
-            }
+        float[] x = scores;
+        int xOff = off;
+        if (bias != null) {
+            x = new float[rows * cols];
+            xOff = 0;
+            for (int r = 0; r < rows; r++)
+                for (int c = 0; c < cols; c++) x[r * cols + c] = scores[off + r * cols + c] + bias[c];
         }
+        int[] out = new int[rows * k];
+        org.moe4j.kernel.TopK.topK(x, xOff, rows, cols, k, new float[rows * k], 0, out, 0);
         return out;
     }
 }
