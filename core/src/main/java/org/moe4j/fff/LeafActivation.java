@@ -2,6 +2,7 @@ package org.moe4j.fff;
 
 import org.moe4j.autograd.Activation;
 import org.moe4j.kernel.Activations;
+import org.moe4j.kernel.ActivationsReference;
 import org.moe4j.kernel.Gelu;
 import org.moe4j.kernel.GeluApproximation;
 
@@ -37,5 +38,20 @@ final class LeafActivation {
             case SIGMOID -> Activations.sigmoidBackward(post, postOff, dPost, dPostOff, dPre, dPreOff, n);
             case SOFTPLUS -> Activations.softplusBackward(pre, preOff, dPost, dPostOff, dPre, dPreOff, n);
         }
+    }
+
+    /**
+     * One value in double precision, for the single-input path: its l values are too few for the
+     * vector kernels to pay, and these scalar definitions allocate nothing.
+     */
+    static float scalar(Activation.Kind kind, float v) {
+        return (float) switch (kind) {
+            case RELU -> ActivationsReference.relu(v);
+            case GELU -> ActivationsReference.gelu(v);
+            case GELU_TANH -> ActivationsReference.geluTanh(v);
+            case SILU -> ActivationsReference.silu(v);
+            case SIGMOID -> ActivationsReference.sigmoid(v);
+            case SOFTPLUS -> ActivationsReference.softplus(v);
+        };
     }
 }
