@@ -18,7 +18,7 @@ import picocli.CommandLine.Parameters;
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = "Measure kernel throughput (median of several runs after warm-up).",
         subcommands = {BenchCommand.GemmCommand.class, BenchCommand.GroupedGemmCommand.class, BenchCommand.GemvCommand.class,
-                MlpStepBenchCommand.class})
+                MlpStepBenchCommand.class, FffBenchCommand.class})
 final class BenchCommand implements Runnable {
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;

@@ -12,8 +12,10 @@ import org.moe4j.tensor.Tensor;
  * Hard-decision leaves for a batch, as a differentiable operation: token t runs only leaf j = leaf[t],
  * out_t = W2_j act(W1_j x_t + b1_j) (+ b2_j when {@code outputBias}). Tokens are grouped by leaf
  * (ROUTING.md, FFF section; ARCHITECTURE.md's gather, grouped GEMM, scatter) and every group runs as
- * one small GEMM of a single {@link GroupedGemm} call per layer. The node weights get no gradient:
- * hard decisions are not differentiable.
+ * one small GEMM: {@link LeafRows} in the forward pass (groups of a few rows, where a packing GEMM
+ * would mostly pack), one {@link GroupedGemm} call per product in the backward pass, whose weight
+ * gradients have the group's row count as depth. The node weights get no gradient: hard decisions
+ * are not differentiable.
  */
 public final class HardLeaves {
     private HardLeaves() {}
@@ -48,22 +50,14 @@ public final class HardLeaves {
         int b1Off = b1.value().offset();
         int b2Off = b2.value().offset();
 
-        // xs: (T, in) rows of x leaf by leaf   pre, post: (T, l)   ys: (T, out)
-        float[] xs = new float[tokens * in];
-        GatherScatter.gatherRows(xv.data(), xv.offset(), tokens, in, order, 0, tokens, xs, 0);
+        // pre, post: (T, l) rows leaf by leaf   ys: (T, out) rows leaf by leaf
         float[] pre = new float[tokens * leafWidth];
-        GroupedGemm.gemm(false, true, groups.rows(), groups.repeat(leafWidth), groups.repeat(in), 1f,
-                xs, groups.offsets(groups.start(), 0, in), in,
-                w1v.data(), groups.offsets(groups.leaf(), w1v.offset(), leafWidth * in), in,
-                0f, pre, groups.offsets(groups.start(), 0, leafWidth), leafWidth);
+        LeafRows.multiply(xv.data(), xv.offset(), order, in, groups, w1v.data(), w1v.offset(), leafWidth, pre);
         addLeafRows(pre, groups, b1d, b1Off, leafWidth);
         float[] post = new float[pre.length];
         LeafActivation.forward(activation, pre, 0, post, 0, pre.length);
         float[] ys = new float[tokens * out];
-        GroupedGemm.gemm(false, true, groups.rows(), groups.repeat(out), groups.repeat(leafWidth), 1f,
-                post, groups.offsets(groups.start(), 0, leafWidth), leafWidth,
-                w2v.data(), groups.offsets(groups.leaf(), w2v.offset(), out * leafWidth), leafWidth,
-                0f, ys, groups.offsets(groups.start(), 0, out), out);
+        LeafRows.multiply(post, 0, null, leafWidth, groups, w2v.data(), w2v.offset(), out, ys);
         if (outputBias) {
             addLeafRows(ys, groups, b2d, b2Off, out);
         }
@@ -104,6 +98,9 @@ public final class HardLeaves {
                 b1.accumulateGrad(db1);
             }
             if (w1.requiresGrad()) {
+                // xs: (T, in) rows of x leaf by leaf
+                float[] xs = new float[tokens * in];
+                GatherScatter.gatherRows(xv.data(), xv.offset(), tokens, in, order, 0, tokens, xs, 0);
                 Tensor dw1 = Tensor.zeros(leaves, leafWidth, in);
                 GroupedGemm.gemm(true, false, groups.repeat(leafWidth), groups.repeat(in), groups.rows(), 1f,
                         dPre, groups.offsets(groups.start(), 0, leafWidth), leafWidth,

@@ -1,7 +1,6 @@
 package org.moe4j.fff;
 
 import org.moe4j.autograd.Activation;
-import org.moe4j.kernel.Reductions;
 import org.moe4j.tensor.Tensor;
 
 /**
@@ -37,7 +36,7 @@ public final class SingleTokenInference {
         int w1Row = w1.offset() + leaf * l * in;
         Activation.Kind kind = c.activation();
         for (int i = 0; i < l; i++) {
-            float pre = Reductions.dot(w1d, w1Row + i * in, x, xOff, in) + b1.data()[b1.offset() + leaf * l + i];
+            float pre = Dot.dot(w1d, w1Row + i * in, x, xOff, in) + b1.data()[b1.offset() + leaf * l + i];
             hidden[i] = LeafActivation.scalar(kind, pre);
         }
         float[] w2d = w2.data();
