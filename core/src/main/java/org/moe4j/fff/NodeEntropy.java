@@ -1,7 +1,12 @@
 package org.moe4j.fff;
 
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
 import org.moe4j.autograd.Variable;
 import org.moe4j.kernel.Activations;
+import org.moe4j.kernel.KernelPool;
 import org.moe4j.tensor.Shape;
 import org.moe4j.tensor.Tensor;
 
@@ -15,24 +20,37 @@ public final class NodeEntropy {
     private NodeEntropy() {}
 
     static final float EPSILON = 1e-6f;
+    private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
+    private static final int TOKENS_PER_TASK = 32;
 
     // logits: (T, N)   entropies: (N)
-    /** Backward: dH_n/dlogit_{t,n} = (1/T) (log q - log p) c (1 - c), each log term only where its side is unclamped. */
+    /**
+     * Backward: dH_n/dlogit_{t,n} = (1/T) slope c (1 - c) with slope = dH/dc = [q unclamped] (log q + 1)
+     * - [p unclamped] (log p + 1), kept from the forward pass.
+     */
     public static Variable entropies(Variable logits) {
         Tensor lv = logits.value();
         Shape.requireRank("fff entropies", "node logits", lv.shape(), 2);
         int tokens = lv.rows();
         int nodes = lv.cols();
+        // c, entropy, slope: (T, N)
         float[] c = new float[tokens * nodes];
         Activations.sigmoid(lv.data(), lv.offset(), c, 0, c.length);
+        float[] entropy = new float[c.length];
+        float[] slope = new float[c.length];
+        int tasks = (tokens + TOKENS_PER_TASK - 1) / TOKENS_PER_TASK;
+        KernelPool.parallelFor(tasks, task -> {
+            int from = task * TOKENS_PER_TASK * nodes;
+            int to = Math.min(tokens, (task + 1) * TOKENS_PER_TASK) * nodes;
+            for (int i = from; i < to; i += F.length()) {
+                VectorMask<Float> m = F.indexInRange(i, to);
+                entropyAndSlope(FloatVector.fromArray(F, c, i, m), entropy, slope, i, m);
+            }
+        });
         Tensor entropies = Tensor.zeros(nodes);
         double[] sums = new double[nodes];
         for (int t = 0; t < tokens; t++) {
-            for (int n = 0; n < nodes; n++) {
-                float p = clamp(c[t * nodes + n]);
-                float q = clamp(1f - c[t * nodes + n]);
-                sums[n] += -p * (float) Math.log(p) - q * (float) Math.log(q);
-            }
+            for (int n = 0; n < nodes; n++) sums[n] += entropy[t * nodes + n];
         }
         for (int n = 0; n < nodes; n++) {
             entropies.data()[n] = (float) (sums[n] / tokens);
@@ -40,21 +58,32 @@ public final class NodeEntropy {
         return Variable.result("fff entropies", entropies, dEntropies -> {
             Tensor dLogits = Tensor.zeros(tokens, nodes);
             float[] dl = dLogits.data();
+            float[] g = dEntropies.data();
+            int gOff = dEntropies.offset();
             for (int t = 0; t < tokens; t++) {
                 for (int n = 0; n < nodes; n++) {
-                    float cn = c[t * nodes + n];
-                    float qn = 1f - cn;
-                    float dc = 0f;
-                    if (cn >= EPSILON && cn <= 1f - EPSILON) dc -= (float) Math.log(cn) + 1f;
-                    if (qn >= EPSILON && qn <= 1f - EPSILON) dc += (float) Math.log(qn) + 1f;
-                    dl[t * nodes + n] = dEntropies.data()[dEntropies.offset() + n] / tokens * dc * cn * (1f - cn);
+                    int i = t * nodes + n;
+                    dl[i] = g[gOff + n] / tokens * slope[i] * c[i] * (1f - c[i]);
                 }
             }
             logits.accumulateGrad(dLogits);
         }, logits);
     }
 
-    private static float clamp(float p) {
-        return Math.min(Math.max(p, EPSILON), 1f - EPSILON);
+    // c: the lanes of m at i   entropy, slope: written at i under m
+    private static void entropyAndSlope(FloatVector c, float[] entropy, float[] slope, int i, VectorMask<Float> m) {
+        FloatVector one = FloatVector.broadcast(F, 1f);
+        FloatVector q = one.sub(c);
+        FloatVector pc = c.max(EPSILON).min(1f - EPSILON);
+        FloatVector qc = q.max(EPSILON).min(1f - EPSILON);
+        FloatVector logP = pc.lanewise(VectorOperators.LOG);
+        FloatVector logQ = qc.lanewise(VectorOperators.LOG);
+        pc.mul(logP).add(qc.mul(logQ)).neg().intoArray(entropy, i, m);
+        VectorMask<Float> pFree = c.compare(VectorOperators.GE, EPSILON).and(c.compare(VectorOperators.LE, 1f - EPSILON));
+        VectorMask<Float> qFree = q.compare(VectorOperators.GE, EPSILON).and(q.compare(VectorOperators.LE, 1f - EPSILON));
+        FloatVector zero = FloatVector.zero(F);
+        FloatVector fromQ = zero.blend(logQ.add(one), qFree);
+        FloatVector fromP = zero.blend(logP.add(one), pFree);
+        fromQ.sub(fromP).intoArray(slope, i, m);
     }
 }
