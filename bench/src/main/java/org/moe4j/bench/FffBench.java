@@ -32,7 +32,7 @@ public final class FffBench {
     }
 
     private static final int INPUT_POOL = 64;
-    /** Warm-up runs of 0.2 s each: the tree's parallel loops reach their compiled form only after a few seconds. */
+    /** Warm-up runs of 0.2 s each per side: the tree's parallel loops reach their compiled form only after a few seconds. */
     private static final int WARMUPS = 15;
 
     private static FastFeedForwardConfig config(int in, int out, int depth, int leaf) {
@@ -80,9 +80,7 @@ public final class FffBench {
         int before = KernelPool.threads();
         KernelPool.setThreads(threads);
         try (GradMode.Scope scope = GradMode.noGrad()) {
-            double fffSeconds = Timing.medianSeconds(fffOp, WARMUPS, runs, 0.2);
-            double denseSeconds = Timing.medianSeconds(denseOp, WARMUPS, runs, 0.2);
-            return new Result(fffSeconds, denseSeconds);
+            return interleaved(fffOp, denseOp, runs);
         } finally {
             KernelPool.setThreads(before);
         }
@@ -112,12 +110,33 @@ public final class FffBench {
         int before = KernelPool.threads();
         KernelPool.setThreads(threads);
         try {
-            double fffSeconds = Timing.medianSeconds(fffStep, WARMUPS, runs, 0.2);
-            double denseSeconds = Timing.medianSeconds(denseStep, WARMUPS, runs, 0.2);
-            return new Result(fffSeconds, denseSeconds);
+            return interleaved(fffStep, denseStep, runs);
         } finally {
             KernelPool.setThreads(before);
         }
+    }
+
+    /**
+     * Both sides warmed up, then timed in alternating runs of at least 0.2 s each, so a load change
+     * on a shared machine falls on both; the median of each side's runs.
+     */
+    private static Result interleaved(Runnable fff, Runnable dense, int runs) {
+        Timing.medianSeconds(fff, WARMUPS, 1, 0.2);
+        Timing.medianSeconds(dense, WARMUPS, 1, 0.2);
+        double[] fffRuns = new double[runs];
+        double[] denseRuns = new double[runs];
+        for (int r = 0; r < runs; r++) {
+            fffRuns[r] = Timing.medianSeconds(fff, 0, 1, 0.2);
+            denseRuns[r] = Timing.medianSeconds(dense, 0, 1, 0.2);
+        }
+        return new Result(median(fffRuns), median(denseRuns));
+    }
+
+    private static double median(double[] values) {
+        double[] v = values.clone();
+        java.util.Arrays.sort(v);
+        int n = v.length;
+        return n % 2 == 1 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
     }
 
     private static void checkBatch(int batch) {
