@@ -32,8 +32,8 @@ public final class FffBench {
     }
 
     private static final int INPUT_POOL = 64;
-    /** Warm-up runs of 0.2 s each per side: the tree's parallel loops reach their compiled form only after a few seconds. */
-    private static final int WARMUPS = 15;
+    /** Warm-up runs of 0.2 s each per side by default: the tree's parallel loops reach their compiled form only after a few seconds. */
+    public static final int DEFAULT_WARMUPS = 15;
 
     private static FastFeedForwardConfig config(int in, int out, int depth, int leaf) {
         return FastFeedForwardConfig.of(in, leaf, out, depth).withSeed(1);
@@ -48,7 +48,7 @@ public final class FffBench {
     }
 
     /** Hard FFF inference against dense inference of the same training width. */
-    public static Result inference(int in, int out, int depth, int leaf, int batch, int threads, int runs) {
+    public static Result inference(int in, int out, int depth, int leaf, int batch, int threads, int runs, int warmups) {
         FastFeedForwardConfig c = config(in, out, depth, leaf);
         checkBatch(batch);
         int width = Math.toIntExact(c.trainingWidth());
@@ -80,14 +80,14 @@ public final class FffBench {
         int before = KernelPool.threads();
         KernelPool.setThreads(threads);
         try (GradMode.Scope scope = GradMode.noGrad()) {
-            return interleaved(fffOp, denseOp, runs);
+            return interleaved(fffOp, denseOp, runs, warmups);
         } finally {
             KernelPool.setThreads(before);
         }
     }
 
     /** One soft FFF training step (forward, hardening loss, backward) against one dense step. */
-    public static Result trainingStep(int in, int out, int depth, int leaf, int batch, int threads, int runs) {
+    public static Result trainingStep(int in, int out, int depth, int leaf, int batch, int threads, int runs, int warmups) {
         FastFeedForwardConfig c = config(in, out, depth, leaf);
         checkBatch(batch);
         int width = Math.toIntExact(c.trainingWidth());
@@ -110,7 +110,7 @@ public final class FffBench {
         int before = KernelPool.threads();
         KernelPool.setThreads(threads);
         try {
-            return interleaved(fffStep, denseStep, runs);
+            return interleaved(fffStep, denseStep, runs, warmups);
         } finally {
             KernelPool.setThreads(before);
         }
@@ -120,9 +120,9 @@ public final class FffBench {
      * Both sides warmed up, then timed in alternating runs of at least 0.2 s each, so a load change
      * on a shared machine falls on both; the median of each side's runs.
      */
-    private static Result interleaved(Runnable fff, Runnable dense, int runs) {
-        Timing.medianSeconds(fff, WARMUPS, 1, 0.2);
-        Timing.medianSeconds(dense, WARMUPS, 1, 0.2);
+    private static Result interleaved(Runnable fff, Runnable dense, int runs, int warmups) {
+        Timing.medianSeconds(fff, warmups, 1, 0.2);
+        Timing.medianSeconds(dense, warmups, 1, 0.2);
         double[] fffRuns = new double[runs];
         double[] denseRuns = new double[runs];
         for (int r = 0; r < runs; r++) {

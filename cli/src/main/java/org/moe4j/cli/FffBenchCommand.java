@@ -3,6 +3,7 @@ package org.moe4j.cli;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.moe4j.bench.FffBench;
+import org.moe4j.fff.FastFeedForwardConfig;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -22,22 +23,27 @@ final class FffBenchCommand implements Callable<Integer> {
     @Option(names = "--batch", description = "Inputs per call (default ${DEFAULT-VALUE}).") int batch = 1;
     @Option(names = "--train", description = "Also time one soft training step against one dense training step.")
     boolean train;
+    @Option(names = "--warmups", description = "Warm-up runs of 0.2 s per side (default ${DEFAULT-VALUE}).")
+    int warmups = FffBench.DEFAULT_WARMUPS;
     @Mixin BenchCommand.Common common = new BenchCommand.Common();
 
     @Override
     public Integer call() {
         common.check();
-        long width = (long) leaf << Math.max(0, Math.min(depth, 62));
+        if (warmups < 0) {
+            throw new IllegalArgumentException("--warmups is " + warmups + ", must be >= 0");
+        }
+        long width = FastFeedForwardConfig.of(in, leaf, out, depth).trainingWidth();
         System.out.println(String.format(Locale.ROOT, "fff in %d out %d depth %d leaf %d (training width %d) batch %d, %d threads",
                 in, out, depth, leaf, width, batch, common.threads));
-        FffBench.Result r = FffBench.inference(in, out, depth, leaf, batch, common.threads, common.runs);
+        FffBench.Result r = FffBench.inference(in, out, depth, leaf, batch, common.threads, common.runs, warmups);
         System.out.println(String.format(Locale.ROOT, "hard fff inference: %.4f ms per call (%.3f us per input)",
                 r.fffSeconds() * 1e3, r.fffSeconds() * 1e6 / batch));
         System.out.println(String.format(Locale.ROOT, "dense inference:    %.4f ms per call (%.3f us per input)",
                 r.denseSeconds() * 1e3, r.denseSeconds() * 1e6 / batch));
         System.out.println(String.format(Locale.ROOT, "speedup: %.1fx", r.speedup()));
         if (train) {
-            FffBench.Result t = FffBench.trainingStep(in, out, depth, leaf, batch, common.threads, common.runs);
+            FffBench.Result t = FffBench.trainingStep(in, out, depth, leaf, batch, common.threads, common.runs, warmups);
             System.out.println(String.format(Locale.ROOT, "soft fff training step: %.3f ms", t.fffSeconds() * 1e3));
             System.out.println(String.format(Locale.ROOT, "dense training step:    %.3f ms", t.denseSeconds() * 1e3));
             System.out.println(String.format(Locale.ROOT, "training step fff/dense: %.2fx", 1 / t.speedup()));
