@@ -1,9 +1,12 @@
 package org.moe4j.cli;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import org.moe4j.experiment.FffMnistExperiment;
+import org.moe4j.experiment.FffMnistPlot;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -36,6 +39,9 @@ final class FffMnistCommand implements Callable<Integer> {
     @Option(names = "--seed", description = "Random seed (default ${DEFAULT-VALUE}).")
     long seed = DEFAULTS.seed();
 
+    @Option(names = "--plot", paramLabel = "FILE", description = "Also write the test accuracies as an SVG chart to FILE.")
+    Path plot;
+
     @Mixin
     JsonOutputOption json = new JsonOutputOption();
 
@@ -45,6 +51,9 @@ final class FffMnistCommand implements Callable<Integer> {
         List<FffMnistExperiment.Cell> cells = FffMnistExperiment.run(settings, System.out::println);
         System.out.println();
         System.out.print(FffMnistExperiment.markdownTable(cells, leaves));
+        if (plot != null) {
+            Files.writeString(plot, FffMnistPlot.svg(cells, widths, leaves));
+        }
         json.write(Map.of("experiment", "fff-mnist", "settings", settings.toJson(),
                 "cells", cells.stream().map(c -> (Object) c.toJson()).toList()));
         return 0;

@@ -151,26 +151,32 @@ public final class FffMnistExperiment {
         double seconds = trained.seconds();
         double memorisation = ClassificationTask.accuracy(model, model::forward, trainX, trainLabels);
         double generalisation = ClassificationTask.accuracy(model, model::forward, testX, testLabels);
-        double micros = microsPerInput(model, testX);
-        double denseMicros = dense == null ? micros : microsPerInput(dense, testX);
+        double[] micros = microsPerInput(model, dense == null ? model : dense, testX);
         FastFeedForwardConfig c = model.config();
-        return new Cell(width, c.leafWidth(), c.depth(), memorisation, generalisation, micros, denseMicros / micros, seconds);
+        return new Cell(width, c.leafWidth(), c.depth(), memorisation, generalisation, micros[0], micros[1] / micros[0], seconds);
     }
 
-    /** Median time of one hard single-input inference, cycling through the test digits. */
-    static double microsPerInput(FastFeedForward model, Tensor x) {
-        SingleTokenInference one = model.singleToken();
+    /**
+     * Median time of one hard single-input inference of each model, cycling through the test
+     * digits, the two models timed in alternating passes so that load on a shared machine falls on both.
+     */
+    static double[] microsPerInput(FastFeedForward model, FastFeedForward dense, Tensor x) {
+        SingleTokenInference[] paths = {model.singleToken(), dense.singleToken()};
         float[] y = new float[model.config().outputWidth()];
         int in = x.cols();
         int rows = x.rows();
-        double[] perRun = new double[7];
-        for (int run = -3; run < perRun.length; run++) {
-            long t0 = System.nanoTime();
-            for (int r = 0; r < rows; r++) one.infer(x.data(), x.offset() + r * in, y, 0);
-            if (run >= 0) perRun[run] = (System.nanoTime() - t0) / 1e3 / rows;
+        int runs = 15;
+        double[][] perRun = new double[2][runs];
+        for (int run = -5; run < runs; run++) {
+            for (int m = 0; m < 2; m++) {
+                long t0 = System.nanoTime();
+                for (int r = 0; r < rows; r++) paths[m].infer(x.data(), x.offset() + r * in, y, 0);
+                if (run >= 0) perRun[m][run] = (System.nanoTime() - t0) / 1e3 / rows;
+            }
         }
-        java.util.Arrays.sort(perRun);
-        return perRun[perRun.length / 2];
+        java.util.Arrays.sort(perRun[0]);
+        java.util.Arrays.sort(perRun[1]);
+        return new double[] {perRun[0][runs / 2], perRun[1][runs / 2]};
     }
 
     static String line(Cell c) {
