@@ -49,7 +49,7 @@ public final class FffMnistExperiment {
         }
 
         public static Settings defaults() {
-            return new Settings(new int[] {16, 32, 64, 128}, new int[] {1, 2, 4, 8}, 20, 100, 2e-3, 0.1, 1);
+            return new Settings(new int[] {16, 32, 64, 128}, new int[] {1, 2, 4, 8}, 20, 100, 5e-3, 0.1, 1);
         }
 
         public Map<String, Object> toJson() {
