@@ -2,8 +2,8 @@ package org.moe4j.fff;
 
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
-import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
+import org.moe4j.kernel.Lanes;
 
 /**
  * One dot product with four independent vector accumulators: a single accumulator waits out the
@@ -33,7 +33,7 @@ final class Dot {
         for (int upper = F.loopBound(n); k < upper; k += step) {
             a0 = FloatVector.fromArray(F, a, aOff + k).fma(FloatVector.fromArray(F, b, bOff + k), a0);
         }
-        float sum = a0.add(a1).add(a2.add(a3)).reduceLanes(VectorOperators.ADD);
+        float sum = Lanes.sum(a0.add(a1).add(a2.add(a3)));
         for (; k < n; k++) {
             sum += a[aOff + k] * b[bOff + k];
         }

@@ -1,8 +1,8 @@
 package org.moe4j.fff;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
+import org.moe4j.kernel.Lanes;
 import org.moe4j.kernel.KernelPool;
 
 /**
@@ -51,10 +51,10 @@ final class LeafRows {
             a2 = xv.fma(FloatVector.fromArray(F, w, wOff + 2 * n + k), a2);
             a3 = xv.fma(FloatVector.fromArray(F, w, wOff + 3 * n + k), a3);
         }
-        float s0 = a0.reduceLanes(VectorOperators.ADD);
-        float s1 = a1.reduceLanes(VectorOperators.ADD);
-        float s2 = a2.reduceLanes(VectorOperators.ADD);
-        float s3 = a3.reduceLanes(VectorOperators.ADD);
+        float s0 = Lanes.sum(a0);
+        float s1 = Lanes.sum(a1);
+        float s2 = Lanes.sum(a2);
+        float s3 = Lanes.sum(a3);
         for (; k < n; k++) {
             float xk = x[xOff + k];
             s0 += xk * w[wOff + k];
