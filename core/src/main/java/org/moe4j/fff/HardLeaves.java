@@ -12,9 +12,9 @@ import org.moe4j.tensor.Tensor;
  * Hard-decision leaves for a batch, as a differentiable operation: token t runs only leaf j = leaf[t],
  * out_t = W2_j act(W1_j x_t + b1_j) (+ b2_j when {@code outputBias}). Tokens are grouped by leaf
  * (ROUTING.md, FFF section; ARCHITECTURE.md's gather, grouped GEMM, scatter) and every group runs as
- * one small GEMM: {@link LeafRows} in the forward pass (groups of a few rows, where a packing GEMM
- * would mostly pack), one {@link GroupedGemm} call per product in the backward pass, whose weight
- * gradients have the group's row count as depth. The node weights get no gradient: hard decisions
+ * one small GEMM: in the forward pass one {@link GroupedGemm} call per layer when groups average at
+ * least {@link #PACKED_ROWS_PER_GROUP} rows, else {@link LeafRows} (groups of a few rows, where a
+ * packing GEMM would mostly pack); one {@link GroupedGemm} call per product in the backward pass. The node weights get no gradient: hard decisions
  * are not differentiable.
  */
 public final class HardLeaves {
@@ -52,12 +52,12 @@ public final class HardLeaves {
 
         // pre, post: (T, l) rows leaf by leaf   ys: (T, out) rows leaf by leaf
         float[] pre = new float[tokens * leafWidth];
-        LeafRows.multiply(xv.data(), xv.offset(), order, in, groups, w1v.data(), w1v.offset(), leafWidth, pre);
+        multiply(xv.data(), xv.offset(), order, in, groups, w1v.data(), w1v.offset(), leafWidth, pre);
         addLeafRows(pre, groups, b1d, b1Off, leafWidth);
         float[] post = new float[pre.length];
         LeafActivation.forward(activation, pre, 0, post, 0, pre.length);
         float[] ys = new float[tokens * out];
-        LeafRows.multiply(post, 0, null, leafWidth, groups, w2v.data(), w2v.offset(), out, ys);
+        multiply(post, 0, null, leafWidth, groups, w2v.data(), w2v.offset(), out, ys);
         if (outputBias) {
             addLeafRows(ys, groups, b2d, b2Off, out);
         }
@@ -121,6 +121,34 @@ public final class HardLeaves {
                 x.accumulateGrad(dx);
             }
         }, x, w1, b1, w2, b2);
+    }
+
+    /** From this many rows per group on average, packing for a GEMM pays for itself (measured: docs/performance.md). */
+    static final int PACKED_ROWS_PER_GROUP = 64;
+
+    // x: (T, in) at xOff   w: (L, width, in) at wOff   y: (T, width) overwritten, rows leaf by leaf
+    /**
+     * y[r, :] = x[row(r), :] W_{leaf(r)}^T for every group: one {@link GroupedGemm} call when the
+     * groups are large enough for packing to pay, else {@link LeafRows}' unpacked small products.
+     */
+    static void multiply(float[] x, int xOff, int[] rowOf, int in, LeafGroups groups, float[] w, int wOff, int width,
+                         float[] y) {
+        int tokens = groups.order().length;
+        if (tokens < (long) PACKED_ROWS_PER_GROUP * groups.groups()) {
+            LeafRows.multiply(x, xOff, rowOf, in, groups, w, wOff, width, y);
+            return;
+        }
+        float[] rows = x;
+        int rowsOff = xOff;
+        if (rowOf != null) {
+            rows = new float[tokens * in];
+            rowsOff = 0;
+            GatherScatter.gatherRows(x, xOff, tokens, in, rowOf, 0, tokens, rows, 0);
+        }
+        GroupedGemm.gemm(false, true, groups.rows(), groups.repeat(width), groups.repeat(in), 1f,
+                rows, groups.offsets(groups.start(), rowsOff, in), in,
+                w, groups.offsets(groups.leaf(), wOff, width * in), in,
+                0f, y, groups.offsets(groups.start(), 0, width), width);
     }
 
     // rows: (T, width) leaf by leaf   bias: (L, width)

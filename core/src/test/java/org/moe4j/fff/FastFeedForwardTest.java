@@ -55,6 +55,21 @@ class FastFeedForwardTest {
     }
 
     @Test
+    void largeLeafGroupsTakeThePackedGroupedGemmAndAgreeWithTheReference() {
+        FastFeedForward layer = new FastFeedForward(FastFeedForwardConfig.of(20, 6, 5, 1).withSeed(12)
+                .withActivation(Activation.Kind.SILU));
+        int tokens = 4 * HardLeaves.PACKED_ROWS_PER_GROUP;
+        Tensor x = GradCheck.randn(17, tokens, 20);
+        FffReference.Dims d = new FffReference.Dims(20, 6, 5, 1);
+        double[][] p = weights(layer, x);
+        assertClose(FffReference.hard(p, d, Activation.Kind.SILU, true), layer.infer(x), "hard out, two large groups");
+        SingleTokenInference one = layer.singleToken();
+        float[] y = new float[5];
+        one.infer(x.data(), 3 * 20, y, 0);
+        for (int o = 0; o < 5; o++) assertEquals(layer.infer(x).get(3, o), y[o], 1e-5f);
+    }
+
+    @Test
     void leadingDimensionsAreKeptAndFlattenedRowMajor() {
         FastFeedForward layer = new FastFeedForward(FastFeedForwardConfig.of(5, 3, 4, 3).withSeed(7));
         Tensor x = GradCheck.randn(8, 2, 3, 5);
