@@ -1,5 +1,8 @@
 package org.moe4j.fff;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import org.junit.jupiter.api.Test;
 import org.moe4j.autograd.Activation;
 import org.moe4j.autograd.GradCheck;
@@ -69,5 +72,80 @@ class FffGradientTest {
                             Activation.Kind.SILU, bias),
                     p[0], p[3], p[4], p[5], p[6]);
         }
+    }
+
+    @Test
+    void transposedMixtureMatchesFiniteDifferencesAndHardMixtureHasNoGradient() {
+        FffReference.Dims d = new FffReference.Dims(3, 1, 1, 3);
+        int tokens = 4;
+        Tensor[] p = parameters(61, d, tokens);
+        boolean[] flip = new boolean[tokens * d.nodes()];
+        org.moe4j.tensor.Rng rng = new org.moe4j.tensor.Rng(8);
+        for (int i = 0; i < flip.length; i++) flip[i] = rng.nextDouble() < 0.4;
+        GradCheck.check("fff mixture transposed",
+                v -> SoftRouting.mixture(MatMul.linear(v[0], v[1], v[2]), d.depth(), false, flip),
+                q -> {
+                    double[] m = new double[tokens * d.leaves()];
+                    for (int t = 0; t < tokens; t++) {
+                        for (int leaf = 0; leaf < d.leaves(); leaf++) {
+                            double w = 1;
+                            int node = 0;
+                            for (int level = 0; level < d.depth(); level++) {
+                                boolean right = ((leaf >> (d.depth() - 1 - level)) & 1) == 1;
+                                double c = 1 / (1 + Math.exp(-FffReference.nodeLogit(q[0], t, q[1], q[2], d, node)));
+                                if (flip[t * d.nodes() + node]) c = 1 - c;
+                                w *= right ? c : 1 - c;
+                                node = 2 * node + (right ? 2 : 1);
+                            }
+                            m[t * d.leaves() + leaf] = w;
+                        }
+                    }
+                    return m;
+                }, p[0], p[1], p[2]);
+        Variable logits = Variable.parameter(GradCheck.randn(3, tokens, d.nodes()));
+        Variable hard = SoftRouting.mixture(logits, d.depth(), true, null);
+        hard.backward(GradCheck.randn(4, tokens, d.leaves()));
+        for (float g : logits.grad().toArray()) assertEquals(0f, g, "hard decisions pass no gradient");
+        for (int t = 0; t < tokens; t++) {
+            double sum = 0;
+            for (int j = 0; j < d.leaves(); j++) sum += hard.value().get(t, j);
+            assertEquals(1.0, sum, "one leaf per token");
+        }
+    }
+
+    @Test
+    void dropoutInTheLeavesMatchesFiniteDifferencesWithTheSameMask() {
+        FffReference.Dims d = new FffReference.Dims(4, 3, 2, 2);
+        int tokens = 3;
+        double p = 0.4;
+        Tensor[] params = parameters(71, d, tokens);
+        float[] mask = SoftLeaves.dropoutMask(tokens * d.leaves() * d.leafWidth(), p, new org.moe4j.tensor.Rng(5));
+        int dropped = 0;
+        for (float m : mask) if (m == 0f) dropped++;
+        assertTrue(dropped > 0 && dropped < mask.length, "the mask drops some units: " + dropped + " of " + mask.length);
+        GradCheck.check("fff leaves with dropout", v -> {
+            Variable mixture = SoftRouting.mixture(MatMul.linear(v[0], v[1], v[2]), d.depth(), false, null);
+            return SoftLeaves.forward(v[0], v[3], v[4], v[5], v[6], mixture, Activation.Kind.SILU, p,
+                    new org.moe4j.tensor.Rng(5));
+        }, q -> {
+            double[] m = FffReference.mixture(q[0], q[1], q[2], d);
+            double[] y = new double[tokens * d.out()];
+            int l = d.leafWidth();
+            for (int t = 0; t < tokens; t++) {
+                for (int j = 0; j < d.leaves(); j++) {
+                    for (int o = 0; o < d.out(); o++) {
+                        double s = q[6][j * d.out() + o];
+                        for (int i = 0; i < l; i++) {
+                            double pre = q[4][j * l + i];
+                            for (int k = 0; k < d.in(); k++) pre += q[3][(j * l + i) * d.in() + k] * q[0][t * d.in() + k];
+                            s += q[5][(j * d.out() + o) * l + i] * FffReference.act(Activation.Kind.SILU, pre)
+                                    * mask[(t * d.leaves() + j) * l + i];
+                        }
+                        y[t * d.out() + o] += m[t * d.leaves() + j] * s;
+                    }
+                }
+            }
+            return y;
+        }, params);
     }
 }

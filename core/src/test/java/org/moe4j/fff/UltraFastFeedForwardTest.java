@@ -79,6 +79,38 @@ class UltraFastFeedForwardTest {
     }
 
     @Test
+    void parameterGradientsMatchFiniteDifferencesOfTheReference() {
+        UltraFastConfig c = UltraFastConfig.of(5, 3, 2, 2).withSeed(4);
+        UltraFastFeedForward layer = new UltraFastFeedForward(c);
+        Tensor x = GradCheck.randn(51, 6, 5);
+        Tensor r = GradCheck.randn(52, 6, 3);
+        layer.forward(Variable.constant(x)).backward(r);
+        double[][] p = weights(layer, x);
+        double[] rd = GradCheck.toDouble(r);
+        Tensor[] grads = {null, layer.linearIn().weight().grad(), layer.linearIn().bias().grad(),
+                layer.linearOut().weight().grad()};
+        for (int i = 1; i <= 3; i++) {
+            float[] analytic = grads[i].toArray();
+            for (int j = 0; j < p[i].length; j++) {
+                double keep = p[i][j];
+                p[i][j] = keep + 1e-6;
+                double up = dot(reference(p, c), rd);
+                p[i][j] = keep - 1e-6;
+                double down = dot(reference(p, c), rd);
+                p[i][j] = keep;
+                double numeric = (up - down) / 2e-6;
+                assertEquals(numeric, analytic[j], 2e-4 + 2e-3 * Math.abs(numeric), "parameter " + i + " element " + j);
+            }
+        }
+    }
+
+    private static double dot(double[] a, double[] b) {
+        double s = 0;
+        for (int i = 0; i < a.length; i++) s += a[i] * b[i];
+        return s;
+    }
+
+    @Test
     void badTreesAreRejected() {
         assertEquals("UltraFastConfig: depth is -1, must be >= 0",
                 assertThrows(IllegalArgumentException.class, () -> UltraFastConfig.of(4, 4, -1, 1)).getMessage());
