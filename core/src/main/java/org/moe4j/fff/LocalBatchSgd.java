@@ -3,7 +3,6 @@ package org.moe4j.fff;
 import java.util.ArrayList;
 import java.util.List;
 import org.moe4j.autograd.Variable;
-import org.moe4j.tensor.Shape;
 import org.moe4j.tensor.Tensor;
 
 /**
@@ -11,7 +10,7 @@ import org.moe4j.tensor.Tensor;
  * Wattenhofer 2023, section 3: with 2^D leaves a leaf sees about B / 2^D of a batch of B samples,
  * so its gradient estimate gets noisier as the tree deepens). Every parameter row belongs to one
  * node or leaf (node.weight[n], node.bias[n], leaves.*[j]); its gradients and its usage (the samples
- * routed to it, soft mass from the step's leaf mixture, a node's usage being the sum over its
+ * routed to it, the soft mass of the step's leaf mixture, a node's usage being the sum over its
  * leaves) accumulate across steps, and the row is updated by plain SGD only once its accumulated
  * usage reaches the local batch size:
  * <pre>
@@ -27,6 +26,8 @@ public final class LocalBatchSgd {
     private final List<RowParameter> parameters = new ArrayList<>();
     private final double[] leafUsage;
     private final double[] nodeUsage;
+    // the layer's soft leaf mass at the previous step: the difference is this step's usage
+    private final double[] seenLeafMass;
 
     /** A parameter whose leading axis indexes nodes or leaves, with its gradient accumulator. */
     private record RowParameter(Variable variable, boolean perNode, float[] gradientSum) {}
@@ -49,23 +50,23 @@ public final class LocalBatchSgd {
         }
         this.leafUsage = new double[layer.config().leaves()];
         this.nodeUsage = new double[layer.config().nodes()];
+        this.seenLeafMass = new double[layer.config().leaves()];
+        for (int j = 0; j < seenLeafMass.length; j++) seenLeafMass[j] = layer.usage().softLeafMass(j);
     }
 
-    // mixture: (T, L) the leaf weights of the step's soft forward
     /**
-     * Accumulates this step's gradients (already computed by backward) and usage, then updates the
-     * rows whose usage reached the local batch size. Returns how many leaf rows were updated.
+     * Accumulates this step's gradients (already computed by backward) and usage (the soft leaf
+     * mass the layer's soft forward passes added to its {@link UsageStatistics} since the previous
+     * step), then updates the rows whose usage reached the local batch size. Returns how many leaf
+     * rows were updated.
      */
-    public int step(Tensor mixture, double lossScale) {
+    public int step(double lossScale) {
         int leaves = layer.config().leaves();
-        if (mixture.rank() != 2 || mixture.cols() != leaves) {
-            throw new IllegalArgumentException("LocalBatchSgd: mixture shape " + Shape.str(mixture.shape())
-                    + " must be [T, " + leaves + "]");
-        }
         double[] stepLeaf = new double[leaves];
-        float[] m = mixture.data();
-        for (int t = 0, T = mixture.rows(); t < T; t++) {
-            for (int j = 0; j < leaves; j++) stepLeaf[j] += m[mixture.offset() + t * leaves + j];
+        for (int j = 0; j < leaves; j++) {
+            double mass = layer.usage().softLeafMass(j);
+            stepLeaf[j] = mass - seenLeafMass[j];
+            seenLeafMass[j] = mass;
         }
         for (int j = 0; j < leaves; j++) leafUsage[j] += stepLeaf[j];
         for (int n = 0; n < nodeUsage.length; n++) nodeUsage[n] += subtreeSum(stepLeaf, n);

@@ -29,7 +29,7 @@ class LocalBatchSgdTest {
             Arithmetic.scale(Arithmetic.sum(s.output()), 1f / 6).backward();
             float[] g = layer.b2().grad().toArray();
             for (int i = 0; i < g.length; i++) gradSum[i] += 6 * g[i];
-            opt.step(s.mixture().value(), 6);
+            opt.step(6);
             float[] now = layer.b2().value().toArray();
             int at = busiest * 2;
             if (step < 3) {
