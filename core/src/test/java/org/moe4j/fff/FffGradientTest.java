@@ -42,6 +42,21 @@ class FffGradientTest {
     }
 
     @Test
+    void softLayerMatchesFiniteDifferencesAtEveryDepthFromZeroToEight() {
+        for (int depth = 0; depth <= 8; depth++) {
+            FffReference.Dims d = new FffReference.Dims(2, 1, 2, depth);
+            int tokens = 2;
+            GradCheck.check("fff soft depth " + depth, v -> {
+                Variable mixture = d.depth() == 0 ? Variable.constant(Tensor.full(1f, tokens, 1))
+                        : SoftRouting.mixture(MatMul.linear(v[0], v[1], v[2]), d.depth(), false, null);
+                return SoftLeaves.forward(v[0], v[3], v[4], v[5], v[6], mixture, Activation.Kind.GELU, 0, null);
+            }, p -> FffReference.soft(p, d, Activation.Kind.GELU), parameters(80 + depth, d, tokens),
+                    // at depth 0 there are no nodes (their tensors are empty)
+                    new boolean[] {true, depth > 0, depth > 0, true, true, true, true}, GradCheck.DEFAULT);
+        }
+    }
+
+    @Test
     void mixtureMatchesFiniteDifferencesAtDepthFour() {
         FffReference.Dims d = new FffReference.Dims(3, 1, 1, 4);
         Tensor[] p = parameters(21, d, 4);
