@@ -1,7 +1,6 @@
 package org.moe4j.fff;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorSpecies;
 import org.moe4j.kernel.Lanes;
 

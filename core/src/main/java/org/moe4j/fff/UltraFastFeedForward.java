@@ -1,6 +1,5 @@
 package org.moe4j.fff;
 
-import org.moe4j.autograd.Activation;
 import org.moe4j.autograd.Arithmetic;
 import org.moe4j.autograd.GradMode;
 import org.moe4j.autograd.MatMul;
