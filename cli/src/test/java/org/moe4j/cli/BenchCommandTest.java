@@ -54,4 +54,27 @@ class BenchCommandTest {
         assertEquals(2, runs.exitCode());
         assertEquals("moe4j grouped-gemm: --runs is 0, must be >= 1\n", runs.err());
     }
+
+    @Test
+    void fffBenchPrintsTheSpeedupAndTheTrainingRatio() {
+        Run fff = run("bench", "fff", "--in", "16", "--out", "3", "--depth", "2", "--leaf", "2", "--batch", "4",
+                "--runs", "1", "--warmups", "0", "--train");
+        assertEquals(0, fff.exitCode(), fff.err());
+        assertTrue(fff.out().startsWith("fff in 16 out 3 depth 2 leaf 2 (training width 8) batch 4, "), fff.out());
+        assertTrue(fff.out().matches("(?s).*\nspeedup: \\d+\\.\\dx\n.*"), fff.out());
+        assertTrue(fff.out().matches("(?s).*\ntraining step fff/dense: \\d+\\.\\d\\dx\n"), fff.out());
+    }
+
+    @Test
+    void fffBenchRejectsABadTreeInOneLine() {
+        Run depth = run("bench", "fff", "--depth", "-1");
+        assertEquals(2, depth.exitCode());
+        assertEquals("moe4j fff: FastFeedForwardConfig: depth is -1, must be >= 0\n", depth.err());
+        Run huge = run("bench", "fff", "--depth", "40", "--leaf", "32");
+        assertEquals(2, huge.exitCode());
+        assertTrue(huge.err().contains("needs 102.5 PiB of parameters"), huge.err());
+        Run batch = run("bench", "fff", "--in", "8", "--depth", "1", "--leaf", "1", "--batch", "0");
+        assertEquals(2, batch.exitCode());
+        assertEquals("moe4j fff: bench fff: --batch is 0, must be >= 1\n", batch.err());
+    }
 }

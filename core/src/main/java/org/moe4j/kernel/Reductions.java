@@ -31,7 +31,7 @@ public final class Reductions {
         if (i < n) {
             acc = acc.add(FloatVector.fromArray(F, x, off + i, F.indexInRange(i, n)));
         }
-        return acc.reduceLanes(VectorOperators.ADD);
+        return Lanes.sum(acc);
     }
 
     // a, b: (n)
@@ -49,7 +49,7 @@ public final class Reductions {
             VectorMask<Float> m = F.indexInRange(i, n);
             acc = FloatVector.fromArray(F, a, aOff + i, m).fma(FloatVector.fromArray(F, b, bOff + i, m), acc);
         }
-        return acc.reduceLanes(VectorOperators.ADD);
+        return Lanes.sum(acc);
     }
 
     // x: (n)

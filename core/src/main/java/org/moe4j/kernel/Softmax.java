@@ -127,7 +127,7 @@ public final class Softmax {
             }
             acc = acc.add(e, m);
         }
-        float sum = acc.reduceLanes(VectorOperators.ADD);
+        float sum = Lanes.sum(acc);
         // pass 2: normalise
         if (log) {
             float logSum = (float) Math.log(sum);

@@ -1,0 +1,41 @@
+package org.moe4j.fff;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
+import org.moe4j.kernel.Lanes;
+
+/**
+ * One dot product with four independent vector accumulators: a single accumulator waits out the
+ * fused multiply-add latency on every step, and a tree walk is a chain of D such dot products with
+ * nothing else to overlap them. Its plain reference is {@link org.moe4j.kernel.ReductionsReference}'s dot.
+ */
+final class Dot {
+    private Dot() {}
+
+    private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
+
+    // a, b: (n)
+    /** sum_k a_k b_k. */
+    static float dot(float[] a, int aOff, float[] b, int bOff, int n) {
+        int step = F.length();
+        FloatVector a0 = FloatVector.zero(F);
+        FloatVector a1 = FloatVector.zero(F);
+        FloatVector a2 = FloatVector.zero(F);
+        FloatVector a3 = FloatVector.zero(F);
+        int k = 0;
+        for (int upper = n - 4 * step; k <= upper; k += 4 * step) {
+            a0 = FloatVector.fromArray(F, a, aOff + k).fma(FloatVector.fromArray(F, b, bOff + k), a0);
+            a1 = FloatVector.fromArray(F, a, aOff + k + step).fma(FloatVector.fromArray(F, b, bOff + k + step), a1);
+            a2 = FloatVector.fromArray(F, a, aOff + k + 2 * step).fma(FloatVector.fromArray(F, b, bOff + k + 2 * step), a2);
+            a3 = FloatVector.fromArray(F, a, aOff + k + 3 * step).fma(FloatVector.fromArray(F, b, bOff + k + 3 * step), a3);
+        }
+        for (int upper = F.loopBound(n); k < upper; k += step) {
+            a0 = FloatVector.fromArray(F, a, aOff + k).fma(FloatVector.fromArray(F, b, bOff + k), a0);
+        }
+        float sum = Lanes.sum(a0.add(a1).add(a2.add(a3)));
+        for (; k < n; k++) {
+            sum += a[aOff + k] * b[bOff + k];
+        }
+        return sum;
+    }
+}
