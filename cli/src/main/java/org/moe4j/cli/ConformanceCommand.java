@@ -6,9 +6,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
-import org.moe4j.moe.conformance.CaseTensors;
-import org.moe4j.moe.conformance.ConformanceCheck;
-import org.moe4j.moe.conformance.ConformanceRunner;
+import org.moe4j.conformance.CaseTensors;
+import org.moe4j.conformance.ConformanceCheck;
+import org.moe4j.conformance.ConformanceRunner;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -51,7 +51,7 @@ final class ConformanceCommand implements Runnable {
             if (!Files.isRegularFile(caseFile)) {
                 throw new IllegalArgumentException(caseFile + ": no such file");
             }
-            CaseTensors result = ConformanceRunner.withMoeKinds().run(caseFile, out);
+            CaseTensors result = ConformanceRunner.withAllKinds().run(caseFile, out);
             PrintWriter pw = spec.commandLine().getOut();
             pw.printf("%s: wrote %d tensors to %s%n", caseFile.getFileName(),
                     result.floats().size() + result.integers().size(), out);

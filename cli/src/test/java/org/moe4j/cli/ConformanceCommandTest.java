@@ -46,11 +46,24 @@ class ConformanceCommandTest {
     }
 
     @Test
-    void anFffCaseIsRefusedWithOneLineAndExitTwo() {
+    void anFffCaseRunsThroughTheFastFeedforwardLayer() throws Exception {
+        Path result = dir.resolve("r.safetensors");
         Run r = run("conformance", "run", CASES.resolve("fff_depth3_T32_d16_leaf8_out12.safetensors").toString(),
-                "--out", dir.resolve("r.safetensors").toString());
+                "--out", result.toString(), "--check");
+        assertEquals(0, r.exit(), r.out() + r.err());
+        assertTrue(r.out().contains("22 of 22 tensors within tolerance"), r.out());
+        try (SafeTensorsFile f = SafeTensors.open(result)) {
+            assertEquals(org.moe4j.io.DType.I64, f.info("eval.leaf_index").dtype());
+        }
+    }
+
+    @Test
+    void aFileThatIsNoCaseGetsOneLineAndExitTwo() throws Exception {
+        Path plain = dir.resolve("plain.safetensors");
+        SafeTensors.writer().add("w", org.moe4j.tensor.Tensor.zeros(2)).write(plain);
+        Run r = run("conformance", "run", plain.toString(), "--out", dir.resolve("r.safetensors").toString());
         assertEquals(2, r.exit());
-        assertTrue(r.err().contains("kind 'fff'"), r.err());
+        assertTrue(r.err().contains("is this a conformance case?"), r.err());
         assertTrue(Files.notExists(dir.resolve("r.safetensors")));
     }
 }

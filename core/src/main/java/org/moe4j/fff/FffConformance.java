@@ -4,6 +4,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.Function;
 import org.moe4j.autograd.Activation;
 import org.moe4j.autograd.Arithmetic;
 import org.moe4j.autograd.Variable;
@@ -35,7 +36,11 @@ public final class FffConformance {
             throw new IllegalArgumentException("FffConformance: case " + conformanceCase.source() + " is of kind '" + kind
                     + "', expected 'fff'");
         }
-        Map<?, ?> cfg = (Map<?, ?>) Json.parse(conformanceCase.metadata().get("config"));
+        return run((Map<?, ?>) Json.parse(conformanceCase.metadata().get("config")), conformanceCase::floats);
+    }
+
+    /** The same from a case's config and a lookup of its input tensors by name. */
+    public static Map<String, Tensor> run(Map<?, ?> cfg, Function<String, Tensor> inputs) {
         double entropyCoefficient = number(cfg, "entropy_coef");
         FastFeedForwardConfig config = new FastFeedForwardConfig((int) number(cfg, "input_width"),
                 (int) number(cfg, "leaf_width"), (int) number(cfg, "output_width"), (int) number(cfg, "depth"),
@@ -43,10 +48,10 @@ public final class FffConformance {
                 Boolean.TRUE.equals(cfg.get("train_hardened")), false, 0);
         FastFeedForward layer = new FastFeedForward(config);
         Map<String, Tensor> weights = new LinkedHashMap<>();
-        for (String name : PARAMETERS) weights.put(name, conformanceCase.floats(name));
+        for (String name : PARAMETERS) weights.put(name, inputs.apply(name));
         layer.loadStateDict(weights);
-        Tensor x = conformanceCase.floats("x");
-        Tensor gradOut = conformanceCase.floats("grad_out");
+        Tensor x = inputs.apply("x");
+        Tensor gradOut = inputs.apply("grad_out");
 
         Map<String, Tensor> result = new LinkedHashMap<>();
         layer.train(true);

@@ -1,4 +1,4 @@
-package org.moe4j.moe.conformance;
+package org.moe4j.conformance;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -13,17 +13,18 @@ import org.moe4j.tensor.Tensor;
  * Runs a conformance case through moe4j's layers and writes every expected tensor under its own
  * name. The kind in the case's metadata picks the {@link CaseKind}; each kind builds moe4j's
  * general components from the case's config (no peer is special-cased in the layers). Kinds are
- * registered by name, so other families (fff) add their own.
+ * registered by name.
  */
 public final class ConformanceRunner {
     private final Map<String, CaseKind> kinds = new TreeMap<>();
 
-    /** A runner that knows the MoE kinds: mixtral, switch, shazeer. */
-    public static ConformanceRunner withMoeKinds() {
+    /** A runner that knows every kind of this build: mixtral, switch, shazeer and fff. */
+    public static ConformanceRunner withAllKinds() {
         return new ConformanceRunner()
                 .register("mixtral", new MixtralKind())
                 .register("switch", new SwitchKind())
-                .register("shazeer", new ShazeerKind());
+                .register("shazeer", new ShazeerKind())
+                .register("fff", new FffKind());
     }
 
     public ConformanceRunner register(String kind, CaseKind runner) {

@@ -1,4 +1,4 @@
-package org.moe4j.moe.conformance;
+package org.moe4j.conformance;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -74,7 +74,7 @@ class GeneratedCasesTest {
         Path file = dir.resolve("case" + seed + ".safetensors");
         w.write(file);
 
-        CaseTensors got = ConformanceRunner.withMoeKinds().run(file, dir.resolve("result" + seed + ".safetensors"));
+        CaseTensors got = ConformanceRunner.withAllKinds().run(file, dir.resolve("result" + seed + ".safetensors"));
         String what = "E=" + experts + " k=" + k + " x" + java.util.Arrays.toString(xShape);
         assertArrayEquals(new int[] {tokens, k}, got.integers().get("expert_index").shape(), what);
         assertArrayEquals(xShape, got.get("out").shape(), what);
@@ -167,7 +167,7 @@ class GeneratedCasesTest {
                     .metadata("inputs", Json.write(List.copyOf(inputs.keySet()))).metadata("expected", Json.write(expected));
             Path file = dir.resolve("shazeer.safetensors");
             w.write(file);
-            CaseTensors got = ConformanceRunner.withMoeKinds().run(ConformanceCase.read(file));
+            CaseTensors got = ConformanceRunner.withAllKinds().run(ConformanceCase.read(file));
             String what = "T=" + tokens + " E=" + experts + " k=" + k;
             for (String name : expected) assertTrue(got.contains(name), what + " lacks " + name);
             float[] load = got.get("load").toArray();

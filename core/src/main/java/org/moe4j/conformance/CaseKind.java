@@ -1,4 +1,4 @@
-package org.moe4j.moe.conformance;
+package org.moe4j.conformance;
 
 /** Runs one kind of conformance case through moe4j's own layers and returns every tensor it reproduces. */
 public interface CaseKind {

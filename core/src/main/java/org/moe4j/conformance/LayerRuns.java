@@ -1,4 +1,4 @@
-package org.moe4j.moe.conformance;
+package org.moe4j.conformance;
 
 import java.util.Map;
 import org.moe4j.autograd.Arithmetic;
