@@ -3,6 +3,7 @@ package org.moe4j.cli;
 import java.util.ArrayList;
 import java.util.List;
 import org.moe4j.model.FeedForwardSpec;
+import org.moe4j.model.FffSpec;
 import org.moe4j.model.MoeSpec;
 import org.moe4j.model.TransformerConfig;
 import picocli.CommandLine.Option;
@@ -24,7 +25,7 @@ final class ModelOptions {
     @Option(names = "--context", description = "Context length in tokens (default ${DEFAULT-VALUE}).")
     int context = 128;
 
-    @Option(names = "--ffn", description = "Feed-forward block: moe or dense (default ${DEFAULT-VALUE}).")
+    @Option(names = "--ffn", description = "Feed-forward block: moe, dense or fff (default ${DEFAULT-VALUE}).")
     String ffn = "moe";
 
     @Option(names = "--hidden", description = "Hidden width of the dense block, or of each expert (default: ${DEFAULT-VALUE}).")
@@ -48,6 +49,15 @@ final class ModelOptions {
     @Option(names = "--z-loss", description = "Router z-loss coefficient (default ${DEFAULT-VALUE}).")
     double zLoss = 0.001;
 
+    @Option(names = "--fff-depth", description = "Depth of a fast feedforward tree (default ${DEFAULT-VALUE}).")
+    int fffDepth = 3;
+
+    @Option(names = "--fff-leaf", description = "Leaf width of a fast feedforward tree (default ${DEFAULT-VALUE}).")
+    int fffLeaf = 128;
+
+    @Option(names = "--fff-hardening", description = "Hardening loss weight of a fast feedforward tree (default ${DEFAULT-VALUE}).")
+    double fffHardening = 0.01;
+
     @Option(names = "--shared-hidden", description = "Hidden width of a shared expert, 0 for none (default ${DEFAULT-VALUE}).")
     int sharedHidden = 0;
 
@@ -65,7 +75,8 @@ final class ModelOptions {
         return switch (ffn) {
             case "dense" -> new FeedForwardSpec.Dense(hidden);
             case "moe" -> new MoeSpec(experts, topK, hidden, router, capacityFactor, loadBalancing, zLoss, sharedHidden);
-            default -> throw new IllegalArgumentException("--ffn is \"" + ffn + "\": allowed moe, dense");
+            case "fff" -> new FffSpec(fffDepth, fffLeaf, fffHardening);
+            default -> throw new IllegalArgumentException("--ffn is \"" + ffn + "\": allowed moe, dense, fff");
         };
     }
 }

@@ -4,6 +4,8 @@ import org.moe4j.autograd.Arithmetic;
 import org.moe4j.autograd.GradMode;
 import org.moe4j.autograd.MatMul;
 import org.moe4j.autograd.Variable;
+import org.moe4j.nn.AuxiliaryLosses;
+import org.moe4j.nn.FeedForwardBlock;
 import org.moe4j.nn.Module;
 import org.moe4j.nn.ParameterKind;
 import org.moe4j.tensor.Init;
@@ -25,7 +27,7 @@ import org.moe4j.tensor.Tensor;
  * O(D + l); the leaf output bias is included unless the config says otherwise, so both agree once
  * every decision is saturated. Inputs may have any leading dimensions; the last one is in.
  */
-public final class FastFeedForward extends Module {
+public final class FastFeedForward extends FeedForwardBlock {
     private final FastFeedForwardConfig config;
     private final Variable nodeWeight;
     private final Variable nodeBias;
@@ -74,6 +76,21 @@ public final class FastFeedForward extends Module {
     /** Soft tree while training, hard tree otherwise. */
     public Variable forward(Variable x) {
         return isTraining() ? soft(x).output() : hard(x);
+    }
+
+    /**
+     * As a transformer's feed-forward block: soft while training, with the hardening loss added to
+     * {@code aux} as a term named "fff_hardening" (coefficient 1: the weight is already in it);
+     * hard at inference.
+     */
+    @Override
+    public Variable forward(Variable x, AuxiliaryLosses aux) {
+        if (!isTraining()) return hard(x);
+        SoftOutput out = soft(x);
+        if (config.depth() > 0 && config.hardeningWeight() > 0) {
+            aux.add("fff_hardening", 1f, hardeningLoss(out.entropies(), config.hardeningWeight()));
+        }
+        return out.output();
     }
 
     // x: (..., in)   output: (..., out)   entropies: (N)   mixture: (T, L)   nodeLogits: (T, N)

@@ -11,7 +11,7 @@ import org.moe4j.tensor.Rng;
  * What feed-forward block a transformer layer has. Each kind is a record that validates itself
  * and knows its JSON form (saved in the run's config.json).
  */
-public sealed interface FeedForwardSpec permits FeedForwardSpec.Dense, MoeSpec {
+public sealed interface FeedForwardSpec permits FeedForwardSpec.Dense, MoeSpec, FffSpec {
     /** Parameters of the block that one token uses (for "active parameters per token"). */
     long activeParameters(int dModel);
 
@@ -78,6 +78,9 @@ public sealed interface FeedForwardSpec permits FeedForwardSpec.Dense, MoeSpec {
         if ("moe".equals(kind)) {
             return MoeSpec.fromJson(m);
         }
-        throw new IllegalArgumentException("feed-forward kind " + kind + " is not known: allowed \"dense\", \"moe\"");
+        if ("fff".equals(kind)) {
+            return FffSpec.fromJson(m);
+        }
+        throw new IllegalArgumentException("feed-forward kind " + kind + " is not known: allowed \"dense\", \"moe\", \"fff\"");
     }
 }

@@ -33,6 +33,22 @@ class TransformerLMTest {
         assertEquals(tinyMoe(), TransformerConfig.fromJson(Json.parse(Json.write(tinyMoe().toJson()))));
     }
 
+    static TransformerConfig tinyFff() {
+        return new TransformerConfig(11, 16, 4, 2, 8, 10000.0, 1e-5f, List.of(new FffSpec(2, 6, 0.1)), false, 7);
+    }
+
+    @Test
+    void fffLayersTrainSoftAndAddTheirHardeningLoss() {
+        TransformerLM lm = new TransformerLM(tinyFff());
+        assertTrue(lm.namedParameters().containsKey("model.layers.0.fff.node.weight"), lm.namedParameters().keySet().toString());
+        assertEquals(lm.parameterCount(), lm.config().totalParameters());
+        AuxiliaryLosses aux = new AuxiliaryLosses();
+        lm.loss(new int[] {1, 2, 3, 4}, new int[] {2, 3, 4, 5}, 4, aux).backward();
+        assertEquals("fff_hardening", aux.terms().getFirst().name());
+        assertNotNull(lm.namedParameters().get("model.layers.0.fff.node.weight").grad(), "the tree's nodes learn");
+        assertEquals(tinyFff(), TransformerConfig.fromJson(Json.parse(Json.write(tinyFff().toJson()))));
+    }
+
     static TransformerConfig tiny(boolean tie) {
         return new TransformerConfig(11, 16, 4, 2, 8, 10000.0, 1e-5f,
                 List.of(new FeedForwardSpec.Dense(24), new FeedForwardSpec.Dense(24)), tie, 5);
@@ -108,7 +124,7 @@ class TransformerLMTest {
 
     @Test
     void cachedDecodingEqualsTheFullForwardAlsoWhenBatched() {
-        for (TransformerConfig c : List.of(tiny(false), tinyMoe())) cachedDecodingEqualsTheFullForward(new TransformerLM(c));
+        for (TransformerConfig c : List.of(tiny(false), tinyMoe(), tinyFff())) cachedDecodingEqualsTheFullForward(new TransformerLM(c));
     }
 
     private void cachedDecodingEqualsTheFullForward(TransformerLM lm) {
