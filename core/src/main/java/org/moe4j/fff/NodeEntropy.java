@@ -1,5 +1,6 @@
 package org.moe4j.fff;
 
+import org.moe4j.kernel.VectorMath;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
@@ -76,8 +77,8 @@ public final class NodeEntropy {
         FloatVector q = one.sub(c);
         FloatVector pc = c.max(EPSILON).min(1f - EPSILON);
         FloatVector qc = q.max(EPSILON).min(1f - EPSILON);
-        FloatVector logP = pc.lanewise(VectorOperators.LOG);
-        FloatVector logQ = qc.lanewise(VectorOperators.LOG);
+        FloatVector logP = VectorMath.log(pc);
+        FloatVector logQ = VectorMath.log(qc);
         pc.mul(logP).add(qc.mul(logQ)).neg().intoArray(entropy, i, m);
         VectorMask<Float> pFree = c.compare(VectorOperators.GE, EPSILON).and(c.compare(VectorOperators.LE, 1f - EPSILON));
         VectorMask<Float> qFree = q.compare(VectorOperators.GE, EPSILON).and(q.compare(VectorOperators.LE, 1f - EPSILON));

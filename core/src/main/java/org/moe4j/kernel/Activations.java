@@ -67,7 +67,7 @@ public final class Activations {
     }
 
     static FloatVector sigmoid(FloatVector x) {
-        FloatVector denominator = x.neg().lanewise(VectorOperators.EXP).add(1f);
+        FloatVector denominator = VectorMath.exp(x.neg()).add(1f);
         return denominator.broadcast(1f).div(denominator);
     }
 
@@ -191,7 +191,7 @@ public final class Activations {
     private static FloatVector softplus(FloatVector x) {
         VectorMask<Float> linear = x.compare(VectorOperators.GT, SOFTPLUS_THRESHOLD);
         // the exp of lanes above the threshold is computed on 0 and discarded
-        FloatVector soft = x.blend(FloatVector.zero(F), linear).lanewise(VectorOperators.EXP).lanewise(VectorOperators.LOG1P);
+        FloatVector soft = VectorMath.log1p(VectorMath.exp(x.blend(FloatVector.zero(F), linear)));
         return soft.blend(x, linear);
     }
 

@@ -79,7 +79,7 @@ public final class Erf {
         FloatVector u = a.sub(LARGE_CENTRE);
         FloatVector q = large(u);
         FloatVector lo = a.fma(a, s.neg());
-        FloatVector e = s.neg().lanewise(VectorOperators.EXP);
+        FloatVector e = VectorMath.exp(s.neg());
         e = e.neg().fma(lo, e);
         FloatVector one = FloatVector.broadcast(x.species(), 1f);
         FloatVector large = e.neg().fma(q, one);

@@ -86,7 +86,7 @@ public final class GatherScatter {
                     acc = g.fma(FloatVector.fromArray(F, x, xr + c), acc);
                 }
             }
-            float dot = acc.reduceLanes(VectorOperators.ADD);
+            float dot = Lanes.sum(acc);
             for (; c < cols; c++) {
                 dx[dxr + c] = w * dOut[gr + c];
                 if (dWeight != null) {

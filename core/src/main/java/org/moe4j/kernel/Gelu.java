@@ -81,7 +81,7 @@ public final class Gelu {
     }
 
     private static FloatVector derivativeErf(FloatVector x) {
-        FloatVector density = x.mul(x).mul(-0.5f).lanewise(VectorOperators.EXP).mul(INV_SQRT_2PI);
+        FloatVector density = VectorMath.exp(x.mul(x).mul(-0.5f)).mul(INV_SQRT_2PI);
         return x.fma(density, cdf(x));
     }
 
@@ -103,7 +103,7 @@ public final class Gelu {
     private static FloatVector derivativeTanh(FloatVector x) {
         FloatVector u = inner(x);
         FloatVector p = Activations.sigmoid(u.mul(2f));
-        FloatVector q = p.mul(u.mul(-2f).lanewise(VectorOperators.EXP));
+        FloatVector q = p.mul(VectorMath.exp(u.mul(-2f)));
         FloatVector innerPrime = x.mul(x).fma(3 * TANH_CUBIC, 1f).mul(SQRT_2_OVER_PI);
         return x.mul(2f).mul(p).mul(q).fma(innerPrime, p);
     }

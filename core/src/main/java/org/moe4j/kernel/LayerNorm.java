@@ -34,7 +34,7 @@ public final class LayerNorm {
                     FloatVector d = FloatVector.fromArray(F, x, xr + c).sub(mu);
                     acc = d.fma(d, acc);
                 }
-                float squares = acc.reduceLanes(VectorOperators.ADD);
+                float squares = Lanes.sum(acc);
                 for (; c < cols; c++) {
                     float d = x[xr + c] - mu;
                     squares += d * d;
@@ -86,8 +86,8 @@ public final class LayerNorm {
                 sumG = sumG.add(g);
                 sumGXhat = g.fma(xhat, sumGXhat);
             }
-            float meanG = sumG.reduceLanes(VectorOperators.ADD);
-            float meanGXhat = sumGXhat.reduceLanes(VectorOperators.ADD);
+            float meanG = Lanes.sum(sumG);
+            float meanGXhat = Lanes.sum(sumGXhat);
             for (; c < cols; c++) {
                 float g = dy[dyr + c] * weight[wOff + c];
                 meanG += g;

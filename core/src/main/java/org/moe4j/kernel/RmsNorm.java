@@ -59,7 +59,7 @@ public final class RmsNorm {
                 FloatVector g = FloatVector.fromArray(F, dy, dyr + c).mul(FloatVector.fromArray(F, weight, wOff + c));
                 acc = g.fma(FloatVector.fromArray(F, x, xr + c), acc);
             }
-            float gx = acc.reduceLanes(VectorOperators.ADD);
+            float gx = Lanes.sum(acc);
             for (; c < cols; c++) {
                 gx += dy[dyr + c] * weight[wOff + c] * x[xr + c];
             }

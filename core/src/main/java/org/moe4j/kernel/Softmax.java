@@ -86,7 +86,7 @@ public final class Softmax {
                 float sum = Reductions.sum(dy, dyr, cols);
                 int c = 0;
                 for (int upper = F.loopBound(cols); c < upper; c += F.length()) {
-                    FloatVector p = FloatVector.fromArray(F, y, yr + c).lanewise(VectorOperators.EXP);
+                    FloatVector p = VectorMath.exp(FloatVector.fromArray(F, y, yr + c));
                     p.neg().fma(FloatVector.broadcast(F, sum), FloatVector.fromArray(F, dy, dyr + c)).intoArray(dx, dxr + c);
                 }
                 for (; c < cols; c++) {
@@ -113,7 +113,7 @@ public final class Softmax {
         FloatVector acc = FloatVector.zero(F);
         int c = 0;
         for (int upper = F.loopBound(cols); c < upper; c += F.length()) {
-            FloatVector e = FloatVector.fromArray(F, x, xr + c).sub(max).lanewise(VectorOperators.EXP);
+            FloatVector e = VectorMath.exp(FloatVector.fromArray(F, x, xr + c).sub(max));
             if (!log) {
                 e.intoArray(y, yr + c);
             }
@@ -121,7 +121,7 @@ public final class Softmax {
         }
         if (c < cols) {
             VectorMask<Float> m = F.indexInRange(c, cols);
-            FloatVector e = FloatVector.fromArray(F, x, xr + c, m).sub(max).lanewise(VectorOperators.EXP);
+            FloatVector e = VectorMath.exp(FloatVector.fromArray(F, x, xr + c, m).sub(max));
             if (!log) {
                 e.intoArray(y, yr + c, m);
             }
@@ -162,8 +162,8 @@ public final class Softmax {
             return false;
         }
         FloatVector shifted = v.sub(max);
-        FloatVector e = shifted.lanewise(VectorOperators.EXP);
-        float sum = e.reduceLanes(VectorOperators.ADD, m);
+        FloatVector e = VectorMath.exp(shifted);
+        float sum = Lanes.sum(FloatVector.zero(F).blend(e, m));
         (log ? shifted.sub((float) Math.log(sum)) : e.div(sum)).intoArray(y, yr, m);
         return true;
     }

@@ -30,8 +30,6 @@ class RowParallelTest {
             next = b.to();
         }
         assertEquals(rows, next);
-        assertTrue(blocks.stream().anyMatch(b -> b.thread() != Thread.currentThread()) || KernelPool.threads() == 1,
-                "with more than one kernel thread the blocks are shared out");
     }
 
     @Test
