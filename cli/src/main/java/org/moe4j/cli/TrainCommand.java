@@ -12,6 +12,7 @@ import java.util.concurrent.Callable;
 import org.moe4j.data.CorpusSource;
 import org.moe4j.data.TokenCorpus;
 import org.moe4j.data.TokenizerSpec;
+import org.moe4j.model.ExpertSpecialisation;
 import org.moe4j.model.TransformerConfig;
 import org.moe4j.model.TransformerLM;
 import org.moe4j.text.Tokenizer;
@@ -139,6 +140,7 @@ final class TrainCommand implements Callable<Integer> {
         });
         Runtime.getRuntime().addShutdownHook(hook);
         LanguageModelTraining.Result result;
+        long[][][] specialisation;
         try (TokenCorpus tokens = TokenCorpus.prepare(source, tok, run.tokenFile(), training.validationFraction())) {
             ProgressBar[] bar = new ProgressBar[1];
             result = LanguageModelTraining.run(run, lm, tokens, training, resume, stop::get, new LanguageModelTraining.Progress() {
@@ -152,6 +154,7 @@ final class TrainCommand implements Callable<Integer> {
                     bar[0].update((Long) r.get("step"), TrainingReport.progressText(r));
                 }
             });
+            specialisation = ExpertSpecialisation.count(lm, validationSample(tokens, config.contextLength()), config.contextLength());
         } finally {
             finished.countDown();
         }
@@ -161,11 +164,20 @@ final class TrainCommand implements Callable<Integer> {
         System.err.printf(Locale.ROOT, "%s at step %d of %d in %.0f s: loss %.4f, validation loss %.4f nats per %s; checkpoint in %s%n",
                 result.stoppedEarly() ? "stopped" : "finished", result.steps(), result.totalSteps(), result.seconds(),
                 result.lastLoss(), result.validationLoss(), tok.kind().equals("char") ? "character" : "token", run.checkpoint());
-        Path report = TrainingReport.write(run, tok);
+        Path report = TrainingReport.write(run, tok, specialisation);
         System.err.println("report: " + report);
         if (!stop.get() && sampleTokens > 0) {
             Sample.print(lm, tok, "\n", sampleTokens, seed);
         }
         return 0;
+    }
+
+    /** Up to 64 context windows from the start of the validation split. */
+    private static int[] validationSample(TokenCorpus tokens, int context) {
+        long length = Math.min(tokens.split().validationLength(), 64L * context);
+        int n = (int) (length / context * context);
+        int[] ids = new int[n];
+        for (int i = 0; i < n; i++) ids[i] = tokens.file().get(tokens.split().validationStart() + i);
+        return ids;
     }
 }

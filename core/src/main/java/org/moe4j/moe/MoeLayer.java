@@ -32,6 +32,7 @@ public final class MoeLayer extends FeedForwardBlock {
     private final BalancingLosses losses;
     private final Rng rng;
     private MoeDiagnostics lastDiagnostics;
+    private Routing lastRouting;
 
     /**
      * @param causal true when the layer sits in a causal decoder: refused for routers whose
@@ -150,6 +151,7 @@ public final class MoeLayer extends FeedForwardBlock {
             aux = Arithmetic.weightedSum(weighted.toArray(Variable[]::new), c);
         }
         lastDiagnostics = MoeDiagnostics.of(routing, plan);
+        lastRouting = routing;
         return new MoeOutput(y, aux, terms, routing, keep, plan, lastDiagnostics);
     }
 
@@ -182,6 +184,11 @@ public final class MoeLayer extends FeedForwardBlock {
         m.put("mean_top_probability", lastDiagnostics.meanTopProbability());
         m.put("z_loss", lastDiagnostics.zLoss());
         return m;
+    }
+
+    @Override
+    public int[][] lastAssignments() {
+        return lastRouting == null ? null : new int[][] {lastRouting.pairToken(), lastRouting.pairExpert()};
     }
 
     /** After an optimizer step: lets the router update non-gradient state (DeepSeek-V3's selection bias). */

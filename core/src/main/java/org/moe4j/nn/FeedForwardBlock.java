@@ -18,6 +18,14 @@ public abstract class FeedForwardBlock extends Module {
         return Map.of();
     }
 
+    /**
+     * Which experts each token of the last forward pass went to, as (token, expert) pairs
+     * {pairToken, pairExpert}, or null for a block without experts.
+     */
+    public int[][] lastAssignments() {
+        return null;
+    }
+
     /** Called after each optimizer step (for example a router's bias update); nothing by default. */
     public void afterStep() {}
 }

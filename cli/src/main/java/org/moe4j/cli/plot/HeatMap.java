@@ -15,6 +15,7 @@ public final class HeatMap {
     private final String yLabel;
     private final double[][] values;
     private final String[] rowLabels;
+    private String[] columnLabels;
 
     // values: (rows, cols)
     public HeatMap(String title, String xLabel, String yLabel, double[][] values, String[] rowLabels) {
@@ -30,6 +31,15 @@ public final class HeatMap {
         this.yLabel = yLabel;
         this.values = values;
         this.rowLabels = rowLabels;
+    }
+
+    /** Labels under the columns (one per column). */
+    public HeatMap columns(String[] labels) {
+        if (labels.length != values[0].length) {
+            throw new IllegalArgumentException("heat map '" + title + "': " + labels.length + " column labels for " + values[0].length + " columns");
+        }
+        this.columnLabels = labels;
+        return this;
     }
 
     public void save(Path file, int width, int height) throws IOException {
@@ -71,6 +81,12 @@ public final class HeatMap {
         for (int r = 0; r < rows; r += every) {
             String s = rowLabels[r];
             c.g.drawString(s, c.left - 6 - fm.stringWidth(s), c.top + (int) ((r + 0.5) * ch) + fm.getAscent() / 2 - 1);
+        }
+        if (columnLabels != null) {
+            for (int j = 0; j < cols; j++) {
+                String lbl = columnLabels[j];
+                c.g.drawString(lbl, c.left + (int) ((j + 0.5) * cw) - fm.stringWidth(lbl) / 2, c.bottom + 4 + fm.getAscent());
+            }
         }
         c.g.drawString(xLabel, (c.left + c.right - fm.stringWidth(xLabel)) / 2, c.bottom + 22 + fm.getAscent());
         c.g.drawString(yLabel, 8, c.top - 8);
