@@ -33,6 +33,19 @@ class TransformerLMTest {
         assertEquals(tinyMoe(), TransformerConfig.fromJson(Json.parse(Json.write(tinyMoe().toJson()))));
     }
 
+    @Test
+    void specialisationCountsEveryRoutedToken() {
+        TransformerLM lm = new TransformerLM(tinyMoe());
+        int[] ids = new int[8 * 3];
+        for (int i = 0; i < ids.length; i++) ids[i] = (i * 7) % 11;
+        long[][][] counts = ExpertSpecialisation.count(lm, ids, 8);
+        assertEquals(List.of(0), ExpertSpecialisation.expertLayers(counts), "layer 1 is dense");
+        long total = 0;
+        for (long[] expert : counts[0]) for (long c : expert) total += c;
+        assertEquals(ids.length * 2L, total, "every token counted once per chosen expert (top-2)");
+        assertTrue(lm.isTraining(), "the training mode is restored");
+    }
+
     static TransformerConfig tinyFff() {
         return new TransformerConfig(11, 16, 4, 2, 8, 10000.0, 1e-5f, List.of(new FffSpec(2, 6, 0.1)), false, 7);
     }
