@@ -1,0 +1,92 @@
+package org.moe4j.cli;
+
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import org.moe4j.server.CompletionServer;
+import org.moe4j.server.LoadGenerator;
+import org.moe4j.server.ServedModel;
+import org.moe4j.server.ServerConfig;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/**
+ * {@code moe4j bench serve RUN}: loads a completion server with 1, 4, 16, 64 concurrent clients
+ * (a bounded number of requests each level, loopback only) and prints requests/s, tokens/s and
+ * latency percentiles as a Markdown table. Starts the server in-process on a free port, or
+ * targets a running one with --url.
+ */
+@Command(name = "serve", mixinStandardHelpOptions = true,
+        description = "Load-test a completion server at several client counts; prints a Markdown table.")
+final class ServeBenchCommand implements Callable<Integer> {
+    /** Prompts the clients take in turn: ordinary English, which every tokenizer of a Moby-Dick run encodes. */
+    static final List<String> PROMPTS = List.of(
+            "Call me Ishmael. Some years ago",
+            "The sea was calm and the sky",
+            "It is not down on any map;",
+            "There she blows! The whale",
+            "And so the captain stood upon the deck",
+            "Whenever I find myself growing grim about the mouth",
+            "The ship sailed on through the night",
+            "Of all the things that the sailors said");
+
+    @Parameters(index = "0", arity = "0..1", paramLabel = "RUN", description = "a run folder to serve in-process (or give --url)")
+    Path run;
+
+    @Option(names = "--url", description = "A running server on this machine, http://127.0.0.1:PORT.")
+    URI url;
+
+    @Option(names = "--api-key", description = "Bearer key for --url.")
+    String apiKey;
+
+    @Option(names = "--clients", split = ",", description = "Concurrent client counts (default ${DEFAULT-VALUE}).")
+    List<Integer> clients = List.of(1, 4, 16, 64);
+
+    @Option(names = "--requests-per-client", description = "Requests per client at each level (default ${DEFAULT-VALUE}).")
+    int requestsPerClient = 4;
+
+    @Option(names = "--min-requests", description = "Requests per level at least (default ${DEFAULT-VALUE}).")
+    int minRequests = 16;
+
+    @Option(names = "--max-tokens", description = "Tokens per completion (default ${DEFAULT-VALUE}).")
+    int maxTokens = 32;
+
+    @Option(names = "--warmup", description = "Requests sent before measuring, 4 at a time (default ${DEFAULT-VALUE}).")
+    int warmup = 32;
+
+    @Override
+    public Integer call() throws Exception {
+        if ((run == null) == (url == null)) throw new IllegalArgumentException("give either RUN (serve it in-process) or --url, not both");
+        for (int c : clients) if (c < 1 || c > 1024) throw new IllegalArgumentException("--clients has " + c + ", each must be in [1, 1024]");
+        if (requestsPerClient < 1 || minRequests < 1) {
+            throw new IllegalArgumentException("--requests-per-client and --min-requests must be >= 1");
+        }
+        int most = clients.stream().mapToInt(Integer::intValue).max().orElse(1);
+        CompletionServer server = null;
+        URI target = url;
+        if (run != null) {
+            ServedModel model = ServedModel.load(run);
+            ServerConfig config = ServerConfig.defaults().withPort(0).withLimits(1 << 20, Math.max(most, 1), Math.max(256, most), Math.max(maxTokens, 1));
+            server = CompletionServer.start(model, config);
+            target = server.baseUri();
+            System.err.println("serving " + model.name() + " in-process on " + target + ", batches of up to " + config.maxBatch());
+        }
+        try (LoadGenerator load = new LoadGenerator(target, apiKey, PROMPTS, maxTokens, Duration.ofMinutes(5))) {
+            if (warmup > 0) load.run(4, warmup);
+            List<LoadGenerator.Level> levels = new ArrayList<>();
+            for (int c : clients) {
+                LoadGenerator.Level l = load.run(c, Math.max(minRequests, c * requestsPerClient));
+                System.err.printf(java.util.Locale.ROOT, "%d clients: %.1f tokens/s, p50 %.3f s, p99 %.3f s%n", c, l.tokensPerSecond(), l.p50(), l.p99());
+                levels.add(l);
+            }
+            System.out.print(LoadGenerator.table(levels));
+        } finally {
+            if (server != null) server.close();
+        }
+        return 0;
+    }
+}
