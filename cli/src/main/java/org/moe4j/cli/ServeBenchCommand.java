@@ -55,15 +55,19 @@ final class ServeBenchCommand implements Callable<Integer> {
     @Option(names = "--max-tokens", description = "Tokens per completion (default ${DEFAULT-VALUE}).")
     int maxTokens = 32;
 
-    @Option(names = "--warmup", description = "Requests sent before measuring, 4 at a time (default ${DEFAULT-VALUE}).")
-    int warmup = 32;
+    @Option(names = "--warmup", description = "Requests sent before measuring, at each client count (default ${DEFAULT-VALUE}).")
+    int warmup = 16;
+
+    @Option(names = "--rounds", description = "Rounds over all client counts; each level reports its median round by tokens/s "
+            + "(default ${DEFAULT-VALUE}).")
+    int rounds = 3;
 
     @Override
     public Integer call() throws Exception {
         if ((run == null) == (url == null)) throw new IllegalArgumentException("give either RUN (serve it in-process) or --url, not both");
         for (int c : clients) if (c < 1 || c > 1024) throw new IllegalArgumentException("--clients has " + c + ", each must be in [1, 1024]");
-        if (requestsPerClient < 1 || minRequests < 1) {
-            throw new IllegalArgumentException("--requests-per-client and --min-requests must be >= 1");
+        if (requestsPerClient < 1 || minRequests < 1 || rounds < 1 || warmup < 0) {
+            throw new IllegalArgumentException("--requests-per-client, --min-requests and --rounds must be >= 1, --warmup >= 0");
         }
         int most = clients.stream().mapToInt(Integer::intValue).max().orElse(1);
         CompletionServer server = null;
@@ -76,12 +80,22 @@ final class ServeBenchCommand implements Callable<Integer> {
             System.err.println("serving " + model.name() + " in-process on " + target + ", batches of up to " + config.maxBatch());
         }
         try (LoadGenerator load = new LoadGenerator(target, apiKey, PROMPTS, maxTokens, Duration.ofMinutes(5))) {
-            if (warmup > 0) load.run(4, warmup);
+            if (warmup > 0) for (int c : clients) load.run(c, Math.max(warmup, c));
+            List<List<LoadGenerator.Level>> runs = new ArrayList<>();
+            for (int c : clients) runs.add(new ArrayList<>());
+            for (int round = 1; round <= rounds; round++) {
+                for (int i = 0; i < clients.size(); i++) {
+                    int c = clients.get(i);
+                    LoadGenerator.Level l = load.run(c, Math.max(minRequests, c * requestsPerClient));
+                    System.err.printf(java.util.Locale.ROOT, "round %d, %d clients: %.1f tokens/s, p50 %.3f s, p99 %.3f s%n",
+                            round, c, l.tokensPerSecond(), l.p50(), l.p99());
+                    runs.get(i).add(l);
+                }
+            }
             List<LoadGenerator.Level> levels = new ArrayList<>();
-            for (int c : clients) {
-                LoadGenerator.Level l = load.run(c, Math.max(minRequests, c * requestsPerClient));
-                System.err.printf(java.util.Locale.ROOT, "%d clients: %.1f tokens/s, p50 %.3f s, p99 %.3f s%n", c, l.tokensPerSecond(), l.p50(), l.p99());
-                levels.add(l);
+            for (List<LoadGenerator.Level> r : runs) {
+                List<LoadGenerator.Level> sorted = r.stream().sorted(java.util.Comparator.comparingDouble(LoadGenerator.Level::tokensPerSecond)).toList();
+                levels.add(sorted.get(sorted.size() / 2));
             }
             System.out.print(LoadGenerator.table(levels));
         } finally {
