@@ -39,9 +39,10 @@ final class BatchScheduler implements AutoCloseable {
         this.thread = Thread.ofPlatform().name("moe4j-scheduler").daemon(true).start(this::loop);
     }
 
-    /** Queues a job; false when the queue is full (the caller answers 429). */
+    /** Queues a job; false when the queue is full (the caller answers 429); 503 once the scheduler is closed. */
     boolean submit(CompletionJob job) {
-        return running && queue.offer(job);
+        if (!running) throw new BadRequestException(503, null, "the server is shutting down");
+        return queue.offer(job);
     }
 
     int queueLength() {
