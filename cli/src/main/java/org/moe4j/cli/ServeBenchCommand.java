@@ -70,11 +70,12 @@ final class ServeBenchCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--requests-per-client, --min-requests and --rounds must be >= 1, --warmup >= 0");
         }
         int most = clients.stream().mapToInt(Integer::intValue).max().orElse(1);
+        if (maxTokens < 1) throw new IllegalArgumentException("--max-tokens is " + maxTokens + ", must be >= 1");
         CompletionServer server = null;
         URI target = url;
         if (run != null) {
             ServedModel model = ServedModel.load(run);
-            ServerConfig config = ServerConfig.defaults().withPort(0).withLimits(1 << 20, Math.max(most, 1), Math.max(256, most), Math.max(maxTokens, 1));
+            ServerConfig config = ServerConfig.defaults().withPort(0).withLimits(1 << 20, most, Math.max(256, most), maxTokens);
             server = CompletionServer.start(model, config);
             target = server.baseUri();
             System.err.println("serving " + model.name() + " in-process on " + target + ", batches of up to " + config.maxBatch());

@@ -162,11 +162,11 @@ public record CompletionRequest(String prompt, int[] promptTokens, int maxTokens
     private static String kind(Object v) {
         return switch (v) {
             case null -> "null";
-            case String s -> "a string";
-            case Boolean b -> "a boolean";
-            case Number n -> "a number";
-            case List<?> l -> "an array";
-            case Map<?, ?> mm -> "an object";
+            case String _ -> "a string";
+            case Boolean _ -> "a boolean";
+            case Number _ -> "a number";
+            case List<?> _ -> "an array";
+            case Map<?, ?> _ -> "an object";
             default -> v.getClass().getSimpleName();
         };
     }

@@ -31,10 +31,6 @@ final class Histogram {
         count++;
     }
 
-    synchronized long count() {
-        return count;
-    }
-
     /** The histogram in the text exposition format, without HELP and TYPE lines. */
     synchronized void write(StringBuilder out, String name) {
         long cumulative = 0;

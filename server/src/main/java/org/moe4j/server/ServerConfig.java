@@ -41,10 +41,6 @@ public record ServerConfig(String host, int port, String apiKey, int maxBodyByte
         return new ServerConfig(host, p, apiKey, maxBodyBytes, maxBatch, maxQueue, maxTokens, requestTimeout);
     }
 
-    public ServerConfig withHost(String h) {
-        return new ServerConfig(h, port, apiKey, maxBodyBytes, maxBatch, maxQueue, maxTokens, requestTimeout);
-    }
-
     public ServerConfig withApiKey(String key) {
         return new ServerConfig(host, port, key, maxBodyBytes, maxBatch, maxQueue, maxTokens, requestTimeout);
     }
