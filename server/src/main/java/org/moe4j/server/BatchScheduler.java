@@ -104,6 +104,7 @@ final class BatchScheduler implements AutoCloseable {
             if (job.generated() == 0) prefilled += job.pending().length;
         }
         Tensor logits = served.model().forwardCached(states, tokens, new AuxiliaryLosses());
+        metrics.step(n, prefilled, n, expertLoads());
         int vocab = served.model().config().vocabSize();
         List<CompletionJob> finished = new ArrayList<>();
         for (int s = 0; s < n; s++) {
@@ -117,7 +118,6 @@ final class BatchScheduler implements AutoCloseable {
                 finished.add(job);
             }
         }
-        metrics.step(n, prefilled, n, expertLoads());
         active.removeAll(finished);
     }
 

@@ -20,8 +20,13 @@ final class TinyModel {
         return new ServedModel("tiny", new TransformerLM(c), new ByteTokenizer());
     }
 
-    /** The greedy completion of one prompt decoded alone with {@link Generator} (the single-sequence reference). */
-    static String greedyAlone(ServedModel m, String prompt, int maxTokens) {
+    /**
+     * The greedy completion of one prompt decoded alone with {@link Generator} (the single-sequence
+     * reference), on a fresh copy of the served model (same config and seed, so the same weights):
+     * the server's scheduler thread owns the served instance.
+     */
+    static String greedyAlone(ServedModel served, String prompt, int maxTokens) {
+        ServedModel m = served(served.contextLength());
         int[] ids = m.tokenizer().encode(prompt);
         int[] out = new Generator(m.model()).generate(ids, maxTokens, SamplingConfig.greedy(), id -> true).tokens();
         return new String(m.tokenizer().decodeBytes(out), StandardCharsets.UTF_8);
