@@ -6,6 +6,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
+import org.moe4j.cli.plot.LineChart;
 import org.moe4j.server.CompletionServer;
 import org.moe4j.server.LoadGenerator;
 import org.moe4j.server.ServedModel;
@@ -62,6 +63,10 @@ final class ServeBenchCommand implements Callable<Integer> {
             + "(default ${DEFAULT-VALUE}).")
     int rounds = 3;
 
+    @Option(names = "--plot", paramLabel = "DIR", description = "Also draw serving-throughput.png and serving-latency.png "
+            + "(against log2 of the client count) into DIR.")
+    Path plot;
+
     @Override
     public Integer call() throws Exception {
         if ((run == null) == (url == null)) throw new IllegalArgumentException("give either RUN (serve it in-process) or --url, not both");
@@ -99,9 +104,23 @@ final class ServeBenchCommand implements Callable<Integer> {
                 levels.add(sorted.get(sorted.size() / 2));
             }
             System.out.print(LoadGenerator.table(levels));
+            if (plot != null) plot(levels);
         } finally {
             if (server != null) server.close();
         }
         return 0;
+    }
+
+    private void plot(List<LoadGenerator.Level> levels) throws java.io.IOException {
+        java.nio.file.Files.createDirectories(plot);
+        double[] log2Clients = levels.stream().mapToDouble(l -> Math.log(l.clients()) / Math.log(2)).toArray();
+        new LineChart("Generated tokens per second, " + maxTokens + "-token completions", "log2(concurrent clients)", "tokens/s")
+                .add(new LineChart.Series("tokens/s", log2Clients, levels.stream().mapToDouble(LoadGenerator.Level::tokensPerSecond).toArray()))
+                .save(plot.resolve("serving-throughput.png"), 640, 400);
+        new LineChart("Latency of a " + maxTokens + "-token completion", "log2(concurrent clients)", "seconds")
+                .add(new LineChart.Series("p50", log2Clients, levels.stream().mapToDouble(LoadGenerator.Level::p50).toArray()))
+                .add(new LineChart.Series("p99", log2Clients, levels.stream().mapToDouble(LoadGenerator.Level::p99).toArray()))
+                .save(plot.resolve("serving-latency.png"), 640, 400);
+        System.err.println("plots: " + plot.resolve("serving-throughput.png") + ", " + plot.resolve("serving-latency.png"));
     }
 }

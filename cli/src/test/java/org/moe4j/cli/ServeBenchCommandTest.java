@@ -7,6 +7,7 @@ import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -37,19 +38,22 @@ class ServeBenchCommandTest {
     }
 
     @Test
-    void benchServePrintsOneTableRowPerClientCountWithoutFailures() {
+    void benchServePrintsOneTableRowPerClientCountWithoutFailuresAndPlotsIt() throws Exception {
         Path runDir = dir.resolve("run");
         Run train = run("train", "--steps", "1", "--layers", "1", "--d-model", "16", "--hidden", "16", "--experts", "4",
                 "--context", "64", "--out", runDir.toString(), "--sample-tokens", "0", "--eval-batches", "1");
         assertEquals(0, train.exitCode(), train.err());
         Run bench = run("bench", "serve", runDir.toString(), "--clients", "1,3", "--rounds", "1", "--warmup", "0",
-                "--min-requests", "2", "--requests-per-client", "1", "--max-tokens", "4");
+                "--min-requests", "2", "--requests-per-client", "1", "--max-tokens", "4", "--plot", dir.resolve("plots").toString());
         assertEquals(0, bench.exitCode(), bench.err());
         String[] lines = bench.out().split("\n");
         assertEquals(4, lines.length, bench.out());
         assertTrue(lines[0].startsWith("| clients | requests | failed | requests/s | tokens/s |"), lines[0]);
         assertTrue(lines[2].startsWith("| 1 | 2 | 0 |") && lines[2].contains("| 1.00x |"), lines[2]);
         assertTrue(lines[3].startsWith("| 3 | 3 | 0 |"), lines[3]);
+        for (String png : new String[] {"serving-throughput.png", "serving-latency.png"}) {
+            assertTrue(Files.size(dir.resolve("plots").resolve(png)) > 1000, png);
+        }
     }
 
     @Test
