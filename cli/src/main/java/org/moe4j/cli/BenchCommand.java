@@ -22,7 +22,8 @@ import picocli.CommandLine.Spec;
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = "Measure kernel throughput (median of several runs after warm-up).",
         subcommands = {BenchCommand.GemmCommand.class, BenchCommand.GroupedGemmCommand.class, BenchCommand.GemvCommand.class,
-                MlpStepBenchCommand.class, BpeBenchCommand.class, BenchCommand.MoeCommand.class, FffBenchCommand.class})
+                MlpStepBenchCommand.class, BpeBenchCommand.class, BenchCommand.MoeCommand.class, FffBenchCommand.class,
+                ServeBenchCommand.class})
 final class BenchCommand implements Runnable {
     @Spec
     CommandSpec spec;

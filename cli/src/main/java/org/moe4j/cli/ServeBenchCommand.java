@@ -1,0 +1,126 @@
+package org.moe4j.cli;
+
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import org.moe4j.cli.plot.LineChart;
+import org.moe4j.server.CompletionServer;
+import org.moe4j.server.LoadGenerator;
+import org.moe4j.server.ServedModel;
+import org.moe4j.server.ServerConfig;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/**
+ * {@code moe4j bench serve RUN}: loads a completion server with 1, 4, 16, 64 concurrent clients
+ * (a bounded number of requests each level, loopback only) and prints requests/s, tokens/s and
+ * latency percentiles as a Markdown table. Starts the server in-process on a free port, or
+ * targets a running one with --url.
+ */
+@Command(name = "serve", mixinStandardHelpOptions = true,
+        description = "Load-test a completion server at several client counts; prints a Markdown table.")
+final class ServeBenchCommand implements Callable<Integer> {
+    /** Prompts the clients take in turn: ordinary English, which every tokenizer of a Moby-Dick run encodes. */
+    static final List<String> PROMPTS = List.of(
+            "Call me Ishmael. Some years ago",
+            "The sea was calm and the sky",
+            "It is not down on any map;",
+            "There she blows! The whale",
+            "And so the captain stood upon the deck",
+            "Whenever I find myself growing grim about the mouth",
+            "The ship sailed on through the night",
+            "Of all the things that the sailors said");
+
+    @Parameters(index = "0", arity = "0..1", paramLabel = "RUN", description = "a run folder to serve in-process (or give --url)")
+    Path run;
+
+    @Option(names = "--url", description = "A running server on this machine, http://127.0.0.1:PORT.")
+    URI url;
+
+    @Option(names = "--api-key", description = "Bearer key for --url.")
+    String apiKey;
+
+    @Option(names = "--clients", split = ",", description = "Concurrent client counts (default ${DEFAULT-VALUE}).")
+    List<Integer> clients = List.of(1, 4, 16, 64);
+
+    @Option(names = "--requests-per-client", description = "Requests per client at each level (default ${DEFAULT-VALUE}).")
+    int requestsPerClient = 4;
+
+    @Option(names = "--min-requests", description = "Requests per level at least (default ${DEFAULT-VALUE}).")
+    int minRequests = 16;
+
+    @Option(names = "--max-tokens", description = "Tokens per completion (default ${DEFAULT-VALUE}).")
+    int maxTokens = 32;
+
+    @Option(names = "--warmup", description = "Requests sent before measuring, at each client count (default ${DEFAULT-VALUE}).")
+    int warmup = 16;
+
+    @Option(names = "--rounds", description = "Rounds over all client counts; each level reports its median round by tokens/s "
+            + "(default ${DEFAULT-VALUE}).")
+    int rounds = 3;
+
+    @Option(names = "--plot", paramLabel = "DIR", description = "Also draw serving-throughput.png and serving-latency.png "
+            + "(against log2 of the client count) into DIR.")
+    Path plot;
+
+    @Override
+    public Integer call() throws Exception {
+        if ((run == null) == (url == null)) throw new IllegalArgumentException("give either RUN (serve it in-process) or --url, not both");
+        for (int c : clients) if (c < 1 || c > 1024) throw new IllegalArgumentException("--clients has " + c + ", each must be in [1, 1024]");
+        if (requestsPerClient < 1 || minRequests < 1 || rounds < 1 || warmup < 0) {
+            throw new IllegalArgumentException("--requests-per-client, --min-requests and --rounds must be >= 1, --warmup >= 0");
+        }
+        int most = clients.stream().mapToInt(Integer::intValue).max().orElse(1);
+        if (maxTokens < 1) throw new IllegalArgumentException("--max-tokens is " + maxTokens + ", must be >= 1");
+        CompletionServer server = null;
+        URI target = url;
+        if (run != null) {
+            ServedModel model = ServedModel.load(run);
+            ServerConfig config = ServerConfig.defaults().withPort(0).withLimits(1 << 20, most, Math.max(256, most), maxTokens);
+            server = CompletionServer.start(model, config);
+            target = server.baseUri();
+            System.err.println("serving " + model.name() + " in-process on " + target + ", batches of up to " + config.maxBatch());
+        }
+        try (LoadGenerator load = new LoadGenerator(target, apiKey, PROMPTS, maxTokens, Duration.ofMinutes(5))) {
+            if (warmup > 0) for (int c : clients) load.run(c, Math.max(warmup, c));
+            List<List<LoadGenerator.Level>> runs = new ArrayList<>();
+            for (int c : clients) runs.add(new ArrayList<>());
+            for (int round = 1; round <= rounds; round++) {
+                for (int i = 0; i < clients.size(); i++) {
+                    int c = clients.get(i);
+                    LoadGenerator.Level l = load.run(c, Math.max(minRequests, c * requestsPerClient));
+                    System.err.printf(java.util.Locale.ROOT, "round %d, %d clients: %.1f tokens/s, p50 %.3f s, p99 %.3f s%n",
+                            round, c, l.tokensPerSecond(), l.p50(), l.p99());
+                    runs.get(i).add(l);
+                }
+            }
+            List<LoadGenerator.Level> levels = new ArrayList<>();
+            for (List<LoadGenerator.Level> r : runs) {
+                List<LoadGenerator.Level> sorted = r.stream().sorted(java.util.Comparator.comparingDouble(LoadGenerator.Level::tokensPerSecond)).toList();
+                levels.add(sorted.get(sorted.size() / 2));
+            }
+            System.out.print(LoadGenerator.table(levels));
+            if (plot != null) plot(levels);
+        } finally {
+            if (server != null) server.close();
+        }
+        return 0;
+    }
+
+    private void plot(List<LoadGenerator.Level> levels) throws java.io.IOException {
+        java.nio.file.Files.createDirectories(plot);
+        double[] log2Clients = levels.stream().mapToDouble(l -> Math.log(l.clients()) / Math.log(2)).toArray();
+        new LineChart("Generated tokens per second, " + maxTokens + "-token completions", "log2(concurrent clients)", "tokens/s")
+                .add(new LineChart.Series("tokens/s", log2Clients, levels.stream().mapToDouble(LoadGenerator.Level::tokensPerSecond).toArray()))
+                .save(plot.resolve("serving-throughput.png"), 640, 400);
+        new LineChart("Latency of a " + maxTokens + "-token completion", "log2(concurrent clients)", "seconds")
+                .add(new LineChart.Series("p50", log2Clients, levels.stream().mapToDouble(LoadGenerator.Level::p50).toArray()))
+                .add(new LineChart.Series("p99", log2Clients, levels.stream().mapToDouble(LoadGenerator.Level::p99).toArray()))
+                .save(plot.resolve("serving-latency.png"), 640, 400);
+        System.err.println("plots: " + plot.resolve("serving-throughput.png") + ", " + plot.resolve("serving-latency.png"));
+    }
+}

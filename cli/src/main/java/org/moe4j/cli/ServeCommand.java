@@ -1,0 +1,68 @@
+package org.moe4j.cli;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import org.moe4j.server.CompletionServer;
+import org.moe4j.server.ServedModel;
+import org.moe4j.server.ServerConfig;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code moe4j serve RUN}: an OpenAI-compatible completion server with continuous batching, until Ctrl-C. */
+@Command(name = "serve", mixinStandardHelpOptions = true,
+        description = {"Serve a trained model over HTTP: POST /v1/completions (OpenAI-compatible, streaming with \"stream\": true), "
+                + "GET /v1/models, GET /health, GET /metrics (Prometheus). Requests are batched continuously; Ctrl-C stops."})
+final class ServeCommand implements Callable<Integer> {
+    static final String API_KEY_ENV = "MOE4J_API_KEY";
+
+    @Parameters(index = "0", paramLabel = "RUN", description = "a run folder written by moe4j train")
+    Path run;
+
+    @Option(names = "--host", description = "Address to bind (default ${DEFAULT-VALUE}: this machine only; give 0.0.0.0 to serve the network).")
+    String host = ServerConfig.LOOPBACK;
+
+    @Option(names = "--port", description = "TCP port (default ${DEFAULT-VALUE}; 0 picks a free one).")
+    int port = ServerConfig.DEFAULT_PORT;
+
+    @Option(names = "--api-key", description = "Require 'Authorization: Bearer KEY' (default: the " + API_KEY_ENV + " environment variable, else no key).")
+    String apiKey;
+
+    @Option(names = "--max-batch", description = "Sequences decoded together at most (default ${DEFAULT-VALUE}).")
+    int maxBatch = ServerConfig.defaults().maxBatch();
+
+    @Option(names = "--max-queue", description = "Requests waiting at most; beyond, 429 (default ${DEFAULT-VALUE}).")
+    int maxQueue = ServerConfig.defaults().maxQueue();
+
+    @Option(names = "--max-tokens", description = "Largest max_tokens a request may ask for (default ${DEFAULT-VALUE}).")
+    int maxTokens = ServerConfig.defaults().maxTokens();
+
+    @Option(names = "--max-body-bytes", description = "Largest request body (default ${DEFAULT-VALUE}).")
+    int maxBodyBytes = ServerConfig.defaults().maxBodyBytes();
+
+    @Option(names = "--request-timeout", description = "Seconds before an unfinished request is cancelled (default ${DEFAULT-VALUE}).")
+    long requestTimeoutSeconds = ServerConfig.defaults().requestTimeout().toSeconds();
+
+    @Override
+    public Integer call() throws Exception {
+        String key = apiKey != null ? apiKey : System.getenv(API_KEY_ENV);
+        ServerConfig config = new ServerConfig(host, port, key, maxBodyBytes, maxBatch, maxQueue, maxTokens,
+                Duration.ofSeconds(requestTimeoutSeconds));
+        ServedModel model = ServedModel.load(run);
+        CompletionServer server = CompletionServer.start(model, config);
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            server.close();
+            stopped.countDown();
+        }));
+        System.err.println("serving " + model.name() + " (context " + model.contextLength() + ") on " + server.baseUri()
+                + (key == null ? "" : " (API key required)") + "; Ctrl-C stops");
+        if (!server.address().getAddress().isLoopbackAddress() && key == null) {
+            System.err.println("warning: listening beyond this machine without an API key (--api-key or " + API_KEY_ENV + ")");
+        }
+        stopped.await();
+        return 0;
+    }
+}

@@ -1,0 +1,32 @@
+package org.moe4j.cli;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+class ServeCommandTest {
+    @TempDir
+    Path dir;
+
+    private static String fails(String... args) {
+        CommandLine cl = Main.commandLine();
+        StringWriter err = new StringWriter();
+        cl.setErr(new PrintWriter(err));
+        assertEquals(2, cl.execute(args), err.toString());
+        return err.toString();
+    }
+
+    @Test
+    void refusesWhatItCannotServeInOneLine() {
+        assertTrue(fails("serve", dir.resolve("missing").toString()).contains("is not a folder"));
+        assertTrue(fails("serve", dir.toString()).contains("not a moe4j run folder"));
+        assertTrue(fails("serve", dir.toString(), "--port", "70000").contains("port is 70000"));
+        assertTrue(fails("serve", dir.toString(), "--max-batch", "0").contains("max batch is 0"));
+        assertTrue(fails("serve", dir.toString(), "--api-key", " ").contains("API key is blank"));
+    }
+}

@@ -1,0 +1,152 @@
+package org.moe4j.server;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.TimeUnit;
+import org.moe4j.model.SequenceState;
+import org.moe4j.model.TransformerLM;
+import org.moe4j.nn.AuxiliaryLosses;
+import org.moe4j.nn.FeedForwardBlock;
+import org.moe4j.tensor.Tensor;
+
+/**
+ * Continuous batching (Yu et al. 2022, "Orca", iteration-level scheduling): one thread owns the
+ * model and loops: admit waiting requests up to the batch limit, drop cancelled ones, run ONE
+ * {@link TransformerLM#forwardCached} step for every active sequence (the prompts of newly admitted
+ * requests and the last token of the running ones together, so each MoE layer groups all those
+ * tokens by expert), draw each sequence's next token with its own sampler, and retire the finished
+ * ones at once, which frees their slots for the next step.
+ */
+final class BatchScheduler implements AutoCloseable {
+    private final ServedModel served;
+    private final int maxBatch;
+    private final BlockingQueue<CompletionJob> queue;
+    private final ServerMetrics metrics;
+    private final List<CompletionJob> active = new ArrayList<>();
+    private final Thread thread;
+    private volatile boolean running = true;
+    private volatile int activeCount;
+
+    BatchScheduler(ServedModel served, int maxBatch, int maxQueue, ServerMetrics metrics) {
+        this.served = served;
+        this.maxBatch = maxBatch;
+        this.queue = new ArrayBlockingQueue<>(maxQueue);
+        this.metrics = metrics;
+        metrics.gauges(queue::size, () -> activeCount);
+        this.thread = Thread.ofPlatform().name("moe4j-scheduler").daemon(true).start(this::loop);
+    }
+
+    /** Queues a job; false when the queue is full (the caller answers 429); 503 once the scheduler is closed. */
+    boolean submit(CompletionJob job) {
+        if (!running) throw new BadRequestException(503, null, "the server is shutting down");
+        return queue.offer(job);
+    }
+
+    int queueLength() {
+        return queue.size();
+    }
+
+    int activeSequences() {
+        return activeCount;
+    }
+
+    private void loop() {
+        while (running) {
+            try {
+                if (active.isEmpty()) {
+                    CompletionJob first = queue.poll(100, TimeUnit.MILLISECONDS);
+                    if (first != null) admit(first);
+                }
+                while (active.size() < maxBatch) {
+                    CompletionJob next = queue.poll();
+                    if (next == null) break;
+                    admit(next);
+                }
+                active.removeIf(job -> {
+                    if (job.cancelled()) metrics.cancelled();
+                    return job.cancelled();
+                });
+                activeCount = active.size();
+                if (!active.isEmpty()) step();
+            } catch (InterruptedException e) {
+                break;
+            } catch (RuntimeException | Error e) {
+                for (CompletionJob job : active) job.fail(500, "the model step failed: " + e);
+                active.clear();
+            }
+            activeCount = active.size();
+        }
+        for (CompletionJob job : active) job.fail(503, "the server is shutting down");
+        active.clear();
+        for (CompletionJob job; (job = queue.poll()) != null; ) job.fail(503, "the server is shutting down");
+    }
+
+    private void admit(CompletionJob job) {
+        if (job.cancelled()) {
+            metrics.cancelled();
+            return;
+        }
+        job.start(served.model().newSequence(), served.contextLength());
+        active.add(job);
+    }
+
+    private void step() {
+        int n = active.size();
+        List<SequenceState> states = new ArrayList<>(n);
+        List<int[]> tokens = new ArrayList<>(n);
+        int prefilled = 0;
+        for (CompletionJob job : active) {
+            states.add(job.state());
+            tokens.add(job.pending());
+            if (job.generated() == 0) prefilled += job.pending().length;
+        }
+        Tensor logits = served.model().forwardCached(states, tokens, new AuxiliaryLosses());
+        metrics.step(n, prefilled, n, expertLoads());
+        int vocab = served.model().config().vocabSize();
+        List<CompletionJob> finished = new ArrayList<>();
+        for (int s = 0; s < n; s++) {
+            CompletionJob job = active.get(s);
+            try {
+                boolean first = job.generated() == 0;
+                if (job.advance(logits.data(), logits.offset() + s * vocab, vocab)) finished.add(job);
+                if (first) metrics.firstToken(job.timeToFirstTokenSeconds());
+            } catch (RuntimeException e) {
+                job.fail(500, "sampling failed: " + e.getMessage());
+                finished.add(job);
+            }
+        }
+        active.removeAll(finished);
+    }
+
+    /** Tokens per expert in the step just run, per layer (null for a dense layer). */
+    private List<int[]> expertLoads() {
+        List<int[]> loads = new ArrayList<>();
+        for (FeedForwardBlock block : served.model().feedForwardBlocks()) {
+            Map<String, Object> d = block.diagnostics();
+            if (!(d.get("tokens_per_expert") instanceof List<?> counts)) {
+                loads.add(null);
+                continue;
+            }
+            int[] c = new int[counts.size()];
+            for (int e = 0; e < c.length; e++) c[e] = ((Number) counts.get(e)).intValue();
+            loads.add(c);
+        }
+        return loads;
+    }
+
+    /** Stops the loop; running and queued requests fail with 503. */
+    @Override
+    public void close() {
+        running = false;
+        thread.interrupt();
+        try {
+            thread.join(10_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        for (CompletionJob job; (job = queue.poll()) != null; ) job.fail(503, "the server is shutting down");
+    }
+}

@@ -1,0 +1,161 @@
+package org.moe4j.server;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.URI;
+import java.net.UnknownHostException;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.moe4j.io.Json;
+
+/**
+ * A closed-loop load generator for {@code POST /v1/completions} on a loopback server: C clients,
+ * each sending its next request as soon as the previous one is answered, until a fixed number of
+ * requests has been sent. Greedy, non-streamed requests of {@code maxTokens} tokens over a list of
+ * prompts; measures requests and generated tokens per second over the wall time and the latency
+ * percentiles of the successful requests.
+ */
+public final class LoadGenerator implements AutoCloseable {
+    private final URI base;
+    private final String apiKey;
+    private final List<String> prompts;
+    private final int maxTokens;
+    private final Duration timeout;
+    private final HttpClient http;
+
+    /**
+     * One load level's figures.
+     *
+     * @param seconds          wall time from the first request sent to the last answer
+     * @param completionTokens tokens generated over all successful requests
+     * @param p50, p99         latency percentiles in seconds (nearest rank) over successful requests
+     */
+    public record Level(int clients, int requests, int failures, double seconds, long completionTokens, double p50, double p99) {
+        public double requestsPerSecond() {
+            return (requests - failures) / seconds;
+        }
+
+        public double tokensPerSecond() {
+            return completionTokens / seconds;
+        }
+    }
+
+    public LoadGenerator(URI base, String apiKey, List<String> prompts, int maxTokens, Duration timeout) {
+        requireLoopback(base);
+        if (prompts.isEmpty()) throw new IllegalArgumentException("load generator: no prompts");
+        if (maxTokens < 1) throw new IllegalArgumentException("load generator: max tokens is " + maxTokens + ", must be >= 1");
+        this.base = base;
+        this.apiKey = apiKey;
+        this.prompts = List.copyOf(prompts);
+        this.maxTokens = maxTokens;
+        this.timeout = timeout;
+        this.http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(10)).build();
+    }
+
+    /** Refuses any target that is not this machine: the load generator never loads someone else's server. */
+    static void requireLoopback(URI url) {
+        if (!"http".equals(url.getScheme()) || url.getHost() == null) {
+            throw new IllegalArgumentException("load generator: " + url + " is not an http://host:port URL");
+        }
+        boolean loopback;
+        try {
+            loopback = InetAddress.getByName(url.getHost()).isLoopbackAddress();
+        } catch (UnknownHostException e) {
+            loopback = false;
+        }
+        if (!loopback) throw new IllegalArgumentException("load generator: " + url.getHost() + " is not a loopback address (use 127.0.0.1)");
+    }
+
+    /** Sends {@code requests} requests from {@code clients} concurrent clients and measures them. */
+    public Level run(int clients, int requests) throws InterruptedException {
+        if (clients < 1 || requests < 1) {
+            throw new IllegalArgumentException("load generator: " + clients + " clients, " + requests + " requests; both must be >= 1");
+        }
+        AtomicInteger next = new AtomicInteger();
+        double[] latency = new double[requests];
+        long[] tokens = new long[requests];
+        boolean[] failed = new boolean[requests];
+        long t0 = System.nanoTime();
+        try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
+            for (int c = 0; c < clients; c++) {
+                pool.submit(() -> {
+                    for (int i; (i = next.getAndIncrement()) < requests; ) {
+                        long start = System.nanoTime();
+                        long generated = send(prompts.get(i % prompts.size()));
+                        latency[i] = (System.nanoTime() - start) / 1e9;
+                        failed[i] = generated < 0;
+                        tokens[i] = Math.max(0, generated);
+                    }
+                    return null;
+                });
+            }
+        }
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        int failures = 0;
+        long total = 0;
+        List<Double> ok = new ArrayList<>();
+        for (int i = 0; i < requests; i++) {
+            if (failed[i]) {
+                failures++;
+            } else {
+                ok.add(latency[i]);
+                total += tokens[i];
+            }
+        }
+        double[] sorted = ok.stream().mapToDouble(Double::doubleValue).sorted().toArray();
+        return new Level(clients, requests, failures, seconds, total, percentile(sorted, 0.50), percentile(sorted, 0.99));
+    }
+
+    /** Tokens generated for one request, or -1 if it failed. */
+    private long send(String prompt) {
+        String body = "{\"prompt\":" + Json.quote(prompt) + ",\"max_tokens\":" + maxTokens + ",\"temperature\":0}";
+        HttpRequest.Builder b = HttpRequest.newBuilder(base.resolve("/v1/completions")).timeout(timeout)
+                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body));
+        if (apiKey != null) b.header("Authorization", "Bearer " + apiKey);
+        try {
+            HttpResponse<String> r = http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+            if (r.statusCode() != 200) return -1;
+            Object usage = ((Map<?, ?>) Json.parse(r.body())).get("usage");
+            return ((Number) ((Map<?, ?>) usage).get("completion_tokens")).longValue();
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return -1;
+        }
+    }
+
+    /** The nearest-rank percentile q of sorted values (NaN when empty). */
+    static double percentile(double[] sorted, double q) {
+        if (sorted.length == 0) return Double.NaN;
+        int rank = (int) Math.ceil(q * sorted.length);
+        return sorted[Math.max(0, Math.min(sorted.length, rank) - 1)];
+    }
+
+    /** Level figures as a Markdown table, speed-ups relative to the first level (one client). */
+    public static String table(List<Level> levels) {
+        StringBuilder out = new StringBuilder();
+        out.append("| clients | requests | failed | requests/s | tokens/s | tokens/s vs 1 client | p50 latency (s) | p99 latency (s) | p99 vs p50 at 1 client |\n");
+        out.append("|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+        Level first = levels.getFirst();
+        for (Level l : levels) {
+            out.append(String.format(java.util.Locale.ROOT, "| %d | %d | %d | %.2f | %.1f | %.2fx | %.3f | %.3f | %.2fx |%n",
+                    l.clients(), l.requests(), l.failures(), l.requestsPerSecond(), l.tokensPerSecond(),
+                    l.tokensPerSecond() / first.tokensPerSecond(), l.p50(), l.p99(), l.p99() / first.p50()));
+        }
+        return out.toString();
+    }
+
+    @Override
+    public void close() {
+        http.close();
+    }
+}

@@ -1,0 +1,119 @@
+package org.moe4j.server;
+
+import java.util.ArrayDeque;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.function.IntSupplier;
+
+/**
+ * What {@code GET /metrics} shows: requests by status, request latency and time to first token,
+ * prompt and generated tokens, generated tokens per second over the last ten seconds, steps and
+ * their batch sizes, queue length and active sequences, and tokens computed per expert per MoE
+ * layer. Thread-safe: HTTP threads record requests, the scheduler records steps.
+ */
+public final class ServerMetrics {
+    private static final long RATE_WINDOW_NANOS = 10_000_000_000L;
+
+    private final Map<Integer, Long> requestsByStatus = new TreeMap<>();
+    private final Histogram latency = new Histogram(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300);
+    private final Histogram firstToken = new Histogram(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30);
+    private final Histogram batchSize = new Histogram(1, 2, 4, 8, 16, 32, 64, 128, 256, 512);
+    private final ArrayDeque<long[]> recentTokens = new ArrayDeque<>();
+    private long promptTokens;
+    private long generatedTokens;
+    private long steps;
+    private long cancelled;
+    private long[][] expertTokens = new long[0][];
+    private IntSupplier queueLength = () -> 0;
+    private IntSupplier activeSequences = () -> 0;
+
+    synchronized void gauges(IntSupplier queue, IntSupplier active) {
+        this.queueLength = queue;
+        this.activeSequences = active;
+    }
+
+    synchronized void request(int status, double seconds) {
+        requestsByStatus.merge(status, 1L, Long::sum);
+        if (status == 200 && seconds >= 0) latency.observe(seconds);
+    }
+
+    synchronized void cancelled() {
+        cancelled++;
+    }
+
+    synchronized void firstToken(double seconds) {
+        firstToken.observe(seconds);
+    }
+
+    /**
+     * One scheduler step: sequences in the batch, prompt tokens prefilled, tokens drawn, and the
+     * tokens each expert of each MoE layer computed (null entries for dense layers).
+     */
+    synchronized void step(int sequences, int prefilled, int drawn, List<int[]> tokensPerExpert) {
+        steps++;
+        batchSize.observe(sequences);
+        promptTokens += prefilled;
+        generatedTokens += drawn;
+        long now = System.nanoTime();
+        recentTokens.addLast(new long[] {now, drawn});
+        while (!recentTokens.isEmpty() && now - recentTokens.peekFirst()[0] > RATE_WINDOW_NANOS) recentTokens.removeFirst();
+        if (expertTokens.length != tokensPerExpert.size()) expertTokens = new long[tokensPerExpert.size()][];
+        for (int l = 0; l < tokensPerExpert.size(); l++) {
+            int[] counts = tokensPerExpert.get(l);
+            if (counts == null) continue;
+            if (expertTokens[l] == null || expertTokens[l].length != counts.length) expertTokens[l] = new long[counts.length];
+            for (int e = 0; e < counts.length; e++) expertTokens[l][e] += counts[e];
+        }
+    }
+
+    synchronized long generatedTokens() {
+        return generatedTokens;
+    }
+
+    synchronized long requests(int status) {
+        return requestsByStatus.getOrDefault(status, 0L);
+    }
+
+    /** Everything in the Prometheus text format. */
+    public synchronized String render() {
+        StringBuilder out = new StringBuilder();
+        PrometheusText.header(out, "moe4j_requests_total", "counter", "HTTP requests answered, by status code.");
+        for (var e : requestsByStatus.entrySet()) {
+            out.append("moe4j_requests_total{status=\"").append(e.getKey()).append("\"} ").append(e.getValue()).append('\n');
+        }
+        PrometheusText.header(out, "moe4j_request_duration_seconds", "histogram", "Time from receiving a completion request to its last byte (status 200).");
+        latency.write(out, "moe4j_request_duration_seconds");
+        PrometheusText.header(out, "moe4j_time_to_first_token_seconds", "histogram", "Time from submitting a completion to drawing its first token.");
+        firstToken.write(out, "moe4j_time_to_first_token_seconds");
+        PrometheusText.header(out, "moe4j_prompt_tokens_total", "counter", "Prompt tokens prefilled.");
+        out.append("moe4j_prompt_tokens_total ").append(promptTokens).append('\n');
+        PrometheusText.header(out, "moe4j_generated_tokens_total", "counter", "Tokens generated.");
+        out.append("moe4j_generated_tokens_total ").append(generatedTokens).append('\n');
+        PrometheusText.header(out, "moe4j_generated_tokens_per_second", "gauge", "Tokens generated per second over the last 10 seconds.");
+        long recent = 0;
+        for (long[] r : recentTokens) recent += r[1];
+        long now = System.nanoTime();
+        boolean fresh = !recentTokens.isEmpty() && now - recentTokens.peekFirst()[0] <= RATE_WINDOW_NANOS;
+        out.append("moe4j_generated_tokens_per_second ").append(PrometheusText.number(fresh ? recent / (RATE_WINDOW_NANOS / 1e9) : 0)).append('\n');
+        PrometheusText.header(out, "moe4j_steps_total", "counter", "Batched model steps run by the scheduler.");
+        out.append("moe4j_steps_total ").append(steps).append('\n');
+        PrometheusText.header(out, "moe4j_batch_size", "histogram", "Sequences in each scheduler step.");
+        batchSize.write(out, "moe4j_batch_size");
+        PrometheusText.header(out, "moe4j_queue_length", "gauge", "Requests waiting for a batch slot.");
+        out.append("moe4j_queue_length ").append(queueLength.getAsInt()).append('\n');
+        PrometheusText.header(out, "moe4j_active_sequences", "gauge", "Sequences in the running batch.");
+        out.append("moe4j_active_sequences ").append(activeSequences.getAsInt()).append('\n');
+        PrometheusText.header(out, "moe4j_cancelled_total", "counter", "Requests dropped because the client went away or timed out.");
+        out.append("moe4j_cancelled_total ").append(cancelled).append('\n');
+        PrometheusText.header(out, "moe4j_expert_tokens_total", "counter", "Tokens computed by each expert of each MoE layer.");
+        for (int l = 0; l < expertTokens.length; l++) {
+            if (expertTokens[l] == null) continue;
+            for (int e = 0; e < expertTokens[l].length; e++) {
+                out.append("moe4j_expert_tokens_total{layer=\"").append(l).append("\",expert=\"").append(e).append("\"} ")
+                        .append(expertTokens[l][e]).append('\n');
+            }
+        }
+        return out.toString();
+    }
+}

@@ -1,0 +1,61 @@
+package org.moe4j.server;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import java.net.URI;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class LoadGeneratorTest {
+    @Test
+    void measuresEveryRequestOfEachLevelAgainstAnInProcessServer() throws Exception {
+        ServedModel model = TinyModel.served(64);
+        try (CompletionServer server = CompletionServer.start(model, ServerConfig.defaults().withPort(0));
+             LoadGenerator load = new LoadGenerator(server.baseUri(), null, List.of("one", "two three"), 5, Duration.ofSeconds(20))) {
+            LoadGenerator.Level alone = load.run(1, 3);
+            LoadGenerator.Level four = load.run(4, 8);
+            for (LoadGenerator.Level l : List.of(alone, four)) {
+                assertEquals(0, l.failures());
+                assertEquals(5L * l.requests(), l.completionTokens(), "every request generated its 5 tokens");
+                assertTrue(l.p50() > 0 && l.p50() <= l.p99() && l.p99() <= l.seconds(), l.toString());
+            }
+            assertEquals(11, server.metrics().requests(200));
+            String table = LoadGenerator.table(List.of(alone, four));
+            assertTrue(table.contains("| 1 | 3 | 0 |") && table.contains("| 4 | 8 | 0 |"), table);
+            assertTrue(table.contains("| 1.00x |"), table);
+        }
+    }
+
+    @Test
+    void countsRefusedRequestsAsFailures() throws Exception {
+        ServedModel model = TinyModel.served(64);
+        try (CompletionServer server = CompletionServer.start(model, ServerConfig.defaults().withPort(0).withApiKey("k"));
+             LoadGenerator wrongKey = new LoadGenerator(server.baseUri(), "not-k", List.of("x"), 2, Duration.ofSeconds(20))) {
+            LoadGenerator.Level l = wrongKey.run(2, 4);
+            assertEquals(4, l.failures());
+            assertEquals(0, l.completionTokens());
+        }
+    }
+
+    @Test
+    void targetsOnlyLoopback() {
+        assertThrows(IllegalArgumentException.class, () -> LoadGenerator.requireLoopback(URI.create("http://192.0.2.1:8080")));
+        assertThrows(IllegalArgumentException.class, () -> LoadGenerator.requireLoopback(URI.create("https://127.0.0.1:8080")));
+        assertDoesNotThrow(() -> LoadGenerator.requireLoopback(URI.create("http://127.0.0.1:8080")));
+        assertDoesNotThrow(() -> LoadGenerator.requireLoopback(URI.create("http://localhost:1")));
+    }
+
+    @Test
+    void percentilesAreNearestRank() {
+        double[] v = new double[100];
+        for (int i = 0; i < 100; i++) v[i] = i + 1;
+        assertEquals(50, LoadGenerator.percentile(v, 0.5));
+        assertEquals(99, LoadGenerator.percentile(v, 0.99));
+        assertEquals(7, LoadGenerator.percentile(new double[] {7}, 0.99));
+        assertTrue(Double.isNaN(LoadGenerator.percentile(new double[0], 0.5)));
+    }
+}
