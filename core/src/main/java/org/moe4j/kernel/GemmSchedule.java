@@ -24,6 +24,15 @@ final class GemmSchedule {
     /** Row-vector products are split into column ranges that are multiples of this. */
     static final int ROW_VECTOR_COLUMNS = 256;
 
+    /**
+     * Products with at most this many rows of C (a decoding step of a few sequences, an expert that
+     * got a few tokens) run as one matrix-vector product per row: packing would copy all of B to use
+     * each element a few times. Rows share a column slice of B small enough to stay in L2.
+     */
+    static final int SKINNY_MAX_ROWS = 8;
+    /** Bytes of B one skinny task reads, so the rows after the first find it in L2. */
+    private static final int SKINNY_SLICE_BYTES = 512 * 1024;
+
     private GemmSchedule() {}
 
     /** One rectangle of one problem's C. */
@@ -33,8 +42,8 @@ final class GemmSchedule {
         }
 
         void run() {
-            if (isRowVector(call)) {
-                rowVector(call, j0, j1);
+            if (isSkinny(call)) {
+                for (int i = i0; i < i1; i++) rowVector(call, i, j0, j1);
             } else {
                 BlockedGemm.compute(call, i0, i1, j0, j1);
             }
@@ -45,20 +54,26 @@ final class GemmSchedule {
      * A product with one row of C and a contiguous row of op(A) is a matrix-vector product: packing
      * would copy all of B to use each element once, so it goes to {@link Gemv} instead.
      */
-    private static boolean isRowVector(GemmCall g) {
-        return g.m() == 1 && (!g.transA() || g.lda() == 1);
+    private static boolean isSkinny(GemmCall g) {
+        return g.m() == 1 ? !g.transA() || g.lda() == 1 : g.m() <= SKINNY_MAX_ROWS && !g.transA();
     }
 
-    /** Columns [j0, j1) of the one-row C = alpha * a . op(B) + beta * C, as y = op(B)^T x. */
-    private static void rowVector(GemmCall g, int j0, int j1) {
+    /**
+     * Columns [j0, j1) of row i of C = alpha * a_i . op(B) + beta * C, as y = op(B)^T a_i: every
+     * element is summed exactly as for a single row, so a row's result does not depend on how many
+     * rows share the call (a decoded token is the same alone or in a batch).
+     */
+    private static void rowVector(GemmCall g, int i, int j0, int j1) {
+        int aRow = g.aOff() + i * (g.transA() ? 1 : g.lda());
+        int cRow = g.cOff() + i * g.ldc();
         if (g.transB()) {
             // B is n x k: the columns of C are rows j0 to j1 of B, y = B x
             Gemv.gemv(false, j1 - j0, g.k(), g.alpha(), g.b(), g.bOff() + j0 * g.ldb(), g.ldb(),
-                    g.a(), g.aOff(), g.beta(), g.c(), g.cOff() + j0);
+                    g.a(), aRow, g.beta(), g.c(), cRow + j0);
         } else {
             // B is k x n: y = B^T x over columns j0 to j1
             Gemv.gemv(true, g.k(), j1 - j0, g.alpha(), g.b(), g.bOff() + j0, g.ldb(),
-                    g.a(), g.aOff(), g.beta(), g.c(), g.cOff() + j0);
+                    g.a(), aRow, g.beta(), g.c(), cRow + j0);
         }
     }
 
@@ -88,10 +103,11 @@ final class GemmSchedule {
     }
 
     private static void split(GemmCall g, int parts, List<Task> out) {
-        if (isRowVector(g)) {
-            int colStep = ceilDiv(ceilDiv(g.n(), parts), ROW_VECTOR_COLUMNS) * ROW_VECTOR_COLUMNS;
+        if (isSkinny(g)) {
+            int sliceColumns = g.m() == 1 ? Integer.MAX_VALUE : Math.max(ROW_VECTOR_COLUMNS, SKINNY_SLICE_BYTES / 4 / Math.max(1, g.k()));
+            int colStep = ceilDiv(Math.min(sliceColumns, ceilDiv(g.n(), parts)), ROW_VECTOR_COLUMNS) * ROW_VECTOR_COLUMNS;
             for (int j0 = 0; j0 < g.n(); j0 += colStep) {
-                out.add(new Task(g, 0, 1, j0, Math.min(g.n(), j0 + colStep)));
+                out.add(new Task(g, 0, g.m(), j0, Math.min(g.n(), j0 + colStep)));
             }
             return;
         }
