@@ -1,6 +1,6 @@
 package org.moe4j.experiment;
 
-import org.moe4j.autograd.Variable;
+import java.util.Arrays;
 import org.moe4j.kernel.Gemm;
 import org.moe4j.tensor.Rng;
 import org.moe4j.tensor.Tensor;
@@ -90,7 +90,7 @@ final class Chen2022Moe {
         }
         int[] start = new int[e + 1];
         for (int j = 0; j < e; j++) start[j + 1] = start[j] + count[j];
-        int[] fill = java.util.Arrays.copyOf(start, e);
+        int[] fill = Arrays.copyOf(start, e);
         int[] order = new int[n];
         for (int i = 0; i < n; i++) order[fill[choice[i]]++] = i;
         int example = patches * d;
@@ -145,7 +145,7 @@ final class Chen2022Moe {
             dGate[i] = (float) (do0 * pass.logits()[i * 2] + do1 * pass.logits()[i * 2 + 1]);
         }
         if (!backward) return loss / n;
-        java.util.Arrays.fill(routerGrad, 0f);
+        Arrays.fill(routerGrad, 0f);
         for (int i = 0; i < n; i++) {
             int m = pass.choice()[i];
             for (int j = 0; j < d; j++) routerGrad[m * d + j] += dGate[i] * sums[i * d + j];

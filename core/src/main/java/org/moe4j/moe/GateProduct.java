@@ -1,5 +1,7 @@
 package org.moe4j.moe;
 
+import java.util.ArrayList;
+import java.util.List;
 import org.moe4j.autograd.Variable;
 import org.moe4j.tensor.Tensor;
 
@@ -23,7 +25,7 @@ final class GateProduct {
         for (int p = 0; p < pairs; p++) {
             out.data()[p] = pv.at(primaryIndex[p]) * secondary[group[p]].value().at(secondaryIndex[p]);
         }
-        java.util.List<Variable> inputs = new java.util.ArrayList<>(java.util.List.of(primary));
+        List<Variable> inputs = new ArrayList<>(List.of(primary));
         for (Variable s : secondary) if (s != null) inputs.add(s);
         return Variable.result("gate_product", out, dOut -> {
             Tensor dPrimary = Tensor.zeros(pv.shape());

@@ -1,5 +1,7 @@
 package org.moe4j.moe;
 
+import java.util.ArrayList;
+import java.util.List;
 import org.moe4j.autograd.Variable;
 import org.moe4j.tensor.Tensor;
 
@@ -29,7 +31,7 @@ final class HierarchicalLoad {
             double scale = pv.at(i) / (double) groupTokens[i];
             for (int j = 0; j < groupSize; j++) out.data()[i * groupSize + j] = (float) (scale * secondary[i].value().at(j));
         }
-        java.util.List<Variable> inputs = new java.util.ArrayList<>(java.util.List.of(primary));
+        List<Variable> inputs = new ArrayList<>(List.of(primary));
         for (Variable s : secondary) if (s != null) inputs.add(s);
         return Variable.result("hierarchical_load", out, dOut -> {
             Tensor dPrimary = Tensor.zeros(groups);

@@ -1,5 +1,6 @@
 package org.moe4j.moe;
 
+import java.util.ArrayList;
 import java.util.List;
 import org.moe4j.autograd.EmbeddingLookup;
 import org.moe4j.autograd.Variable;
@@ -68,7 +69,7 @@ public final class HierarchicalRouter extends Module {
                                              Rng rng) {
         requireShape(groups, groupSize, primaryTopK, secondaryTopK);
         SoftmaxTopKRouter top = new SoftmaxTopKRouter(dModel, groups, TopKGating.mixtral(primaryTopK), 0f, rng);
-        List<SoftmaxTopKRouter> inner = new java.util.ArrayList<>();
+        List<SoftmaxTopKRouter> inner = new ArrayList<>();
         for (int i = 0; i < groups; i++) {
             inner.add(new SoftmaxTopKRouter(dModel, groupSize, TopKGating.mixtral(secondaryTopK), 0f, rng));
         }
@@ -84,7 +85,7 @@ public final class HierarchicalRouter extends Module {
         requireShape(groups, groupSize, primaryTopK, secondaryTopK);
         NoisyTopKRouter top = new NoisyTopKRouter(dModel, groups, paperGating(primaryTopK), noiseEpsilon,
                 NoisyTopKRouter.ThresholdSource.NOISY_LOGITS);
-        List<NoisyTopKRouter> inner = new java.util.ArrayList<>();
+        List<NoisyTopKRouter> inner = new ArrayList<>();
         for (int i = 0; i < groups; i++) {
             inner.add(new NoisyTopKRouter(dModel, groupSize, paperGating(secondaryTopK), noiseEpsilon,
                     NoisyTopKRouter.ThresholdSource.NOISY_LOGITS));
