@@ -61,6 +61,19 @@ public final class HierarchicalRouter extends Module {
         this.groupSize = b;
     }
 
+    /** Choices per token at each level when not given: k = 2, as in the paper. */
+    public static final int DEFAULT_TOP_K = 2;
+
+    /** Softmax top-2 at both levels. */
+    public static HierarchicalRouter softmax(int dModel, int groups, int groupSize, Rng rng) {
+        return softmax(dModel, groups, groupSize, DEFAULT_TOP_K, DEFAULT_TOP_K, rng);
+    }
+
+    /** Noisy top-2 at both levels, as in the paper. */
+    public static HierarchicalRouter noisy(int dModel, int groups, int groupSize, float noiseEpsilon) {
+        return noisy(dModel, groups, groupSize, DEFAULT_TOP_K, DEFAULT_TOP_K, noiseEpsilon);
+    }
+
     /**
      * Softmax top-k at both levels (Mixtral's gating: softmax, top-k, renormalise), k_1 groups of
      * a and k_2 experts of b per token.

@@ -207,7 +207,7 @@ class HierarchicalMoeTest {
     void smoothSecondaryLoadGivesThePrimaryGateAGradient() {
         int groups = 3;
         int groupSize = 4;
-        HierarchicalRouter router = HierarchicalRouter.noisy(D, groups, groupSize, 2, 2, 1e-2f);
+        HierarchicalRouter router = HierarchicalRouter.noisy(D, groups, groupSize, 1e-2f);
         MlpExperts experts = new MlpExperts(groups * groupSize, D, HIDDEN, OUT, MlpExperts.Act.RELU, true, false,
                 "fc1", "fc2", new Rng(1));
         HierarchicalMoeLayer layer = new HierarchicalMoeLayer(router, experts,
@@ -241,8 +241,8 @@ class HierarchicalMoeTest {
     }
 
     @Test
-    void everyTokenRunsKOneTimesKTwoPairsThroughOneDispatch() {
-        HierarchicalRouter router = HierarchicalRouter.softmax(D, 4, 3, 2, 2, new Rng(4));
+    void byDefaultEveryTokenRunsTwoTimesTwoPairsThroughOneDispatch() {
+        HierarchicalRouter router = HierarchicalRouter.softmax(D, 4, 3, new Rng(4));
         HierarchicalRouting r = router.route(Variable.constant(GradCheck.randn(8, 50, D)), false, new Rng(5));
         assertEquals(50 * 4, r.plan().pairs());
         int[] perToken = new int[50];
