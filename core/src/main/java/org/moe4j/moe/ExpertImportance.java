@@ -13,11 +13,13 @@ public final class ExpertImportance {
 
     // gates: flat-indexed by pairGate   importance: (E)
     public static Variable apply(Routing routing) {
-        Variable gates = routing.gates();
+        return apply(routing.gates(), routing.numExperts(), routing.pairExpert(), routing.pairGate());
+    }
+
+    /** Importance of any set of gated pairs: pair p gives gates[pairGate[p]] to expert pairExpert[p]. */
+    // gates: flat-indexed by pairGate   importance: (experts)
+    static Variable apply(Variable gates, int experts, int[] pairExpert, int[] pairGate) {
         Tensor gv = gates.value();
-        int experts = routing.numExperts();
-        int[] pairExpert = routing.pairExpert();
-        int[] pairGate = routing.pairGate();
         double[] sum = new double[experts];
         for (int p = 0; p < pairGate.length; p++) sum[pairExpert[p]] += gv.data()[gv.offset() + pairGate[p]];
         Tensor importance = Tensor.zeros(experts);
@@ -36,5 +38,15 @@ public final class ExpertImportance {
         Tensor load = Tensor.zeros(routing.numExperts());
         for (int e : routing.pairExpert()) load.data()[e] += 1f;
         return Variable.constant(load);
+    }
+
+    /**
+     * The load Shazeer's loss uses: the smooth load ({@link SmoothLoad}) when the routing carries
+     * noisy top-k's thresholds (training, k &lt; E), else the integer counts.
+     */
+    static Variable load(Routing routing) {
+        return routing.noisy() != null && routing.noisy().hasThresholds()
+                ? SmoothLoad.apply(routing.logits(), routing.noisy(), routing.topK())
+                : counts(routing);
     }
 }

@@ -129,9 +129,7 @@ public final class MoeLayer extends FeedForwardBlock {
             coefficients.add((float) losses.importance());
         }
         if (losses.load() > 0) {
-            Variable load = routing.noisy() != null && routing.noisy().hasThresholds()
-                    ? SmoothLoad.apply(routing.logits(), routing.noisy(), routing.topK())
-                    : ExpertImportance.counts(routing);
+            Variable load = ExpertImportance.load(routing);
             Variable cv = CvSquared.apply(load);
             terms.put("load", load);
             terms.put("cv_load", cv);
