@@ -85,9 +85,9 @@ public final class CausalAttention {
                             1f, dk.data(), kvOff, kvCols);
                 }
             }
-            q.accumulateGrad(dq);
-            k.accumulateGrad(dk);
-            v.accumulateGrad(dv);
+            q.accumulateOwnedGrad(dq);
+            k.accumulateOwnedGrad(dk);
+            v.accumulateOwnedGrad(dv);
         }, q, k, v);
     }
 

@@ -22,7 +22,7 @@ public final class EmbeddingLookup {
         return Variable.result("embedding", out, dOut -> {
             Tensor dt = Tensor.zeros(vocab, d);
             GatherScatter.scatterAddRows(dOut.data(), dOut.offset(), ids.length, d, null, 0, ids, 0, dt.data(), 0, vocab);
-            table.accumulateGrad(dt);
+            table.accumulateOwnedGrad(dt);
         }, table);
     }
 }

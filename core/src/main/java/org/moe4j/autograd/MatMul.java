@@ -44,16 +44,16 @@ public final class MatMul {
                 Tensor dx = Tensor.zeros(xv.shape());
                 Gemm.gemm(false, false, rows, in, out, 1f, dy.data(), dy.offset(), out, w.data(), w.offset(), in,
                         0f, dx.data(), 0, in);
-                x.accumulateGrad(dx);
+                x.accumulateOwnedGrad(dx);
             }
             if (weight.requiresGrad()) {
                 Tensor dw = Tensor.zeros(out, in);
                 Gemm.gemm(true, false, out, in, rows, 1f, dy.data(), dy.offset(), out, xv.data(), xv.offset(), in,
                         0f, dw.data(), 0, in);
-                weight.accumulateGrad(dw);
+                weight.accumulateOwnedGrad(dw);
             }
             if (bias != null && bias.requiresGrad()) {
-                bias.accumulateGrad(sumRows(dy));
+                bias.accumulateOwnedGrad(sumRows(dy));
             }
         }, x, weight, bias);
     }
@@ -79,12 +79,12 @@ public final class MatMul {
             if (a.requiresGrad()) {
                 Tensor da = Tensor.zeros(m, k);
                 Gemm.gemm(false, true, m, k, n, 1f, dc.data(), dc.offset(), n, bv.data(), bv.offset(), n, 0f, da.data(), 0, k);
-                a.accumulateGrad(da);
+                a.accumulateOwnedGrad(da);
             }
             if (b.requiresGrad()) {
                 Tensor db = Tensor.zeros(k, n);
                 Gemm.gemm(true, false, k, n, m, 1f, av.data(), av.offset(), k, dc.data(), dc.offset(), n, 0f, db.data(), 0, n);
-                b.accumulateGrad(db);
+                b.accumulateOwnedGrad(db);
             }
         }, a, b);
     }

@@ -24,8 +24,8 @@ public final class Normalization {
             Tensor dw = Tensor.zeros(cols);
             RmsNorm.backward(xv.data(), xv.offset(), rows, cols, w.data(), w.offset(), invRms, 0,
                     dy.data(), dy.offset(), dx.data(), 0, dw.data(), 0);
-            x.accumulateGrad(dx);
-            weight.accumulateGrad(dw);
+            x.accumulateOwnedGrad(dx);
+            weight.accumulateOwnedGrad(dw);
         }, x, weight);
     }
 
@@ -49,9 +49,9 @@ public final class Normalization {
             Tensor db = bias == null ? null : Tensor.zeros(cols);
             LayerNorm.backward(xv.data(), xv.offset(), rows, cols, w.data(), w.offset(), mean, 0, invStd, 0,
                     dy.data(), dy.offset(), dx.data(), 0, dw.data(), 0, db == null ? null : db.data(), 0);
-            x.accumulateGrad(dx);
-            weight.accumulateGrad(dw);
-            if (bias != null) bias.accumulateGrad(db);
+            x.accumulateOwnedGrad(dx);
+            weight.accumulateOwnedGrad(dw);
+            if (bias != null) bias.accumulateOwnedGrad(db);
         }, x, weight, bias);
     }
 

@@ -131,6 +131,20 @@ public final class Variable {
         }
     }
 
+    /**
+     * Adds {@code g}, a tensor the caller allocated for this variable alone and will not touch
+     * again: the first gradient is adopted without a copy even by a leaf (weight gradients are
+     * large; copying them costs as much as computing them).
+     */
+    public void accumulateOwnedGrad(Tensor g) {
+        if (requiresGrad && grad == null && value.sameShape(g)) {
+            grad = g;
+            gradOwned = true;
+            return;
+        }
+        accumulateGrad(g);
+    }
+
     /** Backpropagates from a scalar: seeds dLoss/dLoss = 1. */
     public void backward() {
         if (value.size() != 1) {

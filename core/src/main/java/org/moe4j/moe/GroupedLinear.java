@@ -57,14 +57,14 @@ final class GroupedLinear {
                         dy, groups.rowOffsets(out), out, x, groups.rowOffsets(in), in,
                         0f, dw.data(), groups.expertOffsets(0, out * in), in);
             }
-            map.weight().accumulateGrad(dw);
+            map.weight().accumulateOwnedGrad(dw);
         }
         if (map.bias() != null && map.bias().requiresGrad()) {
             Tensor db = Tensor.zeros(map.numExperts(), out);
             for (int e : groups.active()) {
                 Reductions.columnSums(dy, groups.start()[e] * out, groups.count()[e], out, db.data(), e * out);
             }
-            map.bias().accumulateGrad(db);
+            map.bias().accumulateOwnedGrad(db);
         }
     }
 }

@@ -113,7 +113,7 @@ public final class MoeDispatch {
                         }
                     }
                 });
-                x.accumulateGrad(dx);
+                x.accumulateOwnedGrad(dx);
             }
             gates.accumulateGrad(dGates);
         }, inputs.toArray(Variable[]::new));
