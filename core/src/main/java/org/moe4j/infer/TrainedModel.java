@@ -29,10 +29,8 @@ public record TrainedModel(RunFolder run, RunFolder.Description description, Tok
             throw new IllegalArgumentException(folder + " has no checkpoint yet (train it first, or resume it with moe4j train --resume)");
         }
         TransformerLM lm = new TransformerLM(d.model());
-        Map<String, int[]> shapes = new LinkedHashMap<>();
-        lm.namedParameters().forEach((k, v) -> shapes.put(k, v.shape()));
-        Checkpoint c = Checkpoint.load(run.checkpoint(), shapes);
-        lm.loadStateDict(c.model());
+        Checkpoint c = Checkpoint.load(run.checkpoint(), lm.checkpointShapes());
+        lm.loadCheckpointState(c.model());
         lm.train(false);
         return new TrainedModel(run, d, tok, lm, c.step());
     }

@@ -1,10 +1,14 @@
 package org.moe4j.model;
 
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import org.moe4j.autograd.CrossEntropy;
 import org.moe4j.autograd.GradMode;
 import org.moe4j.autograd.MatMul;
 import org.moe4j.autograd.Variable;
+import org.moe4j.moe.MoeLayer;
+import org.moe4j.moe.PerExpertWeights;
 import org.moe4j.nn.AttentionCache;
 import org.moe4j.nn.AuxiliaryLosses;
 import org.moe4j.nn.Embedding;
@@ -78,6 +82,46 @@ public final class TransformerLM extends Module {
     /** The training objective: cross-entropy plus every auxiliary loss times its coefficient. */
     public Variable loss(int[] inputs, int[] targets, int seqLen, AuxiliaryLosses aux) {
         return aux.addTo(languageModelLoss(inputs, targets, seqLen, aux));
+    }
+
+    /**
+     * Hugging Face's Mixtral layout: experts stored one by one
+     * ({@code model.layers.N.block_sparse_moe.experts.E.w1.weight} [out, in]) instead of stacked.
+     */
+    @Override
+    public Map<String, Tensor> checkpointState() {
+        Map<String, Tensor> state = new LinkedHashMap<>(stateDict());
+        for (var e : stackedExperts().entrySet()) {
+            state.keySet().removeIf(k -> k.startsWith(e.getKey() + "."));
+            state.putAll(PerExpertWeights.split(e.getValue(), e.getKey()));
+        }
+        return state;
+    }
+
+    @Override
+    public void loadCheckpointState(Map<String, Tensor> state) {
+        Map<String, Tensor> own = new LinkedHashMap<>(state);
+        Map<String, Tensor> stacked = stateDict();
+        for (var e : stackedExperts().entrySet()) {
+            PerExpertWeights.load(e.getValue(), state, e.getKey());
+            own.keySet().removeIf(k -> k.startsWith(e.getKey() + "."));
+            stacked.forEach((k, t) -> {
+                if (k.startsWith(e.getKey() + ".")) own.put(k, t);
+            });
+        }
+        loadStateDict(own);
+    }
+
+    /** The stacked experts of every MoE layer, by the prefix their per-expert names take. */
+    private Map<String, Module> stackedExperts() {
+        Map<String, Module> out = new LinkedHashMap<>();
+        List<FeedForwardBlock> blocks = feedForwardBlocks();
+        for (int l = 0; l < blocks.size(); l++) {
+            if (blocks.get(l) instanceof MoeLayer moe && moe.experts() instanceof Module experts) {
+                out.put("model.layers." + l + "." + config.feedForward().get(l).moduleName() + ".experts", experts);
+            }
+        }
+        return out;
     }
 
     /** The feed-forward block of every layer, in order. */

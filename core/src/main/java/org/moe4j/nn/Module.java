@@ -98,6 +98,27 @@ public abstract class Module {
         own.forEach((k, v) -> v.value().copyFrom(state.get(k)));
     }
 
+    /**
+     * The weights as a checkpoint stores them. A module may hold a parameter in a layout of its own
+     * (a mixture of experts keeps its experts stacked) and save it the way other tools expect;
+     * by default this is {@link #stateDict()}.
+     */
+    public Map<String, Tensor> checkpointState() {
+        return stateDict();
+    }
+
+    /** Loads what {@link #checkpointState()} wrote; by default {@link #loadStateDict}. */
+    public void loadCheckpointState(Map<String, Tensor> state) {
+        loadStateDict(state);
+    }
+
+    /** The name and shape of every tensor {@link #checkpointState()} writes. */
+    public final Map<String, int[]> checkpointShapes() {
+        Map<String, int[]> shapes = new LinkedHashMap<>();
+        checkpointState().forEach((k, t) -> shapes.put(k, t.shape()));
+        return shapes;
+    }
+
     public final void zeroGrad() {
         namedParameters().values().forEach(Variable::zeroGrad);
     }

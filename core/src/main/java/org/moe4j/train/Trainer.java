@@ -109,15 +109,13 @@ public final class Trainer {
             System.arraycopy(rngs.get(i).state(), 0, words, i * 6, 6);
         }
         Map<String, Tensor> optimizerState = new LinkedHashMap<>(optimizer.stateDict());
-        Checkpoint.save(folder, new Checkpoint(step, runConfig, task.model().stateDict(), optimizerState, words));
+        Checkpoint.save(folder, new Checkpoint(step, runConfig, task.model().checkpointState(), optimizerState, words));
     }
 
     /** Restores everything {@link #save} wrote; the model's shapes must match. */
     public void resume(Path folder) throws IOException {
-        Map<String, int[]> shapes = new LinkedHashMap<>();
-        task.model().namedParameters().forEach((k, v) -> shapes.put(k, v.shape()));
-        Checkpoint c = Checkpoint.load(folder, shapes);
-        task.model().loadStateDict(c.model());
+        Checkpoint c = Checkpoint.load(folder, task.model().checkpointShapes());
+        task.model().loadCheckpointState(c.model());
         List<Rng> rngs = task.generators();
         long[] words = c.rngState();
         if (words.length != rngs.size() * 6) {

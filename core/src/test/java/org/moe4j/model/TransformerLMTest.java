@@ -34,6 +34,23 @@ class TransformerLMTest {
     }
 
     @Test
+    void checkpointsStoreExpertsOneByOneAsHuggingFaceMixtralDoes() {
+        TransformerLM a = new TransformerLM(tinyMoe());
+        var saved = a.checkpointState();
+        assertArrayEquals(new int[] {12, 16}, saved.get("model.layers.0.block_sparse_moe.experts.3.w1.weight").shape());
+        assertArrayEquals(new int[] {16, 12}, saved.get("model.layers.0.block_sparse_moe.experts.0.w2.weight").shape());
+        assertFalse(saved.containsKey("model.layers.0.block_sparse_moe.experts.w1.weight"), "no stacked tensor in the file");
+        assertTrue(saved.containsKey("model.layers.1.mlp.up_proj.weight"));
+        TransformerLM b = new TransformerLM(new TransformerConfig(11, 16, 4, 2, 8, 10000.0, 1e-5f,
+                List.of(MoeSpec.mixtral(4, 2, 12), new FeedForwardSpec.Dense(24)), false, 99));
+        b.loadCheckpointState(saved);
+        a.stateDict().forEach((k, t) -> assertArrayEquals(t.toArray(), b.stateDict().get(k).toArray(), k));
+        saved.remove("model.layers.0.block_sparse_moe.experts.2.w3.weight");
+        var e = assertThrows(IllegalArgumentException.class, () -> b.loadCheckpointState(saved));
+        assertTrue(e.getMessage().contains("experts.2.w3.weight") && e.getMessage().contains("missing"), e.getMessage());
+    }
+
+    @Test
     void specialisationCountsEveryRoutedToken() {
         TransformerLM lm = new TransformerLM(tinyMoe());
         int[] ids = new int[8 * 3];
