@@ -42,7 +42,11 @@ final class GemmSchedule {
         }
 
         void run() {
-            if (isSkinny(call)) {
+            if (isSkinny(call) && call.transB() && !call.transA()) {
+                // B is n x k: rows j0 to j1 of B against every row of A, each B row read once per pair of A rows
+                Gemv.rowsMany(j0, j1, call.k(), call.alpha(), call.b(), call.bOff(), call.ldb(), i1 - i0, call.a(),
+                        call.aOff() + i0 * call.lda(), call.lda(), call.beta(), call.c(), call.cOff() + i0 * call.ldc(), call.ldc());
+            } else if (isSkinny(call)) {
                 for (int i = i0; i < i1; i++) rowVector(call, i, j0, j1);
             } else {
                 BlockedGemm.compute(call, i0, i1, j0, j1);

@@ -90,6 +90,68 @@ public final class Gemv {
     }
 
     /**
+     * Several vectors at once against the same rows of A: c[r][i] = alpha * dot(A[i], x_r) + beta *
+     * c[r][i] for rows i0 to i1 of A and vectors r in [0, count), x_r at xOff + r * ldx, c_r at
+     * cOff + r * ldc. A's rows are read once for up to four vectors, and every element is summed in
+     * exactly the order of {@link #gemv} for one vector, so it is bit-identical to it.
+     */
+    static void rowsMany(int i0, int i1, int n, float alpha, float[] a, int aOff, int lda, int count,
+                         float[] x, int xOff, int ldx, float beta, float[] c, int cOff, int ldc) {
+        int r = 0;
+        for (; r + 2 <= count; r += 2) {
+            rowsTwo(i0, i1, n, alpha, a, aOff, lda, x, xOff + r * ldx, xOff + (r + 1) * ldx, beta, c,
+                    cOff + r * ldc, cOff + (r + 1) * ldc);
+        }
+        if (r < count) {
+            rows(i0, i1, n, alpha, a, aOff, lda, x, xOff + r * ldx, beta, c, cOff + r * ldc);
+        }
+    }
+
+    /** {@link #rows} for two vectors, sharing the loads of A. */
+    private static void rowsTwo(int i0, int i1, int n, float alpha, float[] a, int aOff, int lda,
+                                float[] x, int x0, int x1, float beta, float[] y, int y0, int y1) {
+        int vectorEnd = n - n % (4 * VL);
+        float[] lanes = new float[VL];
+        for (int i = i0; i < i1; i++) {
+            int row = aOff + i * lda;
+            FloatVector s0 = FloatVector.zero(SPECIES), s1 = FloatVector.zero(SPECIES);
+            FloatVector s2 = FloatVector.zero(SPECIES), s3 = FloatVector.zero(SPECIES);
+            FloatVector t0 = FloatVector.zero(SPECIES), t1 = FloatVector.zero(SPECIES);
+            FloatVector t2 = FloatVector.zero(SPECIES), t3 = FloatVector.zero(SPECIES);
+            for (int j = 0; j < vectorEnd; j += 4 * VL) {
+                FloatVector a0 = FloatVector.fromArray(SPECIES, a, row + j);
+                FloatVector a1 = FloatVector.fromArray(SPECIES, a, row + j + VL);
+                FloatVector a2 = FloatVector.fromArray(SPECIES, a, row + j + 2 * VL);
+                FloatVector a3 = FloatVector.fromArray(SPECIES, a, row + j + 3 * VL);
+                s0 = a0.fma(FloatVector.fromArray(SPECIES, x, x0 + j), s0);
+                s1 = a1.fma(FloatVector.fromArray(SPECIES, x, x0 + j + VL), s1);
+                s2 = a2.fma(FloatVector.fromArray(SPECIES, x, x0 + j + 2 * VL), s2);
+                s3 = a3.fma(FloatVector.fromArray(SPECIES, x, x0 + j + 3 * VL), s3);
+                t0 = a0.fma(FloatVector.fromArray(SPECIES, x, x1 + j), t0);
+                t1 = a1.fma(FloatVector.fromArray(SPECIES, x, x1 + j + VL), t1);
+                t2 = a2.fma(FloatVector.fromArray(SPECIES, x, x1 + j + 2 * VL), t2);
+                t3 = a3.fma(FloatVector.fromArray(SPECIES, x, x1 + j + 3 * VL), t3);
+            }
+            y[y0 + i] = finish(s0, s1, s2, s3, lanes, a, row, x, x0, vectorEnd, n, alpha, beta, y[y0 + i]);
+            y[y1 + i] = finish(t0, t1, t2, t3, lanes, a, row, x, x1, vectorEnd, n, alpha, beta, y[y1 + i]);
+        }
+    }
+
+    /** The end of one dot product exactly as {@link #rows} ends it: lanes in order, scalar tail, alpha and beta. */
+    private static float finish(FloatVector s0, FloatVector s1, FloatVector s2, FloatVector s3, float[] lanes, float[] a, int row,
+                                float[] x, int xOff, int vectorEnd, int n, float alpha, float beta, float prior) {
+        s0.add(s1).add(s2.add(s3)).intoArray(lanes, 0);
+        float dot = 0f;
+        for (float lane : lanes) {
+            dot += lane;
+        }
+        for (int j = vectorEnd; j < n; j++) {
+            dot += a[row + j] * x[xOff + j];
+        }
+        return beta == 0f ? alpha * dot : alpha * dot + beta * prior;
+    }
+
+    /**
      * y[j] = alpha * sum_i x[i] A[i][j] + beta * y[j] for columns j0 to j1: the slice of y is scaled
      * once, then every row of A adds x[i] times its slice, four rows per pass over the slice.
      */
