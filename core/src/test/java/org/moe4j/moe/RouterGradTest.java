@@ -1,5 +1,7 @@
 package org.moe4j.moe;
 
+import static org.junit.jupiter.api.Assertions.*;
+
 import org.junit.jupiter.api.Test;
 import org.moe4j.autograd.GradCheck;
 import org.moe4j.autograd.Variable;
@@ -52,6 +54,15 @@ class RouterGradTest {
             }
             return out;
         }, GradCheck.randn(1, T, D), GradCheck.randn(2, E, D));
+
+        SigmoidBiasRouter plain = new SigmoidBiasRouter(D, E, k, true, 2.5f, gamma, 0f, new Rng(1));
+        SigmoidBiasRouter biased = new SigmoidBiasRouter(D, E, k, true, 2.5f, gamma, 0f, new Rng(1));
+        biased.afterStep(loads);
+        Variable x = Variable.constant(GradCheck.randn(1, T, D));
+        int[] before = plain.route(x, false, new Rng(2)).expertIndex();
+        int[] after = biased.route(x, false, new Rng(2)).expertIndex();
+        assertFalse(java.util.Arrays.equals(before, after), "the selection bias moves some choices");
+        for (int e : after) assertNotEquals(0, e, "expert 0, the most loaded, is pushed out by the bias");
     }
 
     @Test
@@ -83,5 +94,12 @@ class RouterGradTest {
             return y;
         }, GradCheck.randn(4, T, D), GradCheck.randn(5, E, D), GradCheck.randn(6, E, 3, D), GradCheck.randn(7, E, 3, D),
                 GradCheck.randn(8, E, D, 3));
+
+        Rng init = new Rng(3);
+        MoeLayer layer = new MoeLayer(new ExpertChoiceRouter(D, E, 2.0, init), new SwiGluExperts(E, D, 3, init), null,
+                Capacity.dropless(), BalancingLosses.none(), false, init);
+        int[] perExpert = new int[E];
+        for (int e : layer.forward(Variable.constant(GradCheck.randn(4, T, D))).routing().pairExpert()) perExpert[e]++;
+        for (int e = 0; e < E; e++) assertEquals((int) Math.ceil(2.0 * T / E), perExpert[e], "each expert takes c tokens");
     }
 }
