@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.moe4j.model.FeedForwardSpec;
 import org.moe4j.model.FffSpec;
+import org.moe4j.model.HierarchicalMoeSpec;
 import org.moe4j.model.MoeSpec;
 import org.moe4j.model.TransformerConfig;
 import picocli.CommandLine.Option;
@@ -25,7 +26,7 @@ final class ModelOptions {
     @Option(names = "--context", description = "Context length in tokens (default ${DEFAULT-VALUE}).")
     int context = 128;
 
-    @Option(names = "--ffn", description = "Feed-forward block: moe, dense or fff (default ${DEFAULT-VALUE}).")
+    @Option(names = "--ffn", description = "Feed-forward block: moe, hierarchical, dense or fff (default ${DEFAULT-VALUE}).")
     String ffn = "moe";
 
     @Option(names = "--hidden", description = "Hidden width of the dense block, or of each expert (default: ${DEFAULT-VALUE}).")
@@ -43,11 +44,23 @@ final class ModelOptions {
     @Option(names = "--capacity-factor", description = "Expert capacity factor, 0 for dropless (default ${DEFAULT-VALUE}).")
     double capacityFactor = 0;
 
-    @Option(names = "--aux-loss", description = "Load-balancing loss coefficient (default ${DEFAULT-VALUE}).")
+    @Option(names = "--aux-loss", description = "Load-balancing loss coefficient; for --ffn hierarchical the weight of its importance and load losses (default ${DEFAULT-VALUE}).")
     double loadBalancing = 0.01;
 
     @Option(names = "--z-loss", description = "Router z-loss coefficient (default ${DEFAULT-VALUE}).")
     double zLoss = 0.001;
+
+    @Option(names = "--groups", description = "Hierarchical MoE: groups of experts (default ${DEFAULT-VALUE}).")
+    int groups = 4;
+
+    @Option(names = "--group-size", description = "Hierarchical MoE: experts per group (default ${DEFAULT-VALUE}).")
+    int groupSize = 2;
+
+    @Option(names = "--group-top-k", description = "Hierarchical MoE: groups per token (default ${DEFAULT-VALUE}).")
+    int groupTopK = 2;
+
+    @Option(names = "--expert-top-k", description = "Hierarchical MoE: experts per chosen group (default ${DEFAULT-VALUE}).")
+    int expertTopK = 1;
 
     @Option(names = "--fff-depth", description = "Depth of a fast feedforward tree (default ${DEFAULT-VALUE}).")
     int fffDepth = 3;
@@ -76,7 +89,8 @@ final class ModelOptions {
             case "dense" -> new FeedForwardSpec.Dense(hidden);
             case "moe" -> new MoeSpec(experts, topK, hidden, router, capacityFactor, loadBalancing, zLoss, sharedHidden);
             case "fff" -> new FffSpec(fffDepth, fffLeaf, fffHardening);
-            default -> throw new IllegalArgumentException("--ffn is \"" + ffn + "\": allowed moe, dense, fff");
+            case "hierarchical" -> new HierarchicalMoeSpec(groups, groupSize, groupTopK, expertTopK, hidden, loadBalancing);
+            default -> throw new IllegalArgumentException("--ffn is \"" + ffn + "\": allowed moe, hierarchical, dense, fff");
         };
     }
 }

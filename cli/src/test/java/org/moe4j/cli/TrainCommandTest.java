@@ -74,7 +74,7 @@ class TrainCommandTest {
         assertTrue(noOut.err().contains("--resume needs --out DIR"), noOut.err());
         Run badFfn = run(args("train", "--steps", "1", "--ffn", "sparse", "--out", dir.resolve("x").toString()));
         assertEquals(2, badFfn.exit());
-        assertTrue(badFfn.err().contains("--ffn is \"sparse\": allowed moe, dense, fff"), badFfn.err());
+        assertTrue(badFfn.err().contains("--ffn is \"sparse\": allowed moe, hierarchical, dense, fff"), badFfn.err());
         Run missingCorpus = run(args("train", "--steps", "1", "--corpus", dir.resolve("nope.txt").toString(), "--out", dir.resolve("y").toString()));
         assertEquals(2, missingCorpus.exit());
         assertTrue(missingCorpus.err().contains("nope.txt"), missingCorpus.err());

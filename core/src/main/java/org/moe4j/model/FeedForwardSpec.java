@@ -11,7 +11,7 @@ import org.moe4j.tensor.Rng;
  * What feed-forward block a transformer layer has. Each kind is a record that validates itself
  * and knows its JSON form (saved in the run's config.json).
  */
-public sealed interface FeedForwardSpec permits FeedForwardSpec.Dense, MoeSpec, FffSpec {
+public sealed interface FeedForwardSpec permits FeedForwardSpec.Dense, MoeSpec, HierarchicalMoeSpec, FffSpec {
     /** Parameters of the block that one token uses (for "active parameters per token"). */
     long activeParameters(int dModel);
 
@@ -81,6 +81,10 @@ public sealed interface FeedForwardSpec permits FeedForwardSpec.Dense, MoeSpec, 
         if ("fff".equals(kind)) {
             return FffSpec.fromJson(m);
         }
-        throw new IllegalArgumentException("feed-forward kind " + kind + " is not known: allowed \"dense\", \"moe\", \"fff\"");
+        if ("hierarchical_moe".equals(kind)) {
+            return HierarchicalMoeSpec.fromJson(m);
+        }
+        throw new IllegalArgumentException("feed-forward kind " + kind
+                + " is not known: allowed \"dense\", \"moe\", \"hierarchical_moe\", \"fff\"");
     }
 }

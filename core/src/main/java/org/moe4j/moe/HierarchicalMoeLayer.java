@@ -6,6 +6,8 @@ import java.util.List;
 import java.util.Map;
 import org.moe4j.autograd.Arithmetic;
 import org.moe4j.autograd.Variable;
+import org.moe4j.nn.AuxiliaryLosses;
+import org.moe4j.nn.FeedForwardBlock;
 import org.moe4j.nn.Module;
 import org.moe4j.tensor.Rng;
 import org.moe4j.tensor.Shape;
@@ -27,11 +29,12 @@ import org.moe4j.tensor.Shape;
  * Loads are smooth (normal CDF) for noisy routers while training, counts otherwise. Input (T, d)
  * or (B, S, d).
  */
-public final class HierarchicalMoeLayer extends Module {
+public final class HierarchicalMoeLayer extends FeedForwardBlock {
     private final HierarchicalRouter router;
     private final Experts experts;
     private final BalancingLosses losses;
     private final Rng rng;
+    private DispatchPlan lastPlan;
 
     public <X extends Module & Experts> HierarchicalMoeLayer(HierarchicalRouter router, X experts, BalancingLosses losses,
                                                               Rng rng) {
@@ -49,6 +52,38 @@ public final class HierarchicalMoeLayer extends Module {
         this.experts = addModule("experts", experts);
         this.losses = losses;
         this.rng = rng;
+    }
+
+    /** As a transformer's feed-forward block: the output, with the weighted losses added to {@code aux} as "moe". */
+    @Override
+    public Variable forward(Variable x, AuxiliaryLosses aux) {
+        HierarchicalMoeOutput out = forward(x);
+        if (out.auxLoss() != null) aux.add("moe", 1f, out.auxLoss());
+        lastPlan = out.routing().plan();
+        return out.output();
+    }
+
+    @Override
+    public Map<String, Object> diagnostics() {
+        if (lastPlan == null) return Map.of();
+        List<Object> tokens = new ArrayList<>();
+        int[] counts = lastPlan.tokensPerExpert();
+        double mean = 0;
+        for (int c : counts) {
+            tokens.add((long) c);
+            mean += c / (double) counts.length;
+        }
+        double var = 0;
+        for (int c : counts) var += (c - mean) * (c - mean) / counts.length;
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("tokens_per_expert", tokens);
+        m.put("load_cv", mean == 0 ? 0.0 : Math.sqrt(var) / mean);
+        return m;
+    }
+
+    @Override
+    public int[][] lastAssignments() {
+        return lastPlan == null ? null : new int[][] {lastPlan.pairToken(), lastPlan.pairExpert()};
     }
 
     public HierarchicalRouter router() {

@@ -63,6 +63,25 @@ class TransformerLMTest {
         assertTrue(lm.isTraining(), "the training mode is restored");
     }
 
+    static TransformerConfig tinyHierarchical() {
+        return new TransformerConfig(11, 16, 4, 2, 8, 10000.0, 1e-5f, List.of(new HierarchicalMoeSpec(3, 2, 2, 1, 8, 0.01)), false, 8);
+    }
+
+    @Test
+    void hierarchicalMoeLayersTrainAndCountTheirParameters() {
+        TransformerLM lm = new TransformerLM(tinyHierarchical());
+        assertEquals(lm.parameterCount(), lm.config().totalParameters());
+        AuxiliaryLosses aux = new AuxiliaryLosses();
+        lm.loss(new int[] {1, 2, 3, 4, 5, 6}, new int[] {2, 3, 4, 5, 6, 7}, 6, aux).backward();
+        assertEquals("moe", aux.terms().getFirst().name());
+        assertNotNull(lm.namedParameters().get("model.layers.0.block_sparse_moe.gate.primary.weight").grad(),
+                "the primary router learns through the gates and the balancing losses");
+        assertEquals(tinyHierarchical(), TransformerConfig.fromJson(Json.parse(Json.write(tinyHierarchical().toJson()))));
+        long routed = 0;
+        for (Object c : (List<?>) lm.feedForwardBlocks().getFirst().diagnostics().get("tokens_per_expert")) routed += (Long) c;
+        assertEquals(6 * 2 * 1, routed, "2 groups x 1 expert per token");
+    }
+
     static TransformerConfig tinyFff() {
         return new TransformerConfig(11, 16, 4, 2, 8, 10000.0, 1e-5f, List.of(new FffSpec(2, 6, 0.1)), false, 7);
     }
@@ -154,7 +173,9 @@ class TransformerLMTest {
 
     @Test
     void cachedDecodingEqualsTheFullForwardAlsoWhenBatched() {
-        for (TransformerConfig c : List.of(tiny(false), tinyMoe(), tinyFff())) cachedDecodingEqualsTheFullForward(new TransformerLM(c));
+        for (TransformerConfig c : List.of(tiny(false), tinyMoe(), tinyFff(), tinyHierarchical())) {
+            cachedDecodingEqualsTheFullForward(new TransformerLM(c));
+        }
     }
 
     private void cachedDecodingEqualsTheFullForward(TransformerLM lm) {

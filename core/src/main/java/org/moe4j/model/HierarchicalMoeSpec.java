@@ -1,0 +1,89 @@
+package org.moe4j.model;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.moe4j.io.JsonFields;
+import org.moe4j.moe.BalancingLosses;
+import org.moe4j.moe.HierarchicalMoeLayer;
+import org.moe4j.moe.HierarchicalRouter;
+import org.moe4j.moe.LoadBalancingLoss;
+import org.moe4j.moe.SwiGluExperts;
+import org.moe4j.nn.FeedForwardBlock;
+import org.moe4j.tensor.Rng;
+
+/**
+ * A hierarchical mixture of experts (Shazeer et al. 2017, appendix B) as a transformer block:
+ * {@code groups} groups of {@code groupSize} SwiGLU experts of width {@code hidden}; softmax
+ * top-k routers pick {@code groupTopK} groups, then {@code expertTopK} experts in each, and the
+ * importance and load losses (weight {@code balancing} each) keep both levels balanced.
+ */
+public record HierarchicalMoeSpec(int groups, int groupSize, int groupTopK, int expertTopK, int hidden, double balancing)
+        implements FeedForwardSpec {
+    public HierarchicalMoeSpec {
+        if (groups < 1 || groupSize < 1) {
+            throw new IllegalArgumentException("hierarchical moe: groups " + groups + " and group_size " + groupSize + " must be >= 1");
+        }
+        if (groupTopK < 1 || groupTopK > groups) {
+            throw new IllegalArgumentException("hierarchical moe: group_top_k is " + groupTopK + ", must be in [1, " + groups + "]");
+        }
+        if (expertTopK < 1 || expertTopK > groupSize) {
+            throw new IllegalArgumentException("hierarchical moe: expert_top_k is " + expertTopK + ", must be in [1, " + groupSize + "]");
+        }
+        if (hidden < 1) throw new IllegalArgumentException("hierarchical moe: hidden is " + hidden + ", must be >= 1");
+        if (!(balancing >= 0)) throw new IllegalArgumentException("hierarchical moe: balancing is " + balancing + ", must be >= 0");
+    }
+
+    private int experts() {
+        return groups * groupSize;
+    }
+
+    @Override
+    public long activeParameters(int d) {
+        return (long) (groups + groupTopK * groupSize) * d + 3L * d * hidden * groupTopK * expertTopK;
+    }
+
+    @Override
+    public long totalParameters(int d) {
+        return (long) (groups + experts()) * d + 3L * d * hidden * experts();
+    }
+
+    @Override
+    public List<String> describe(int d) {
+        return List.of(String.format(Locale.ROOT, "%d groups of %d experts of %,d (%d groups, %d experts each, per token)",
+                groups, groupSize, 3L * d * hidden, groupTopK, expertTopK));
+    }
+
+    @Override
+    public String moduleName() {
+        return "block_sparse_moe";
+    }
+
+    @Override
+    public FeedForwardBlock create(int dModel, Rng rng) {
+        return new HierarchicalMoeLayer(HierarchicalRouter.softmax(dModel, groups, groupSize, groupTopK, expertTopK, rng),
+                new SwiGluExperts(experts(), dModel, hidden, rng),
+                new BalancingLosses(0, LoadBalancingLoss.Form.SWITCH, balancing, balancing, 0), rng.fork());
+    }
+
+    @Override
+    public Map<String, Object> toJson() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("kind", "hierarchical_moe");
+        m.put("groups", (long) groups);
+        m.put("group_size", (long) groupSize);
+        m.put("group_top_k", (long) groupTopK);
+        m.put("expert_top_k", (long) expertTopK);
+        m.put("hidden", (long) hidden);
+        m.put("balancing", balancing);
+        return m;
+    }
+
+    static HierarchicalMoeSpec fromJson(Map<?, ?> m) {
+        String w = "hierarchical moe feed-forward";
+        return new HierarchicalMoeSpec(JsonFields.integer(m, "groups", w), JsonFields.integer(m, "group_size", w),
+                JsonFields.integer(m, "group_top_k", w), JsonFields.integer(m, "expert_top_k", w), JsonFields.integer(m, "hidden", w),
+                JsonFields.number(m, "balancing", w));
+    }
+}
