@@ -15,7 +15,7 @@ final class RunInspection {
         RunFolder.Description d = new RunFolder(folder).readDescription();
         TransformerConfig c = d.model();
         long embed = (long) c.vocabSize() * c.dModel();
-        long attention = 2L * c.dModel() * c.dModel() + 2L * c.dModel() * (long) c.kvHeads() * c.headDim();
+        long attention = c.attentionParameters();
         out.printf("%s: %d layers, width %d, %d heads (%d key/value), context %d, vocabulary %d%n", folder, c.layers(), c.dModel(),
                 c.heads(), c.kvHeads(), c.contextLength(), c.vocabSize());
         out.printf("%-28s %14s %14s%n", "part", "parameters", "active/token");

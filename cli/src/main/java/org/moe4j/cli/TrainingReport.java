@@ -45,12 +45,7 @@ final class TrainingReport {
         return n == 0 ? Double.NaN : sum / n;
     }
 
-    /** Writes report/ (PNG plots and index.html) and returns the page's path. */
-    static Path write(RunFolder run, Tokenizer tok) throws IOException {
-        return write(run, tok, null);
-    }
-
-    /** As {@link #write(RunFolder, Tokenizer)}, with what each expert received ({@link ExpertSpecialisation}), if given. */
+    /** Writes report/ (PNG plots and index.html), with what each expert received if {@code specialisation} is given. */
     static Path write(RunFolder run, Tokenizer tok, long[][][] specialisation) throws IOException {
         List<Map<String, Object>> records = MetricsLog.read(run.metrics());
         Path dir = run.report();

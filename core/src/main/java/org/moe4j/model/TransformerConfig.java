@@ -57,7 +57,8 @@ public record TransformerConfig(int vocabSize, int dModel, int heads, int kvHead
         return n;
     }
 
-    private long attentionParameters() {
+    /** Parameters of one attention layer: q and o projections [d, d], k and v [kvHeads * headDim, d]. */
+    public long attentionParameters() {
         return 2L * dModel * dModel + 2L * dModel * (long) kvHeads * headDim();
     }
 

@@ -111,16 +111,4 @@ public final class CausalSelfAttention extends Module {
     public AttentionCache newCache(int contextLength) {
         return new AttentionCache(kvHeads * headDim, contextLength);
     }
-
-    public int heads() {
-        return heads;
-    }
-
-    public int kvHeads() {
-        return kvHeads;
-    }
-
-    public int headDim() {
-        return headDim;
-    }
 }

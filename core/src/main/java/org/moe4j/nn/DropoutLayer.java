@@ -21,10 +21,6 @@ public final class DropoutLayer {
         return training && probability > 0 ? Dropout.apply(x, probability, rng) : x;
     }
 
-    public double probability() {
-        return probability;
-    }
-
     /** The generator, whose state a checkpoint saves. */
     public Rng rng() {
         return rng;

@@ -18,11 +18,9 @@ import org.moe4j.io.Json;
  * {@link #truncateAfter} drops the records past s (they belong to steps that will be redone).
  */
 public final class MetricsLog implements AutoCloseable {
-    private final Path file;
     private final BufferedWriter out;
 
     public MetricsLog(Path file) throws IOException {
-        this.file = file;
         this.out = Files.newBufferedWriter(file, StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
     }
 
@@ -33,10 +31,6 @@ public final class MetricsLog implements AutoCloseable {
         out.write(Json.write(record));
         out.write('\n');
         out.flush();
-    }
-
-    public Path file() {
-        return file;
     }
 
     @Override

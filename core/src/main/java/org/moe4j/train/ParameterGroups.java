@@ -39,9 +39,4 @@ public final class ParameterGroups {
         if (!router.isEmpty()) groups.add(new ParameterGroup("router", router, routerLearningRate, weightDecay));
         return groups;
     }
-
-    /** All parameters in one group. */
-    public static List<ParameterGroup> single(Module model, double learningRate, double weightDecay) {
-        return List.of(new ParameterGroup("all", model.namedParameters(), learningRate, weightDecay));
-    }
 }
