@@ -3,61 +3,42 @@ package org.moe4j.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.io.PrintWriter;
-import java.io.StringWriter;
-import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Test;
-import picocli.CommandLine;
 
 class BenchCommandTest {
-    private record Run(int exitCode, String out, String err) {}
-
-    private static Run run(String... args) {
-        CommandLine cl = Main.commandLine();
-        StringWriter err = new StringWriter();
-        cl.setErr(new PrintWriter(err));
-        PrintStream stdout = System.out;
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-        try {
-            int code = cl.execute(args);
-            return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString());
-        } finally {
-            System.setOut(stdout);
-        }
+    private static StdoutRun run(String... args) {
+        return StdoutRun.of(args);
     }
 
     @Test
     void eachBenchPrintsOneResultLineInTheDocumentedFormat() {
-        Run gemm = run("bench", "gemm", "33", "65", "17", "--threads", "1", "--runs", "1");
+        StdoutRun gemm = run("bench", "gemm", "33", "65", "17", "--threads", "1", "--runs", "1");
         assertEquals(0, gemm.exitCode(), gemm.err());
         assertTrue(gemm.out().matches("gemm 33 65 17 \\d+\\.\\d\n"), gemm.out());
-        Run grouped = run("bench", "grouped-gemm", "4", "100", "40", "24", "--runs", "1");
+        StdoutRun grouped = run("bench", "grouped-gemm", "4", "100", "40", "24", "--runs", "1");
         assertEquals(0, grouped.exitCode(), grouped.err());
         assertTrue(grouped.out().matches("grouped-gemm 4 100 40 24 \\d+\\.\\d\n"), grouped.out());
-        Run gemv = run("bench", "gemv", "30", "70", "--trans", "--runs", "1");
+        StdoutRun gemv = run("bench", "gemv", "30", "70", "--trans", "--runs", "1");
         assertEquals(0, gemv.exitCode(), gemv.err());
         assertTrue(gemv.out().matches("gemv-trans 30 70 \\d+\\.\\d \\d+\\.\\d\n"), gemv.out());
     }
 
     @Test
     void badSizesAndThreadCountsGiveOneLineAndExitCode2() {
-        Run zero = run("bench", "gemm", "0", "5", "5");
+        StdoutRun zero = run("bench", "gemm", "0", "5", "5");
         assertEquals(2, zero.exitCode());
         assertEquals("moe4j gemm: bench gemm: sizes M=0 N=5 K=5 must all be >= 1\n", zero.err());
-        Run threads = run("bench", "gemm", "8", "8", "8", "--threads", "0");
+        StdoutRun threads = run("bench", "gemm", "8", "8", "8", "--threads", "0");
         assertEquals(2, threads.exitCode());
         assertTrue(threads.err().contains("0 threads requested, must be in [1, "), threads.err());
-        Run runs = run("bench", "grouped-gemm", "2", "8", "8", "8", "--runs", "0");
+        StdoutRun runs = run("bench", "grouped-gemm", "2", "8", "8", "8", "--runs", "0");
         assertEquals(2, runs.exitCode());
         assertEquals("moe4j grouped-gemm: --runs is 0, must be >= 1\n", runs.err());
     }
 
     @Test
     void fffBenchPrintsTheSpeedupAndTheTrainingRatio() {
-        Run fff = run("bench", "fff", "--in", "16", "--out", "3", "--depth", "2", "--leaf", "2", "--batch", "4",
+        StdoutRun fff = run("bench", "fff", "--in", "16", "--out", "3", "--depth", "2", "--leaf", "2", "--batch", "4",
                 "--runs", "1", "--warmups", "0", "--train");
         assertEquals(0, fff.exitCode(), fff.err());
         assertTrue(fff.out().startsWith("fff in 16 out 3 depth 2 leaf 2 (training width 8) batch 4, "), fff.out());
@@ -67,13 +48,13 @@ class BenchCommandTest {
 
     @Test
     void fffBenchRejectsABadTreeInOneLine() {
-        Run depth = run("bench", "fff", "--depth", "-1");
+        StdoutRun depth = run("bench", "fff", "--depth", "-1");
         assertEquals(2, depth.exitCode());
         assertEquals("moe4j fff: FastFeedForwardConfig: depth is -1, must be >= 0\n", depth.err());
-        Run huge = run("bench", "fff", "--depth", "40", "--leaf", "32");
+        StdoutRun huge = run("bench", "fff", "--depth", "40", "--leaf", "32");
         assertEquals(2, huge.exitCode());
         assertTrue(huge.err().contains("needs 102.5 PiB of parameters"), huge.err());
-        Run batch = run("bench", "fff", "--in", "8", "--depth", "1", "--leaf", "1", "--batch", "0");
+        StdoutRun batch = run("bench", "fff", "--in", "8", "--depth", "1", "--leaf", "1", "--batch", "0");
         assertEquals(2, batch.exitCode());
         assertEquals("moe4j fff: bench fff: --batch is 0, must be >= 1\n", batch.err());
     }

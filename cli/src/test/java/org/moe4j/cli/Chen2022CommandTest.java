@@ -3,12 +3,7 @@ package org.moe4j.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
-import java.io.PrintWriter;
-import java.io.StringWriter;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -16,34 +11,20 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.moe4j.io.Json;
-import picocli.CommandLine;
 
 class Chen2022CommandTest {
     @TempDir
     Path dir;
 
-    private record Run(int exitCode, String out, String err) {}
-
-    private static Run run(String... args) {
-        CommandLine cl = Main.commandLine();
-        StringWriter err = new StringWriter();
-        cl.setErr(new PrintWriter(err));
-        PrintStream stdout = System.out;
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-        try {
-            int code = cl.execute(args);
-            return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString());
-        } finally {
-            System.setOut(stdout);
-        }
+    private static StdoutRun run(String... args) {
+        return StdoutRun.of(args);
     }
 
     @Test
     void printsTheTableDrawsTheDispatchMatrixAndWritesJson() throws IOException {
         Path png = dir.resolve("dispatch.png");
         Path json = dir.resolve("chen.json");
-        Run r = run("experiment", "chen2022", "--seeds", "2", "--train-size", "300", "--test-size", "200",
+        StdoutRun r = run("experiment", "chen2022", "--seeds", "2", "--train-size", "300", "--test-size", "200",
                 "--plot", png.toString(), "--json", json.toString());
         assertEquals(0, r.exitCode(), r.err());
         String number = "\\d+\\.\\d\\d \\+- \\d+\\.\\d\\d";
@@ -65,7 +46,7 @@ class Chen2022CommandTest {
 
     @Test
     void badSizesGiveOneLineAndExitCode2() {
-        Run r = run("experiment", "chen2022", "--seeds", "0");
+        StdoutRun r = run("experiment", "chen2022", "--seeds", "0");
         assertEquals(2, r.exitCode());
         assertTrue(r.err().contains("chen2022: seeds is 0, must be >= 1"), r.err());
     }

@@ -2,48 +2,29 @@ package org.moe4j.cli;
 
 import static org.junit.jupiter.api.Assertions.*;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.io.PrintWriter;
-import java.io.StringWriter;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 @Timeout(value = 90, unit = TimeUnit.SECONDS)
 class ServeBenchCommandTest {
     @TempDir
     Path dir;
 
-    private record Run(int exitCode, String out, String err) {}
-
-    private static Run run(String... args) {
-        CommandLine cl = Main.commandLine();
-        StringWriter err = new StringWriter();
-        cl.setErr(new PrintWriter(err));
-        PrintStream stdout = System.out;
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-        try {
-            int code = cl.execute(args);
-            return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString());
-        } finally {
-            System.setOut(stdout);
-        }
+    private static StdoutRun run(String... args) {
+        return StdoutRun.of(args);
     }
 
     @Test
     void benchServePrintsOneTableRowPerClientCountWithoutFailuresAndPlotsIt() throws Exception {
         Path runDir = dir.resolve("run");
-        Run train = run("train", "--steps", "1", "--layers", "1", "--d-model", "16", "--hidden", "16", "--experts", "4",
+        StdoutRun train = run("train", "--steps", "1", "--layers", "1", "--d-model", "16", "--hidden", "16", "--experts", "4",
                 "--context", "64", "--out", runDir.toString(), "--sample-tokens", "0", "--eval-batches", "1");
         assertEquals(0, train.exitCode(), train.err());
-        Run bench = run("bench", "serve", runDir.toString(), "--clients", "1,3", "--rounds", "1", "--warmup", "0",
+        StdoutRun bench = run("bench", "serve", runDir.toString(), "--clients", "1,3", "--rounds", "1", "--warmup", "0",
                 "--min-requests", "2", "--requests-per-client", "1", "--max-tokens", "4", "--plot", dir.resolve("plots").toString());
         assertEquals(0, bench.exitCode(), bench.err());
         String[] lines = bench.out().split("\n");
@@ -58,13 +39,13 @@ class ServeBenchCommandTest {
 
     @Test
     void benchServeNeedsExactlyOneTargetOnThisMachine() {
-        Run neither = run("bench", "serve");
+        StdoutRun neither = run("bench", "serve");
         assertEquals(2, neither.exitCode());
         assertTrue(neither.err().contains("either RUN"), neither.err());
-        Run remote = run("bench", "serve", "--url", "http://192.0.2.7:8080");
+        StdoutRun remote = run("bench", "serve", "--url", "http://192.0.2.7:8080");
         assertEquals(2, remote.exitCode());
         assertTrue(remote.err().contains("not a loopback address"), remote.err());
-        Run zero = run("bench", "serve", "--url", "http://127.0.0.1:1", "--clients", "0");
+        StdoutRun zero = run("bench", "serve", "--url", "http://127.0.0.1:1", "--clients", "0");
         assertEquals(2, zero.exitCode());
         assertTrue(zero.err().contains("--clients has 0"), zero.err());
     }
