@@ -1,5 +1,6 @@
 package org.moe4j.autograd;
 
+import org.moe4j.kernel.BatchInvariantGemm;
 import org.moe4j.kernel.Elementwise;
 import org.moe4j.kernel.Gemm;
 import org.moe4j.kernel.Reductions;
@@ -33,8 +34,15 @@ public final class MatMul {
         int[] yShape = xv.shape();
         yShape[yShape.length - 1] = out;
         Tensor y = Tensor.zeros(yShape);
-        Gemm.gemm(false, true, rows, out, in, 1f, xv.data(), xv.offset(), in, w.data(), w.offset(), in,
-                0f, y.data(), 0, out);
+        if (InferenceMode.isActive() && weight.isLeaf()) {
+            // wt: (in, out)
+            Tensor wt = weight.transposedValue();
+            BatchInvariantGemm.multiply(rows, out, in, xv.data(), xv.offset(), in, wt.data(), wt.offset(), out,
+                    y.data(), 0, out);
+        } else {
+            Gemm.gemm(false, true, rows, out, in, 1f, xv.data(), xv.offset(), in, w.data(), w.offset(), in,
+                    0f, y.data(), 0, out);
+        }
         if (bias != null) {
             Tensor b = bias.value();
             Elementwise.addRowVector(y.data(), 0, rows, out, b.data(), b.offset(), y.data(), 0);

@@ -25,6 +25,8 @@ public final class Variable {
     private Tensor grad;
     private boolean gradOwned;
     private boolean retainGrad;
+    private long valueVersion;
+    private TransposedCopy transposed;
 
     private Variable(Tensor value, boolean requiresGrad, String name, Node creator) {
         this.value = value;
@@ -77,6 +79,34 @@ public final class Variable {
     public String name() {
         return name;
     }
+
+    /**
+     * Records that this variable's value was changed in place (an optimizer step, loaded weights),
+     * so that copies derived from it, such as {@link #transposedValue()}, are rebuilt. Whoever
+     * writes into a parameter's value must call it.
+     */
+    public void valueChanged() {
+        valueVersion++;
+    }
+
+    /** How many times {@link #valueChanged()} has been called. */
+    public long valueVersion() {
+        return valueVersion;
+    }
+
+    /**
+     * The value with its last two axes swapped ([..., out, in] becomes [..., in, out]): the layout
+     * the batch-invariant inference kernels read a weight in. It is built on first use and kept
+     * (one more copy of the weight in memory) until {@link #valueChanged()} is called.
+     */
+    public synchronized Tensor transposedValue() {
+        if (transposed == null || transposed.version() != valueVersion) {
+            transposed = new TransposedCopy(Transpose.lastTwoAxes(value), valueVersion);
+        }
+        return transposed.tensor();
+    }
+
+    private record TransposedCopy(Tensor tensor, long version) {}
 
     public boolean isLeaf() {
         return creator == null;

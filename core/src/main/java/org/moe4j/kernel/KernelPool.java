@@ -1,51 +1,61 @@
 package org.moe4j.kernel;
 
-import java.util.concurrent.ForkJoinPool;
-import java.util.concurrent.ForkJoinTask;
-import java.util.concurrent.ForkJoinWorkerThread;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.IntConsumer;
 
 /**
- * The one thread pool every multithreaded kernel shares, created once and sized to the cores (or to
- * the system property {@code moe4j.threads}). A parallel loop hands out task indices from a shared
- * counter to the calling thread and up to {@code threads - 1} pool workers, so no thread is created
- * on a hot path and a slow core simply takes fewer tasks. Kernels write each output element from
- * exactly one task, in an order that does not depend on which thread runs it, so results are the
- * same for every thread count.
+ * The one set of worker threads every multithreaded kernel shares, created once and sized to the
+ * cores (or to the system property {@code moe4j.threads}). A parallel loop hands out task indices
+ * from a shared counter to the calling thread and up to {@code threads - 1} workers, so no thread is
+ * created on a hot path and a slow core simply takes fewer tasks. Kernels write each output element
+ * from exactly one task, in an order that does not depend on which thread runs it, so results are
+ * the same for every thread count.
+ *
+ * <p>Workers spin for a short while ({@code moe4j.spinMicros}, 100 µs by default) after each loop
+ * before they park: a decoding step or a training step runs dozens of loops a few microseconds
+ * long back to back, and waking a parked thread costs 10 to 50 µs on this kind of machine, more than
+ * many of those loops. One loop runs at a time; a loop started while another one holds the workers
+ * (from another thread) runs on its caller alone.
  */
 public final class KernelPool {
-    private static final int DEFAULT_THREADS = defaultThreads();
-    private static final ForkJoinPool POOL = new ForkJoinPool(Math.max(1, DEFAULT_THREADS - 1),
-            pool -> {
-                ForkJoinWorkerThread t = ForkJoinPool.defaultForkJoinWorkerThreadFactory.newThread(pool);
-                t.setName("moe4j-kernel-" + t.getPoolIndex());
-                t.setDaemon(true);
-                return t;
-            }, null, false);
+    private static final int DEFAULT_THREADS = positiveProperty("moe4j.threads", Runtime.getRuntime().availableProcessors(), 1024);
+    private static final long SPIN_NANOS = 1000L * positiveProperty("moe4j.spinMicros", 100, 1_000_000);
+    private static final Worker[] WORKERS = startWorkers(DEFAULT_THREADS - 1);
+    private static final AtomicBoolean BUSY = new AtomicBoolean();
+    private static volatile Loop current;
     private static volatile int threads = DEFAULT_THREADS;
     /** Set on every thread while it runs tasks of a parallel loop, so a kernel nested in one runs serially. */
     private static final ThreadLocal<Boolean> IN_PARALLEL_LOOP = ThreadLocal.withInitial(() -> false);
 
     private KernelPool() {}
 
-    private static int defaultThreads() {
-        int cores = Runtime.getRuntime().availableProcessors();
-        String configured = System.getProperty("moe4j.threads");
+    private static int positiveProperty(String name, int fallback, int max) {
+        String configured = System.getProperty(name);
         if (configured == null) {
-            return cores;
+            return fallback;
         }
         int n;
         try {
             n = Integer.parseInt(configured.trim());
         } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("moe4j.threads is '" + configured + "', must be an integer in [1, 1024]");
+            throw new IllegalArgumentException(name + " is '" + configured + "', must be an integer in [1, " + max + "]");
         }
-        if (n < 1 || n > 1024) {
-            throw new IllegalArgumentException("moe4j.threads is " + n + ", must be in [1, 1024]");
+        if (n < 1 || n > max) {
+            throw new IllegalArgumentException(name + " is " + n + ", must be in [1, " + max + "]");
         }
         return n;
+    }
+
+    private static Worker[] startWorkers(int n) {
+        Worker[] workers = new Worker[n];
+        for (int i = 0; i < n; i++) {
+            workers[i] = new Worker(i);
+            workers[i].thread.start();
+        }
+        return workers;
     }
 
     /** How many threads (the caller included) a parallel kernel uses. */
@@ -55,10 +65,10 @@ public final class KernelPool {
 
     /**
      * Sets how many threads (the caller included) parallel kernels use from now on, at most the
-     * pool's size plus the caller; benchmarks use it to measure scaling.
+     * number of workers plus the caller; benchmarks use it to measure scaling.
      */
     public static void setThreads(int n) {
-        int max = POOL.getParallelism() + 1;
+        int max = WORKERS.length + 1;
         if (n < 1 || n > max) {
             throw new IllegalArgumentException("KernelPool.setThreads: " + n + " threads requested, must be in [1, "
                     + max + "] (the pool was sized at start-up; set -Dmoe4j.threads for more)");
@@ -68,21 +78,58 @@ public final class KernelPool {
 
     /**
      * Runs {@code body.accept(i)} for every i in [0, count), spread over the kernel threads; returns
-     * when all are done and rethrows the first failure. Called from inside a task of another
-     * parallel loop it runs serially: the outer loop already keeps every thread busy.
+     * when all are done and rethrows the first failure (the tasks not yet started are skipped).
+     * Called from inside a task of another parallel loop it runs serially: the outer loop already
+     * keeps every thread busy.
      */
     public static void parallelFor(int count, IntConsumer body) {
-        int workers = Math.min(count, threads);
-        if (workers <= 1 || IN_PARALLEL_LOOP.get()) {
+        int helpers = Math.min(count, threads) - 1;
+        if (helpers <= 0 || IN_PARALLEL_LOOP.get() || !BUSY.compareAndSet(false, true)) {
             for (int i = 0; i < count; i++) {
                 body.accept(i);
             }
             return;
         }
-        AtomicInteger next = new AtomicInteger();
-        // the first failure itself, not ForkJoinTask.join's copy of it, so its message reaches the user unchanged
-        AtomicReference<Throwable> failure = new AtomicReference<>();
-        Runnable drain = () -> {
+        try {
+            Loop loop = new Loop(count, body, helpers);
+            current = loop;
+            for (int w = 0; w < helpers; w++) {
+                WORKERS[w].wake();
+            }
+            loop.drain();
+            loop.awaitHelpers();
+            switch (loop.failure.get()) {
+                case null -> { }
+                case RuntimeException e -> throw e;
+                case Error e -> throw e;
+                case Throwable t -> throw new IllegalStateException(t);
+            }
+        } finally {
+            current = null;
+            BUSY.set(false);
+        }
+    }
+
+    /** One parallel loop: its tasks, the next index to hand out, and how many threads are inside. */
+    private static final class Loop {
+        final int count;
+        final IntConsumer body;
+        final int helpers;
+        final AtomicInteger next = new AtomicInteger();
+        /** Threads between announcing themselves and leaving drain(); a claimed task is always inside one. */
+        final AtomicInteger inside = new AtomicInteger();
+        // the first failure itself, so its message reaches the user unchanged
+        final AtomicReference<Throwable> failure = new AtomicReference<>();
+
+        Loop(int count, IntConsumer body, int helpers) {
+            this.count = count;
+            this.body = body;
+            this.helpers = helpers;
+        }
+
+        void drain() {
+            // announce before claiming: once the caller has seen next >= count and inside == 0, no task can still start
+            inside.incrementAndGet();
             IN_PARALLEL_LOOP.set(true);
             try {
                 for (int i = next.getAndIncrement(); i < count; i = next.getAndIncrement()) {
@@ -93,22 +140,69 @@ public final class KernelPool {
                 next.set(count);
             } finally {
                 IN_PARALLEL_LOOP.set(false);
+                inside.decrementAndGet();
             }
-        };
-        ForkJoinTask<?>[] helpers = new ForkJoinTask<?>[workers - 1];
-        for (int h = 0; h < helpers.length; h++) {
-            helpers[h] = POOL.submit(drain);
         }
-        drain.run();
-        for (ForkJoinTask<?> helper : helpers) {
-            helper.join();
+
+        /** Called by the caller once its own drain() has returned: every index is claimed; wait for the ones in flight. */
+        void awaitHelpers() {
+            for (int spins = 0; inside.get() != 0; spins++) {
+                if (spins < 10_000) {
+                    Thread.onSpinWait();
+                } else {
+                    Thread.yield();
+                }
+            }
         }
-        // an IntConsumer throws only unchecked exceptions
-        switch (failure.get()) {
-            case null -> { }
-            case RuntimeException e -> throw e;
-            case Error e -> throw e;
-            case Throwable t -> throw new IllegalStateException(t);
+    }
+
+    /** A daemon thread that takes part in each new loop, spinning between loops and parking when idle. */
+    private static final class Worker {
+        final int index;
+        final Thread thread;
+        volatile boolean parked;
+        private Loop last;
+
+        Worker(int index) {
+            this.index = index;
+            this.thread = Thread.ofPlatform().name("moe4j-kernel-" + index).daemon(true).unstarted(this::run);
+        }
+
+        void wake() {
+            if (parked) {
+                LockSupport.unpark(thread);
+            }
+        }
+
+        private void run() {
+            while (true) {
+                Loop loop = awaitNewLoop();
+                last = loop;
+                if (index < loop.helpers) {
+                    loop.drain();
+                }
+            }
+        }
+
+        private Loop awaitNewLoop() {
+            long spinUntil = System.nanoTime() + SPIN_NANOS;
+            while (true) {
+                Loop loop = current;
+                if (loop != null && loop != last) {
+                    return loop;
+                }
+                if (System.nanoTime() < spinUntil) {
+                    Thread.onSpinWait();
+                    continue;
+                }
+                parked = true;
+                loop = current;
+                if (loop == null || loop == last) {
+                    LockSupport.park(this);
+                }
+                parked = false;
+                spinUntil = System.nanoTime() + SPIN_NANOS;
+            }
         }
     }
 }

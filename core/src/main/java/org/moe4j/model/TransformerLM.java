@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Map;
 import org.moe4j.autograd.CrossEntropy;
 import org.moe4j.autograd.GradMode;
+import org.moe4j.autograd.InferenceMode;
 import org.moe4j.autograd.MatMul;
 import org.moe4j.autograd.Variable;
 import org.moe4j.moe.MoeLayer;
@@ -164,7 +165,7 @@ public final class TransformerLM extends Module {
         for (int s = 0; s < S; s++) System.arraycopy(tokens.get(s), 0, ids, rowStart[s], tokens.get(s).length);
         Tensor logits = Tensor.zeros(S, config.vocabSize());
         if (ids.length == 0) return logits;
-        try (var scope = GradMode.noGrad()) {
+        try (var scope = InferenceMode.enter()) {
             Tensor h = body.embed.forward(ids).value();
             for (int l = 0; l < body.layers.size(); l++) {
                 AttentionCache[] caches = new AttentionCache[S];

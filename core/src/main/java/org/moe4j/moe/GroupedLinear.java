@@ -1,5 +1,7 @@
 package org.moe4j.moe;
 
+import org.moe4j.autograd.InferenceMode;
+import org.moe4j.kernel.BatchInvariantGemm;
 import org.moe4j.kernel.GroupedGemm;
 import org.moe4j.kernel.Reductions;
 import org.moe4j.tensor.Tensor;
@@ -18,10 +20,17 @@ final class GroupedLinear {
         int out = map.outFeatures();
         int n = groups.active().length;
         if (n == 0) return;
-        Tensor w = map.weight().value();
-        GroupedGemm.gemm(false, true, groups.activeCounts(), ExpertGroups.filled(n, out), ExpertGroups.filled(n, in), 1f,
-                x, groups.rowOffsets(in), in, w.data(), groups.expertOffsets(w.offset(), out * in), in,
-                0f, y, groups.rowOffsets(out), out);
+        if (InferenceMode.isActive()) {
+            // wt: (E, in, out)
+            Tensor wt = map.weight().transposedValue();
+            BatchInvariantGemm.multiplyGrouped(groups.activeCounts(), out, in, x, groups.rowOffsets(in), in, wt.data(),
+                    groups.expertOffsets(wt.offset(), in * out), out, y, groups.rowOffsets(out), out);
+        } else {
+            Tensor w = map.weight().value();
+            GroupedGemm.gemm(false, true, groups.activeCounts(), ExpertGroups.filled(n, out), ExpertGroups.filled(n, in), 1f,
+                    x, groups.rowOffsets(in), in, w.data(), groups.expertOffsets(w.offset(), out * in), in,
+                    0f, y, groups.rowOffsets(out), out);
+        }
         if (map.bias() != null) {
             Tensor b = map.bias().value();
             for (int e : groups.active()) {

@@ -104,7 +104,8 @@ public final class CausalSelfAttention extends Module {
     }
 
     private static Tensor linear(Tensor x, Linear layer) {
-        return MatMul.matmul(x, false, layer.weight().value(), true);
+        // inside InferenceMode this is the batch-invariant product with the transposed weight
+        return org.moe4j.autograd.MatMul.linear(Variable.constant(x), layer.weight(), null).value();
     }
 
     /** A fresh cache for one sequence in this layer. */

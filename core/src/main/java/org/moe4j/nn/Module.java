@@ -95,7 +95,10 @@ public abstract class Module {
                         + "', which this model does not have");
             }
         }
-        own.forEach((k, v) -> v.value().copyFrom(state.get(k)));
+        own.forEach((k, v) -> {
+            v.value().copyFrom(state.get(k));
+            v.valueChanged();
+        });
     }
 
     /**

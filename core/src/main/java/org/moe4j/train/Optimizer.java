@@ -48,6 +48,7 @@ public abstract class Optimizer {
                 Variable p = e.getValue();
                 if (p.grad() != null) {
                     update(e.getKey(), p.value(), p.grad(), lr, g.weightDecay());
+                    p.valueChanged();
                 }
             }
         }
