@@ -96,8 +96,11 @@ public final class Softmax {
         });
     }
 
-    /** One row of (log-)softmax, from x[xr, xr + cols) into y[yr, yr + cols). */
-    private static void row(float[] x, int xr, int cols, float[] y, int yr, boolean log) {
+    /**
+     * One row of (log-)softmax, from x[xr, xr + cols) into y[yr, yr + cols) (y may be x), on the
+     * calling thread and without argument checks; also the softmax step of {@link CachedAttention}.
+     */
+    static void row(float[] x, int xr, int cols, float[] y, int yr, boolean log) {
         if (cols == 0) {
             return;
         }

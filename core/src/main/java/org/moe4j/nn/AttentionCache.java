@@ -5,31 +5,44 @@ import java.util.Arrays;
 /**
  * The keys and values one sequence has produced so far in one attention layer (the KV cache),
  * already rotated; it grows by doubling up to the layer's context length.
+ *
+ * <p>Keys are kept transposed, as {@link org.moe4j.kernel.CachedAttention} reads them: row
+ * c = g * headDim + d (component d of kv head g) holds that component for positions 0, 1, ...
+ * contiguously, rows {@link #capacity()} apart, so a query's scores vectorise over positions.
+ * Growing re-lays every row at the new stride. Values stay one position per row.
  */
 public final class AttentionCache {
     private final int width;
     private final int capacityLimit;
-    private float[] keys;
+    private int capacity;
+    private float[] transposedKeys;
     private float[] values;
     private int length;
 
-    // keys, values: (length, kvHeads * headDim)
+    // transposedKeys: (width, capacity)   values: (capacity, width), width = kvHeads * headDim
     public AttentionCache(int width, int capacityLimit) {
         this.width = width;
         this.capacityLimit = capacityLimit;
-        int initial = Math.min(capacityLimit, 64);
-        this.keys = new float[initial * width];
-        this.values = new float[initial * width];
+        this.capacity = Math.min(capacityLimit, 64);
+        this.transposedKeys = new float[capacity * width];
+        this.values = new float[capacity * width];
     }
 
     public int length() {
         return length;
     }
 
-    float[] keys() {
-        return keys;
+    /** Positions the arrays hold room for, the row stride of {@link #transposedKeys()}. */
+    int capacity() {
+        return capacity;
     }
 
+    // (width, capacity): key component c of position j at c * capacity + j
+    float[] transposedKeys() {
+        return transposedKeys;
+    }
+
+    // (capacity, width): value component c of position j at j * width + c
     float[] values() {
         return values;
     }
@@ -40,16 +53,28 @@ public final class AttentionCache {
             throw new IllegalStateException("attention cache: " + length + " + " + n + " positions exceed the context length "
                     + capacityLimit);
         }
-        int needed = (length + n) * width;
-        if (needed > keys.length) {
-            int rows = Math.min(capacityLimit, Math.max(length + n, 2 * keys.length / width));
-            keys = Arrays.copyOf(keys, rows * width);
-            values = Arrays.copyOf(values, rows * width);
+        if (length + n > capacity) {
+            grow(Math.min(capacityLimit, Math.max(length + n, 2 * capacity)));
+        }
+        for (int c = 0; c < width; c++) {
+            int row = c * capacity + length;
+            for (int i = 0; i < n; i++) {
+                transposedKeys[row + i] = k[off + i * ld + c];
+            }
         }
         for (int i = 0; i < n; i++) {
-            System.arraycopy(k, off + i * ld, keys, (length + i) * width, width);
             System.arraycopy(v, off + i * ld, values, (length + i) * width, width);
         }
         length += n;
+    }
+
+    private void grow(int newCapacity) {
+        float[] keys = new float[width * newCapacity];
+        for (int c = 0; c < width; c++) {
+            System.arraycopy(transposedKeys, c * capacity, keys, c * newCapacity, length);
+        }
+        transposedKeys = keys;
+        values = Arrays.copyOf(values, newCapacity * width);
+        capacity = newCapacity;
     }
 }
