@@ -5,7 +5,7 @@ package org.moe4j.autograd;
  * {@code try (var scope = InferenceMode.enter()) { ... }} nothing is recorded for backward (as in
  * {@link GradMode#noGrad()}), and products with a parameter ({@link MatMul#linear}, the experts of a
  * mixture) run on {@link org.moe4j.kernel.BatchInvariantGemm} against the weight's
- * {@link Variable#transposedValue() transposed copy}. Every output row then depends on its own
+ * {@link Variable#packedForInference() packed copy}. Every output row then depends on its own
  * input row alone, so a sequence decoded among others gets the same bits as decoded alone.
  * Training and evaluation stay outside: they use the packed GEMM, faster for many rows.
  */

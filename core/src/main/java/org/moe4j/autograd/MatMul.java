@@ -35,9 +35,7 @@ public final class MatMul {
         yShape[yShape.length - 1] = out;
         Tensor y = Tensor.zeros(yShape);
         if (InferenceMode.isActive() && weight.isLeaf()) {
-            // wt: (in, out)
-            Tensor wt = weight.transposedValue();
-            BatchInvariantGemm.multiply(rows, out, in, xv.data(), xv.offset(), in, wt.data(), wt.offset(), out,
+            BatchInvariantGemm.multiply(rows, out, in, xv.data(), xv.offset(), in, weight.packedForInference(), 0,
                     y.data(), 0, out);
         } else {
             Gemm.gemm(false, true, rows, out, in, 1f, xv.data(), xv.offset(), in, w.data(), w.offset(), in,

@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Set;
+import org.moe4j.kernel.BatchInvariantGemm;
 import org.moe4j.tensor.Shape;
 import org.moe4j.tensor.Tensor;
 
@@ -26,7 +27,7 @@ public final class Variable {
     private boolean gradOwned;
     private boolean retainGrad;
     private long valueVersion;
-    private TransposedCopy transposed;
+    private PackedCopy packed;
 
     private Variable(Tensor value, boolean requiresGrad, String name, Node creator) {
         this.value = value;
@@ -82,7 +83,7 @@ public final class Variable {
 
     /**
      * Records that this variable's value was changed in place (an optimizer step, loaded weights),
-     * so that copies derived from it, such as {@link #transposedValue()}, are rebuilt. Whoever
+     * so that copies derived from it, such as {@link #packedForInference()}, are rebuilt. Whoever
      * writes into a parameter's value must call it.
      */
     public void valueChanged() {
@@ -95,18 +96,23 @@ public final class Variable {
     }
 
     /**
-     * The value with its last two axes swapped ([..., out, in] becomes [..., in, out]): the layout
-     * the batch-invariant inference kernels read a weight in. It is built on first use and kept
-     * (one more copy of the weight in memory) until {@link #valueChanged()} is called.
+     * A weight [..., out, in] (one Linear or stacked experts) in the layout the batch-invariant
+     * inference kernel reads, {@link BatchInvariantGemm#pack}: one block of out * in floats per
+     * matrix along the leading axes. It is built on first use and kept (one more copy of the weight
+     * in memory) until {@link #valueChanged()} is called.
      */
-    public synchronized Tensor transposedValue() {
-        if (transposed == null || transposed.version() != valueVersion) {
-            transposed = new TransposedCopy(Transpose.lastTwoAxes(value), valueVersion);
+    public synchronized float[] packedForInference() {
+        if (packed == null || packed.version() != valueVersion) {
+            Shape.requireAtLeast("packedForInference", "rank", value.rank(), 2);
+            int n = value.dim(value.rank() - 2);
+            int k = value.dim(value.rank() - 1);
+            int matrices = n * k == 0 ? 0 : value.size() / (n * k);
+            packed = new PackedCopy(BatchInvariantGemm.pack(value.data(), value.offset(), matrices, n, k), valueVersion);
         }
-        return transposed.tensor();
+        return packed.floats();
     }
 
-    private record TransposedCopy(Tensor tensor, long version) {}
+    private record PackedCopy(float[] floats, long version) {}
 
     public boolean isLeaf() {
         return creator == null;

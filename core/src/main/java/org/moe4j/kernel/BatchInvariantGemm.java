@@ -4,18 +4,21 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * C = A B for inference, with B given as [K, N] row-major (a Linear weight transposed), in which
- * every element of C is one chain of fused multiply-adds over k in order, starting from zero:
- * <pre>  c[i][j] = fma(a[i][K-1], b[K-1][j], ... fma(a[i][1], b[1][j], fma(a[i][0], b[0][j], 0)))</pre>
+ * C = A W^T for inference (W an nn.Linear weight [N, K]), in which every element of C is one chain
+ * of fused multiply-adds over k in order, starting from zero:
+ * <pre>  c[i][j] = fma(a[i][K-1], w[j][K-1], ... fma(a[i][1], w[j][1], fma(a[i][0], w[j][0], 0)))</pre>
  * So row i of C depends on row i of A alone: not on how many rows share the call, how they are
  * blocked, or how many threads run it. A sequence decoded in a batch with others gets the bits it
  * gets alone, so batching cannot change a greedy completion.
  *
- * <p>Unlike {@link Gemm} nothing is packed and no dot product ends in a horizontal lane sum: each
- * pass broadcasts one element of each of 4 rows of A against 4 vectors of a row of B (16
- * accumulators), reading B in place. That suits the few rows of a decoding step, where packing the
- * weight or reducing lanes would cost as much as the arithmetic. Column panels of B are spread
- * over the {@link KernelPool}; the grouped form spreads (group, panel) pairs, for experts.
+ * <p>W is read in a layout of its own, made once by {@link #pack} and kept while the weight does not
+ * change: W^T cut into panels of 4 vectors of columns, each panel stored whole (K rows of its
+ * columns, one after the other), so that a pass over a panel streams memory in order. Each pass
+ * broadcasts one element of each of 4 rows of A against the 4 vectors of one row of the panel (16
+ * accumulators). Unlike {@link Gemm}, nothing is packed per call and no dot product ends in a
+ * horizontal lane sum, which for the few rows of a decoding step would cost as much as the
+ * arithmetic. Panels are spread over the {@link KernelPool}; the grouped form spreads
+ * (group, panel) pairs, for experts.
  */
 public final class BatchInvariantGemm {
     private static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED;
@@ -27,46 +30,84 @@ public final class BatchInvariantGemm {
 
     private BatchInvariantGemm() {}
 
-    // a: (m, k) leading dimension lda   b: (k, n) ldb   c: (m, n) ldc, overwritten
-    /** C = A B with the batch-invariant summation order described above. */
-    public static void multiply(int m, int n, int k, float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
+    /**
+     * W packed for {@link #multiply}: {@code matrices} weights [n, k] one after the other from wOff
+     * (a Linear's weight, or the stacked weights of experts) become as many blocks of n * k floats,
+     * each W^T cut into panels of {@code 4 * VL} columns (the last one narrower), panel after panel,
+     * each holding its k rows in order.
+     */
+    // w: (matrices, n, k)   returns (matrices, n * k) in panels
+    public static float[] pack(float[] w, int wOff, int matrices, int n, int k) {
+        if (matrices < 0 || n < 0 || k < 0) {
+            throw new IllegalArgumentException("batchInvariantGemm pack: " + matrices + " matrices of " + n + " x " + k
+                    + "; all must be >= 0");
+        }
+        long size = (long) matrices * n * k;
+        if (wOff < 0 || wOff + size > w.length || size > Integer.MAX_VALUE) {
+            throw new IndexOutOfBoundsException("batchInvariantGemm pack: " + matrices + " matrices of " + n + " x " + k
+                    + " at offset " + wOff + " need " + (wOff + size) + " floats, the array has " + w.length);
+        }
+        float[] packed = new float[(int) size];
+        for (int mat = 0; mat < matrices; mat++) {
+            int src = wOff + mat * n * k;
+            int dst = mat * n * k;
+            for (int j0 = 0; j0 < n; j0 += PANEL) {
+                int width = Math.min(PANEL, n - j0);
+                int panel = dst + j0 * k;
+                for (int j = 0; j < width; j++) {
+                    int row = src + (j0 + j) * k;
+                    for (int p = 0; p < k; p++) packed[panel + p * width + j] = w[row + p];
+                }
+            }
+        }
+        return packed;
+    }
+
+    // a: (m, k) leading dimension lda   w: (n, k) packed at wOff   c: (m, n) ldc, overwritten
+    /** C = A W^T with the batch-invariant summation order described above; W as {@link #pack} left it. */
+    public static void multiply(int m, int n, int k, float[] a, int aOff, int lda, float[] w, int wOff,
                                 float[] c, int cOff, int ldc) {
-        GemmChecks.check("batchInvariantGemm", false, false, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc);
+        check("batchInvariantGemm", m, n, k, a, aOff, lda, w, wOff, c, cOff, ldc);
         if (m == 0 || n == 0) return;
         int panels = (n + PANEL - 1) / PANEL;
         int tasks = (long) m * n * k < PARALLEL_MIN_MACS ? 1 : Math.min(panels, KernelPool.threads());
         if (tasks == 1) {
-            block(m, 0, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc);
+            panels(m, 0, panels, n, k, a, aOff, lda, w, wOff, c, cOff, ldc);
             return;
         }
         int perTask = (panels + tasks - 1) / tasks;
         KernelPool.parallelFor(tasks, t -> {
-            int j0 = Math.min(n, t * perTask * PANEL);
-            int j1 = Math.min(n, (t + 1) * perTask * PANEL);
-            if (j0 < j1) block(m, j0, j1, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc);
+            int p0 = Math.min(panels, t * perTask);
+            int p1 = Math.min(panels, (t + 1) * perTask);
+            if (p0 < p1) panels(m, p0, p1, n, k, a, aOff, lda, w, wOff, c, cOff, ldc);
         });
     }
 
     /**
-     * One product per group g with its own rows: C_g (m[g] x n) = A_g (m[g] x k) B_g (k x n), A_g at
-     * aOff[g], B_g at bOff[g], C_g at cOff[g] (a mixture of experts: the tokens routed to expert g
-     * times its transposed weight). Groups with no rows are skipped.
+     * One product per group g with its own rows: C_g (m[g] x n) = A_g (m[g] x k) W_g^T, A_g at
+     * aOff[g], packed W_g at wOff[g], C_g at cOff[g] (a mixture of experts: the tokens routed to
+     * expert g times its weight). Groups with no rows are skipped.
      */
-    public static void multiplyGrouped(int[] m, int n, int k, float[] a, int[] aOff, int lda, float[] b, int[] bOff, int ldb,
+    public static void multiplyGrouped(int[] m, int n, int k, float[] a, int[] aOff, int lda, float[] w, int[] wOff,
                                        float[] c, int[] cOff, int ldc) {
         int groups = m.length;
-        if (aOff.length != groups || bOff.length != groups || cOff.length != groups) {
+        if (aOff.length != groups || wOff.length != groups || cOff.length != groups) {
             throw new IllegalArgumentException("batchInvariantGemm grouped: " + groups + " row counts but " + aOff.length + ", "
-                    + bOff.length + " and " + cOff.length + " offsets of A, B and C; all four must match");
+                    + wOff.length + " and " + cOff.length + " offsets of A, W and C; all four must match");
         }
         long macs = 0;
         for (int g = 0; g < groups; g++) {
-            GemmChecks.check("batchInvariantGemm group " + g, false, false, m[g], n, k, a, aOff[g], lda, b, bOff[g], ldb,
-                    c, cOff[g], ldc);
+            check("batchInvariantGemm group " + g, m[g], n, k, a, aOff[g], lda, w, wOff[g], c, cOff[g], ldc);
             macs += (long) m[g] * n * k;
         }
         if (n == 0 || macs == 0) return;
         int panels = (n + PANEL - 1) / PANEL;
+        if (macs < PARALLEL_MIN_MACS || KernelPool.threads() == 1) {
+            for (int g = 0; g < groups; g++) {
+                if (m[g] > 0) panels(m[g], 0, panels, n, k, a, aOff[g], lda, w, wOff[g], c, cOff[g], ldc);
+            }
+            return;
+        }
         // work items: (group, chunk of panels); two chunks per group so that two threads share even one busy expert
         int chunks = Math.min(panels, 2);
         int perChunk = (panels + chunks - 1) / chunks;
@@ -80,41 +121,46 @@ public final class BatchInvariantGemm {
                 itemChunk[items++] = ch;
             }
         }
-        int count = items;
-        Runnable serial = () -> {
-            for (int g = 0; g < groups; g++) {
-                if (m[g] > 0) block(m[g], 0, n, k, a, aOff[g], lda, b, bOff[g], ldb, c, cOff[g], ldc);
-            }
-        };
-        if (macs < PARALLEL_MIN_MACS || KernelPool.threads() == 1) {
-            serial.run();
-            return;
-        }
-        KernelPool.parallelFor(count, i -> {
+        KernelPool.parallelFor(items, i -> {
             int g = itemGroup[i];
-            int j0 = Math.min(n, itemChunk[i] * perChunk * PANEL);
-            int j1 = Math.min(n, (itemChunk[i] + 1) * perChunk * PANEL);
-            if (j0 < j1) block(m[g], j0, j1, k, a, aOff[g], lda, b, bOff[g], ldb, c, cOff[g], ldc);
+            int p0 = Math.min(panels, itemChunk[i] * perChunk);
+            int p1 = Math.min(panels, (itemChunk[i] + 1) * perChunk);
+            if (p0 < p1) panels(m[g], p0, p1, n, k, a, aOff[g], lda, w, wOff[g], c, cOff[g], ldc);
         });
     }
 
-    /** Columns [j0, j1) of C for all m rows: 4 rows at a time, then the rows left one by one. */
-    private static void block(int m, int j0, int j1, int k, float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
+    private static void check(String op, int m, int n, int k, float[] a, int aOff, int lda, float[] w, int wOff,
                               float[] c, int cOff, int ldc) {
-        int i = 0;
-        for (; i + 4 <= m; i += 4) {
-            int ai = aOff + i * lda, ci = cOff + i * ldc;
-            int j = j0;
-            for (; j + PANEL <= j1; j += PANEL) fourRowsFourVectors(k, a, ai, lda, b, bOff + j, ldb, c, ci + j, ldc);
-            for (; j + VL <= j1; j += VL) fourRowsOneVector(k, a, ai, lda, b, bOff + j, ldb, c, ci + j, ldc);
-            for (int r = 0; r < 4; r++) scalarColumns(j, j1, k, a, ai + r * lda, b, bOff, ldb, c, ci + r * ldc);
-        }
-        for (; i < m; i++) {
-            int ai = aOff + i * lda, ci = cOff + i * ldc;
-            int j = j0;
-            for (; j + PANEL <= j1; j += PANEL) oneRowFourVectors(k, a, ai, b, bOff + j, ldb, c, ci + j);
-            for (; j + VL <= j1; j += VL) oneRowOneVector(k, a, ai, b, bOff + j, ldb, c, ci + j);
-            scalarColumns(j, j1, k, a, ai, b, bOff, ldb, c, ci);
+        GemmChecks.check(op, false, false, m, n, k, a, aOff, lda, w, wOff, Math.max(1, n), c, cOff, ldc);
+    }
+
+    /** Panels [p0, p1) of C for all m rows: 4 rows at a time, then the rows left one by one. */
+    private static void panels(int m, int p0, int p1, int n, int k, float[] a, int aOff, int lda, float[] w, int wOff,
+                               float[] c, int cOff, int ldc) {
+        for (int p = p0; p < p1; p++) {
+            int j0 = p * PANEL;
+            int width = Math.min(PANEL, n - j0);
+            int panel = wOff + j0 * k;
+            int vectors = width / VL;
+            int i = 0;
+            for (; i + 4 <= m; i += 4) {
+                int ai = aOff + i * lda, ci = cOff + i * ldc + j0;
+                if (vectors == 4) {
+                    fourRowsFourVectors(k, a, ai, lda, w, panel, PANEL, c, ci, ldc);
+                } else {
+                    for (int v = 0; v < vectors; v++) fourRowsOneVector(k, a, ai, lda, w, panel + v * VL, width, c, ci + v * VL, ldc);
+                    for (int r = 0; r < 4; r++) scalarColumns(vectors * VL, width, k, a, ai + r * lda, w, panel, width, c, ci + r * ldc);
+                }
+            }
+            for (; i < m; i++) {
+                int ai = aOff + i * lda, ci = cOff + i * ldc + j0;
+                if (vectors == 4) {
+                    oneRowFourVectors(k, a, ai, w, panel, PANEL, c, ci);
+                } else {
+                    for (int v = 0; v < vectors; v++) oneRowOneVector(k, a, ai, w, panel + v * VL, width, c, ci + v * VL);
+                    scalarColumns(vectors * VL, width, k, a, ai, w, panel, width, c, ci);
+                }
+            }
         }
     }
 
@@ -202,7 +248,7 @@ public final class BatchInvariantGemm {
         v.intoArray(c, c0);
     }
 
-    /** Columns [j0, j1) of one row, fewer than a vector, in the same order with scalar fma. */
+    /** Columns [j0, j1) of one row of a panel (row stride ldb), fewer than a vector, in the same order with scalar fma. */
     private static void scalarColumns(int j0, int j1, int k, float[] a, int a0, float[] b, int bOff, int ldb, float[] c, int c0) {
         for (int j = j0; j < j1; j++) {
             float s = 0f;

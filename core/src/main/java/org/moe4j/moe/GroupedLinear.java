@@ -21,10 +21,8 @@ final class GroupedLinear {
         int n = groups.active().length;
         if (n == 0) return;
         if (InferenceMode.isActive()) {
-            // wt: (E, in, out)
-            Tensor wt = map.weight().transposedValue();
-            BatchInvariantGemm.multiplyGrouped(groups.activeCounts(), out, in, x, groups.rowOffsets(in), in, wt.data(),
-                    groups.expertOffsets(wt.offset(), in * out), out, y, groups.rowOffsets(out), out);
+            BatchInvariantGemm.multiplyGrouped(groups.activeCounts(), out, in, x, groups.rowOffsets(in), in,
+                    map.weight().packedForInference(), groups.expertOffsets(0, in * out), y, groups.rowOffsets(out), out);
         } else {
             Tensor w = map.weight().value();
             GroupedGemm.gemm(false, true, groups.activeCounts(), ExpertGroups.filled(n, out), ExpertGroups.filled(n, in), 1f,

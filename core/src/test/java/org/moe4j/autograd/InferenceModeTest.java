@@ -3,6 +3,7 @@ package org.moe4j.autograd;
 import static org.junit.jupiter.api.Assertions.*;
 
 import org.junit.jupiter.api.Test;
+import org.moe4j.kernel.BatchInvariantGemm;
 import org.moe4j.nn.Linear;
 import org.moe4j.tensor.Init;
 import org.moe4j.tensor.Rng;
@@ -44,20 +45,21 @@ class InferenceModeTest {
     void theTransposedCopyFollowsOptimizerStepsAndLoads() {
         Rng rng = new Rng(4);
         Linear layer = new Linear(8, 5, false, rng);
-        Tensor before = layer.weight().transposedValue();
-        assertSame(before, layer.weight().transposedValue(), "kept while the weight is unchanged");
-        assertEquals(layer.weight().value().get(3, 6), before.get(6, 3));
+        float[] before = layer.weight().packedForInference();
+        assertSame(before, layer.weight().packedForInference(), "kept while the weight is unchanged");
+        assertArrayEquals(BatchInvariantGemm.pack(layer.weight().value().toArray(), 0, 1, 5, 8), before);
 
         Tensor x = Init.normal(Tensor.zeros(2, 8), rng, 0, 1);
         Arithmetic.sum(layer.forward(Variable.constant(x))).backward();
         new Sgd(ParameterGroups.standard(layer, 0.5, 0.0), 0.0, false).step();
-        Tensor afterStep = layer.weight().transposedValue();
+        float[] afterStep = layer.weight().packedForInference();
         assertNotSame(before, afterStep, "an optimizer step invalidates the copy");
-        assertEquals(layer.weight().value().get(3, 6), afterStep.get(6, 3));
+        assertArrayEquals(BatchInvariantGemm.pack(layer.weight().value().toArray(), 0, 1, 5, 8), afterStep);
+        assertFalse(java.util.Arrays.equals(before, afterStep), "the step changed the weight");
 
         var state = layer.stateDict();
         state.put("weight", Tensor.full(2f, 5, 8));
         layer.loadStateDict(state);
-        assertEquals(2f, layer.weight().transposedValue().get(6, 3), "a load invalidates the copy");
+        assertEquals(2f, layer.weight().packedForInference()[17], "a load invalidates the copy");
     }
 }
