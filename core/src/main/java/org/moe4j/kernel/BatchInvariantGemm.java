@@ -1,6 +1,7 @@
 package org.moe4j.kernel;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -25,6 +26,7 @@ public final class BatchInvariantGemm {
     private static final int VL = SPECIES.length();
     /** Columns per panel: four vectors, the width of the 4 x 4-vector register block. */
     private static final int PANEL = 4 * VL;
+    private static final VectorMask<Float> FULL = SPECIES.maskAll(true);
     /** Below this many multiply-adds a second thread costs more than it saves. */
     private static final long PARALLEL_MIN_MACS = 1L << 17;
 
@@ -148,8 +150,13 @@ public final class BatchInvariantGemm {
                 if (vectors == 4) {
                     fourRowsFourVectors(k, a, ai, lda, w, panel, PANEL, c, ci, ldc);
                 } else {
-                    for (int v = 0; v < vectors; v++) fourRowsOneVector(k, a, ai, lda, w, panel + v * VL, width, c, ci + v * VL, ldc);
-                    for (int r = 0; r < 4; r++) scalarColumns(vectors * VL, width, k, a, ai + r * lda, w, panel, width, c, ci + r * ldc);
+                    for (int v = 0; v < vectors; v++) {
+                        fourRowsOneVector(k, a, ai, lda, w, panel + v * VL, width, c, ci + v * VL, ldc, FULL);
+                    }
+                    if (width % VL != 0) {
+                        int j = vectors * VL;
+                        fourRowsOneVector(k, a, ai, lda, w, panel + j, width, c, ci + j, ldc, SPECIES.indexInRange(j, width));
+                    }
                 }
             }
             for (; i < m; i++) {
@@ -157,8 +164,11 @@ public final class BatchInvariantGemm {
                 if (vectors == 4) {
                     oneRowFourVectors(k, a, ai, w, panel, PANEL, c, ci);
                 } else {
-                    for (int v = 0; v < vectors; v++) oneRowOneVector(k, a, ai, w, panel + v * VL, width, c, ci + v * VL);
-                    scalarColumns(vectors * VL, width, k, a, ai, w, panel, width, c, ci);
+                    for (int v = 0; v < vectors; v++) oneRowOneVector(k, a, ai, w, panel + v * VL, width, c, ci + v * VL, FULL);
+                    if (width % VL != 0) {
+                        int j = vectors * VL;
+                        oneRowOneVector(k, a, ai, w, panel + j, width, c, ci + j, SPECIES.indexInRange(j, width));
+                    }
                 }
             }
         }
@@ -211,21 +221,22 @@ public final class BatchInvariantGemm {
         v3.intoArray(c, at + 3 * VL);
     }
 
+    /** One vector of columns (the lanes of {@code lanes}: all, or the tail of a narrow panel) for 4 rows. */
     private static void fourRowsOneVector(int k, float[] a, int a0, int lda, float[] b, int b0, int ldb,
-                                          float[] c, int c0, int ldc) {
+                                          float[] c, int c0, int ldc, VectorMask<Float> lanes) {
         FloatVector c0v = FloatVector.zero(SPECIES), c1v = c0v, c2v = c0v, c3v = c0v;
         int a1 = a0 + lda, a2 = a1 + lda, a3 = a2 + lda;
         for (int p = 0, bp = b0; p < k; p++, bp += ldb) {
-            FloatVector bv = FloatVector.fromArray(SPECIES, b, bp);
+            FloatVector bv = FloatVector.fromArray(SPECIES, b, bp, lanes);
             c0v = bv.fma(FloatVector.broadcast(SPECIES, a[a0 + p]), c0v);
             c1v = bv.fma(FloatVector.broadcast(SPECIES, a[a1 + p]), c1v);
             c2v = bv.fma(FloatVector.broadcast(SPECIES, a[a2 + p]), c2v);
             c3v = bv.fma(FloatVector.broadcast(SPECIES, a[a3 + p]), c3v);
         }
-        c0v.intoArray(c, c0);
-        c1v.intoArray(c, c0 + ldc);
-        c2v.intoArray(c, c0 + 2 * ldc);
-        c3v.intoArray(c, c0 + 3 * ldc);
+        c0v.intoArray(c, c0, lanes);
+        c1v.intoArray(c, c0 + ldc, lanes);
+        c2v.intoArray(c, c0 + 2 * ldc, lanes);
+        c3v.intoArray(c, c0 + 3 * ldc, lanes);
     }
 
     private static void oneRowFourVectors(int k, float[] a, int a0, float[] b, int b0, int ldb, float[] c, int c0) {
@@ -240,22 +251,12 @@ public final class BatchInvariantGemm {
         storeFour(v0, v1, v2, v3, c, c0);
     }
 
-    private static void oneRowOneVector(int k, float[] a, int a0, float[] b, int b0, int ldb, float[] c, int c0) {
+    private static void oneRowOneVector(int k, float[] a, int a0, float[] b, int b0, int ldb, float[] c, int c0,
+                                        VectorMask<Float> lanes) {
         FloatVector v = FloatVector.zero(SPECIES);
         for (int p = 0, bp = b0; p < k; p++, bp += ldb) {
-            v = FloatVector.fromArray(SPECIES, b, bp).fma(FloatVector.broadcast(SPECIES, a[a0 + p]), v);
+            v = FloatVector.fromArray(SPECIES, b, bp, lanes).fma(FloatVector.broadcast(SPECIES, a[a0 + p]), v);
         }
-        v.intoArray(c, c0);
-    }
-
-    /** Columns [j0, j1) of one row of a panel (row stride ldb), fewer than a vector, in the same order with scalar fma. */
-    private static void scalarColumns(int j0, int j1, int k, float[] a, int a0, float[] b, int bOff, int ldb, float[] c, int c0) {
-        for (int j = j0; j < j1; j++) {
-            float s = 0f;
-            for (int p = 0, bp = bOff + j; p < k; p++, bp += ldb) {
-                s = Math.fma(a[a0 + p], b[bp], s);
-            }
-            c[c0 + j] = s;
-        }
+        v.intoArray(c, c0, lanes);
     }
 }
