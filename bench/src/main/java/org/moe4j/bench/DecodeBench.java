@@ -39,6 +39,15 @@ public final class DecodeBench {
                         + WARM_UP_ROUNDS + " rounds are warm-up and not counted)");
             }
         }
+
+        /** Refuses a prompt and decode steps that together exceed {@code contextLength} tokens. */
+        public void checkFits(int contextLength) {
+            long tokens = (long) promptTokens + steps;
+            if (tokens > contextLength) {
+                throw new IllegalArgumentException("--prompt-tokens " + promptTokens + " + --steps " + steps + " = " + tokens
+                        + " tokens per sequence, more than the model's context length " + contextLength);
+            }
+        }
     }
 
     /** One round of one batch size: milliseconds per decode step, and whether the round is warm-up. */
@@ -58,12 +67,7 @@ public final class DecodeBench {
      * Refuses a prompt and decode steps that do not fit the model's context.
      */
     public static List<Row> measure(TransformerLM model, Settings settings, int threads, Consumer<Round> progress) {
-        int context = model.config().contextLength();
-        if (settings.promptTokens() + settings.steps() > context) {
-            throw new IllegalArgumentException("--prompt-tokens " + settings.promptTokens() + " + --steps " + settings.steps() + " = "
-                    + (settings.promptTokens() + settings.steps()) + " tokens per sequence, more than the model's context length "
-                    + context);
-        }
+        settings.checkFits(model.config().contextLength());
         List<Integer> batches = settings.batches();
         RoundTimes times = new RoundTimes(batches.size(), WARM_UP_ROUNDS);
         int before = KernelPool.threads();

@@ -28,7 +28,8 @@ final class DecodeBenchCommand implements Callable<Integer> {
             + "in this order; throughput is compared with the first (default: 1,4,16,64).")
     List<Integer> batches = List.of(1, 4, 16, 64);
 
-    @Option(names = "--prompt-tokens", paramLabel = "P", description = "Tokens each sequence is prefilled with, not timed (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--prompt-tokens", paramLabel = "P",
+            description = "Tokens each sequence is prefilled with, not timed (default: ${DEFAULT-VALUE}).")
     int promptTokens = 40;
 
     @Option(names = "--steps", paramLabel = "S", description = "Decode steps timed per round (default: ${DEFAULT-VALUE}); "
@@ -45,18 +46,31 @@ final class DecodeBenchCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         DecodeBench.Settings settings = new DecodeBench.Settings(batches, promptTokens, steps, rounds);
+        int before = KernelPool.threads();
+        KernelPool.setThreads(threads); // refuses a bad count before the model loads; DecodeBench.measure sets it again
+        try {
+            measure(settings);
+        } finally {
+            KernelPool.setThreads(before);
+        }
+        return 0;
+    }
+
+    private void measure(DecodeBench.Settings settings) throws java.io.IOException {
         TrainedModel trained = TrainedModel.load(run);
         TransformerConfig c = trained.model().config();
+        settings.checkFits(c.contextLength());
         System.out.println(String.format(Locale.ROOT,
                 "model: %s at step %d: %d layers, width %d, context %d, vocabulary %d, %,d parameters (%,d active per token)",
                 run, trained.step(), c.layers(), c.dModel(), c.contextLength(), c.vocabSize(), c.totalParameters(), c.activeParameters()));
         System.out.println(String.format(Locale.ROOT,
-                "decode: %d-token prompts prefilled, %d greedy steps timed per round, median and min over rounds %d to %d, %d kernel threads",
+                "decode: %d-token prompts prefilled, %d greedy steps timed per round, median and min over rounds %d to %d, "
+                        + "%d kernel threads",
                 promptTokens, steps, DecodeBench.WARM_UP_ROUNDS + 1, rounds, threads));
-        List<DecodeBench.Row> rows = DecodeBench.measure(trained.model(), settings, threads, r -> System.err.println(String.format(
-                Locale.ROOT, "round %d, batch %d: %.3f ms per step%s", r.round(), r.batch(), r.msPerStep(), r.warmUp() ? " (warm-up)" : "")));
+        List<DecodeBench.Row> rows = DecodeBench.measure(trained.model(), settings, threads, r -> System.err.println(
+                String.format(Locale.ROOT, "round %d, batch %d: %.3f ms per step%s", r.round(), r.batch(), r.msPerStep(),
+                        r.warmUp() ? " (warm-up)" : "")));
         System.out.println();
         System.out.print(DecodeBench.table(rows));
-        return 0;
     }
 }

@@ -34,7 +34,8 @@ class DecodeBenchCommandTest {
         assertEquals(7, lines.length, bench.out());
         assertTrue(lines[0].startsWith("model: " + runDir + " at step 1: 1 layers, width 16, context 64, vocabulary "), lines[0]);
         assertTrue(lines[0].matches(".*, [\\d,]+ parameters \\([\\d,]+ active per token\\)"), lines[0]);
-        assertTrue(lines[1].contains("3-token prompts") && lines[1].contains("2 greedy steps") && lines[1].contains("rounds 3 to 3"), lines[1]);
+        assertTrue(lines[1].contains("3-token prompts") && lines[1].contains("2 greedy steps") && lines[1].contains("rounds 3 to 3"),
+                lines[1]);
         assertEquals("", lines[2]);
         assertEquals("| batch | median step (ms) | min step (ms) | tokens/s | vs B=1 |", lines[3]);
         String number = "(\\d+\\.\\d+)";
@@ -56,12 +57,13 @@ class DecodeBenchCommandTest {
     void aPromptAndStepsBeyondTheContextAreRefusedNamingTheContextLength() {
         StdoutRun bench = StdoutRun.of("bench", "decode", runDir, "--prompt-tokens", "60", "--steps", "5", "--rounds", "3");
         assertEquals(2, bench.exitCode());
+        assertEquals("", bench.out(), "refused before anything is printed");
         assertEquals("moe4j decode: --prompt-tokens 60 + --steps 5 = 65 tokens per sequence, more than the model's context length 64\n",
                 bench.err());
     }
 
     @Test
-    void badBatchSizesStepsAndRoundsAreRefusedNamingTheOption() {
+    void badBatchSizesStepsRoundsAndThreadsAreRefusedNamingTheOption() {
         StdoutRun batch = StdoutRun.of("bench", "decode", runDir, "--batch", "1,0");
         assertEquals(2, batch.exitCode());
         assertEquals("moe4j decode: --batch has 0, each batch size must be >= 1\n", batch.err());
@@ -71,6 +73,10 @@ class DecodeBenchCommandTest {
         StdoutRun steps = StdoutRun.of("bench", "decode", runDir, "--steps", "0");
         assertEquals(2, steps.exitCode());
         assertEquals("moe4j decode: --steps is 0, must be >= 1\n", steps.err());
+        StdoutRun threads = StdoutRun.of("bench", "decode", runDir, "--threads", "0");
+        assertEquals(2, threads.exitCode());
+        assertEquals("", threads.out(), "nothing on standard output before the refusal");
+        assertTrue(threads.err().contains("0 threads requested, must be in [1, "), threads.err());
         StdoutRun noRun = StdoutRun.of("bench", "decode", dir.resolve("missing").toString());
         assertEquals(2, noRun.exitCode());
         assertTrue(noRun.err().contains("is not a folder"), noRun.err());
