@@ -1,0 +1,140 @@
+package org.moe4j.bench;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.function.Consumer;
+import org.moe4j.kernel.KernelPool;
+import org.moe4j.model.SequenceState;
+import org.moe4j.model.TransformerLM;
+import org.moe4j.nn.AuxiliaryLosses;
+import org.moe4j.tensor.Tensor;
+
+/**
+ * One continuous-batching decode step of a language model, in-process (no server): for a batch of
+ * B fresh sequences, one {@link TransformerLM#forwardCached} call prefills all their prompts (not
+ * timed), then each of {@code steps} calls brings one token per sequence, the greedy argmax of that
+ * sequence's previous logits, as a server decodes. Only the forwardCached calls are timed; a round's
+ * time is their mean. Batch sizes are interleaved within each round ({@link RoundTimes}); the first
+ * {@link #WARM_UP_ROUNDS} rounds are JIT warm-up and not counted.
+ */
+public final class DecodeBench {
+    private DecodeBench() {}
+
+    /** Rounds run first and not counted, while the JIT compiles the decode path. */
+    public static final int WARM_UP_ROUNDS = 2;
+
+    /** What to measure; the messages name the options of {@code moe4j bench decode}. */
+    public record Settings(List<Integer> batches, int promptTokens, int steps, int rounds) {
+        public Settings {
+            if (batches == null || batches.isEmpty()) throw new IllegalArgumentException("--batch lists no batch size, give at least one");
+            for (int b : batches) {
+                if (b < 1) throw new IllegalArgumentException("--batch has " + b + ", each batch size must be >= 1");
+            }
+            batches = List.copyOf(batches);
+            if (promptTokens < 1) throw new IllegalArgumentException("--prompt-tokens is " + promptTokens + ", must be >= 1");
+            if (steps < 1) throw new IllegalArgumentException("--steps is " + steps + ", must be >= 1");
+            if (rounds < WARM_UP_ROUNDS + 1) {
+                throw new IllegalArgumentException("--rounds is " + rounds + ", must be >= " + (WARM_UP_ROUNDS + 1) + " (the first "
+                        + WARM_UP_ROUNDS + " rounds are warm-up and not counted)");
+            }
+        }
+
+        /** Refuses a prompt and decode steps that together exceed {@code contextLength} tokens. */
+        public void checkFits(int contextLength) {
+            long tokens = (long) promptTokens + steps;
+            if (tokens > contextLength) {
+                throw new IllegalArgumentException("--prompt-tokens " + promptTokens + " + --steps " + steps + " = " + tokens
+                        + " tokens per sequence, more than the model's context length " + contextLength);
+            }
+        }
+    }
+
+    /** One round of one batch size: milliseconds per decode step, and whether the round is warm-up. */
+    public record Round(int round, int batch, double msPerStep, boolean warmUp) {}
+
+    /** The result for one batch size: median and minimum over the counted rounds of the milliseconds per decode step. */
+    public record Row(int batch, double medianMs, double minMs, int countedRounds) {
+        /** Tokens generated per second at the median step time (one token per sequence per step). */
+        public double tokensPerSecond() {
+            return batch * 1000.0 / medianMs;
+        }
+    }
+
+    /**
+     * Measures every batch size of {@code settings} on {@code model} (in inference mode) with
+     * {@code threads} kernel threads (restored afterwards); {@code progress} hears of every round.
+     * Refuses a prompt and decode steps that do not fit the model's context.
+     */
+    public static List<Row> measure(TransformerLM model, Settings settings, int threads, Consumer<Round> progress) {
+        settings.checkFits(model.config().contextLength());
+        List<Integer> batches = settings.batches();
+        RoundTimes times = new RoundTimes(batches.size(), WARM_UP_ROUNDS);
+        int before = KernelPool.threads();
+        KernelPool.setThreads(threads);
+        try {
+            for (int round = 1; round <= settings.rounds(); round++) {
+                for (int i = 0; i < batches.size(); i++) {
+                    int b = batches.get(i);
+                    double ms = msPerStep(model, b, settings.promptTokens(), settings.steps());
+                    boolean warmUp = times.add(i, ms);
+                    progress.accept(new Round(round, b, ms, warmUp));
+                }
+            }
+        } finally {
+            KernelPool.setThreads(before);
+        }
+        List<Row> rows = new ArrayList<>();
+        for (int i = 0; i < batches.size(); i++) {
+            rows.add(new Row(batches.get(i), times.median(i), times.min(i), times.counted(i)));
+        }
+        return rows;
+    }
+
+    /** Prefills {@code batch} fresh sequences, then times {@code steps} greedy decode steps; mean ms per step. */
+    static double msPerStep(TransformerLM model, int batch, int promptTokens, int steps) {
+        int vocab = model.config().vocabSize();
+        List<SequenceState> sequences = new ArrayList<>(batch);
+        List<int[]> prompts = new ArrayList<>(batch);
+        for (int b = 0; b < batch; b++) {
+            sequences.add(model.newSequence());
+            int[] prompt = new int[promptTokens];
+            for (int i = 0; i < promptTokens; i++) prompt[i] = (i * 7 + b) % vocab;
+            prompts.add(prompt);
+        }
+        Tensor logits = model.forwardCached(sequences, prompts, new AuxiliaryLosses());
+        List<int[]> next = new ArrayList<>(batch);
+        for (int b = 0; b < batch; b++) next.add(new int[1]);
+        long nanos = 0;
+        for (int step = 0; step < steps; step++) {
+            for (int b = 0; b < batch; b++) next.get(b)[0] = argmax(logits, b, vocab);
+            AuxiliaryLosses aux = new AuxiliaryLosses();
+            long start = System.nanoTime();
+            logits = model.forwardCached(sequences, next, aux);
+            nanos += System.nanoTime() - start;
+        }
+        return nanos / 1e6 / steps;
+    }
+
+    /** The greedy next token of row {@code row} of {@code logits} (ties to the lower id). */
+    private static int argmax(Tensor logits, int row, int vocab) {
+        float[] data = logits.data();
+        int off = logits.offset() + row * vocab;
+        int best = 0;
+        for (int i = 1; i < vocab; i++) if (data[off + i] > data[off + best]) best = i;
+        return best;
+    }
+
+    /** The rows as a Markdown table; throughput relative to the first row's batch size. */
+    public static String table(List<Row> rows) {
+        Row first = rows.getFirst();
+        StringBuilder out = new StringBuilder();
+        out.append("| batch | median step (ms) | min step (ms) | tokens/s | vs B=").append(first.batch()).append(" |\n");
+        out.append("|---:|---:|---:|---:|---:|\n");
+        for (Row r : rows) {
+            out.append(String.format(Locale.ROOT, "| %d | %.3f | %.3f | %.0f | %.2fx |%n", r.batch(), r.medianMs(), r.minMs(),
+                    r.tokensPerSecond(), r.tokensPerSecond() / first.tokensPerSecond()));
+        }
+        return out.toString();
+    }
+}

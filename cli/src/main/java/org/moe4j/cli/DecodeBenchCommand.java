@@ -1,0 +1,76 @@
+package org.moe4j.cli;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import org.moe4j.bench.DecodeBench;
+import org.moe4j.infer.TrainedModel;
+import org.moe4j.kernel.KernelPool;
+import org.moe4j.model.TransformerConfig;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/**
+ * {@code moe4j bench decode RUN}: the time of one continuous-batching decode step of a trained
+ * language model at several batch sizes, in-process and without HTTP ({@link DecodeBench}), so
+ * model time can be told apart from server time ({@code bench serve}). Progress on standard error,
+ * a Markdown table on standard output.
+ */
+@Command(name = "decode", mixinStandardHelpOptions = true,
+        description = "Time one batched decode step of a trained model (no server) at several batch sizes; prints a Markdown table.")
+final class DecodeBenchCommand implements Callable<Integer> {
+    @Parameters(index = "0", paramLabel = "RUN", description = "a run folder written by moe4j train")
+    Path run;
+
+    @Option(names = "--batch", split = ",", paramLabel = "B[,B...]", description = "Batch sizes (sequences decoded together), "
+            + "in this order; throughput is compared with the first (default: 1,4,16,64).")
+    List<Integer> batches = List.of(1, 4, 16, 64);
+
+    @Option(names = "--prompt-tokens", paramLabel = "P",
+            description = "Tokens each sequence is prefilled with, not timed (default: ${DEFAULT-VALUE}).")
+    int promptTokens = 40;
+
+    @Option(names = "--steps", paramLabel = "S", description = "Decode steps timed per round (default: ${DEFAULT-VALUE}); "
+            + "P + S must fit the model's context.")
+    int steps = 80;
+
+    @Option(names = "--rounds", paramLabel = "R", description = "Rounds over all batch sizes, at least 3; the first "
+            + DecodeBench.WARM_UP_ROUNDS + " are warm-up, the rest give the median and the minimum (default: ${DEFAULT-VALUE}).")
+    int rounds = 7;
+
+    @Option(names = "--threads", paramLabel = "N", description = "Kernel threads (default: all cores, ${DEFAULT-VALUE} here).")
+    int threads = KernelPool.threads();
+
+    @Override
+    public Integer call() throws Exception {
+        DecodeBench.Settings settings = new DecodeBench.Settings(batches, promptTokens, steps, rounds);
+        int before = KernelPool.threads();
+        KernelPool.setThreads(threads); // refuses a bad count before the model loads; DecodeBench.measure sets it again
+        try {
+            measure(settings);
+        } finally {
+            KernelPool.setThreads(before);
+        }
+        return 0;
+    }
+
+    private void measure(DecodeBench.Settings settings) throws java.io.IOException {
+        TrainedModel trained = TrainedModel.load(run);
+        TransformerConfig c = trained.model().config();
+        settings.checkFits(c.contextLength());
+        System.out.println(String.format(Locale.ROOT,
+                "model: %s at step %d: %d layers, width %d, context %d, vocabulary %d, %,d parameters (%,d active per token)",
+                run, trained.step(), c.layers(), c.dModel(), c.contextLength(), c.vocabSize(), c.totalParameters(), c.activeParameters()));
+        System.out.println(String.format(Locale.ROOT,
+                "decode: %d-token prompts prefilled, %d greedy steps timed per round, median and min over rounds %d to %d, "
+                        + "%d kernel threads",
+                promptTokens, steps, DecodeBench.WARM_UP_ROUNDS + 1, rounds, threads));
+        List<DecodeBench.Row> rows = DecodeBench.measure(trained.model(), settings, threads, r -> System.err.println(
+                String.format(Locale.ROOT, "round %d, batch %d: %.3f ms per step%s", r.round(), r.batch(), r.msPerStep(),
+                        r.warmUp() ? " (warm-up)" : "")));
+        System.out.println();
+        System.out.print(DecodeBench.table(rows));
+    }
+}
