@@ -7,6 +7,7 @@ import org.moe4j.data.CorpusSource;
 import org.moe4j.data.TokenCorpus;
 import org.moe4j.infer.TrainedModel;
 import org.moe4j.train.LanguageModelTraining;
+import org.moe4j.train.LanguageModelTrainingConfig;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -33,7 +34,7 @@ final class EvalCommand implements Callable<Integer> {
         TrainedModel m = TrainedModel.load(run);
         String corpus = m.description().corpus();
         CorpusSource source = corpus.equals(CorpusSource.mobyDick().description()) ? CorpusSource.mobyDick() : CorpusSource.of(Path.of(corpus));
-        try (TokenCorpus tokens = TokenCorpus.prepare(source, m.tokenizer(), m.run().tokenFile(), m.description().training().validationFraction())) {
+        try (TokenCorpus tokens = TokenCorpus.prepare(source, m.tokenizer(), m.run().tokenFile(), LanguageModelTrainingConfig.fromJson(m.description().training()).validationFraction())) {
             double loss = LanguageModelTraining.validationLoss(m.model(), tokens, batchSize, batches);
             String unit = m.tokenizer().kind().equals("char") ? "character" : "token";
             System.out.printf(Locale.ROOT, "validation loss %.4f nats per %s, perplexity %.3f (step %d)%n", loss, unit, Math.exp(loss), m.step());

@@ -5,7 +5,7 @@ import java.io.PrintWriter;
 import java.nio.file.Path;
 import org.moe4j.model.FeedForwardSpec;
 import org.moe4j.model.TransformerConfig;
-import org.moe4j.train.RunFolder;
+import org.moe4j.run.RunFolder;
 
 /** What {@code moe4j inspect RUN} prints: the model's parameters, in total and active per token. */
 final class RunInspection {

@@ -15,10 +15,10 @@ import org.moe4j.data.TokenizerSpec;
 import org.moe4j.model.ExpertSpecialisation;
 import org.moe4j.model.TransformerConfig;
 import org.moe4j.model.TransformerLM;
+import org.moe4j.run.RunFolder;
 import org.moe4j.text.Tokenizer;
 import org.moe4j.train.LanguageModelTraining;
 import org.moe4j.train.LanguageModelTrainingConfig;
-import org.moe4j.train.RunFolder;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -105,7 +105,7 @@ final class TrainCommand implements Callable<Integer> {
         if (resume) {
             RunFolder.Description d = run.readDescription();
             config = d.model();
-            training = d.training();
+            training = LanguageModelTrainingConfig.fromJson(d.training());
             tok = Tokenizer.load(run.tokenizerFile());
             source = corpus != null ? CorpusSource.of(corpus) : d.corpus().equals(CorpusSource.mobyDick().description())
                     ? CorpusSource.mobyDick() : CorpusSource.of(Path.of(d.corpus()));
@@ -122,7 +122,7 @@ final class TrainCommand implements Callable<Integer> {
                     checkpointEvery, seed, TokenCorpus.DEFAULT_VALIDATION_FRACTION);
             Files.createDirectories(dir);
             tok.save(run.tokenizerFile());
-            run.writeDescription(new RunFolder.Description(config, training, source.description()));
+            run.writeDescription(new RunFolder.Description(config, training.toJson(), source.description()));
         }
         TransformerLM lm = new TransformerLM(config);
         System.err.printf(Locale.ROOT, "run %s: %s, %s tokenizer (%d ids), %,d parameters (%,d active per token)%n", dir,
@@ -143,7 +143,7 @@ final class TrainCommand implements Callable<Integer> {
         long[][][] specialisation;
         try (TokenCorpus tokens = TokenCorpus.prepare(source, tok, run.tokenFile(), training.validationFraction())) {
             ProgressBar[] bar = new ProgressBar[1];
-            result = LanguageModelTraining.run(run, lm, tokens, training, resume, stop::get, new LanguageModelTraining.Progress() {
+            result = LanguageModelTraining.run(run, lm, source, tokens, training, resume, stop::get, new LanguageModelTraining.Progress() {
                 @Override
                 public void started(long totalSteps, long firstStep) {
                     bar[0] = new ProgressBar("train", totalSteps);

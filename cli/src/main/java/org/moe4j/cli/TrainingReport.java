@@ -11,9 +11,9 @@ import org.moe4j.cli.plot.HeatMap;
 import org.moe4j.cli.plot.LineChart;
 import org.moe4j.io.AtomicFiles;
 import org.moe4j.model.ExpertSpecialisation;
+import org.moe4j.run.RunFolder;
 import org.moe4j.text.Tokenizer;
 import org.moe4j.train.MetricsLog;
-import org.moe4j.train.RunFolder;
 
 /**
  * The report of a training run, drawn from its metrics.jsonl: training and validation loss, the

@@ -1,7 +1,6 @@
 package org.moe4j.conformance;
 
 import java.util.Map;
-import org.moe4j.fff.FffConformance;
 import org.moe4j.tensor.Tensor;
 
 /** Kind "fff": the fast feedforward case, through {@link FffConformance}; the leaf index is an integer tensor. */

@@ -16,11 +16,11 @@ import org.moe4j.model.FffSpec;
 import org.moe4j.model.MoeSpec;
 import org.moe4j.model.TransformerConfig;
 import org.moe4j.model.TransformerLM;
+import org.moe4j.run.RunFolder;
 import org.moe4j.text.Tokenizer;
 import org.moe4j.train.LanguageModelTraining;
 import org.moe4j.train.LanguageModelTrainingConfig;
 import org.moe4j.train.MetricsLog;
-import org.moe4j.train.RunFolder;
 
 /**
  * The experiment that justifies MoE: on Moby Dick (characters), three models with the same
@@ -116,10 +116,10 @@ public final class MoeVsDenseExperiment {
         RunFolder run = new RunFolder(folder.resolve(name));
         Files.createDirectories(run.path());
         tok.save(run.tokenizerFile());
-        run.writeDescription(new RunFolder.Description(config, training, source.description()));
+        run.writeDescription(new RunFolder.Description(config, training.toJson(), source.description()));
         TransformerLM lm = new TransformerLM(config);
         try (TokenCorpus corpus = TokenCorpus.prepare(source, tok, folder.resolve("tokens.bin"), 0.1)) {
-            LanguageModelTraining.run(run, lm, corpus, training, false, () -> false, new LanguageModelTraining.Progress() {
+            LanguageModelTraining.run(run, lm, source, corpus, training, false, () -> false, new LanguageModelTraining.Progress() {
                 @Override
                 public void started(long totalSteps, long firstStep) {}
 

@@ -3,14 +3,15 @@ package org.moe4j.infer;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
-import java.util.Map;
 import org.moe4j.io.Checkpoint;
 import org.moe4j.model.TransformerLM;
+import org.moe4j.run.RunFolder;
 import org.moe4j.text.Tokenizer;
-import org.moe4j.train.RunFolder;
 
-/** A trained language model loaded from a run folder: its description, tokenizer and weights. */
+/**
+ * A trained language model loaded from a run folder: its description, tokenizer and weights. The
+ * description's training section stays unparsed JSON (reading it is the train layer's business).
+ */
 public record TrainedModel(RunFolder run, RunFolder.Description description, Tokenizer tokenizer, TransformerLM model, long step) {
 
     /** Loads the run's last checkpoint; fails naming what is missing or does not match. */

@@ -9,10 +9,12 @@ import java.util.Map;
 import java.util.function.BooleanSupplier;
 import org.moe4j.autograd.GradMode;
 import org.moe4j.data.Batch;
+import org.moe4j.data.CorpusSource;
 import org.moe4j.data.TokenCorpus;
 import org.moe4j.model.TransformerLM;
 import org.moe4j.nn.AuxiliaryLosses;
 import org.moe4j.nn.FeedForwardBlock;
+import org.moe4j.run.RunFolder;
 import org.moe4j.tensor.Rng;
 
 /**
@@ -33,8 +35,14 @@ public final class LanguageModelTraining {
 
     private LanguageModelTraining() {}
 
-    public static Result run(RunFolder run, TransformerLM model, TokenCorpus corpus, LanguageModelTrainingConfig config,
-                             boolean resume, BooleanSupplier stopRequested, Progress progress) throws IOException {
+    /**
+     * Trains {@code model} in {@code run}. A fresh run (not {@code resume}) writes run.json with the
+     * step count fixed (after timing the first steps when only minutes were given), so a resumed
+     * run follows the same schedule; {@code source} is the corpus it names there.
+     */
+    public static Result run(RunFolder run, TransformerLM model, CorpusSource source, TokenCorpus corpus,
+                             LanguageModelTrainingConfig config, boolean resume, BooleanSupplier stopRequested, Progress progress)
+            throws IOException {
         int T = model.config().contextLength();
         var sampler = corpus.trainingBatches(config.batchSize(), T, config.seed());
         LanguageModelTask task = new LanguageModelTask(model, sampler::batch, List.of());
@@ -43,7 +51,7 @@ public final class LanguageModelTraining {
         long steps = config.steps() > 0 ? config.steps() : stepsForBudget(task, config.minutes() * 60);
         LanguageModelTrainingConfig fixed = config.withSteps(steps);
         if (!resume) {
-            run.writeDescription(new RunFolder.Description(model.config(), fixed, run.readDescription().corpus()));
+            run.writeDescription(new RunFolder.Description(model.config(), fixed.toJson(), source.description()));
         }
         long warmup = Math.min(fixed.warmupSteps(), Math.max(0, steps - 1));
         LearningRateSchedule schedule = steps > warmup

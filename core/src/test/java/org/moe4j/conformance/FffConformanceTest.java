@@ -1,4 +1,4 @@
-package org.moe4j.fff;
+package org.moe4j.conformance;
 
 import static org.junit.jupiter.api.Assertions.*;
 

@@ -1,4 +1,4 @@
-package org.moe4j.fff;
+package org.moe4j.conformance;
 
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -8,6 +8,8 @@ import java.util.function.Function;
 import org.moe4j.autograd.Activation;
 import org.moe4j.autograd.Arithmetic;
 import org.moe4j.autograd.Variable;
+import org.moe4j.fff.FastFeedForward;
+import org.moe4j.fff.FastFeedForwardConfig;
 import org.moe4j.io.Json;
 import org.moe4j.io.SafeTensorsFile;
 import org.moe4j.tensor.Tensor;

@@ -1,10 +1,12 @@
-package org.moe4j.train;
+package org.moe4j.run;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Objects;
 import org.moe4j.io.AtomicFiles;
 import org.moe4j.io.Json;
 import org.moe4j.io.JsonFields;
@@ -20,6 +22,10 @@ import org.moe4j.model.TransformerConfig;
  *   metrics.jsonl     one JSON object per logged step
  *   report/           plots and an HTML page
  * </pre>
+ *
+ * <p>It sits below {@code train} (which writes runs) and {@code infer} (which loads them), so
+ * neither has to import the other. The training config is the train layer's business: here it is
+ * the "training" JSON object of run.json, kept as parsed, for train to read into its own config.
  */
 public record RunFolder(Path path) {
     public static final String FORMAT = "moe4j-run";
@@ -49,8 +55,19 @@ public record RunFolder(Path path) {
         return path.resolve("report");
     }
 
-    /** What run.json holds. */
-    public record Description(TransformerConfig model, LanguageModelTrainingConfig training, String corpus) {}
+    /**
+     * What run.json holds.
+     *
+     * @param training the "training" JSON object as written or parsed (keys in order, values as
+     *                 {@link Json} gives them); train turns it into its training config
+     */
+    public record Description(TransformerConfig model, Map<String, Object> training, String corpus) {
+        public Description {
+            Objects.requireNonNull(model, "model");
+            Objects.requireNonNull(corpus, "corpus");
+            training = Collections.unmodifiableMap(new LinkedHashMap<>(Objects.requireNonNull(training, "training")));
+        }
+    }
 
     public void writeDescription(Description d) throws IOException {
         Files.createDirectories(path);
@@ -58,7 +75,7 @@ public record RunFolder(Path path) {
         m.put("format", FORMAT);
         m.put("version", VERSION);
         m.put("model", d.model().toJson());
-        m.put("training", d.training().toJson());
+        m.put("training", d.training());
         m.put("corpus", d.corpus());
         AtomicFiles.writeString(runFile(), Json.writePretty(m) + "\n");
     }
@@ -77,7 +94,15 @@ public record RunFolder(Path path) {
             throw new IllegalArgumentException(runFile() + " has version " + version + ", this moe4j reads version " + VERSION
                     + ": the run comes from an incompatible moe4j");
         }
-        return new Description(TransformerConfig.fromJson(m.get("model")), LanguageModelTrainingConfig.fromJson(m.get("training")),
-                JsonFields.string(m, "corpus", runFile().toString()));
+        TransformerConfig model = TransformerConfig.fromJson(m.get("model"));
+        return new Description(model, trainingObject(m.get("training")), JsonFields.string(m, "corpus", runFile().toString()));
+    }
+
+    /** The "training" member as a JSON object; its fields are checked by the train layer when it reads them. */
+    private static Map<String, Object> trainingObject(Object json) {
+        if (!(json instanceof Map<?, ?> t)) throw new IllegalArgumentException("training config must be a JSON object");
+        Map<String, Object> m = new LinkedHashMap<>();
+        t.forEach((k, v) -> m.put((String) k, v));
+        return m;
     }
 }
