@@ -185,11 +185,16 @@ class FastFeedForwardTest {
         }
         var threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
         long tid = Thread.currentThread().threadId();
-        for (int i = 0; i < 20_000; i++) one.infer(x.data(), (i % 20) * 32, y, 0);
-        long before = threads.getThreadAllocatedBytes(tid);
-        for (int i = 0; i < 20_000; i++) one.infer(x.data(), (i % 20) * 32, y, 0);
-        long allocated = threads.getThreadAllocatedBytes(tid) - before;
-        assertTrue(allocated < 4096, "20000 single-input inferences allocated " + allocated + " bytes");
+        // until the JIT has compiled the path (later on a loaded machine), vector operations allocate;
+        // the claim is about the compiled path, so measure after warm-up, up to ten times
+        long allocated = Long.MAX_VALUE;
+        for (int attempt = 0; attempt < 10 && allocated >= 4096; attempt++) {
+            for (int i = 0; i < 20_000; i++) one.infer(x.data(), (i % 20) * 32, y, 0);
+            long before = threads.getThreadAllocatedBytes(tid);
+            for (int i = 0; i < 20_000; i++) one.infer(x.data(), (i % 20) * 32, y, 0);
+            allocated = Math.min(allocated, threads.getThreadAllocatedBytes(tid) - before);
+        }
+        assertTrue(allocated < 4096, "20000 single-input inferences allocated at least " + allocated + " bytes in every attempt");
     }
 
     @Test
