@@ -10,6 +10,9 @@ import java.util.Arrays;
  * c = g * headDim + d (component d of kv head g) holds that component for positions 0, 1, ...
  * contiguously, rows {@link #capacity()} apart, so a query's scores vectorise over positions.
  * Growing re-lays every row at the new stride. Values stay one position per row.
+ *
+ * <p>{@link #dropOldest} forgets the oldest positions and moves the rest to the front (a context
+ * shift); the keys keep their rotation, which {@link CausalSelfAttention#shiftCache} then corrects.
  */
 public final class AttentionCache {
     private final int width;
@@ -66,6 +69,25 @@ public final class AttentionCache {
             System.arraycopy(v, off + i * ld, values, (length + i) * width, width);
         }
         length += n;
+    }
+
+    /**
+     * Forgets the oldest {@code drop} positions: the last length - drop positions move to the front,
+     * position j + drop becoming j, at the same capacity. The keys are moved as they are, still
+     * rotated for their old positions.
+     */
+    void dropOldest(int drop) {
+        if (drop == 0) return;
+        if (drop < 0 || drop >= length) {
+            throw new IllegalArgumentException("attention cache: cannot drop " + drop + " of " + length
+                    + " positions; drop must be >= 0 and less than the length (at least one position stays)");
+        }
+        int kept = length - drop;
+        for (int c = 0; c < width; c++) {
+            System.arraycopy(transposedKeys, c * capacity + drop, transposedKeys, c * capacity, kept);
+        }
+        System.arraycopy(values, drop * width, values, 0, kept * width);
+        length = kept;
     }
 
     private void grow(int newCapacity) {

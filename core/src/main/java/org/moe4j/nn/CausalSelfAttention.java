@@ -1,5 +1,6 @@
 package org.moe4j.nn;
 
+import java.util.Arrays;
 import java.util.function.IntConsumer;
 import org.moe4j.autograd.CausalAttention;
 import org.moe4j.autograd.Rope;
@@ -142,6 +143,33 @@ public final class CausalSelfAttention extends Module {
     private static Tensor linear(Tensor x, Linear layer) {
         // inside InferenceMode this is the batch-invariant product with the transposed weight
         return org.moe4j.autograd.MatMul.linear(Variable.constant(x), layer.weight(), null).value();
+    }
+
+    /**
+     * Context shift: forgets the oldest {@code drop} positions of a cache of this layer and re-rotates
+     * the kept keys by -drop positions, so that a key cached at position p carries the rotary
+     * embedding of its new position p - drop (RoPE rotates each pair by position times a frequency,
+     * so rotating back by drop positions is exact up to float rounding). The values do not depend on
+     * the position and only move. drop = 0 changes nothing; drop must be less than the cache length.
+     */
+    public void shiftCache(AttentionCache cache, int drop) {
+        cache.dropOldest(drop);
+        if (drop == 0) return;
+        int n = cache.length();
+        int width = kvHeads * headDim;
+        int capacity = cache.capacity();
+        float[] transposed = cache.transposedKeys();
+        // the RoPE kernel wants one position per row: gather the kept keys, rotate, scatter back
+        float[] keys = new float[n * width];
+        for (int c = 0; c < width; c++) {
+            for (int j = 0; j < n; j++) keys[j * width + c] = transposed[c * capacity + j];
+        }
+        int[] positions = new int[n];
+        Arrays.fill(positions, drop);
+        rope.apply(keys, 0, n, kvHeads, positions, true, keys, 0);
+        for (int c = 0; c < width; c++) {
+            for (int j = 0; j < n; j++) transposed[c * capacity + j] = keys[j * width + c];
+        }
     }
 
     /** A fresh cache for one sequence in this layer. */
