@@ -140,6 +140,24 @@ public final class TransformerLM extends Module {
     }
 
     /**
+     * Context shift: forgets the oldest {@code drop} tokens of a sequence in every layer, so that it
+     * continues from its last length - drop tokens, now at positions 0, 1, ..., with room for drop
+     * more (see {@link org.moe4j.nn.CausalSelfAttention#shiftCache}). The kept positions keep their
+     * keys and values, computed while the dropped tokens were still visible (as llama.cpp's context
+     * shift does), so the continuation is not exactly that of the kept tokens alone except in the
+     * first layer. drop = 0 changes nothing; drop must be less than the sequence's length.
+     */
+    public void shiftContext(SequenceState sequence, int drop) {
+        if (drop < 0 || (drop > 0 && drop >= sequence.length())) {
+            throw new IllegalArgumentException("shiftContext: cannot drop " + drop + " of the " + sequence.length()
+                    + " tokens the sequence holds; drop must be >= 0 and less than its length (at least one token stays)");
+        }
+        for (int l = 0; l < body.layers.size(); l++) {
+            body.layers.get(l).attention().shiftCache(sequence.cache(l), drop);
+        }
+    }
+
+    /**
      * One inference step for several sequences at once (continuous batching): sequence s brings
      * {@code tokens[s]} (its whole prompt when prefilling, one token when decoding; may be empty),
      * which extend its cached state. All new tokens go through each layer together, so a mixture of
