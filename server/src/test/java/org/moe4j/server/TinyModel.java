@@ -23,12 +23,15 @@ final class TinyModel {
     /**
      * The greedy completion of one prompt decoded alone with {@link Generator} (the single-sequence
      * reference), on a fresh copy of the served model (same config and seed, so the same weights):
-     * the server's scheduler thread owns the served instance.
+     * the server's scheduler thread owns the served instance. The server stops at the context
+     * (min(max_tokens, context - prompt) tokens) where the Generator would shift it, so the
+     * reference stops there too.
      */
     static String greedyAlone(ServedModel served, String prompt, int maxTokens) {
         ServedModel m = served(served.contextLength());
         int[] ids = m.tokenizer().encode(prompt);
-        int[] out = new Generator(m.model()).generate(ids, maxTokens, SamplingConfig.greedy(), id -> true).tokens();
+        int limit = Math.min(maxTokens, m.contextLength() - ids.length);
+        int[] out = new Generator(m.model()).generate(ids, limit, SamplingConfig.greedy(), id -> true).tokens();
         return new String(m.tokenizer().decodeBytes(out), StandardCharsets.UTF_8);
     }
 }
