@@ -2,13 +2,17 @@ package org.moe4j.cli;
 
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
+import org.moe4j.infer.Generator;
 import org.moe4j.infer.SamplingConfig;
 import org.moe4j.infer.TrainedModel;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-/** {@code moe4j generate RUN "prompt"}: streams a continuation of the prompt with the KV cache. */
+/**
+ * {@code moe4j generate RUN "prompt"}: streams a continuation of the prompt with the KV cache; when
+ * the context is full it forgets the oldest tokens (keeping {@code --keep}) and goes on.
+ */
 @Command(name = "generate", mixinStandardHelpOptions = true,
         description = "Continue a prompt with a trained model, streaming the text; the speed goes to standard error.")
 final class GenerateCommand implements Callable<Integer> {
@@ -36,11 +40,19 @@ final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--no-truncate", description = "Refuse a prompt longer than the context instead of keeping its end.")
     boolean noTruncate;
 
+    @Option(names = "--keep", paramLabel = "N",
+            description = "Tokens kept when the context is full and generation goes on (default: half the context).")
+    Integer keep;
+
     @Override
     public Integer call() throws Exception {
         SamplingConfig sampling = new SamplingConfig(temperature, topK, topP, seed);
         TrainedModel m = TrainedModel.load(run);
         int context = m.model().config().contextLength();
+        if (keep != null && (keep < 1 || keep >= context)) {
+            throw new IllegalArgumentException("--keep is " + keep + ", must be in [1, " + (context - 1) + "] (the context holds "
+                    + context + ")");
+        }
         int[] ids = m.tokenizer().encode(prompt);
         if (ids.length == 0) {
             throw new IllegalArgumentException("the prompt is empty: give at least one character");
@@ -56,7 +68,8 @@ final class GenerateCommand implements Callable<Integer> {
                     + " (the context holds " + context + ")");
             text = m.tokenizer().decode(kept);
         }
-        Sample.stream(m.model(), m.tokenizer(), text, maxTokens, sampling);
+        Generator generator = keep != null ? new Generator(m.model(), keep) : new Generator(m.model());
+        Sample.stream(generator, m.tokenizer(), text, maxTokens, sampling);
         return 0;
     }
 }

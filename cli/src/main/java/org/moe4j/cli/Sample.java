@@ -13,15 +13,15 @@ final class Sample {
     private Sample() {}
 
     static Generator.Output print(TransformerLM lm, Tokenizer tok, String prompt, int maxTokens, long seed) {
-        return stream(lm, tok, prompt, maxTokens, new SamplingConfig(0.8, 0, 0.95, seed));
+        return stream(new Generator(lm), tok, prompt, maxTokens, new SamplingConfig(0.8, 0, 0.95, seed));
     }
 
-    static Generator.Output stream(TransformerLM lm, Tokenizer tok, String prompt, int maxTokens, SamplingConfig sampling) {
+    static Generator.Output stream(Generator generator, Tokenizer tok, String prompt, int maxTokens, SamplingConfig sampling) {
         PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
         int[] ids = tok.encode(prompt);
         out.print(prompt);
         Utf8Stream text = new Utf8Stream(tok, out);
-        Generator.Output result = new Generator(lm).generate(ids, maxTokens, sampling, id -> {
+        Generator.Output result = generator.generate(ids, maxTokens, sampling, id -> {
             text.add(id);
             return true;
         });
