@@ -142,8 +142,12 @@ class InterruptedTrainingTest {
     private static void awaitOutput(Process p, Path log, String text, long seconds) throws IOException, InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
         while (!read(log).contains(text)) {
-            assertTrue(p.isAlive(), "exited with " + (p.isAlive() ? "" : p.exitValue()) + " before printing " + text + ":\n" + read(log));
-            assertTrue(System.nanoTime() < deadline, "no " + text + " within " + seconds + " s:\n" + read(log));
+            if (!p.isAlive()) {
+                fail("exited with " + p.exitValue() + " before printing " + text + ":\n" + read(log));
+            }
+            if (System.nanoTime() > deadline) {
+                fail("no " + text + " within " + seconds + " s:\n" + read(log));
+            }
             Thread.sleep(20);
         }
     }
