@@ -26,7 +26,8 @@ import picocli.CommandLine.Option;
 /**
  * {@code moe4j train}: trains a language model on a corpus (default: the bundled Moby Dick with a
  * character tokenizer) into a run folder, with a progress bar; Ctrl-C stops cleanly after saving a
- * checkpoint, and {@code --resume} continues exactly. Ends with a report and a sample.
+ * checkpoint and the report, with exit status 130 (143 for SIGTERM), and {@code --resume} continues
+ * exactly. Ends with a report and a sample.
  */
 @Command(name = "train", mixinStandardHelpOptions = true,
         description = "Train a language model (default: a small model on the bundled Moby Dick for about ten minutes).")
@@ -127,6 +128,9 @@ final class TrainCommand implements Callable<Integer> {
         TransformerLM lm = new TransformerLM(config);
         System.err.printf(Locale.ROOT, "run %s: %s, %s tokenizer (%d ids), %,d parameters (%,d active per token)%n", dir,
                 source.description(), tok.kind(), tok.vocabSize(), config.totalParameters(), config.activeParameters());
+        // Ctrl-C (SIGINT) or SIGTERM: the JVM runs this hook and exits with 128 + the signal (130
+        // for SIGINT) as soon as it returns, so it waits until this method has finished: the step
+        // under way, the checkpoint, the report and the final message.
         AtomicBoolean stop = new AtomicBoolean();
         CountDownLatch finished = new CountDownLatch(1);
         Thread hook = new Thread(() -> {
@@ -139,35 +143,41 @@ final class TrainCommand implements Callable<Integer> {
             }
         });
         Runtime.getRuntime().addShutdownHook(hook);
-        LanguageModelTraining.Result result;
-        long[][][] specialisation;
-        try (TokenCorpus tokens = TokenCorpus.prepare(source, tok, run.tokenFile(), training.validationFraction())) {
-            ProgressBar[] bar = new ProgressBar[1];
-            result = LanguageModelTraining.run(run, lm, source, tokens, training, resume, stop::get, new LanguageModelTraining.Progress() {
-                @Override
-                public void started(long totalSteps, long firstStep) {
-                    bar[0] = new ProgressBar("train", totalSteps);
-                }
+        try {
+            LanguageModelTraining.Result result;
+            long[][][] specialisation;
+            try (TokenCorpus tokens = TokenCorpus.prepare(source, tok, run.tokenFile(), training.validationFraction())) {
+                ProgressBar[] bar = new ProgressBar[1];
+                result = LanguageModelTraining.run(run, lm, source, tokens, training, resume, stop::get, new LanguageModelTraining.Progress() {
+                    @Override
+                    public void started(long totalSteps, long firstStep) {
+                        bar[0] = new ProgressBar("train", totalSteps);
+                    }
 
-                @Override
-                public void stepped(Map<String, Object> r) {
-                    bar[0].update((Long) r.get("step"), TrainingReport.progressText(r));
-                }
-            });
-            specialisation = ExpertSpecialisation.count(lm, validationSample(tokens, config.contextLength()), config.contextLength());
+                    @Override
+                    public void stepped(Map<String, Object> r) {
+                        bar[0].update((Long) r.get("step"), TrainingReport.progressText(r));
+                    }
+                });
+                specialisation = ExpertSpecialisation.count(lm, validationSample(tokens, config.contextLength()), config.contextLength());
+            }
+            System.err.printf(Locale.ROOT, "%s at step %d of %d in %.0f s: loss %.4f, validation loss %.4f nats per %s; checkpoint in %s%n",
+                    result.stoppedEarly() ? "stopped" : "finished", result.steps(), result.totalSteps(), result.seconds(),
+                    result.lastLoss(), result.validationLoss(), tok.kind().equals("char") ? "character" : "token", run.checkpoint());
+            Path report = TrainingReport.write(run, tok, specialisation);
+            System.err.println("report: " + report);
+            if (!stop.get() && sampleTokens > 0) {
+                Sample.print(lm, tok, "\n", sampleTokens, seed);
+            }
         } finally {
             finished.countDown();
         }
         if (!stop.get()) {
-            Runtime.getRuntime().removeShutdownHook(hook);
-        }
-        System.err.printf(Locale.ROOT, "%s at step %d of %d in %.0f s: loss %.4f, validation loss %.4f nats per %s; checkpoint in %s%n",
-                result.stoppedEarly() ? "stopped" : "finished", result.steps(), result.totalSteps(), result.seconds(),
-                result.lastLoss(), result.validationLoss(), tok.kind().equals("char") ? "character" : "token", run.checkpoint());
-        Path report = TrainingReport.write(run, tok, specialisation);
-        System.err.println("report: " + report);
-        if (!stop.get() && sampleTokens > 0) {
-            Sample.print(lm, tok, "\n", sampleTokens, seed);
+            try {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (IllegalStateException shuttingDown) {
+                // a signal came just now: the hook is running and returns at once, the latch being open
+            }
         }
         return 0;
     }

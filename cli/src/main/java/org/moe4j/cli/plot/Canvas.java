@@ -12,6 +12,8 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Locale;
 import javax.imageio.ImageIO;
+import javax.imageio.stream.ImageOutputStream;
+import javax.imageio.stream.MemoryCacheImageOutputStream;
 import org.moe4j.io.AtomicFiles;
 
 /**
@@ -118,10 +120,19 @@ final class Canvas {
         return s.contains(".") && !s.contains("e") ? s.replaceAll("0+$", "").replaceAll("\\.$", "") : s;
     }
 
+    /**
+     * The image as PNG bytes. The encoder gets an in-memory stream: given a plain OutputStream,
+     * ImageIO caches in a temporary file and registers a shutdown hook to close it, which throws
+     * while the JVM shuts down, and {@code train} writes its report then after Ctrl-C.
+     */
     byte[] png() throws IOException {
         g.dispose();
         ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ImageIO.write(image, "png", out);
+        try (ImageOutputStream stream = new MemoryCacheImageOutputStream(out)) {
+            if (!ImageIO.write(image, "png", stream)) {
+                throw new IOException("no PNG writer in this JVM");
+            }
+        }
         return out.toByteArray();
     }
 
