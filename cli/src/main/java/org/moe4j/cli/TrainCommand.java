@@ -161,9 +161,12 @@ final class TrainCommand implements Callable<Integer> {
                 });
                 specialisation = ExpertSpecialisation.count(lm, validationSample(tokens, config.contextLength()), config.contextLength());
             }
-            System.err.printf(Locale.ROOT, "%s at step %d of %d in %.0f s: loss %.4f, validation loss %.4f nats per %s; checkpoint in %s%n",
+            String unit = tok.kind().equals("char") ? "character" : "token";
+            String validation = Double.isNaN(result.validationLoss()) ? "no validation yet"
+                    : String.format(Locale.ROOT, "validation loss %.4f nats per %s", result.validationLoss(), unit);
+            System.err.printf(Locale.ROOT, "%s at step %d of %d in %.0f s: loss %.4f, %s; checkpoint in %s%n",
                     result.stoppedEarly() ? "stopped" : "finished", result.steps(), result.totalSteps(), result.seconds(),
-                    result.lastLoss(), result.validationLoss(), tok.kind().equals("char") ? "character" : "token", run.checkpoint());
+                    result.lastLoss(), validation, run.checkpoint());
             Path report = TrainingReport.write(run, tok, specialisation);
             System.err.println("report: " + report);
             if (!stop.get() && sampleTokens > 0) {
