@@ -14,7 +14,8 @@ import java.util.function.IntConsumer;
  * from exactly one task, in an order that does not depend on which thread runs it, so results are
  * the same for every thread count.
  *
- * <p>Workers spin for a short while ({@code moe4j.spinMicros}, 100 µs by default) after each loop
+ * <p>Workers spin for a short while ({@code moe4j.spinMicros}, 100 µs by default, yielding the core
+ * now and then to any other runnable thread, such as the JIT compiler while the code is cold) after each loop
  * before they park: a decoding step or a training step runs dozens of loops a few microseconds
  * long back to back, and waking a parked thread costs 10 to 50 µs on this kind of machine, more than
  * many of those loops. One loop runs at a time; a loop started while another one holds the workers
@@ -186,13 +187,18 @@ public final class KernelPool {
 
         private Loop awaitNewLoop() {
             long spinUntil = System.nanoTime() + SPIN_NANOS;
-            while (true) {
+            for (int spins = 1; ; spins++) {
                 Loop loop = current;
                 if (loop != null && loop != last) {
                     return loop;
                 }
                 if (System.nanoTime() < spinUntil) {
-                    Thread.onSpinWait();
+                    // now and then let another runnable thread have this core (the JIT compiler, while the code is cold)
+                    if ((spins & 63) == 0) {
+                        Thread.yield();
+                    } else {
+                        Thread.onSpinWait();
+                    }
                     continue;
                 }
                 parked = true;
