@@ -5,6 +5,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.moe4j.autograd.Arithmetic;
+import org.moe4j.autograd.InferenceMode;
 import org.moe4j.autograd.Variable;
 import org.moe4j.nn.AuxiliaryLosses;
 import org.moe4j.nn.FeedForwardBlock;
@@ -114,13 +115,15 @@ public final class MoeLayer extends FeedForwardBlock {
         Map<String, Variable> terms = new LinkedHashMap<>();
         List<Variable> weighted = new ArrayList<>();
         List<Float> coefficients = new ArrayList<>();
-        if (losses.loadBalancing() > 0) {
+        // decoding (InferenceMode) has no use for the balancing losses: skip them
+        boolean wantLosses = !InferenceMode.isActive();
+        if (wantLosses && losses.loadBalancing() > 0) {
             Variable lb = LoadBalancingLoss.apply(routing, keep, groupTokens, losses.form());
             terms.put("load_balancing", lb);
             weighted.add(lb);
             coefficients.add((float) losses.loadBalancing());
         }
-        if (losses.importance() > 0) {
+        if (wantLosses && losses.importance() > 0) {
             Variable importance = ExpertImportance.apply(routing);
             Variable cv = CvSquared.apply(importance);
             terms.put("importance", importance);
@@ -128,7 +131,7 @@ public final class MoeLayer extends FeedForwardBlock {
             weighted.add(cv);
             coefficients.add((float) losses.importance());
         }
-        if (losses.load() > 0) {
+        if (wantLosses && losses.load() > 0) {
             Variable load = ExpertImportance.load(routing);
             Variable cv = CvSquared.apply(load);
             terms.put("load", load);
@@ -136,7 +139,7 @@ public final class MoeLayer extends FeedForwardBlock {
             weighted.add(cv);
             coefficients.add((float) losses.load());
         }
-        if (losses.zLoss() > 0) {
+        if (wantLosses && losses.zLoss() > 0) {
             Variable z = RouterZLoss.apply(routing.logits());
             terms.put("z_loss", z);
             weighted.add(z);
