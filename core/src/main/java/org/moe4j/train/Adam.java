@@ -3,6 +3,7 @@ package org.moe4j.train;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.moe4j.kernel.AdamUpdate;
 import org.moe4j.tensor.Tensor;
 
 /**
@@ -58,21 +59,8 @@ public final class Adam extends Optimizer {
         float eps = (float) config.epsilon();
         float decayFactor = config.decoupledWeightDecay() ? (float) (1 - lr * weightDecay) : 1f;
         float l2 = config.decoupledWeightDecay() ? 0f : (float) weightDecay;
-        float[] p = param.data();
-        float[] g = grad.data();
-        float[] m = mT.data();
-        float[] v = vT.data();
-        int po = param.offset();
-        int go = grad.offset();
-        for (int i = 0, n = param.size(); i < n; i++) {
-            float gi = g[go + i] + l2 * p[po + i];
-            float mi = b1 * m[i] + (1 - b1) * gi;
-            float vi = b2 * v[i] + (1 - b2) * gi * gi;
-            m[i] = mi;
-            v[i] = vi;
-            float denom = (float) Math.sqrt(vi) * invSqrtBias2 + eps;
-            p[po + i] = p[po + i] * decayFactor - stepSize * mi / denom;
-        }
+        AdamUpdate.apply(new AdamUpdate.Step(b1, b2, stepSize, invSqrtBias2, eps, decayFactor, l2),
+                param.data(), param.offset(), grad.data(), grad.offset(), mT.data(), vT.data(), param.size());
     }
 
     @Override
