@@ -14,7 +14,7 @@ public final class Rope {
      */
     public static Variable apply(Variable x, int seqLen, int heads, int headDim, double theta, int startPosition) {
         Tensor xv = x.value();
-        RotaryEmbedding rope = new RotaryEmbedding(headDim, theta);
+        RotaryEmbedding rope = RotaryEmbedding.shared(headDim, theta);
         if (xv.rank() != 2 || xv.cols() != heads * headDim || seqLen < 1 || xv.rows() % seqLen != 0) {
             throw new IllegalArgumentException("rope: input shape " + Shape.str(xv.shape()) + " must be [B*T, heads*headDim] = [B*"
                     + seqLen + ", " + heads * headDim + "]");

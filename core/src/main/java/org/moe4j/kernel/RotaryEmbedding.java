@@ -1,5 +1,7 @@
 package org.moe4j.kernel;
 
+import java.util.concurrent.ConcurrentHashMap;
+
 /**
  * Rotary position embeddings (Su et al. 2021) in Hugging Face's half-split layout
  * ({@code rotate_half}): for a head vector x = [x1, x2] (halves of headDim), position p and
@@ -8,11 +10,21 @@ package org.moe4j.kernel;
  *   y1_i = x1_i cos(p w_i) - x2_i sin(p w_i)
  *   y2_i = x2_i cos(p w_i) + x1_i sin(p w_i)
  * </pre>
- * The inverse rotation (sin negated) is the backward.
+ * The inverse rotation (sin negated) is the backward. The cosines and sines are tabulated per
+ * position on first use (up to 65,536 positions; farther ones are computed per row, to the same
+ * bits), and rows are spread over the kernel threads.
  */
 public final class RotaryEmbedding {
+    /** Positions whose angles are kept in a table; farther ones are computed row by row. */
+    private static final int TABLE_LIMIT = 1 << 16;
+    private static final ConcurrentHashMap<String, RotaryEmbedding> SHARED = new ConcurrentHashMap<>();
+
     private final int headDim;
     private final float[] frequencies;
+    /** cos and sin of position * frequency[i], row p at p * headDim / 2; grown on demand. */
+    private volatile Tables tables = new Tables(0, new float[0], new float[0]);
+
+    private record Tables(int positions, float[] cos, float[] sin) {}
 
     public RotaryEmbedding(int headDim, double theta) {
         if (headDim < 2 || headDim % 2 != 0) {
@@ -28,6 +40,11 @@ public final class RotaryEmbedding {
         }
     }
 
+    /** One instance per (headDim, theta), so that its table of angles is computed once. */
+    public static RotaryEmbedding shared(int headDim, double theta) {
+        return SHARED.computeIfAbsent(headDim + "/" + Double.doubleToLongBits(theta), k -> new RotaryEmbedding(headDim, theta));
+    }
+
     // x, y: (rows, heads * headDim)   positions: (rows)
     /** Rotates every head of every row by its row's position (inverse: the transposed rotation). y may be x. */
     public void apply(float[] x, int xOff, int rows, int heads, int[] positions, boolean inverse, float[] y, int yOff) {
@@ -37,34 +54,65 @@ public final class RotaryEmbedding {
         if (positions.length < rows) {
             throw new IllegalArgumentException("rope: " + positions.length + " positions for " + rows + " rows");
         }
-        int half = headDim / 2;
-        float[] cos = new float[half];
-        float[] sin = new float[half];
-        float sign = inverse ? -1f : 1f;
-        int lastPosition = -1;
+        int maxPosition = -1;
         for (int r = 0; r < rows; r++) {
             int p = positions[r];
             if (p < 0) {
                 throw new IllegalArgumentException("rope: position " + p + " of row " + r + " must be >= 0");
             }
-            if (p != lastPosition) {
-                for (int i = 0; i < half; i++) {
-                    double a = (double) p * frequencies[i];
-                    cos[i] = (float) Math.cos(a);
-                    sin[i] = sign * (float) Math.sin(a);
+            maxPosition = Math.max(maxPosition, p);
+        }
+        int half = headDim / 2;
+        float sign = inverse ? -1f : 1f;
+        Tables t = maxPosition < TABLE_LIMIT ? tables(maxPosition + 1) : null;
+        RowParallel.forRows(rows, cols, (from, to) -> {
+            float[] cos = new float[half];
+            float[] sin = new float[half];
+            for (int r = from; r < to; r++) {
+                int p = positions[r];
+                if (t != null) {
+                    System.arraycopy(t.cos(), p * half, cos, 0, half);
+                    System.arraycopy(t.sin(), p * half, sin, 0, half);
+                } else {
+                    angles(p, cos, sin, 0);
                 }
-                lastPosition = p;
-            }
-            for (int h = 0; h < heads; h++) {
-                int xb = xOff + r * cols + h * headDim;
-                int yb = yOff + r * cols + h * headDim;
-                for (int i = 0; i < half; i++) {
-                    float x1 = x[xb + i];
-                    float x2 = x[xb + half + i];
-                    y[yb + i] = x1 * cos[i] - x2 * sin[i];
-                    y[yb + half + i] = x2 * cos[i] + x1 * sin[i];
+                for (int i = 0; i < half; i++) sin[i] *= sign;
+                for (int h = 0; h < heads; h++) {
+                    int xb = xOff + r * cols + h * headDim;
+                    int yb = yOff + r * cols + h * headDim;
+                    for (int i = 0; i < half; i++) {
+                        float x1 = x[xb + i];
+                        float x2 = x[xb + half + i];
+                        y[yb + i] = x1 * cos[i] - x2 * sin[i];
+                        y[yb + half + i] = x2 * cos[i] + x1 * sin[i];
+                    }
                 }
             }
+        });
+    }
+
+    private void angles(int p, float[] cos, float[] sin, int at) {
+        for (int i = 0; i < headDim / 2; i++) {
+            double a = (double) p * frequencies[i];
+            cos[at + i] = (float) Math.cos(a);
+            sin[at + i] = (float) Math.sin(a);
+        }
+    }
+
+    /** The table for at least {@code positions} positions (a power of two, at most TABLE_LIMIT). */
+    private Tables tables(int positions) {
+        Tables t = tables;
+        if (t.positions() >= positions) return t;
+        synchronized (this) {
+            t = tables;
+            if (t.positions() >= positions) return t;
+            int n = Math.min(TABLE_LIMIT, Integer.highestOneBit(Math.max(positions - 1, 1)) << 1);
+            int half = headDim / 2;
+            float[] cos = java.util.Arrays.copyOf(t.cos(), n * half);
+            float[] sin = java.util.Arrays.copyOf(t.sin(), n * half);
+            for (int p = t.positions(); p < n; p++) angles(p, cos, sin, p * half);
+            tables = t = new Tables(n, cos, sin);
+            return t;
         }
     }
 
