@@ -1,6 +1,7 @@
 package org.moe4j.autograd;
 
 import org.moe4j.kernel.Gemm;
+import org.moe4j.kernel.KernelPool;
 import org.moe4j.tensor.Shape;
 import org.moe4j.tensor.Tensor;
 
@@ -49,25 +50,28 @@ public final class CausalAttention {
         Tensor probs = Tensor.zeros(batch, heads, T, T);
         Tensor out = Tensor.zeros(rows, qCols);
         float[] p = probs.data();
-        for (int b = 0; b < batch; b++) {
-            for (int h = 0; h < heads; h++) {
-                int g = h / group;
-                int pOff = (b * heads + h) * T * T;
-                Gemm.gemm(false, true, T, T, headDim, scale, qv.data(), qv.offset() + b * T * qCols + h * headDim, qCols,
-                        kv.data(), kv.offset() + b * T * kvCols + g * headDim, kvCols, 0f, p, pOff, T);
-                causalSoftmax(p, pOff, T);
-                Gemm.gemm(false, false, T, headDim, T, 1f, p, pOff, T, vv.data(), vv.offset() + b * T * kvCols + g * headDim, kvCols,
-                        0f, out.data(), b * T * qCols + h * headDim, qCols);
-            }
-        }
+        // one task per (sequence, head): each writes its own block of probs and its own columns of out
+        KernelPool.parallelFor(batch * heads, task -> {
+            int b = task / heads;
+            int h = task % heads;
+            int g = h / group;
+            int pOff = (b * heads + h) * T * T;
+            Gemm.gemm(false, true, T, T, headDim, scale, qv.data(), qv.offset() + b * T * qCols + h * headDim, qCols,
+                    kv.data(), kv.offset() + b * T * kvCols + g * headDim, kvCols, 0f, p, pOff, T);
+            causalSoftmax(p, pOff, T);
+            Gemm.gemm(false, false, T, headDim, T, 1f, p, pOff, T, vv.data(), vv.offset() + b * T * kvCols + g * headDim, kvCols,
+                    0f, out.data(), b * T * qCols + h * headDim, qCols);
+        });
         return Variable.result("causal_attention", out, dOut -> {
             Tensor dq = Tensor.zeros(rows, qCols);
             Tensor dk = Tensor.zeros(rows, kvCols);
             Tensor dv = Tensor.zeros(rows, kvCols);
-            float[] dp = new float[T * T];
-            for (int b = 0; b < batch; b++) {
-                for (int h = 0; h < heads; h++) {
-                    int g = h / group;
+            // one task per (sequence, key/value head): the heads sharing dK_g and dV_g run in order inside it
+            KernelPool.parallelFor(batch * kvHeads, task -> {
+                int b = task / kvHeads;
+                int g = task % kvHeads;
+                float[] dp = new float[T * T];
+                for (int h = g * group; h < (g + 1) * group; h++) {
                     int pOff = (b * heads + h) * T * T;
                     int qOff = b * T * qCols + h * headDim;
                     int kvOff = b * T * kvCols + g * headDim;
@@ -84,7 +88,7 @@ public final class CausalAttention {
                     Gemm.gemm(true, false, T, headDim, T, scale, dp, 0, T, qv.data(), qv.offset() + qOff, qCols,
                             1f, dk.data(), kvOff, kvCols);
                 }
-            }
+            });
             q.accumulateOwnedGrad(dq);
             k.accumulateOwnedGrad(dk);
             v.accumulateOwnedGrad(dv);
