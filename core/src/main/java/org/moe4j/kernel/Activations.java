@@ -127,6 +127,11 @@ public final class Activations {
     /** SwiGLU gate: out = silu(a) * b (Shazeer 2020, "GLU Variants Improve Transformer", eq. 6 without the projections). */
     public static void swiglu(float[] a, int aOff, float[] b, int bOff, float[] out, int outOff, int n) {
         checkBinary("swiglu", "a", a, aOff, "b", b, bOff, "out", out, outOff, n);
+        // elementwise, so slices over the kernel threads give the same bits
+        RowParallel.forRows(n, 1, (from, to) -> swigluSlice(a, aOff + from, b, bOff + from, out, outOff + from, to - from));
+    }
+
+    private static void swigluSlice(float[] a, int aOff, float[] b, int bOff, float[] out, int outOff, int n) {
         int i = 0;
         for (int upper = F.loopBound(n); i < upper; i += F.length()) {
             FloatVector va = FloatVector.fromArray(F, a, aOff + i);
@@ -146,6 +151,12 @@ public final class Activations {
         checkBinary("swigluBackward", "a", a, aOff, "b", b, bOff, "da", da, daOff, n);
         KernelChecks.region("swigluBackward", "dOut", dOut, dOutOff, n);
         KernelChecks.region("swigluBackward", "db", db, dbOff, n);
+        RowParallel.forRows(n, 1, (from, to) -> swigluBackwardSlice(a, aOff + from, b, bOff + from, dOut, dOutOff + from,
+                da, daOff + from, db, dbOff + from, to - from));
+    }
+
+    private static void swigluBackwardSlice(float[] a, int aOff, float[] b, int bOff, float[] dOut, int dOutOff,
+                                            float[] da, int daOff, float[] db, int dbOff, int n) {
         int i = 0;
         for (int upper = F.loopBound(n); i < upper; i += F.length()) {
             FloatVector va = FloatVector.fromArray(F, a, aOff + i);

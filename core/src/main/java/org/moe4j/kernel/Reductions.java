@@ -34,6 +34,31 @@ public final class Reductions {
         return Lanes.sum(acc);
     }
 
+    /** Elements per partial sum of {@link #sumOfSquares}: fixed, so the result does not depend on the thread count. */
+    private static final int SQUARES_CHUNK = 1 << 16;
+
+    // x: (n)
+    /**
+     * sum_i x_i^2 in double (a gradient norm): a partial sum per block of 65,536 elements, each in
+     * order, the blocks spread over the kernel threads, then the partials added in block order.
+     */
+    public static double sumOfSquares(float[] x, int off, int n) {
+        KernelChecks.nonNegative("sumOfSquares", "n", n);
+        KernelChecks.region("sumOfSquares", "x", x, off, n);
+        int blocks = (n + SQUARES_CHUNK - 1) / SQUARES_CHUNK;
+        double[] partial = new double[blocks];
+        KernelPool.parallelFor(blocks, blk -> {
+            double s = 0;
+            for (int i = off + blk * SQUARES_CHUNK, end = off + Math.min(n, (blk + 1) * SQUARES_CHUNK); i < end; i++) {
+                s += (double) x[i] * x[i];
+            }
+            partial[blk] = s;
+        });
+        double total = 0;
+        for (double s : partial) total += s;
+        return total;
+    }
+
     // a, b: (n)
     /** sum_i a_i b_i (0 for n = 0). */
     public static float dot(float[] a, int aOff, float[] b, int bOff, int n) {

@@ -2,6 +2,8 @@ package org.moe4j.train;
 
 import java.util.Collection;
 import org.moe4j.autograd.Variable;
+import org.moe4j.kernel.Elementwise;
+import org.moe4j.kernel.Reductions;
 import org.moe4j.tensor.Tensor;
 
 /** Clipping of gradients by their global L2 norm, as torch.nn.utils.clip_grad_norm_. */
@@ -27,25 +29,19 @@ public final class GradientClipping {
             for (Variable p : parameters) {
                 Tensor g = p.grad();
                 if (g == null) continue;
-                float[] d = g.data();
-                for (int i = g.offset(), end = g.offset() + g.size(); i < end; i++) {
-                    d[i] *= s;
-                }
+                Elementwise.scale(s, g.data(), g.offset(), g.data(), g.offset(), g.size());
             }
         }
         return norm;
     }
 
-    /** The L2 norm of all gradients together, accumulated in double (parameters without a gradient count 0). */
+    /** The L2 norm of all gradients together, accumulated in double per block of 65,536 (parameters without a gradient count 0). */
     public static double globalNorm(Collection<Variable> parameters) {
         double sumSquares = 0;
         for (Variable p : parameters) {
             Tensor g = p.grad();
             if (g == null) continue;
-            float[] d = g.data();
-            for (int i = g.offset(), end = g.offset() + g.size(); i < end; i++) {
-                sumSquares += (double) d[i] * d[i];
-            }
+            sumSquares += Reductions.sumOfSquares(g.data(), g.offset(), g.size());
         }
         return Math.sqrt(sumSquares);
     }

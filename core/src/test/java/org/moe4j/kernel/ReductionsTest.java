@@ -110,4 +110,25 @@ class ReductionsTest {
                 () -> Reductions.columnSums(new float[6], 0, 2, 3, new float[2], 0));
         assertEquals("columnSums: out needs 3 elements from offset 0, the array has 2", region.getMessage());
     }
+
+    @Test
+    void sumOfSquaresAgreesWithDoubleAndDoesNotDependOnTheThreadCount() {
+        Rng rng = new Rng(31);
+        int saved = KernelPool.threads();
+        try {
+            for (int n : new int[] {0, 1, 17, (1 << 16) - 1, (1 << 16) + 1, 300_001}) {
+                float[] x = KernelTesting.normal(rng, n + 3, 1);
+                double expected = 0;
+                for (int i = 3; i < n + 3; i++) expected += (double) x[i] * x[i];
+                KernelPool.setThreads(1);
+                double one = Reductions.sumOfSquares(x, 3, n);
+                KernelPool.setThreads(saved);
+                double many = Reductions.sumOfSquares(x, 3, n);
+                assertEquals(Double.doubleToLongBits(one), Double.doubleToLongBits(many), "n=" + n);
+                assertEquals(expected, many, 1e-12 * Math.max(1, expected), "n=" + n);
+            }
+        } finally {
+            KernelPool.setThreads(saved);
+        }
+    }
 }
