@@ -117,16 +117,19 @@ public final class LanguageModelTraining {
         }
     }
 
+    /** Untimed passes before timing: with 5, a ten-minute default run ended after 484 s (the JIT was still compiling). */
+    private static final int WARM_UP_PASSES = 15;
+
     /**
      * How many steps fit in {@code seconds}: times five forward+backward passes on the first
-     * batch after five warm-up passes (so the JIT has compiled the kernels; with fewer the budget
-     * was underestimated by a third), discarding their gradients (weights and generators
-     * untouched), and allows 10% for validation, checkpoints and the optimizer.
+     * batch after {@value #WARM_UP_PASSES} warm-up passes (so the JIT has compiled the kernels),
+     * discarding their gradients (weights and generators untouched), and allows 10% for
+     * validation, checkpoints and the optimizer.
      */
     static long stepsForBudget(LanguageModelTask task, double seconds) {
         List<long[]> saved = new ArrayList<>();
         for (Rng r : task.generators()) saved.add(r.state());
-        for (int i = 0; i < 5; i++) {
+        for (int i = 0; i < WARM_UP_PASSES; i++) {
             task.loss(0).backward();
             task.model().zeroGrad();
         }
