@@ -34,7 +34,8 @@ public final class MatMul {
         int[] yShape = xv.shape();
         yShape[yShape.length - 1] = out;
         Tensor y = Tensor.zeros(yShape);
-        if (InferenceMode.isActive() && weight.isLeaf()) {
+        if (InferenceMode.isActive() && weight.isLeaf() && weight.requiresGrad()) {
+            // a parameter: its packed copy follows valueChanged(); a constant weight takes the general GEMM
             BatchInvariantGemm.multiply(rows, out, in, xv.data(), xv.offset(), in, weight.packedForInference(), 0,
                     y.data(), 0, out);
         } else {
