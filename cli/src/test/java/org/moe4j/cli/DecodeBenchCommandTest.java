@@ -20,8 +20,7 @@ class DecodeBenchCommandTest {
     @BeforeAll
     static void trainATinyRun() {
         runDir = dir.resolve("run").toString();
-        StdoutRun train = StdoutRun.of("train", "--steps", "1", "--layers", "1", "--d-model", "16", "--hidden", "16", "--experts", "4",
-                "--context", "64", "--out", runDir, "--sample-tokens", "0", "--eval-batches", "1");
+        StdoutRun train = StdoutRun.trainTinyRun(runDir);
         assertEquals(0, train.exitCode(), train.err());
     }
 

@@ -21,8 +21,7 @@ class ServeBenchCommandTest {
     @Test
     void benchServePrintsOneTableRowPerClientCountWithoutFailuresAndPlotsIt() throws Exception {
         Path runDir = dir.resolve("run");
-        StdoutRun train = run("train", "--steps", "1", "--layers", "1", "--d-model", "16", "--hidden", "16", "--experts", "4",
-                "--context", "64", "--out", runDir.toString(), "--sample-tokens", "0", "--eval-batches", "1");
+        StdoutRun train = StdoutRun.trainTinyRun(runDir.toString());
         assertEquals(0, train.exitCode(), train.err());
         StdoutRun bench = run("bench", "serve", runDir.toString(), "--clients", "1,3", "--rounds", "1", "--warmup", "0",
                 "--min-requests", "2", "--requests-per-client", "1", "--max-tokens", "4", "--plot", dir.resolve("plots").toString());

@@ -25,4 +25,10 @@ record StdoutRun(int exitCode, String out, String err) {
             System.setOut(stdout);
         }
     }
+
+    /** Trains the smallest MoE run the serving and decoding commands can load (one step, context 64) into runDir. */
+    static StdoutRun trainTinyRun(String runDir) {
+        return of("train", "--steps", "1", "--layers", "1", "--d-model", "16", "--hidden", "16", "--experts", "4",
+                "--context", "64", "--out", runDir, "--sample-tokens", "0", "--eval-batches", "1");
+    }
 }

@@ -66,25 +66,30 @@ public final class RotaryEmbedding {
         float sign = inverse ? -1f : 1f;
         Tables t = maxPosition < TABLE_LIMIT ? tables(maxPosition + 1) : null;
         RowParallel.forRows(rows, cols, (from, to) -> {
-            float[] cos = new float[half];
-            float[] sin = new float[half];
+            // beyond the table: this slice's own row of angles
+            float[] ownCos = t == null ? new float[half] : null;
+            float[] ownSin = t == null ? new float[half] : null;
             for (int r = from; r < to; r++) {
                 int p = positions[r];
+                float[] cos = ownCos, sin = ownSin;
+                int at = 0;
                 if (t != null) {
-                    System.arraycopy(t.cos(), p * half, cos, 0, half);
-                    System.arraycopy(t.sin(), p * half, sin, 0, half);
+                    cos = t.cos();
+                    sin = t.sin();
+                    at = p * half;
                 } else {
-                    angles(p, cos, sin, 0);
+                    angles(p, ownCos, ownSin, 0);
                 }
-                for (int i = 0; i < half; i++) sin[i] *= sign;
                 for (int h = 0; h < heads; h++) {
                     int xb = xOff + r * cols + h * headDim;
                     int yb = yOff + r * cols + h * headDim;
                     for (int i = 0; i < half; i++) {
+                        float c = cos[at + i];
+                        float sn = sign * sin[at + i];
                         float x1 = x[xb + i];
                         float x2 = x[xb + half + i];
-                        y[yb + i] = x1 * cos[i] - x2 * sin[i];
-                        y[yb + half + i] = x2 * cos[i] + x1 * sin[i];
+                        y[yb + i] = x1 * c - x2 * sn;
+                        y[yb + half + i] = x2 * c + x1 * sn;
                     }
                 }
             }

@@ -4,7 +4,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.moe4j.autograd.CrossEntropy;
-import org.moe4j.autograd.GradMode;
 import org.moe4j.autograd.InferenceMode;
 import org.moe4j.autograd.MatMul;
 import org.moe4j.autograd.Variable;

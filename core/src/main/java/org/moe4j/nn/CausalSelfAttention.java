@@ -3,11 +3,11 @@ package org.moe4j.nn;
 import java.util.Arrays;
 import java.util.function.IntConsumer;
 import org.moe4j.autograd.CausalAttention;
+import org.moe4j.autograd.MatMul;
 import org.moe4j.autograd.Rope;
 import org.moe4j.autograd.Variable;
 import org.moe4j.kernel.CachedAttention;
 import org.moe4j.kernel.KernelPool;
-import org.moe4j.kernel.MatMul;
 import org.moe4j.kernel.RotaryEmbedding;
 import org.moe4j.tensor.Rng;
 import org.moe4j.tensor.Tensor;
@@ -20,11 +20,10 @@ import org.moe4j.tensor.Tensor;
 public final class CausalSelfAttention extends Module {
     /**
      * Below this many multiply-adds (scores and weighted values over all heads and rows) the cached
-     * attention core runs on the calling thread; see {@link #attendCached}. Measured on 2 cores
-     * (4 heads of 64, one decode row per sequence, cache warm): two threads took the minimum time
-     * down from 1.8 to 1.5 us at 2^15, but their median stayed at 15-45 us up to 2^17, the cost of
-     * waking a parked pool worker; from 2^18 (8 sequences x 64 positions: median 14.0 -> 8.8 us;
-     * 16 x 81: 52 -> 29 us) they win in the median as well.
+     * attention core runs on the calling thread; see {@link #attendCached}. Chosen on 2 cores with
+     * the former ForkJoinPool, whose parked workers took 15-45 us to wake (from 2^18, e.g. 16
+     * sequences x 81 positions, two threads won: 52 -> 29 us median); not re-tuned for the spinning
+     * KernelPool, where an A/B of the GEMM threshold at 2^15 against 2^17 was inconclusive.
      */
     static final long MIN_PARALLEL_MULTIPLY_ADDS = 1 << 18;
 
@@ -52,7 +51,7 @@ public final class CausalSelfAttention extends Module {
             throw new IllegalArgumentException("attention: head dimension dModel / heads = " + headDim + " must be even for rotary embeddings");
         }
         this.ropeTheta = ropeTheta;
-        this.rope = new RotaryEmbedding(headDim, ropeTheta);
+        this.rope = RotaryEmbedding.shared(headDim, ropeTheta);
         this.q = addModule("q_proj", new Linear(dModel, heads * headDim, false, rng));
         this.k = addModule("k_proj", new Linear(dModel, kvHeads * headDim, false, rng));
         this.v = addModule("v_proj", new Linear(dModel, kvHeads * headDim, false, rng));
@@ -142,7 +141,7 @@ public final class CausalSelfAttention extends Module {
 
     private static Tensor linear(Tensor x, Linear layer) {
         // inside InferenceMode this is the batch-invariant product with the transposed weight
-        return org.moe4j.autograd.MatMul.linear(Variable.constant(x), layer.weight(), null).value();
+        return MatMul.linear(Variable.constant(x), layer.weight(), null).value();
     }
 
     /**
