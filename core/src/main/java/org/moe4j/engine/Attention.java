@@ -1,0 +1,178 @@
+package org.moe4j.engine;
+
+import java.util.List;
+import org.moe4j.engine.ModelConfig.AttentionKind;
+import org.moe4j.engine.ModelConfig.AttentionSpec;
+import org.moe4j.engine.ModelConfig.QkNorm;
+import org.moe4j.kernel.KernelPool;
+
+/**
+ * Causal self-attention of one layer over the new rows of several sequences, each row attending to
+ * its sequence's cached positions up to its own (and, in a sliding-window layer, only the last W).
+ * Queries, keys and values come from one of two projections:
+ * <ul>
+ * <li>GROUPED: q = x Wq, k = x Wk, v = x Wv (+ biases), optionally q/k RMS-normed (per head as
+ *     Qwen3, or over the whole projection as OLMoE) and clamped (OLMoE's clip_qkv), then RoPE;
+ *     kvHeads key/value heads each serve heads / kvHeads query heads.</li>
+ * <li>LATENT (DeepSeek's multi-head latent attention, DeepSeek-V2 paper section 2.1): q from x directly
+ *     or through a normed low-rank path; one latent c = norm(x W_kvA[:r]) and one shared rotary key
+ *     part k_pe = rope(x W_kvA[r:]) per position; per head k = [c W_kvB (nope part), k_pe],
+ *     v = c W_kvB (value part). The cache holds the expanded keys and values.</li>
+ * </ul>
+ * gpt-oss adds a learned sink logit per head to every softmax, whose probability is dropped.
+ */
+final class Attention {
+    private final AttentionSpec spec;
+    private final ModelWeights.Attention w;
+    private final int layer;
+    private final int window;
+    private final float eps;
+
+    Attention(AttentionSpec spec, ModelWeights.Attention w, int layer, int window, float eps) {
+        this.spec = spec;
+        this.w = w;
+        this.layer = layer;
+        this.window = window;
+        this.eps = eps;
+    }
+
+    /** Width of a cached key row and of a cached value row. */
+    static int keyWidth(AttentionSpec a) {
+        return a.kvHeads() * a.headDim();
+    }
+
+    static int valueWidth(AttentionSpec a) {
+        return a.kvHeads() * a.valueDim();
+    }
+
+    /**
+     * Appends the rows' keys and values to their sequences' caches and returns the attention output
+     * projected back to the model width.
+     */
+    // x: (T, H) normed input   rope: (T, ropeDims) cos|sin per row   out: (T, H)
+    void forward(float[] x, Rows rows, List<Sequence> sequences, float[] rope, float[] out) {
+        int T = rows.count();
+        int qWidth = spec.heads() * spec.headDim();
+        float[] q = new float[T * qWidth];
+        float[] k = new float[T * keyWidth(spec)];
+        float[] v = new float[T * valueWidth(spec)];
+        if (spec.kind() == AttentionKind.LATENT) {
+            projectLatent(x, T, rope, q, k, v);
+        } else {
+            projectGrouped(x, T, rope, q, k, v);
+        }
+        for (int t = 0; t < T; t++) {
+            Sequence s = sequences.get(rows.sequence(t));
+            int p = rows.position(t);
+            System.arraycopy(k, t * keyWidth(spec), s.keys[layer], p * keyWidth(spec), keyWidth(spec));
+            System.arraycopy(v, t * valueWidth(spec), s.values[layer], p * valueWidth(spec), valueWidth(spec));
+        }
+        float[] attended = new float[T * spec.heads() * spec.valueDim()];
+        KernelPool.parallelFor(T * spec.heads(), task -> attend(task / spec.heads(), task % spec.heads(), q, rows, sequences, attended));
+        Ops.linear(attended, T, w.o(), w.oBias(), out);
+    }
+
+    private void projectGrouped(float[] x, int T, float[] rope, float[] q, float[] k, float[] v) {
+        int hd = spec.headDim();
+        Ops.linear(x, T, w.q(), w.qBias(), q);
+        Ops.linear(x, T, w.k(), w.kBias(), k);
+        Ops.linear(x, T, w.v(), w.vBias(), v);
+        if (spec.qkNorm() == QkNorm.WHOLE_PROJECTION) {
+            Ops.rmsNorm(q, 0, w.qNorm(), eps, q, 0, T, spec.heads() * hd);
+            Ops.rmsNorm(k, 0, w.kNorm(), eps, k, 0, T, spec.kvHeads() * hd);
+        }
+        if (spec.clipQkv() > 0) {
+            Ops.clamp(q, q.length, spec.clipQkv());
+            Ops.clamp(k, k.length, spec.clipQkv());
+            Ops.clamp(v, v.length, spec.clipQkv());
+        }
+        if (spec.qkNorm() == QkNorm.PER_HEAD) {
+            Ops.rmsNorm(q, 0, w.qNorm(), eps, q, 0, T * spec.heads(), hd);
+            Ops.rmsNorm(k, 0, w.kNorm(), eps, k, 0, T * spec.kvHeads(), hd);
+        }
+        Rope r = spec.rope();
+        int table = r.dims();
+        for (int t = 0; t < T; t++) {
+            for (int h = 0; h < spec.heads(); h++) r.rotate(q, (t * spec.heads() + h) * hd, rope, t * table);
+            for (int h = 0; h < spec.kvHeads(); h++) r.rotate(k, (t * spec.kvHeads() + h) * hd, rope, t * table);
+        }
+    }
+
+    private void projectLatent(float[] x, int T, float[] rope, float[] q, float[] k, float[] v) {
+        int heads = spec.heads();
+        int hd = spec.headDim();
+        int ropeDim = spec.ropeDim();
+        int nope = hd - ropeDim;
+        int r = spec.kvLoraRank();
+        int vd = spec.valueDim();
+        if (spec.qLoraRank() == 0) {
+            Ops.linear(x, T, w.q(), null, q);
+        } else {
+            float[] qa = new float[T * spec.qLoraRank()];
+            Ops.linear(x, T, w.qA(), null, qa);
+            Ops.rmsNorm(qa, 0, w.qANorm(), eps, qa, 0, T, spec.qLoraRank());
+            Ops.linear(qa, T, w.qB(), null, q);
+        }
+        float[] compressed = new float[T * (r + ropeDim)];
+        Ops.linear(x, T, w.kvA(), null, compressed);
+        float[] latent = new float[T * r];
+        for (int t = 0; t < T; t++) {
+            Ops.rmsNorm(compressed, t * (r + ropeDim), w.kvANorm(), eps, latent, t * r, 1, r);
+        }
+        float[] kv = new float[T * heads * (nope + vd)];
+        Ops.linear(latent, T, w.kvB(), null, kv);
+        Rope rp = spec.rope();
+        int table = rp.dims();
+        for (int t = 0; t < T; t++) {
+            int pe = t * (r + ropeDim) + r;
+            rp.rotate(compressed, pe, rope, t * table);
+            for (int h = 0; h < heads; h++) {
+                rp.rotate(q, (t * heads + h) * hd + nope, rope, t * table);
+                int src = (t * heads + h) * (nope + vd);
+                int kDst = (t * heads + h) * hd;
+                System.arraycopy(kv, src, k, kDst, nope);
+                System.arraycopy(compressed, pe, k, kDst + nope, ropeDim);
+                System.arraycopy(kv, src + nope, v, (t * heads + h) * vd, vd);
+            }
+        }
+    }
+
+    /** Row t, head h: softmax(q.K^T * scale) V over the visible cached positions. */
+    private void attend(int t, int h, float[] q, Rows rows, List<Sequence> sequences, float[] out) {
+        Sequence s = sequences.get(rows.sequence(t));
+        int p = rows.position(t);
+        int from = window > 0 ? Math.max(0, p - window + 1) : 0;
+        int hd = spec.headDim();
+        int vd = spec.valueDim();
+        int kvHead = h / (spec.heads() / spec.kvHeads());
+        int kw = keyWidth(spec);
+        int vw = valueWidth(spec);
+        float[] keys = s.keys[layer];
+        float[] values = s.values[layer];
+        int qo = (t * spec.heads() + h) * hd;
+        int n = p - from + 1;
+        float[] scores = new float[n];
+        float max = Float.NEGATIVE_INFINITY;
+        for (int j = 0; j < n; j++) {
+            int ko = (from + j) * kw + kvHead * hd;
+            float dot = 0;
+            for (int i = 0; i < hd; i++) dot += q[qo + i] * keys[ko + i];
+            scores[j] = dot * spec.scale();
+            max = Math.max(max, scores[j]);
+        }
+        float sink = w.sinks() != null ? w.sinks()[h] : Float.NEGATIVE_INFINITY;
+        max = Math.max(max, sink);
+        double sum = w.sinks() != null ? Math.exp(sink - max) : 0;
+        for (int j = 0; j < n; j++) {
+            scores[j] = (float) Math.exp(scores[j] - max);
+            sum += scores[j];
+        }
+        float inv = (float) (1.0 / sum);
+        int oo = (t * spec.heads() + h) * vd;
+        for (int j = 0; j < n; j++) {
+            float pj = scores[j] * inv;
+            int vo = (from + j) * vw + kvHead * vd;
+            for (int i = 0; i < vd; i++) out[oo + i] += pj * values[vo + i];
+        }
+    }
+}

@@ -1,0 +1,147 @@
+package org.moe4j.engine;
+
+import java.util.List;
+import org.moe4j.kernel.WeightProduct;
+
+/**
+ * The forward pass of a decoder-only model for inference, for any family the engine knows:
+ * <pre>
+ *   h = embed(tokens) * e
+ *   for each layer:  h += r * attention(rmsnorm(h))      (appends keys/values to the caches)
+ *                    h += r * feedForward(rmsnorm(h))    (MLP, or experts grouped by token choice)
+ *   logits = lmHead(rmsnorm(h)) / l
+ * </pre>
+ * One call takes new tokens of several sequences at once (prefill, decode or both mixed), so every
+ * weight is read once per step for all of them. Each row's result depends on its own sequence only
+ * (the weight products are batch-invariant), so a sequence decodes to the same bits alone or batched.
+ */
+public final class DecoderModel {
+    private final ModelConfig config;
+    private final ModelWeights weights;
+    private final Attention[] attention;
+    private final FeedForward[] feedForward;
+
+    public DecoderModel(ModelConfig config, ModelWeights weights) {
+        this.config = config;
+        this.weights = weights;
+        int L = config.numLayers();
+        this.attention = new Attention[L];
+        this.feedForward = new FeedForward[L];
+        for (int l = 0; l < L; l++) {
+            ModelConfig.LayerSpec spec = config.layers().get(l);
+            attention[l] = new Attention(config.attention(), weights.layers[l].attention(), l, spec.slidingWindow(), config.normEps());
+            feedForward[l] = new FeedForward(l, config.hiddenSize(), weights.layers[l], spec.feedForward());
+        }
+    }
+
+    public ModelConfig config() {
+        return config;
+    }
+
+    /** A new sequence whose caches hold up to {@code capacity} positions. */
+    public Sequence newSequence(int capacity) {
+        if (capacity < 1) {
+            throw new IllegalArgumentException("newSequence: capacity " + capacity + ", must be >= 1");
+        }
+        return new Sequence(config.numLayers(), capacity, Attention.keyWidth(config.attention()), Attention.valueWidth(config.attention()));
+    }
+
+    /**
+     * Runs {@code tokens.get(s)} through sequence s for every s (a list may be empty) and returns
+     * logits: with {@code allRows}, one row per new token in order (sequence by sequence); otherwise
+     * one row per sequence, for its last new token (zeros for a sequence that brought none).
+     */
+    // returns (rows, V)
+    public float[] forward(List<Sequence> sequences, List<int[]> tokens, boolean allRows, ForwardObserver observer) {
+        int S = sequences.size();
+        if (tokens.size() != S) {
+            throw new IllegalArgumentException("forward: " + S + " sequences but " + tokens.size() + " token lists");
+        }
+        int T = 0;
+        for (int s = 0; s < S; s++) {
+            Sequence seq = sequences.get(s);
+            int n = tokens.get(s).length;
+            if (seq.length() + n > seq.capacity()) {
+                throw new IllegalArgumentException("forward: sequence " + s + " holds " + seq.length() + " positions and brings " + n
+                        + ", more than its capacity " + seq.capacity());
+            }
+            T += n;
+        }
+        int[] ids = new int[T];
+        int[] rowSequence = new int[T];
+        int[] rowPosition = new int[T];
+        int[] lastRow = new int[S];
+        for (int s = 0, t = 0; s < S; s++) {
+            lastRow[s] = -1;
+            for (int i = 0; i < tokens.get(s).length; i++, t++) {
+                int id = tokens.get(s)[i];
+                if (id < 0 || id >= config.vocabSize()) {
+                    throw new IllegalArgumentException("forward: token id " + id + " of sequence " + s + " is outside [0, "
+                            + config.vocabSize() + ")");
+                }
+                ids[t] = id;
+                rowSequence[t] = s;
+                rowPosition[t] = sequences.get(s).length() + i;
+                lastRow[s] = t;
+            }
+        }
+        Rows rows = new Rows(ids, rowSequence, rowPosition);
+        int H = config.hiddenSize();
+        int V = config.vocabSize();
+        ModelConfig.Scaling scaling = config.scaling();
+
+        // h: (T, H)
+        float[] h = new float[T * H];
+        for (int t = 0; t < T; t++) {
+            weights.embed.row(ids[t], h, t * H);
+            if (scaling.embedding() != 1f) {
+                for (int i = 0; i < H; i++) h[t * H + i] *= scaling.embedding();
+            }
+        }
+        Rope rope = config.attention().rope();
+        float[] angles = new float[T * rope.dims()];
+        for (int t = 0; t < T; t++) rope.angles(rowPosition[t], angles, t * rope.dims());
+
+        float[] normed = new float[T * H];
+        float[] branch = new float[T * H];
+        for (int l = 0; l < config.numLayers(); l++) {
+            ModelWeights.Layer w = weights.layers[l];
+            Ops.rmsNorm(h, 0, w.inputNorm(), config.normEps(), normed, 0, T, H);
+            attention[l].forward(normed, rows, sequences, angles, branch);
+            addScaled(h, branch, T * H, scaling.residual());
+            Ops.rmsNorm(h, 0, w.postNorm(), config.normEps(), normed, 0, T, H);
+            feedForward[l].forward(normed, T, branch, observer);
+            addScaled(h, branch, T * H, scaling.residual());
+        }
+        for (int s = 0; s < S; s++) sequences.get(s).advance(tokens.get(s).length);
+        observer.hiddenLast(h, T, H);
+        Ops.rmsNorm(h, 0, weights.finalNorm, config.normEps(), normed, 0, T, H);
+        observer.hiddenNormed(normed, T, H);
+
+        float[] logits;
+        if (allRows) {
+            logits = new float[T * V];
+            WeightProduct.multiply(normed, 0, T, weights.lmHead, logits, 0);
+        } else {
+            logits = new float[S * V];
+            float[] last = new float[H];
+            for (int s = 0; s < S; s++) {
+                if (lastRow[s] < 0) continue;
+                System.arraycopy(normed, lastRow[s] * H, last, 0, H);
+                WeightProduct.multiply(last, 0, 1, weights.lmHead, logits, s * V);
+            }
+        }
+        if (scaling.logitsDivisor() != 1f) {
+            for (int i = 0; i < logits.length; i++) logits[i] /= scaling.logitsDivisor();
+        }
+        return logits;
+    }
+
+    private static void addScaled(float[] h, float[] branch, int n, float scale) {
+        if (scale == 1f) {
+            for (int i = 0; i < n; i++) h[i] += branch[i];
+        } else {
+            for (int i = 0; i < n; i++) h[i] += branch[i] * scale;
+        }
+    }
+}

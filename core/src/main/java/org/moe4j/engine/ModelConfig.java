@@ -1,0 +1,101 @@
+package org.moe4j.engine;
+
+import java.util.List;
+
+/**
+ * What the engine needs to know of a decoder-only model, whatever family it came from: the sizes,
+ * the attention variant, and each layer's feed-forward block. A family ({@code engine.family}) builds
+ * it from config.json; nothing here names a family.
+ */
+public record ModelConfig(
+        String architecture,
+        int vocabSize,
+        int hiddenSize,
+        float normEps,
+        AttentionSpec attention,
+        List<LayerSpec> layers,
+        boolean tieEmbeddings,
+        Scaling scaling,
+        int maxPositions) {
+
+    public ModelConfig {
+        layers = List.copyOf(layers);
+        if (vocabSize < 1 || hiddenSize < 1 || layers.isEmpty()) {
+            throw new EngineConfigException(architecture + ": vocab " + vocabSize + ", hidden " + hiddenSize + ", layers "
+                    + layers.size() + "; all must be >= 1");
+        }
+    }
+
+    public int numLayers() {
+        return layers.size();
+    }
+
+    /** How queries, keys and values are made and compared. */
+    public enum AttentionKind {
+        /** Multi-head attention with grouped key/value heads (Llama, Mixtral, Qwen, OLMoE, gpt-oss). */
+        GROUPED,
+        /** Multi-head latent attention (DeepSeek-V2/V3): keys and values from a low-rank latent. */
+        LATENT
+    }
+
+    /** Normalisation of queries and keys before RoPE. */
+    public enum QkNorm { NONE, PER_HEAD, WHOLE_PROJECTION }
+
+    /**
+     * @param headDim      query/key size per head (for LATENT: nope + rope)
+     * @param valueDim     value size per head
+     * @param clipQkv      OLMoE's clamp of q, k and v to [-clip, clip] (0: none)
+     * @param sinks        gpt-oss: a learned logit per head joins each softmax and is dropped
+     * @param scale        the factor of q.k (1/sqrt(headDim) unless the family says otherwise)
+     * @param qLoraRank    LATENT: rank of the query's low-rank path (0: a plain q_proj)
+     * @param kvLoraRank   LATENT: rank of the key/value latent
+     * @param ropeDim      LATENT: the rotated part of a query/key head (the rest, headDim - ropeDim, is not rotated)
+     */
+    public record AttentionSpec(AttentionKind kind, int heads, int kvHeads, int headDim, int valueDim,
+            boolean qkvBias, boolean outputBias, QkNorm qkNorm, float clipQkv, boolean sinks, float scale, Rope rope,
+            int qLoraRank, int kvLoraRank, int ropeDim) {
+        public AttentionSpec {
+            if (heads < 1 || kvHeads < 1 || heads % kvHeads != 0) {
+                throw new EngineConfigException("attention: " + heads + " heads and " + kvHeads
+                        + " key/value heads; both must be >= 1 and the heads a multiple of the key/value heads");
+            }
+        }
+    }
+
+    /** One decoder layer: its attention window (0: all earlier positions) and its feed-forward block. */
+    public record LayerSpec(int slidingWindow, FeedForwardSpec feedForward) {}
+
+    /** A layer's feed-forward block. */
+    public sealed interface FeedForwardSpec permits Dense, Moe {}
+
+    /** A SwiGLU MLP: down(silu(gate x) * up x). */
+    public record Dense(int intermediateSize) implements FeedForwardSpec {}
+
+    /**
+     * A mixture of experts: the router picks topK of numExperts per token by {@code routing}; each
+     * expert is an MLP of expertSize with the given activation; shared experts (sharedSize > 0) see every
+     * token, scaled by sigmoid(shared_expert_gate x) when sharedGate.
+     */
+    public record Moe(int numExperts, int topK, Routing routing, int expertSize, ExpertActivation activation,
+            boolean expertBias, int sharedSize, boolean sharedGate) implements FeedForwardSpec {
+        public Moe {
+            if (topK < 1 || topK > numExperts) {
+                throw new EngineConfigException("moe: top-k " + topK + " of " + numExperts + " experts; must lie in [1, "
+                        + numExperts + "]");
+            }
+        }
+    }
+
+    /** The expert's nonlinearity. */
+    public enum ExpertActivation {
+        /** silu(gate) * up. */
+        SWIGLU,
+        /** gpt-oss: gate clamped to max 7, up to [-7, 7]; (up + 1) * gate * sigmoid(1.702 gate). */
+        CLAMPED_SWIGLU
+    }
+
+    /** Granite's multipliers (1 elsewhere): embeddings times e, each residual branch times r, logits divided by l. */
+    public record Scaling(float embedding, float residual, float logitsDivisor) {
+        public static final Scaling NONE = new Scaling(1, 1, 1);
+    }
+}

@@ -1,0 +1,258 @@
+package org.moe4j.engine;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.Arrays;
+import org.moe4j.engine.ModelConfig.AttentionKind;
+import org.moe4j.engine.ModelConfig.AttentionSpec;
+import org.moe4j.engine.ModelConfig.Dense;
+import org.moe4j.engine.ModelConfig.Moe;
+import org.moe4j.engine.ModelConfig.QkNorm;
+import org.moe4j.engine.WeightNames.ExpertLayout;
+import org.moe4j.engine.WeightNames.Weight;
+import org.moe4j.io.FileFormatException;
+import org.moe4j.io.Json;
+import org.moe4j.io.ModelFolder;
+import org.moe4j.io.TensorInfo;
+import org.moe4j.tensor.WeightMatrix;
+
+/**
+ * A model's weights, looked up by the family's names and checked against the shapes its config
+ * implies. Matrices stay in the checkpoint's format and memory (views of the mapped files); only
+ * vectors (norms, biases) are widened to float arrays. gpt-oss's fused experts, stored in x.W layout,
+ * are the one exception: they are transposed once into off-heap memory of the same format.
+ */
+public final class ModelWeights {
+    final WeightMatrix embed;        // (V, H)
+    final WeightMatrix lmHead;       // (V, H), the embedding when tied
+    final float[] finalNorm;         // (H)
+    final Layer[] layers;
+    private final Arena transposed;
+
+    /** One decoder layer's weights; {@code dense} or {@code moe} is null as the layer has neither. */
+    record Layer(float[] inputNorm, float[] postNorm, Attention attention, Mlp dense, MoeWeights moe) {}
+
+    /** Attention weights; the LATENT ones (qA..kvB) are null for GROUPED attention and vice versa. */
+    record Attention(WeightMatrix q, WeightMatrix k, WeightMatrix v, WeightMatrix o, float[] qBias, float[] kBias,
+            float[] vBias, float[] oBias, float[] qNorm, float[] kNorm, float[] sinks,
+            WeightMatrix qA, float[] qANorm, WeightMatrix qB, WeightMatrix kvA, float[] kvANorm, WeightMatrix kvB) {}
+
+    /** A gated MLP: down(act(gate x + gb) * (up x + ub)) + db; biases null when absent. */
+    record Mlp(WeightMatrix gate, WeightMatrix up, WeightMatrix down, float[] gateBias, float[] upBias, float[] downBias) {}
+
+    record MoeWeights(WeightMatrix router, float[] routerBias, float[] selectionBias, Mlp[] experts, Mlp shared,
+            float[] sharedGate) {}
+
+    private ModelWeights(WeightMatrix embed, WeightMatrix lmHead, float[] finalNorm, Layer[] layers, Arena transposed) {
+        this.embed = embed;
+        this.lmHead = lmHead;
+        this.finalNorm = finalNorm;
+        this.layers = layers;
+        this.transposed = transposed;
+    }
+
+    /** Looks up and checks every weight; fails naming the first tensor that is missing or of the wrong shape. */
+    public static ModelWeights load(ModelFolder folder, ModelConfig c, WeightNames names) throws FileFormatException {
+        Loader l = new Loader(folder);
+        int H = c.hiddenSize();
+        WeightMatrix embed = l.matrix(names.name(Weight.EMBED, 0), c.vocabSize(), H);
+        WeightMatrix head = c.tieEmbeddings() ? embed : l.matrix(names.name(Weight.LM_HEAD, 0), c.vocabSize(), H);
+        float[] norm = l.vector(names.name(Weight.FINAL_NORM, 0), H);
+        Layer[] layers = new Layer[c.numLayers()];
+        for (int i = 0; i < layers.length; i++) {
+            ModelConfig.LayerSpec spec = c.layers().get(i);
+            Attention a = attention(l, names, c.attention(), H, i);
+            Mlp dense = null;
+            MoeWeights moe = null;
+            if (spec.feedForward() instanceof Dense d) {
+                dense = mlp(l, names, Weight.MLP_GATE, Weight.MLP_UP, Weight.MLP_DOWN, i, -1, H, d.intermediateSize());
+            } else if (spec.feedForward() instanceof Moe m) {
+                moe = moe(l, names, m, H, i);
+            }
+            layers[i] = new Layer(l.vector(names.name(Weight.INPUT_NORM, i), H), l.vector(names.name(Weight.POST_ATTENTION_NORM, i), H),
+                    a, dense, moe);
+        }
+        return new ModelWeights(embed, head, norm, layers, l.arena);
+    }
+
+    private static Attention attention(Loader l, WeightNames n, AttentionSpec a, int H, int i) throws FileFormatException {
+        int qDim = a.heads() * a.headDim();
+        int kvDim = a.kvHeads() * a.headDim();
+        if (a.kind() == AttentionKind.LATENT) {
+            WeightMatrix q = null, qA = null, qB = null;
+            float[] qANorm = null;
+            if (a.qLoraRank() == 0) {
+                q = l.matrix(n.name(Weight.Q, i), qDim, H);
+            } else {
+                qA = l.matrix(n.name(Weight.Q_A, i), a.qLoraRank(), H);
+                qANorm = l.vector(n.name(Weight.Q_A_NORM, i), a.qLoraRank());
+                qB = l.matrix(n.name(Weight.Q_B, i), qDim, a.qLoraRank());
+            }
+            int nope = a.headDim() - a.ropeDim();
+            return new Attention(q, null, null, l.matrix(n.name(Weight.O, i), H, a.heads() * a.valueDim()), null, null, null, null,
+                    null, null, null, qA, qANorm, qB, l.matrix(n.name(Weight.KV_A, i), a.kvLoraRank() + a.ropeDim(), H),
+                    l.vector(n.name(Weight.KV_A_NORM, i), a.kvLoraRank()),
+                    l.matrix(n.name(Weight.KV_B, i), a.heads() * (nope + a.valueDim()), a.kvLoraRank()));
+        }
+        int vDim = a.kvHeads() * a.valueDim();
+        float[] qNorm = null, kNorm = null;
+        if (a.qkNorm() == QkNorm.PER_HEAD) {
+            qNorm = l.vector(n.name(Weight.Q_NORM, i), a.headDim());
+            kNorm = l.vector(n.name(Weight.K_NORM, i), a.headDim());
+        } else if (a.qkNorm() == QkNorm.WHOLE_PROJECTION) {
+            qNorm = l.vector(n.name(Weight.Q_NORM, i), qDim);
+            kNorm = l.vector(n.name(Weight.K_NORM, i), kvDim);
+        }
+        return new Attention(l.matrix(n.name(Weight.Q, i), qDim, H), l.matrix(n.name(Weight.K, i), kvDim, H),
+                l.matrix(n.name(Weight.V, i), vDim, H), l.matrix(n.name(Weight.O, i), H, a.heads() * a.valueDim()),
+                a.qkvBias() ? l.vector(n.name(Weight.Q_BIAS, i), qDim) : null,
+                a.qkvBias() ? l.vector(n.name(Weight.K_BIAS, i), kvDim) : null,
+                a.qkvBias() ? l.vector(n.name(Weight.V_BIAS, i), vDim) : null,
+                a.outputBias() ? l.vector(n.name(Weight.O_BIAS, i), H) : null,
+                qNorm, kNorm, a.sinks() ? l.vector(n.name(Weight.SINKS, i), a.heads()) : null,
+                null, null, null, null, null, null);
+    }
+
+    private static Mlp mlp(Loader l, WeightNames n, Weight gate, Weight up, Weight down, int i, int e, int H, int I)
+            throws FileFormatException {
+        return new Mlp(l.matrix(n.name(gate, i, e), I, H), l.matrix(n.name(up, i, e), I, H), l.matrix(n.name(down, i, e), H, I),
+                null, null, null);
+    }
+
+    private static MoeWeights moe(Loader l, WeightNames n, Moe m, int H, int i) throws FileFormatException {
+        Routing r = m.routing();
+        WeightMatrix router = l.matrix(n.name(Weight.ROUTER, i), m.numExperts(), H);
+        float[] routerBias = r.routerBias() ? l.vector(n.name(Weight.ROUTER_BIAS, i), m.numExperts()) : null;
+        float[] selectionBias = r.selectionBias() ? l.vector(n.name(Weight.SELECTION_BIAS, i), m.numExperts()) : null;
+        int E = m.numExperts();
+        int I = m.expertSize();
+        Mlp[] experts = new Mlp[E];
+        switch (n.expertLayout()) {
+            case PER_EXPERT -> {
+                for (int e = 0; e < E; e++) {
+                    experts[e] = mlp(l, n, Weight.EXPERT_GATE, Weight.EXPERT_UP, Weight.EXPERT_DOWN, i, e, H, I);
+                }
+            }
+            case GRANITE_FUSED -> {
+                WeightMatrix in = l.matrix3(n.name(Weight.EXPERT_GATE, i), E, 2 * I, H);
+                WeightMatrix out = l.matrix3(n.name(Weight.EXPERT_DOWN, i), E, H, I);
+                for (int e = 0; e < E; e++) {
+                    WeightMatrix both = in.rows(e * 2 * I, 2 * I);
+                    experts[e] = new Mlp(both.rows(0, I), both.rows(I, I), out.rows(e * H, H), null, null, null);
+                }
+            }
+            case GPT_OSS_FUSED -> {
+                // gate_up_proj (E, H, 2I) used as x @ W: transposed once into (2I, H) per expert, gate rows even, up rows odd
+                WeightMatrix gateUp = l.matrix3(n.name(Weight.EXPERT_GATE, i), E, H, 2 * I);
+                WeightMatrix down = l.matrix3(n.name(Weight.EXPERT_DOWN, i), E, I, H);
+                float[] gateUpBias = l.vector2(n.name(Weight.EXPERT_GATE_UP_BIAS, i), E, 2 * I);
+                float[] downBias = l.vector2(n.name(Weight.EXPERT_DOWN_BIAS, i), E, H);
+                for (int e = 0; e < E; e++) {
+                    WeightMatrix[] gu = l.transposeDeinterleaved(gateUp.rows(e * H, H));
+                    WeightMatrix dn = l.transpose(down.rows(e * I, I));
+                    float[] gb = new float[I];
+                    float[] ub = new float[I];
+                    for (int j = 0; j < I; j++) {
+                        gb[j] = gateUpBias[e * 2 * I + 2 * j];
+                        ub[j] = gateUpBias[e * 2 * I + 2 * j + 1];
+                    }
+                    experts[e] = new Mlp(gu[0], gu[1], dn, gb, ub, Arrays.copyOfRange(downBias, e * H, (e + 1) * H));
+                }
+            }
+        }
+        Mlp shared = m.sharedSize() > 0 ? mlp(l, n, Weight.SHARED_GATE, Weight.SHARED_UP, Weight.SHARED_DOWN, i, -1, H, m.sharedSize()) : null;
+        float[] sharedGate = m.sharedGate() ? l.vector2(n.name(Weight.SHARED_EXPERT_GATE, i), 1, H) : null;
+        return new MoeWeights(router, routerBias, selectionBias, experts, shared, sharedGate);
+    }
+
+    /** Releases the off-heap copies (transposed experts); the mapped files belong to the folder. */
+    public void close() {
+        if (transposed != null) transposed.close();
+    }
+
+    /** Finds tensors, checks shape and dtype, makes views. */
+    private static final class Loader {
+        final ModelFolder folder;
+        Arena arena;
+
+        Loader(ModelFolder folder) {
+            this.folder = folder;
+        }
+
+        TensorInfo info(String name, long... shape) throws FileFormatException {
+            if (!folder.has(name)) {
+                throw new FileFormatException(folder.path() + ": tensor " + Json.quoteForMessage(name) + " is missing (expected shape "
+                        + Arrays.toString(shape) + ")");
+            }
+            TensorInfo t = folder.info(name);
+            if (!Arrays.equals(t.shape(), shape)) {
+                throw new FileFormatException(folder.path() + ": tensor " + Json.quoteForMessage(name) + " has shape "
+                        + t.shapeString() + ", expected " + Arrays.toString(shape));
+            }
+            return t;
+        }
+
+        WeightMatrix.Format format(TensorInfo t) throws FileFormatException {
+            return switch (t.dtype()) {
+                case F32 -> WeightMatrix.Format.F32;
+                case F16 -> WeightMatrix.Format.F16;
+                case BF16 -> WeightMatrix.Format.BF16;
+                default -> throw new FileFormatException(folder.path() + ": tensor " + Json.quoteForMessage(t.name()) + " has dtype "
+                        + t.dtype() + "; weights must be F32, F16 or BF16");
+            };
+        }
+
+        WeightMatrix matrix(String name, int rows, int cols) throws FileFormatException {
+            TensorInfo t = info(name, rows, cols);
+            return new WeightMatrix(folder.file(name).bytes(name), format(t), rows, cols);
+        }
+
+        /** A 3-D tensor (n, rows, cols) as one matrix of n * rows rows. */
+        WeightMatrix matrix3(String name, int n, int rows, int cols) throws FileFormatException {
+            TensorInfo t = info(name, n, rows, cols);
+            return new WeightMatrix(folder.file(name).bytes(name), format(t), Math.multiplyExact(n, rows), cols);
+        }
+
+        float[] vector(String name, int n) throws FileFormatException {
+            info(name, n);
+            return folder.file(name).floats(name).data();
+        }
+
+        float[] vector2(String name, int a, int b) throws FileFormatException {
+            info(name, a, b);
+            return folder.file(name).floats(name).data();
+        }
+
+        private MemorySegment allocate(long bytes) {
+            if (arena == null) arena = Arena.ofShared();
+            return arena.allocate(bytes, 64);
+        }
+
+        /** W^T in the same format: (rows, cols) -> (cols, rows). */
+        WeightMatrix transpose(WeightMatrix w) {
+            int b = w.format().bytes();
+            MemorySegment out = allocate((long) w.rows() * w.cols() * b);
+            for (int r = 0; r < w.rows(); r++) {
+                for (int c = 0; c < w.cols(); c++) {
+                    MemorySegment.copy(w.data(), ((long) r * w.cols() + c) * b, out, ((long) c * w.rows() + r) * b, b);
+                }
+            }
+            return new WeightMatrix(out, w.format(), w.cols(), w.rows());
+        }
+
+        /** (H, 2I) with gate and up interleaved in the columns -> gate (I, H) and up (I, H). */
+        WeightMatrix[] transposeDeinterleaved(WeightMatrix w) {
+            WeightMatrix t = transpose(w);
+            int I = t.rows() / 2;
+            int b = t.format().bytes();
+            long rowBytes = (long) t.cols() * b;
+            MemorySegment gate = allocate(I * rowBytes);
+            MemorySegment up = allocate(I * rowBytes);
+            for (int j = 0; j < I; j++) {
+                MemorySegment.copy(t.data(), (2L * j) * rowBytes, gate, j * rowBytes, rowBytes);
+                MemorySegment.copy(t.data(), (2L * j + 1) * rowBytes, up, j * rowBytes, rowBytes);
+            }
+            return new WeightMatrix[] {new WeightMatrix(gate, t.format(), I, t.cols()), new WeightMatrix(up, t.format(), I, t.cols())};
+        }
+    }
+}

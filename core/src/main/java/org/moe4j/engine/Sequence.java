@@ -1,0 +1,45 @@
+package org.moe4j.engine;
+
+import java.util.Arrays;
+
+/**
+ * The decoding state of one sequence: every layer's cached keys and values, allocated once for the
+ * sequence's whole context when it is created, and the number of positions filled.
+ */
+public final class Sequence {
+    final float[][] keys;    // per layer: (capacity, keyWidth)
+    final float[][] values;  // per layer: (capacity, valueWidth)
+    private final int capacity;
+    private int length;
+
+    Sequence(int layers, int capacity, int keyWidth, int valueWidth) {
+        this.capacity = capacity;
+        this.keys = new float[layers][];
+        this.values = new float[layers][];
+        for (int l = 0; l < layers; l++) {
+            keys[l] = new float[Math.multiplyExact(capacity, keyWidth)];
+            values[l] = new float[Math.multiplyExact(capacity, valueWidth)];
+        }
+    }
+
+    /** Positions filled so far. */
+    public int length() {
+        return length;
+    }
+
+    /** The most positions this sequence holds. */
+    public int capacity() {
+        return capacity;
+    }
+
+    void advance(int tokens) {
+        length += tokens;
+    }
+
+    /** Forgets everything: the sequence starts again at position 0 (the memory is kept). */
+    public void reset() {
+        length = 0;
+        for (float[] k : keys) Arrays.fill(k, 0f);
+        for (float[] v : values) Arrays.fill(v, 0f);
+    }
+}
