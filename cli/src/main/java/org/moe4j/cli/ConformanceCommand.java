@@ -9,6 +9,7 @@ import java.util.concurrent.Callable;
 import org.moe4j.conformance.CaseTensors;
 import org.moe4j.conformance.ConformanceCheck;
 import org.moe4j.conformance.ConformanceRunner;
+import org.moe4j.conformance.ModelCase;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -34,7 +35,7 @@ final class ConformanceCommand implements Runnable {
     @Command(name = "run", mixinStandardHelpOptions = true,
             description = "Run CASE and write every expected tensor to the --out file.")
     static final class Run implements Callable<Integer> {
-        @Parameters(paramLabel = "CASE", description = "a conformance case (.safetensors)")
+        @Parameters(paramLabel = "CASE", description = "a layer conformance case (.safetensors) or a whole-model case folder")
         Path caseFile;
 
         @Option(names = "--out", required = true, paramLabel = "RESULT", description = "the result file to write")
@@ -48,6 +49,9 @@ final class ConformanceCommand implements Runnable {
 
         @Override
         public Integer call() throws IOException {
+            if (Files.isDirectory(caseFile)) {
+                return runModelCase();
+            }
             if (!Files.isRegularFile(caseFile)) {
                 throw new IllegalArgumentException(caseFile + ": no such file");
             }
@@ -60,6 +64,27 @@ final class ConformanceCommand implements Runnable {
             int failed = 0;
             for (ConformanceCheck.Line l : lines) {
                 pw.printf("  %-4s %-32s max abs %.3g  %s%n", l.pass() ? "ok" : "FAIL", l.name(), l.maxAbsError(), l.detail());
+                if (!l.pass()) failed++;
+            }
+            pw.printf("%d of %d tensors within tolerance%n", lines.size() - failed, lines.size());
+            return failed == 0 ? 0 : 1;
+        }
+
+        /** A whole-model case folder: model files plus expected.safetensors and case.json. */
+        private int runModelCase() throws IOException {
+            if (!Files.isRegularFile(caseFile.resolve("expected.safetensors"))) {
+                throw new IllegalArgumentException(caseFile + ": not a model case (no expected.safetensors); a case folder holds "
+                        + "a Hugging Face model and the reference outputs");
+            }
+            ModelCase.Result result = ModelCase.run(caseFile);
+            result.write(out);
+            PrintWriter pw = spec.commandLine().getOut();
+            pw.printf("%s: wrote %d tensors to %s%n", caseFile.getFileName(), result.floats().size() + result.integers().size(), out);
+            if (!check) return 0;
+            int failed = 0;
+            List<ModelCase.Line> lines = ModelCase.check(caseFile, result);
+            for (ModelCase.Line l : lines) {
+                pw.printf("  %-4s %-20s max abs %.3g (atol %.0e)  %s%n", l.pass() ? "ok" : "FAIL", l.name(), l.maxAbsError(), l.atol(), l.detail());
                 if (!l.pass()) failed++;
             }
             pw.printf("%d of %d tensors within tolerance%n", lines.size() - failed, lines.size());

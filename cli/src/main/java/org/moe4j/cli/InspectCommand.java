@@ -6,6 +6,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import org.moe4j.engine.HfModel;
+import org.moe4j.engine.ModelSummary;
+import org.moe4j.io.ModelFolder;
 import org.moe4j.io.SafeTensors;
 import org.moe4j.io.SafeTensorsFile;
 import org.moe4j.io.TensorInfo;
@@ -18,7 +21,8 @@ import picocli.CommandLine.Parameters;
  * {@code moe4j inspect FILE.safetensors}: each tensor's name, dtype, shape, element count and bytes,
  * the totals, and the metadata. Only the header is read, so a file of any size answers at once.
  * Given a run folder (from {@code moe4j train}) it shows the model instead: parameters in total
- * and active per token, per layer and per block ({@link RunInspection}).
+ * and active per token, per layer and per block ({@link RunInspection}); given a Hugging Face model
+ * folder, its architecture, sizes, parameters in total and active per token, and bytes by dtype.
  */
 @Command(name = "inspect", mixinStandardHelpOptions = true,
         description = "Show what a safetensors file holds (tensors, totals, metadata), or a run folder's model "
@@ -26,7 +30,7 @@ import picocli.CommandLine.Parameters;
 final class InspectCommand implements Callable<Integer> {
     private static final int METADATA_WIDTH = 100;
 
-    @Parameters(paramLabel = "FILE|RUN", description = "a .safetensors file or a run folder")
+    @Parameters(paramLabel = "FILE|RUN|MODEL_DIR", description = "a .safetensors file, a run folder or a Hugging Face model folder")
     Path path;
 
     @Option(names = "--full", description = "print metadata values whole instead of cutting them at "
@@ -40,6 +44,13 @@ final class InspectCommand implements Callable<Integer> {
     public Integer call() throws IOException {
         if (!Files.exists(path)) {
             throw new IllegalArgumentException(path + ": no such file");
+        }
+        if (ModelFolder.isModelFolder(path)) {
+            try (HfModel model = HfModel.load(path)) {
+                spec.commandLine().getOut().print(path + "\n" + ModelSummary.of(model).describe());
+                spec.commandLine().getOut().flush();
+            }
+            return 0;
         }
         if (Files.isDirectory(path)) {
             RunInspection.print(path, spec.commandLine().getOut());
