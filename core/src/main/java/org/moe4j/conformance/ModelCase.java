@@ -106,7 +106,7 @@ public final class ModelCase {
                 for (int i = 0; i < S; i++) greedy[b * (S + G) + i] = prompt[i];
                 float[] last = Arrays.copyOfRange(out, (S - 1) * V, S * V);
                 for (int g = 0; g < G; g++) {
-                    int next = argmax(last);
+                    int next = argmax(last, V);
                     greedy[b * (S + G) + S + g] = next;
                     if (g + 1 < G) last = model.forward(List.of(seq), List.of(new int[] {next}), false, ForwardObserver.NONE);
                 }
@@ -144,9 +144,9 @@ public final class ModelCase {
         return Math.log(sum) + max - logits[off + target];
     }
 
-    private static int argmax(float[] x) {
+    private static int argmax(float[] x, int n) {
         int best = 0;
-        for (int i = 1; i < x.length; i++) {
+        for (int i = 1; i < n; i++) {
             if (x[i] > x[best]) best = i;
         }
         return best;

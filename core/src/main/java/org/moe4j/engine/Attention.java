@@ -2,9 +2,12 @@ package org.moe4j.engine;
 
 import java.util.List;
 import org.moe4j.engine.ModelConfig.AttentionKind;
+import org.moe4j.engine.Workspace.Buffer;
 import org.moe4j.engine.ModelConfig.AttentionSpec;
 import org.moe4j.engine.ModelConfig.QkNorm;
+import org.moe4j.kernel.Elementwise;
 import org.moe4j.kernel.KernelPool;
+import org.moe4j.kernel.Reductions;
 
 /**
  * Causal self-attention of one layer over the new rows of several sequences, each row attending to
@@ -50,14 +53,14 @@ final class Attention {
      * projected back to the model width.
      */
     // x: (T, H) normed input   rope: (T, ropeDims) cos|sin per row   out: (T, H)
-    void forward(float[] x, Rows rows, List<Sequence> sequences, float[] rope, float[] out) {
+    void forward(float[] x, Rows rows, List<Sequence> sequences, float[] rope, float[] out, Workspace ws) {
         int T = rows.count();
         int qWidth = spec.heads() * spec.headDim();
-        float[] q = new float[T * qWidth];
-        float[] k = new float[T * keyWidth(spec)];
-        float[] v = new float[T * valueWidth(spec)];
+        float[] q = ws.floats(Buffer.Q, T * qWidth);
+        float[] k = ws.floats(Buffer.K, T * keyWidth(spec));
+        float[] v = ws.floats(Buffer.V, T * valueWidth(spec));
         if (spec.kind() == AttentionKind.LATENT) {
-            projectLatent(x, T, rope, q, k, v);
+            projectLatent(x, T, rope, q, k, v, ws);
         } else {
             projectGrouped(x, T, rope, q, k, v);
         }
@@ -67,7 +70,7 @@ final class Attention {
             System.arraycopy(k, t * keyWidth(spec), s.keys[layer], p * keyWidth(spec), keyWidth(spec));
             System.arraycopy(v, t * valueWidth(spec), s.values[layer], p * valueWidth(spec), valueWidth(spec));
         }
-        float[] attended = new float[T * spec.heads() * spec.valueDim()];
+        float[] attended = ws.zeros(Buffer.ATTENDED, T * spec.heads() * spec.valueDim());
         KernelPool.parallelFor(T * spec.heads(), task -> attend(task / spec.heads(), task % spec.heads(), q, rows, sequences, attended));
         Ops.linear(attended, T, w.o(), w.oBias(), out);
     }
@@ -82,9 +85,9 @@ final class Attention {
             Ops.rmsNorm(k, 0, w.kNorm(), eps, k, 0, T, spec.kvHeads() * hd);
         }
         if (spec.clipQkv() > 0) {
-            Ops.clamp(q, q.length, spec.clipQkv());
-            Ops.clamp(k, k.length, spec.clipQkv());
-            Ops.clamp(v, v.length, spec.clipQkv());
+            Ops.clamp(q, T * spec.heads() * hd, spec.clipQkv());
+            Ops.clamp(k, T * spec.kvHeads() * hd, spec.clipQkv());
+            Ops.clamp(v, T * spec.kvHeads() * spec.valueDim(), spec.clipQkv());
         }
         if (spec.qkNorm() == QkNorm.PER_HEAD) {
             Ops.rmsNorm(q, 0, w.qNorm(), eps, q, 0, T * spec.heads(), hd);
@@ -98,7 +101,7 @@ final class Attention {
         }
     }
 
-    private void projectLatent(float[] x, int T, float[] rope, float[] q, float[] k, float[] v) {
+    private void projectLatent(float[] x, int T, float[] rope, float[] q, float[] k, float[] v, Workspace ws) {
         int heads = spec.heads();
         int hd = spec.headDim();
         int ropeDim = spec.ropeDim();
@@ -108,18 +111,18 @@ final class Attention {
         if (spec.qLoraRank() == 0) {
             Ops.linear(x, T, w.q(), null, q);
         } else {
-            float[] qa = new float[T * spec.qLoraRank()];
+            float[] qa = ws.floats(Buffer.Q_LATENT, T * spec.qLoraRank());
             Ops.linear(x, T, w.qA(), null, qa);
             Ops.rmsNorm(qa, 0, w.qANorm(), eps, qa, 0, T, spec.qLoraRank());
             Ops.linear(qa, T, w.qB(), null, q);
         }
-        float[] compressed = new float[T * (r + ropeDim)];
+        float[] compressed = ws.floats(Buffer.KV_COMPRESSED, T * (r + ropeDim));
         Ops.linear(x, T, w.kvA(), null, compressed);
-        float[] latent = new float[T * r];
+        float[] latent = ws.floats(Buffer.KV_LATENT, T * r);
         for (int t = 0; t < T; t++) {
             Ops.rmsNorm(compressed, t * (r + ropeDim), w.kvANorm(), eps, latent, t * r, 1, r);
         }
-        float[] kv = new float[T * heads * (nope + vd)];
+        float[] kv = ws.floats(Buffer.KV_EXPANDED, T * heads * (nope + vd));
         Ops.linear(latent, T, w.kvB(), null, kv);
         Rope rp = spec.rope();
         int table = rp.dims();
@@ -137,6 +140,15 @@ final class Attention {
         }
     }
 
+    private static final ThreadLocal<float[][]> SCORES = ThreadLocal.withInitial(() -> new float[][] {new float[256]});
+
+    /** A per-thread array of at least n floats for one row's scores (grown, never shrunk). */
+    private static float[] scoreScratch(int n) {
+        float[][] holder = SCORES.get();
+        if (holder[0].length < n) holder[0] = new float[Math.max(n, 2 * holder[0].length)];
+        return holder[0];
+    }
+
     /** Row t, head h: softmax(q.K^T * scale) V over the visible cached positions. */
     private void attend(int t, int h, float[] q, Rows rows, List<Sequence> sequences, float[] out) {
         Sequence s = sequences.get(rows.sequence(t));
@@ -151,13 +163,11 @@ final class Attention {
         float[] values = s.values[layer];
         int qo = (t * spec.heads() + h) * hd;
         int n = p - from + 1;
-        float[] scores = new float[n];
+        float[] scores = scoreScratch(n);
         float max = Float.NEGATIVE_INFINITY;
         for (int j = 0; j < n; j++) {
             int ko = (from + j) * kw + kvHead * hd;
-            float dot = 0;
-            for (int i = 0; i < hd; i++) dot += q[qo + i] * keys[ko + i];
-            scores[j] = dot * spec.scale();
+            scores[j] = Reductions.dot(q, qo, keys, ko, hd) * spec.scale();
             max = Math.max(max, scores[j]);
         }
         float sink = w.sinks() != null ? w.sinks()[h] : Float.NEGATIVE_INFINITY;
@@ -170,9 +180,7 @@ final class Attention {
         float inv = (float) (1.0 / sum);
         int oo = (t * spec.heads() + h) * vd;
         for (int j = 0; j < n; j++) {
-            float pj = scores[j] * inv;
-            int vo = (from + j) * vw + kvHead * vd;
-            for (int i = 0; i < vd; i++) out[oo + i] += pj * values[vo + i];
+            Elementwise.axpy(scores[j] * inv, values, (from + j) * vw + kvHead * vd, out, oo, vd);
         }
     }
 }

@@ -20,6 +20,7 @@ public final class DecoderModel {
     private final ModelWeights weights;
     private final Attention[] attention;
     private final FeedForward[] feedForward;
+    private final Workspace ws = new Workspace();
 
     public DecoderModel(ModelConfig config, ModelWeights weights) {
         this.config = config;
@@ -49,7 +50,9 @@ public final class DecoderModel {
     /**
      * Runs {@code tokens.get(s)} through sequence s for every s (a list may be empty) and returns
      * logits: with {@code allRows}, one row per new token in order (sequence by sequence); otherwise
-     * one row per sequence, for its last new token (zeros for a sequence that brought none).
+     * one row per sequence, for its last new token (zeros for a sequence that brought none). The
+     * returned array is the model's own buffer (it may be longer than the rows): read or copy it
+     * before the next call. One call at a time per model.
      */
     // returns (rows, V)
     public float[] forward(List<Sequence> sequences, List<int[]> tokens, boolean allRows, ForwardObserver observer) {
@@ -67,10 +70,10 @@ public final class DecoderModel {
             }
             T += n;
         }
-        int[] ids = new int[T];
-        int[] rowSequence = new int[T];
-        int[] rowPosition = new int[T];
-        int[] lastRow = new int[S];
+        int[] ids = ws.ints(Workspace.IntBuffer.IDS, T);
+        int[] rowSequence = ws.ints(Workspace.IntBuffer.ROW_SEQUENCE, T);
+        int[] rowPosition = ws.ints(Workspace.IntBuffer.ROW_POSITION, T);
+        int[] lastRow = ws.ints(Workspace.IntBuffer.LAST_ROW, S);
         for (int s = 0, t = 0; s < S; s++) {
             lastRow[s] = -1;
             for (int i = 0; i < tokens.get(s).length; i++, t++) {
@@ -85,13 +88,13 @@ public final class DecoderModel {
                 lastRow[s] = t;
             }
         }
-        Rows rows = new Rows(ids, rowSequence, rowPosition);
+        Rows rows = new Rows(T, ids, rowSequence, rowPosition);
         int H = config.hiddenSize();
         int V = config.vocabSize();
         ModelConfig.Scaling scaling = config.scaling();
 
         // h: (T, H)
-        float[] h = new float[T * H];
+        float[] h = ws.floats(Workspace.Buffer.HIDDEN, T * H);
         for (int t = 0; t < T; t++) {
             weights.embed.row(ids[t], h, t * H);
             if (scaling.embedding() != 1f) {
@@ -99,18 +102,18 @@ public final class DecoderModel {
             }
         }
         Rope rope = config.attention().rope();
-        float[] angles = new float[T * rope.dims()];
+        float[] angles = ws.floats(Workspace.Buffer.ROPE, T * rope.dims());
         for (int t = 0; t < T; t++) rope.angles(rowPosition[t], angles, t * rope.dims());
 
-        float[] normed = new float[T * H];
-        float[] branch = new float[T * H];
+        float[] normed = ws.floats(Workspace.Buffer.NORMED, T * H);
+        float[] branch = ws.floats(Workspace.Buffer.BRANCH, T * H);
         for (int l = 0; l < config.numLayers(); l++) {
             ModelWeights.Layer w = weights.layers[l];
             Ops.rmsNorm(h, 0, w.inputNorm(), config.normEps(), normed, 0, T, H);
-            attention[l].forward(normed, rows, sequences, angles, branch);
+            attention[l].forward(normed, rows, sequences, angles, branch, ws);
             addScaled(h, branch, T * H, scaling.residual());
             Ops.rmsNorm(h, 0, w.postNorm(), config.normEps(), normed, 0, T, H);
-            feedForward[l].forward(normed, T, branch, observer);
+            feedForward[l].forward(normed, T, branch, observer, ws);
             addScaled(h, branch, T * H, scaling.residual());
         }
         for (int s = 0; s < S; s++) sequences.get(s).advance(tokens.get(s).length);
@@ -118,21 +121,20 @@ public final class DecoderModel {
         Ops.rmsNorm(h, 0, weights.finalNorm, config.normEps(), normed, 0, T, H);
         observer.hiddenNormed(normed, T, H);
 
-        float[] logits;
+        int outRows = allRows ? T : S;
+        float[] logits = ws.floats(Workspace.Buffer.LOGITS, outRows * V);
         if (allRows) {
-            logits = new float[T * V];
             WeightProduct.multiply(normed, 0, T, weights.lmHead, logits, 0);
         } else {
-            logits = new float[S * V];
-            float[] last = new float[H];
+            // the last row of each sequence (zeros for a sequence without new tokens), all in one product
+            float[] last = ws.zeros(Workspace.Buffer.LAST_ROWS, S * H);
             for (int s = 0; s < S; s++) {
-                if (lastRow[s] < 0) continue;
-                System.arraycopy(normed, lastRow[s] * H, last, 0, H);
-                WeightProduct.multiply(last, 0, 1, weights.lmHead, logits, s * V);
+                if (lastRow[s] >= 0) System.arraycopy(normed, lastRow[s] * H, last, s * H, H);
             }
+            WeightProduct.multiply(last, 0, S, weights.lmHead, logits, 0);
         }
         if (scaling.logitsDivisor() != 1f) {
-            for (int i = 0; i < logits.length; i++) logits[i] /= scaling.logitsDivisor();
+            for (int i = 0; i < outRows * V; i++) logits[i] /= scaling.logitsDivisor();
         }
         return logits;
     }

@@ -2,6 +2,8 @@ package org.moe4j.engine;
 
 import org.moe4j.engine.ModelConfig.ExpertActivation;
 import org.moe4j.engine.ModelConfig.Moe;
+import org.moe4j.engine.Workspace.Buffer;
+import org.moe4j.engine.Workspace.IntBuffer;
 
 /**
  * A layer's feed-forward block: a gated MLP, or a mixture of experts in which each token goes to
@@ -15,6 +17,7 @@ final class FeedForward {
     private final ModelWeights.Mlp dense;
     private final Moe moe;
     private final ModelWeights.MoeWeights moeWeights;
+    private final Router router;
 
     FeedForward(int layer, int hidden, ModelWeights.Layer w, ModelConfig.FeedForwardSpec spec) {
         this.layer = layer;
@@ -22,44 +25,47 @@ final class FeedForward {
         this.dense = w.dense();
         this.moe = spec instanceof Moe m ? m : null;
         this.moeWeights = w.moe();
+        this.router = moe == null ? null : new Router(moe.routing(), moe.numExperts());
     }
 
     // x: (T, H) normed input   out: (T, H)
-    void forward(float[] x, int T, float[] out, ForwardObserver observer) {
+    void forward(float[] x, int T, float[] out, ForwardObserver observer, Workspace ws) {
         if (moe == null) {
-            mlp(dense, ExpertActivation.SWIGLU, x, T, out);
+            mlp(dense, ExpertActivation.SWIGLU, x, T, out, ws);
             return;
         }
         int E = moe.numExperts();
         int k = moe.topK();
         // router: (T, E)
-        float[] logits = new float[T * E];
+        float[] logits = ws.floats(Buffer.ROUTER_LOGITS, T * E);
         Ops.linear(x, T, moeWeights.router(), moeWeights.routerBias(), logits);
         observer.routerLogits(layer, logits, T, E);
-        int[] chosen = new int[T * k];
-        float[] weights = new float[T * k];
+        int[] chosen = ws.ints(IntBuffer.CHOSEN, T * k);
+        float[] weights = ws.floats(Buffer.ROUTING_WEIGHTS, T * k);
         for (int t = 0; t < T; t++) {
-            Router.choose(moe.routing(), logits, t * E, E, k, moeWeights.selectionBias(), chosen, weights, t * k);
+            router.choose(logits, t * E, k, moeWeights.selectionBias(), chosen, weights, t * k);
         }
         observer.routing(layer, chosen, weights, T, k);
         // group the (token, slot) pairs by expert: counting sort, tokens in order within an expert
-        int[] count = new int[E + 1];
-        for (int c : chosen) count[c + 1]++;
+        int[] count = ws.ints(IntBuffer.EXPERT_COUNT, E + 1);
+        java.util.Arrays.fill(count, 0, E + 1, 0);
+        for (int i = 0; i < T * k; i++) count[chosen[i] + 1]++;
         for (int e = 0; e < E; e++) count[e + 1] += count[e];
-        int[] order = new int[T * k];
-        int[] fill = count.clone();
+        int[] order = ws.ints(IntBuffer.EXPERT_ORDER, T * k);
+        int[] fill = ws.ints(IntBuffer.EXPERT_FILL, E);
+        System.arraycopy(count, 0, fill, 0, E);
         for (int i = 0; i < T * k; i++) order[fill[chosen[i]]++] = i;
         java.util.Arrays.fill(out, 0, T * hidden, 0f);
         for (int e = 0; e < E; e++) {
             int n = count[e + 1] - count[e];
             if (n == 0) continue;
-            float[] xe = new float[n * hidden];
+            float[] xe = ws.floats(Buffer.EXPERT_IN, n * hidden);
             for (int j = 0; j < n; j++) {
                 int token = order[count[e] + j] / k;
                 System.arraycopy(x, token * hidden, xe, j * hidden, hidden);
             }
-            float[] ye = new float[n * hidden];
-            mlp(moeWeights.experts()[e], moe.activation(), xe, n, ye);
+            float[] ye = ws.floats(Buffer.EXPERT_OUT, n * hidden);
+            mlp(moeWeights.experts()[e], moe.activation(), xe, n, ye, ws);
             for (int j = 0; j < n; j++) {
                 int pair = order[count[e] + j];
                 int token = pair / k;
@@ -68,8 +74,8 @@ final class FeedForward {
             }
         }
         if (moeWeights.shared() != null) {
-            float[] shared = new float[T * hidden];
-            mlp(moeWeights.shared(), ExpertActivation.SWIGLU, x, T, shared);
+            float[] shared = ws.floats(Buffer.SHARED, T * hidden);
+            mlp(moeWeights.shared(), ExpertActivation.SWIGLU, x, T, shared, ws);
             float[] gate = moeWeights.sharedGate();
             for (int t = 0; t < T; t++) {
                 float scale = 1f;
@@ -85,10 +91,10 @@ final class FeedForward {
 
     /** down(act(gate x + gb, up x + ub)) + db. */
     // x: (n, H)   out: (n, H)
-    private static void mlp(ModelWeights.Mlp w, ExpertActivation activation, float[] x, int n, float[] out) {
+    private static void mlp(ModelWeights.Mlp w, ExpertActivation activation, float[] x, int n, float[] out, Workspace ws) {
         int I = w.gate().rows();
-        float[] g = new float[n * I];
-        float[] u = new float[n * I];
+        float[] g = ws.floats(Buffer.GATE, n * I);
+        float[] u = ws.floats(Buffer.UP, n * I);
         Ops.linear(x, n, w.gate(), w.gateBias(), g);
         Ops.linear(x, n, w.up(), w.upBias(), u);
         for (int i = 0; i < n * I; i++) {

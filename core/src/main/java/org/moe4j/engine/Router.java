@@ -5,23 +5,38 @@ package org.moe4j.engine;
  * Ties go to the lower expert index, as torch.topk's do on CPU for distinct values.
  */
 final class Router {
-    private Router() {}
+    private final Routing routing;
+    private final int E;
+    private final float[] scores;
+    private final float[] choice;
+    private final float[] masked;
+    private final float[] groupScore;
+    private final int[] bestGroups;
+
+    Router(Routing routing, int numExperts) {
+        this.routing = routing;
+        this.E = numExperts;
+        this.scores = new float[numExperts];
+        this.choice = new float[numExperts];
+        this.masked = new float[numExperts];
+        this.groupScore = new float[Math.max(1, routing.groups())];
+        this.bestGroups = new int[Math.max(1, routing.topGroups())];
+    }
 
     /**
      * Fills experts[0..k) and weights[0..k) for one token, experts in the order the rule ranks them.
      * logits: (E) with the router bias already added; selectionBias may be null.
      */
-    static void choose(Routing r, float[] logits, int off, int E, int k, float[] selectionBias, int[] experts, float[] weights,
-            int outOff) {
-        float[] scores = new float[E];
+    void choose(float[] logits, int off, int k, float[] selectionBias, int[] experts, float[] weights, int outOff) {
+        Routing r = routing;
         switch (r.rule()) {
             case SOFTMAX_THEN_TOPK, SOFTMAX_GROUP_LIMITED -> {
                 softmax(logits, off, E, scores);
-                float[] choice = scores;
+                float[] ranked = scores;
                 if (r.rule() == Routing.Rule.SOFTMAX_GROUP_LIMITED) {
-                    choice = maskGroups(scores, E, r.groups(), r.topGroups(), false, 0f);
+                    ranked = maskGroups(scores, r.groups(), r.topGroups(), false, 0f);
                 }
-                topK(choice, E, k, experts, outOff);
+                topK(ranked, E, k, experts, outOff);
                 for (int i = 0; i < k; i++) weights[outOff + i] = scores[experts[outOff + i]];
                 if (r.renormalize()) {
                     float sum = 0;
@@ -41,13 +56,11 @@ final class Router {
                 for (int i = 0; i < k; i++) weights[outOff + i] /= sum;
             }
             case SIGMOID_GROUP_LIMITED -> {
-                float[] choice = new float[E];
                 for (int e = 0; e < E; e++) {
                     scores[e] = Ops.sigmoid(logits[off + e]);
                     choice[e] = scores[e] + (selectionBias == null ? 0f : selectionBias[e]);
                 }
-                choice = maskGroups(choice, E, r.groups(), r.topGroups(), true, Float.NEGATIVE_INFINITY);
-                topK(choice, E, k, experts, outOff);
+                topK(maskGroups(choice, r.groups(), r.topGroups(), true, Float.NEGATIVE_INFINITY), E, k, experts, outOff);
                 float sum = 0;
                 for (int i = 0; i < k; i++) {
                     weights[outOff + i] = scores[experts[outOff + i]];
@@ -67,10 +80,9 @@ final class Router {
      * Keeps the scores of the topGroups best groups (E / groups consecutive experts each) and sets the
      * others to {@code masked}. A group's rank is its best score, or the sum of its best two (sumTopTwo).
      */
-    private static float[] maskGroups(float[] scores, int E, int groups, int topGroups, boolean sumTopTwo, float masked) {
+    private float[] maskGroups(float[] scores, int groups, int topGroups, boolean sumTopTwo, float maskValue) {
         if (groups <= 1) return scores;
         int size = E / groups;
-        float[] groupScore = new float[groups];
         for (int g = 0; g < groups; g++) {
             float first = Float.NEGATIVE_INFINITY;
             float second = Float.NEGATIVE_INFINITY;
@@ -85,12 +97,10 @@ final class Router {
             }
             groupScore[g] = sumTopTwo ? first + second : first;
         }
-        int[] best = new int[topGroups];
-        topK(groupScore, groups, topGroups, best, 0);
-        float[] out = new float[E];
-        java.util.Arrays.fill(out, masked);
-        for (int g : best) System.arraycopy(scores, g * size, out, g * size, size);
-        return out;
+        topK(groupScore, groups, topGroups, bestGroups, 0);
+        java.util.Arrays.fill(masked, maskValue);
+        for (int g : bestGroups) System.arraycopy(scores, g * size, masked, g * size, size);
+        return masked;
     }
 
     static void softmax(float[] x, int off, int n, float[] out) {

@@ -1,11 +1,10 @@
 package org.moe4j.engine;
 
-/** The rows of one forward step: row t is token {@code tokens[t]} of sequence {@code sequence[t]} at {@code position[t]}. */
-record Rows(int[] tokens, int[] sequence, int[] position) {
-    int count() {
-        return tokens.length;
-    }
-
+/**
+ * The rows of one forward step: row t &lt; count is token {@code tokens[t]} of sequence
+ * {@code sequence[t]} at {@code position[t]} (the arrays are workspace buffers and may be longer).
+ */
+record Rows(int count, int[] tokens, int[] sequence, int[] position) {
     int sequence(int t) {
         return sequence[t];
     }

@@ -79,7 +79,7 @@ public final class WeightProduct {
                 }
             }
         }
-        float s = acc.reduceLanes(VectorOperators.ADD);
+        float s = Lanes.sum(acc);
         for (; c < cols; c++) {
             s = Math.fma(x[xo + c], w.get(r, c), s);
         }
