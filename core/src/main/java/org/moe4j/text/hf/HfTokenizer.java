@@ -1,0 +1,303 @@
+package org.moe4j.text.hf;
+
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalInt;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.zip.GZIPInputStream;
+import org.moe4j.io.AtomicFiles;
+import org.moe4j.io.Json;
+import org.moe4j.io.JsonException;
+import org.moe4j.text.Tokenizer;
+
+/**
+ * A Hugging Face {@code tokenizer.json}, encoding and decoding exactly as the {@code tokenizers}
+ * library does. Encoding runs the library's pipeline: added tokens are found in the text
+ * ({@link AddedVocabulary}), the text between them is normalized ({@link Normalizer}), cut into
+ * pieces ({@link PreTokenizer}), and each piece becomes ids by the BPE model ({@link BpeModel});
+ * with {@code addSpecialTokens} the post-processor adds its tokens ({@link PostProcessor}).
+ * Decoding maps ids to token strings and runs the {@link Decoder}.
+ *
+ * <p>As a {@link Tokenizer}: {@link #encode(String)} is the library's
+ * {@code encode(text, add_special_tokens=False)}, so special-token text in the input (such as
+ * {@code <|im_start|>}) IS matched as that token, unlike moe4j's own tokenizers; {@link #kind()}
+ * is {@code "tokenizer.json"}; {@link #vocabSize()} is one past the largest id (ids in between may
+ * be unused); {@link #toJson()} is the tokenizer.json itself and {@link #save} writes it as such.
+ * Ids that no token has are an {@link IllegalArgumentException} when decoding (the library drops
+ * them silently). Instances are immutable apart from a thread-safe word cache.
+ */
+public final class HfTokenizer implements Tokenizer {
+    /** The value of {@link #kind()}. */
+    public static final String KIND = "tokenizer.json";
+
+    private final Map<String, Object> json;
+    private final Normalizer normalizer;
+    private final PreTokenizer preTokenizer;
+    private final BpeModel model;
+    private final PostProcessor postProcessor;
+    private final Decoder decoder;
+    private final AddedVocabulary added;
+    private final TokenizerConfig config;
+    private final int vocabSize;
+
+    private HfTokenizer(Map<String, Object> json, TokenizerConfig config) {
+        JsonNode root = JsonNode.root(json);
+        this.json = json;
+        this.config = config;
+        Object version = root.get("version").value();
+        if (!"1.0".equals(version)) {
+            throw new TokenizerFormatException("version is " + JsonNode.describe(version) + ", expected \"1.0\"");
+        }
+        for (String unsupported : List.of("truncation", "padding")) {
+            if (root.has(unsupported)) {
+                throw new TokenizerFormatException(unsupported + " is set; moe4j encodes one sequence whole, without "
+                        + unsupported + ": set it to null");
+            }
+        }
+        normalizer = root.has("normalizer") ? Normalizer.fromJson(root.get("normalizer")) : null;
+        preTokenizer = root.has("pre_tokenizer") ? PreTokenizer.fromJson(root.get("pre_tokenizer")) : null;
+        model = BpeModel.fromJson(root.get("model"));
+        postProcessor = root.has("post_processor") ? PostProcessor.fromJson(root.get("post_processor")) : null;
+        decoder = root.has("decoder") ? Decoder.fromJson(root.get("decoder")) : null;
+        added = new AddedVocabulary(root.has("added_tokens") ? root.get("added_tokens").elements() : List.of(), model, normalizer);
+        int limit = model.idLimit();
+        for (AddedToken t : added.sortedTokens()) {
+            limit = Math.max(limit, t.id() + 1);
+        }
+        vocabSize = limit;
+    }
+
+    /**
+     * The tokenizer of {@code path}: a model folder (its {@code tokenizer.json}, or
+     * {@code tokenizer.json.gz}), or such a file itself (gzip is recognised by its magic bytes).
+     * A {@code tokenizer_config.json} next to it is read too ({@link #config()}).
+     */
+    public static HfTokenizer load(Path path) throws IOException {
+        Path file = path;
+        if (Files.isDirectory(path)) {
+            file = path.resolve("tokenizer.json");
+            if (!Files.exists(file) && Files.exists(path.resolve("tokenizer.json.gz"))) {
+                file = path.resolve("tokenizer.json.gz");
+            }
+        }
+        if (!Files.isRegularFile(file)) {
+            throw new NoSuchFileException(file.toString(), null, Files.isDirectory(path)
+                    ? "no tokenizer.json in this folder" : "tokenizer file not found");
+        }
+        Path configFile = file.toAbsolutePath().getParent().resolve("tokenizer_config.json");
+        TokenizerConfig config = Files.isRegularFile(configFile) ? TokenizerConfig.load(configFile) : TokenizerConfig.empty();
+        try {
+            return fromJson(readJson(file), config);
+        } catch (TokenizerFormatException e) {
+            throw new TokenizerFormatException(file + ": " + e.getMessage());
+        }
+    }
+
+    /** A tokenizer from tokenizer.json's text (without a tokenizer_config.json). */
+    public static HfTokenizer fromJson(String tokenizerJson) {
+        Object parsed;
+        try {
+            parsed = Json.parse(tokenizerJson);
+        } catch (JsonException e) {
+            throw new TokenizerFormatException("tokenizer.json is not valid JSON: " + e.getMessage());
+        }
+        return fromJson(parsed, TokenizerConfig.empty());
+    }
+
+    private static HfTokenizer fromJson(Object parsed, TokenizerConfig config) {
+        if (!(parsed instanceof Map<?, ?>)) {
+            throw new TokenizerFormatException("expected a JSON object at the top level, found " + JsonNode.describe(parsed));
+        }
+        @SuppressWarnings("unchecked")
+        Map<String, Object> map = (Map<String, Object>) parsed;
+        return new HfTokenizer(map, config);
+    }
+
+    private static Object readJson(Path file) throws IOException {
+        byte[] bytes = Files.readAllBytes(file);
+        if (bytes.length >= 2 && (bytes[0] & 0xff) == 0x1f && (bytes[1] & 0xff) == 0x8b) {
+            try (InputStream in = new GZIPInputStream(new ByteArrayInputStream(bytes))) {
+                bytes = in.readAllBytes();
+            }
+        }
+        try {
+            return Json.parse(bytes);
+        } catch (JsonException e) {
+            throw new TokenizerFormatException("not valid JSON: " + e.getMessage());
+        }
+    }
+
+    /** The ids of {@code text} without the post-processor's tokens: {@code encode(text, add_special_tokens=False)}. */
+    @Override
+    public int[] encode(String text) {
+        return encode(text, false);
+    }
+
+    /** The ids of {@code text}; with {@code addSpecialTokens} the post-processor adds its tokens (a BOS, a template). */
+    public int[] encode(String text, boolean addSpecialTokens) {
+        checkWellFormed(text);
+        IntList out = new IntList(text.length() / 3 + 16);
+        added.extract(text, (part, tokenId, atStart) -> {
+            if (tokenId >= 0) {
+                out.add(tokenId);
+            } else if (preTokenizer == null) {
+                model.tokenize(part, out);
+            } else {
+                preTokenizer.split(part, atStart, (piece, pieceAtStart) -> model.tokenize(piece, out));
+            }
+        });
+        int[] ids = out.toArray();
+        return addSpecialTokens && postProcessor != null ? postProcessor.process(ids) : ids;
+    }
+
+    /** The token strings of {@code encode(text, false)} (the library's {@code Encoding.tokens}). */
+    public List<String> tokens(String text) {
+        List<String> out = new ArrayList<>();
+        for (int id : encode(text, false)) {
+            out.add(tokenText(id));
+        }
+        return out;
+    }
+
+    /** {@code decode(ids, false)}. */
+    @Override
+    public String decode(int[] ids) {
+        return decode(ids, false);
+    }
+
+    /** The text of {@code ids}; with {@code skipSpecialTokens} the special added tokens are left out. */
+    public String decode(int[] ids, boolean skipSpecialTokens) {
+        List<String> tokens = tokenStrings(ids, skipSpecialTokens);
+        return decoder == null ? String.join(" ", tokens) : decoder.decode(tokens);
+    }
+
+    /**
+     * The bytes of {@code ids}: exactly the bytes the tokens stand for when the decoder is
+     * ByteLevel (a token may end inside a UTF-8 character), else the UTF-8 of {@link #decode}.
+     */
+    @Override
+    public byte[] decodeBytes(int[] ids) {
+        List<String> tokens = tokenStrings(ids, false);
+        return decoder instanceof ByteLevel ? ByteLevel.bytes(tokens) : decode(ids).getBytes(StandardCharsets.UTF_8);
+    }
+
+    private List<String> tokenStrings(int[] ids, boolean skipSpecialTokens) {
+        List<String> tokens = new ArrayList<>(ids.length);
+        for (int id : ids) {
+            String text = tokenText(id);
+            if (!skipSpecialTokens || !added.isSpecialText(text)) {
+                tokens.add(text);
+            }
+        }
+        return tokens;
+    }
+
+    /** A decoder for ids arriving one at a time (see {@link StreamingDecoder}). */
+    public StreamingDecoder streamingDecoder(boolean skipSpecialTokens) {
+        return new StreamingDecoder(this, skipSpecialTokens);
+    }
+
+    /** The id of {@code token} (an added token's text, or a vocabulary string), or -1. */
+    public int tokenId(String token) {
+        int id = added.tokenId(token);
+        return id >= 0 ? id : model.tokenId(token);
+    }
+
+    /** The string of token {@code id} as decoding sees it; an id no token has is an {@link IllegalArgumentException}. */
+    public String tokenText(int id) {
+        String text = added.decodedText(id);
+        if (text == null) {
+            text = model.tokenText(id);
+        }
+        if (text == null) {
+            throw new IllegalArgumentException("token id " + id + " is not in this tokenizer: ids are in [0, " + vocabSize
+                    + ")" + (id >= 0 && id < vocabSize ? ", and this one is unused" : ""));
+        }
+        return text;
+    }
+
+    void checkId(int id) {
+        tokenText(id);
+    }
+
+    /** The ids of the special added tokens (those decode skips with {@code skipSpecialTokens}), ascending. */
+    public Set<Integer> specialTokenIds() {
+        return Collections.unmodifiableSet(new TreeSet<>(added.specialIds()));
+    }
+
+    /** The added tokens in id order, with the ids the library gives them. */
+    public List<AddedToken> addedTokens() {
+        return List.copyOf(added.sortedTokens());
+    }
+
+    /** The model folder's tokenizer_config.json (empty when there is none). */
+    public TokenizerConfig config() {
+        return config;
+    }
+
+    /** The id of tokenizer_config.json's {@code bos_token}, if it names one this tokenizer has. */
+    public OptionalInt bosTokenId() {
+        return idOf(config.bosToken().orElse(null));
+    }
+
+    /** The id of tokenizer_config.json's {@code eos_token}, if it names one this tokenizer has. */
+    public OptionalInt eosTokenId() {
+        return idOf(config.eosToken().orElse(null));
+    }
+
+    private OptionalInt idOf(String token) {
+        int id = token == null ? -1 : tokenId(token);
+        return id < 0 ? OptionalInt.empty() : OptionalInt.of(id);
+    }
+
+    @Override
+    public int vocabSize() {
+        return vocabSize;
+    }
+
+    @Override
+    public String kind() {
+        return KIND;
+    }
+
+    /** The id of added token {@code name} (special or not), or -1. */
+    @Override
+    public int specialTokenId(String name) {
+        return added.tokenId(name);
+    }
+
+    /** The parsed tokenizer.json (read-only view). */
+    @Override
+    public Map<String, Object> toJson() {
+        return Collections.unmodifiableMap(json);
+    }
+
+    /** Writes tokenizer.json (the same JSON content as loaded, compact) to {@code file} atomically. */
+    @Override
+    public void save(Path file) throws IOException {
+        AtomicFiles.writeString(file, Json.write(json) + "\n");
+    }
+
+    /** Lone surrogates are not text: the library (Rust strings) cannot even receive them. */
+    private static void checkWellFormed(String text) {
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (Character.isHighSurrogate(c) && i + 1 < text.length() && Character.isLowSurrogate(text.charAt(i + 1))) {
+                i++;
+            } else if (Character.isSurrogate(c)) {
+                throw new IllegalArgumentException(String.format("text has a lone surrogate U+%04X at index %d;"
+                        + " tokenizers need well-formed Unicode", (int) c, i));
+            }
+        }
+    }
+}

@@ -1,0 +1,163 @@
+package org.moe4j.text.hf;
+
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.regex.PatternSyntaxException;
+
+/**
+ * A regular expression of a tokenizer.json, which the {@code tokenizers} library compiles with
+ * Oniguruma (Ruby syntax, UTF-8), run with {@link java.util.regex}. Both are backtracking engines
+ * with leftmost-first alternation, greedy, lazy and possessive quantifiers, atomic groups and
+ * look-around, so one pattern behaves alike once the character classes agree:
+ * <ul>
+ *   <li>{@link Pattern#UNICODE_CHARACTER_CLASS}: {@code \s \w \d \b} are Unicode in Oniguruma
+ *       ({@code \s} is White_Space, as in Java with the flag), and case-insensitive groups such as
+ *       {@code (?i:'s|'t)} fold Unicode case ({@code 'ſ} matches {@code 's}), which the flag turns on;</li>
+ *   <li>{@link Pattern#MULTILINE} and {@link Pattern#UNIX_LINES}: in Ruby syntax {@code ^}/{@code $}
+ *       match at every line, and only {@code \n} ends one;</li>
+ *   <li>rewritten: {@code \h}/{@code \H} (hex digit in Oniguruma, horizontal space in Java),
+ *       {@code \p{^X}} (Oniguruma's negation) and the option {@code (?m)} (dot-all in Ruby,
+ *       {@code (?s)} in Java);</li>
+ *   <li>refused with a message: POSIX brackets {@code [[:alpha:]]} and a {@code +} after an
+ *       interval {@code {n,m}}, which mean different things in the two syntaxes.</li>
+ * </ul>
+ * Matches are listed as Oniguruma's {@code find_iter} does: after a match ending at e, an empty
+ * match at e is skipped (Java's {@code find()} would report it) and the search moves one code point on.
+ */
+final class OnigRegex {
+    private static final int FLAGS = Pattern.UNICODE_CHARACTER_CLASS | Pattern.MULTILINE | Pattern.UNIX_LINES;
+    private final Pattern pattern;
+    private final String source;
+
+    private OnigRegex(Pattern pattern, String source) {
+        this.pattern = pattern;
+        this.source = source;
+    }
+
+    /** Receives matches in order as half-open UTF-16 ranges. */
+    @FunctionalInterface
+    interface MatchConsumer {
+        void accept(int start, int end);
+    }
+
+    /** An Oniguruma pattern found at JSON path {@code path} (named in errors). */
+    static OnigRegex compile(String onig, String path) {
+        String java = translate(onig, path);
+        try {
+            return new OnigRegex(Pattern.compile(java, FLAGS), onig);
+        } catch (PatternSyntaxException e) {
+            throw new TokenizerFormatException(path + ": the regular expression " + JsonNode.describe(onig)
+                    + " does not compile: " + e.getDescription() + " near index " + e.getIndex());
+        }
+    }
+
+    /** A pattern matching {@code text} literally (a {@code {"String": ...}} pattern). */
+    static OnigRegex literal(String text) {
+        return new OnigRegex(Pattern.compile(Pattern.quote(text)), text);
+    }
+
+    String source() {
+        return source;
+    }
+
+    /** Calls {@code out} for each match in {@code s}, in order, as Oniguruma's find_iter. */
+    void forEachMatch(String s, MatchConsumer out) {
+        Matcher m = pattern.matcher(s);
+        int n = s.length();
+        int from = 0;
+        int lastEnd = -1;
+        while (from <= n && m.find(from)) {
+            int start = m.start(), end = m.end();
+            if (start == end && end == lastEnd) {
+                from = end < n ? end + Character.charCount(s.codePointAt(end)) : n + 1;
+                continue;
+            }
+            out.accept(start, end);
+            lastEnd = end;
+            from = end;
+        }
+    }
+
+    /** The Java form of an Oniguruma (Ruby syntax) pattern; see the class comment. */
+    static String translate(String onig, String path) {
+        StringBuilder out = new StringBuilder(onig.length() + 16);
+        int classDepth = 0;
+        int n = onig.length();
+        for (int i = 0; i < n; i++) {
+            char c = onig.charAt(i);
+            if (c == '\\' && i + 1 < n) {
+                char e = onig.charAt(i + 1);
+                if (e == 'h' || e == 'H') {
+                    if (classDepth > 0 && e == 'H') {
+                        throw refuse(onig, path, "\\H inside a character class");
+                    }
+                    out.append(classDepth > 0 ? "0-9a-fA-F" : e == 'h' ? "[0-9a-fA-F]" : "[^0-9a-fA-F]");
+                    i++;
+                } else if ((e == 'p' || e == 'P') && i + 3 < n && onig.charAt(i + 2) == '{' && onig.charAt(i + 3) == '^') {
+                    out.append('\\').append(e == 'p' ? 'P' : 'p').append('{');
+                    i += 3;
+                } else {
+                    out.append(c).append(e);
+                    i++;
+                }
+            } else if (c == '[') {
+                if (classDepth > 0 && onig.startsWith("[:", i)) {
+                    throw refuse(onig, path, "POSIX bracket expressions such as [[:alpha:]]");
+                }
+                classDepth++;
+                out.append(c);
+                // a ']' right after '[' or '[^' is a literal in both syntaxes
+                if (i + 1 < n && onig.charAt(i + 1) == '^') {
+                    out.append('^');
+                    i++;
+                }
+                if (i + 1 < n && onig.charAt(i + 1) == ']') {
+                    out.append("\\]");
+                    i++;
+                }
+            } else if (c == ']' && classDepth > 0) {
+                classDepth--;
+                out.append(c);
+            } else if (classDepth == 0 && c == '(' && onig.startsWith("(?", i) && isOptionGroup(onig, i + 2)) {
+                int j = i + 2;
+                out.append("(?");
+                while (j < n && onig.charAt(j) != ':' && onig.charAt(j) != ')') {
+                    char o = onig.charAt(j);
+                    out.append(o == 'm' ? 's' : o);
+                    j++;
+                }
+                i = j - 1;
+            } else if (classDepth == 0 && c == '}' && i + 1 < n && onig.charAt(i + 1) == '+' && closesInterval(onig, i)) {
+                throw refuse(onig, path, "'+' after an interval {n,m} (possessive in Java, a repetition in Ruby syntax)");
+            } else {
+                out.append(c);
+            }
+        }
+        return out.toString();
+    }
+
+    /** Whether {@code (?} at {@code from - 2} opens an inline option group such as {@code (?i:} or {@code (?mx-i)}. */
+    private static boolean isOptionGroup(String s, int from) {
+        int j = from;
+        while (j < s.length() && "imx-".indexOf(s.charAt(j)) >= 0) {
+            j++;
+        }
+        return j > from && j < s.length() && (s.charAt(j) == ':' || s.charAt(j) == ')');
+    }
+
+    /** Whether the '}' at {@code close} ends an interval quantifier {n}, {n,}, {,m} or {n,m}. */
+    private static boolean closesInterval(String s, int close) {
+        int j = close - 1;
+        boolean digits = false;
+        while (j >= 0 && (Character.isDigit(s.charAt(j)) || s.charAt(j) == ',')) {
+            digits |= Character.isDigit(s.charAt(j));
+            j--;
+        }
+        return digits && j >= 0 && s.charAt(j) == '{' && (j == 0 || s.charAt(j - 1) != '\\');
+    }
+
+    private static TokenizerFormatException refuse(String onig, String path, String what) {
+        return new TokenizerFormatException(path + ": the regular expression " + JsonNode.describe(onig) + " uses " + what
+                + ", which moe4j does not translate to java.util.regex");
+    }
+}
