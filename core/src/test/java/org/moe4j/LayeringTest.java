@@ -27,10 +27,11 @@ import org.junit.jupiter.api.Test;
  *
  * <pre>
  *   experiment                    (above train and infer, driven by moe4j experiment NAME)
- *   train      infer              (siblings: neither uses the other)
+ *   train      infer              (siblings: neither uses the other; infer also uses engine)
  *        run                      (RunFolder: a run folder's layout and run.json)
- *        model
- *   moe      fff                  (siblings)      conformance: above moe and fff, reads cases with io
+ *        model                    engine: the inference engine (families, formats), on kernel and io
+ *                                 conformance: above moe, fff and engine, reads cases with io
+ *   moe      fff                  (siblings)
  *        nn
  *        autograd
  *        kernel
@@ -56,12 +57,13 @@ class LayeringTest {
         USES.put("io", Set.of("tensor"));
         USES.put("text", Set.of("io"));
         USES.put("data", Set.of("text"));
+        USES.put("engine", Set.of("kernel", "io"));
         USES.put("model", Set.of("moe", "fff", "data"));
         USES.put("run", Set.of("model"));
         USES.put("train", Set.of("run"));
-        USES.put("infer", Set.of("run"));
+        USES.put("infer", Set.of("run", "engine"));
         USES.put("experiment", Set.of("train", "infer"));
-        USES.put("conformance", Set.of("moe", "fff", "io"));
+        USES.put("conformance", Set.of("moe", "fff", "io", "engine"));
     }
 
     /**

@@ -48,6 +48,31 @@ public final class DecoderModel {
     }
 
     /**
+     * Context shift, as llama.cpp does when a sequence's cache is full: forgets the oldest {@code drop}
+     * positions in every layer, moves the rest to the front and re-rotates their keys for their new
+     * positions, so decoding continues with room for {@code drop} more. The kept positions keep the
+     * values computed while the dropped tokens were visible.
+     */
+    public void shiftContext(Sequence s, int drop) {
+        if (drop < 0 || (drop > 0 && drop >= s.length())) {
+            throw new IllegalArgumentException("shiftContext: cannot drop " + drop + " of the " + s.length()
+                    + " positions the sequence holds; drop must be >= 0 and less than its length");
+        }
+        if (drop == 0) return;
+        ModelConfig.AttentionSpec a = config.attention();
+        int kw = Attention.keyWidth(a);
+        s.dropOldest(drop, kw, Attention.valueWidth(a));
+        Rope rope = a.rope();
+        int heads = a.kvHeads();
+        int ropeOffset = a.headDim() - rope.dims();
+        for (float[] keys : s.keys) {
+            for (int p = 0; p < s.length(); p++) {
+                for (int h = 0; h < heads; h++) rope.shift(keys, p * kw + h * a.headDim() + ropeOffset, -drop);
+            }
+        }
+    }
+
+    /**
      * Runs {@code tokens.get(s)} through sequence s for every s (a list may be empty) and returns
      * logits: with {@code allRows}, one row per new token in order (sequence by sequence); otherwise
      * one row per sequence, for its last new token (zeros for a sequence that brought none). The

@@ -12,8 +12,8 @@ import org.moe4j.engine.WeightNames.ExpertLayout;
 import org.moe4j.engine.WeightNames.Weight;
 import org.moe4j.io.FileFormatException;
 import org.moe4j.io.Json;
-import org.moe4j.io.ModelFolder;
 import org.moe4j.io.TensorInfo;
+import org.moe4j.io.TensorSource;
 import org.moe4j.tensor.WeightMatrix;
 
 /**
@@ -52,7 +52,7 @@ public final class ModelWeights {
     }
 
     /** Looks up and checks every weight; fails naming the first tensor that is missing or of the wrong shape. */
-    public static ModelWeights load(ModelFolder folder, ModelConfig c, WeightNames names) throws FileFormatException {
+    public static ModelWeights load(TensorSource folder, ModelConfig c, WeightNames names) throws FileFormatException {
         Loader l = new Loader(folder);
         int H = c.hiddenSize();
         WeightMatrix embed = l.matrix(names.name(Weight.EMBED, 0), c.vocabSize(), H);
@@ -172,21 +172,21 @@ public final class ModelWeights {
 
     /** Finds tensors, checks shape and dtype, makes views. */
     private static final class Loader {
-        final ModelFolder folder;
+        final TensorSource folder;
         Arena arena;
 
-        Loader(ModelFolder folder) {
+        Loader(TensorSource folder) {
             this.folder = folder;
         }
 
         TensorInfo info(String name, long... shape) throws FileFormatException {
             if (!folder.has(name)) {
-                throw new FileFormatException(folder.path() + ": tensor " + Json.quoteForMessage(name) + " is missing (expected shape "
+                throw new FileFormatException(folder.location() + ": tensor " + Json.quoteForMessage(name) + " is missing (expected shape "
                         + Arrays.toString(shape) + ")");
             }
             TensorInfo t = folder.info(name);
             if (!Arrays.equals(t.shape(), shape)) {
-                throw new FileFormatException(folder.path() + ": tensor " + Json.quoteForMessage(name) + " has shape "
+                throw new FileFormatException(folder.location() + ": tensor " + Json.quoteForMessage(name) + " has shape "
                         + t.shapeString() + ", expected " + Arrays.toString(shape));
             }
             return t;
@@ -197,30 +197,30 @@ public final class ModelWeights {
                 case F32 -> WeightMatrix.Format.F32;
                 case F16 -> WeightMatrix.Format.F16;
                 case BF16 -> WeightMatrix.Format.BF16;
-                default -> throw new FileFormatException(folder.path() + ": tensor " + Json.quoteForMessage(t.name()) + " has dtype "
+                default -> throw new FileFormatException(folder.location() + ": tensor " + Json.quoteForMessage(t.name()) + " has dtype "
                         + t.dtype() + "; weights must be F32, F16 or BF16");
             };
         }
 
         WeightMatrix matrix(String name, int rows, int cols) throws FileFormatException {
             TensorInfo t = info(name, rows, cols);
-            return new WeightMatrix(folder.file(name).bytes(name), format(t), rows, cols);
+            return new WeightMatrix(folder.bytes(name), format(t), rows, cols);
         }
 
         /** A 3-D tensor (n, rows, cols) as one matrix of n * rows rows. */
         WeightMatrix matrix3(String name, int n, int rows, int cols) throws FileFormatException {
             TensorInfo t = info(name, n, rows, cols);
-            return new WeightMatrix(folder.file(name).bytes(name), format(t), Math.multiplyExact(n, rows), cols);
+            return new WeightMatrix(folder.bytes(name), format(t), Math.multiplyExact(n, rows), cols);
         }
 
         float[] vector(String name, int n) throws FileFormatException {
             info(name, n);
-            return folder.file(name).floats(name).data();
+            return folder.floats(name).data();
         }
 
         float[] vector2(String name, int a, int b) throws FileFormatException {
             info(name, a, b);
-            return folder.file(name).floats(name).data();
+            return folder.floats(name).data();
         }
 
         private MemorySegment allocate(long bytes) {

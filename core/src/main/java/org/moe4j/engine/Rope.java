@@ -127,6 +127,26 @@ public record Rope(float[] invFreq, float attentionFactor, boolean interleaved) 
         }
     }
 
+    /**
+     * Rotates {@code x[off .. off + dims())} by {@code delta} positions without the attention factor:
+     * a key rotated for position p becomes the key for p + delta (rotations compose), as a context
+     * shift needs.
+     */
+    public void shift(float[] x, int off, int delta) {
+        int n = invFreq.length;
+        for (int i = 0; i < n; i++) {
+            double angle = (double) invFreq[i] * delta;
+            float cos = (float) Math.cos(angle);
+            float sin = (float) Math.sin(angle);
+            int a = interleaved ? off + 2 * i : off + i;
+            int b = interleaved ? a + 1 : off + n + i;
+            float x0 = x[a];
+            float x1 = x[b];
+            x[a] = x0 * cos - x1 * sin;
+            x[b] = x1 * cos + x0 * sin;
+        }
+    }
+
     /** Rotates {@code x[off .. off + dims())} with the angles of {@link #angles}. */
     public void rotate(float[] x, int off, float[] table, int tableOff) {
         int n = invFreq.length;

@@ -36,6 +36,16 @@ public final class Sequence {
         length += tokens;
     }
 
+    /** Moves positions [drop, length) of every layer to the front; the caller re-rotates the keys. */
+    void dropOldest(int drop, int keyWidth, int valueWidth) {
+        int keep = length - drop;
+        for (int l = 0; l < keys.length; l++) {
+            System.arraycopy(keys[l], drop * keyWidth, keys[l], 0, keep * keyWidth);
+            System.arraycopy(values[l], drop * valueWidth, values[l], 0, keep * valueWidth);
+        }
+        length = keep;
+    }
+
     /** Forgets everything: the sequence starts again at position 0 (the memory is kept). */
     public void reset() {
         length = 0;

@@ -1,6 +1,7 @@
 package org.moe4j.io;
 
 import java.io.IOException;
+import java.lang.foreign.MemorySegment;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -9,6 +10,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
+import org.moe4j.tensor.Tensor;
 
 /**
  * A Hugging Face model folder as {@code save_pretrained} writes it: {@code config.json},
@@ -17,7 +19,7 @@ import java.util.TreeSet;
  * file is memory-mapped and checked when the folder opens; a tensor is looked up by name across the
  * shards. Closing the folder unmaps them.
  */
-public final class ModelFolder implements AutoCloseable {
+public final class ModelFolder implements AutoCloseable, TensorSource {
     public static final String INDEX = "model.safetensors.index.json";
     public static final String SINGLE = "model.safetensors";
 
@@ -137,11 +139,28 @@ public final class ModelFolder implements AutoCloseable {
         return byTensor.keySet();
     }
 
+    @Override
+    public String location() {
+        return path.toString();
+    }
+
+    @Override
+    public MemorySegment bytes(String tensor) {
+        return file(tensor).bytes(tensor);
+    }
+
+    @Override
+    public Tensor floats(String tensor) {
+        return file(tensor).floats(tensor);
+    }
+
+    @Override
     public boolean has(String tensor) {
         return byTensor.containsKey(tensor);
     }
 
     /** The entry of a tensor; fails naming the tensor and the folder if no shard holds it. */
+    @Override
     public TensorInfo info(String tensor) {
         SafeTensorsFile f = byTensor.get(tensor);
         if (f == null) {

@@ -23,7 +23,7 @@ import org.moe4j.tensor.Tensor;
  * bytes are read only when asked for, converted to a float32 {@link Tensor} ({@link #floats}) or to
  * long/int/double arrays. Mapped data stays valid until {@link #close}. Safe for concurrent reads.
  */
-public final class SafeTensorsFile implements AutoCloseable {
+public final class SafeTensorsFile implements AutoCloseable, TensorSource {
     private static final ValueLayout.OfFloat F32_LE = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final ValueLayout.OfDouble F64_LE = ValueLayout.JAVA_DOUBLE_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final ValueLayout.OfShort I16_LE = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
@@ -72,6 +72,16 @@ public final class SafeTensorsFile implements AutoCloseable {
 
     public String source() {
         return source;
+    }
+
+    @Override
+    public String location() {
+        return source;
+    }
+
+    @Override
+    public boolean has(String name) {
+        return contains(name);
     }
 
     public long fileSize() {

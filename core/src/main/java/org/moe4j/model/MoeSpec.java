@@ -85,7 +85,7 @@ public record MoeSpec(int experts, int topK, int hidden, String router, double c
                     capacity, losses, true, noise);
             case "switch" -> new MoeLayer(new SwitchRouter(dModel, experts, 0f, rng), routed, shared, capacity, losses, true, noise);
             case "noisy" -> new MoeLayer(new NoisyTopKRouter(dModel, experts, new TopKGating(topK, TopKGating.Order.TOPK_THEN_SOFTMAX,
-                    false, 0f, 1f), 0.01f, NoisyTopKRouter.ThresholdSource.NOISY_LOGITS), routed, shared, capacity, losses, true, noise);
+                    true, 0f, 1f), 0.01f, NoisyTopKRouter.ThresholdSource.NOISY_LOGITS), routed, shared, capacity, losses, true, noise);
             case "sigmoid" -> new MoeLayer(new SigmoidBiasRouter(dModel, experts, topK, true, 1f, 0.001f, 0f, rng), routed, shared,
                     capacity, losses, true, noise);
             default -> throw new IllegalStateException(router);
