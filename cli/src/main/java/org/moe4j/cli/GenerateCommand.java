@@ -1,22 +1,36 @@
 package org.moe4j.cli;
 
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Locale;
 import java.util.concurrent.Callable;
+import org.moe4j.engine.EngineConfigException;
+import org.moe4j.infer.EngineGenerator;
 import org.moe4j.infer.Generator;
+import org.moe4j.infer.OpenModel;
 import org.moe4j.infer.SamplingConfig;
 import org.moe4j.infer.TrainedModel;
+import org.moe4j.io.ModelFolder;
+import org.moe4j.text.Tokenizer;
+import org.moe4j.text.hf.HfTokenizer;
+import org.moe4j.text.hf.StreamingDecoder;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /**
- * {@code moe4j generate RUN "prompt"}: streams a continuation of the prompt with the KV cache; when
- * the context is full it forgets the oldest tokens (keeping {@code --keep}) and goes on.
+ * {@code moe4j generate MODEL "prompt"}: streams a continuation of the prompt with the inference
+ * engine, for a Hugging Face model folder or a moe4j run; when the context is full it forgets the
+ * oldest tokens (keeping {@code --keep}) and goes on. Runs whose blocks the engine does not run (FFF,
+ * hierarchical) generate with the training model instead.
  */
 @Command(name = "generate", mixinStandardHelpOptions = true,
-        description = "Continue a prompt with a trained model, streaming the text; the speed goes to standard error.")
+        description = "Continue a prompt with a Hugging Face model folder or a trained run, streaming the text; "
+                + "prefill, time to first token and speed go to standard error.")
 final class GenerateCommand implements Callable<Integer> {
-    @Parameters(index = "0", paramLabel = "RUN", description = "a run folder written by moe4j train")
+    @Parameters(index = "0", paramLabel = "MODEL", description = "a Hugging Face model folder or a run folder written by moe4j train")
     Path run;
 
     @Parameters(index = "1", paramLabel = "PROMPT", description = "the text to continue")
@@ -25,17 +39,21 @@ final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--max-tokens", description = "Tokens to generate at most (default ${DEFAULT-VALUE}).")
     int maxTokens = 200;
 
-    @Option(names = "--temperature", description = "0 for greedy (default ${DEFAULT-VALUE}).")
-    double temperature = 0.8;
+    @Option(names = "--temperature", description = "0 for greedy (default: generation_config.json's, else 0.8 for runs).")
+    Double temperature;
 
-    @Option(names = "--top-k", description = "Keep the k most likely tokens (0: all; default ${DEFAULT-VALUE}).")
-    int topK = 0;
+    @Option(names = "--top-k", description = "Keep the k most likely tokens (0: all; default: generation_config.json's, else 0).")
+    Integer topK;
 
-    @Option(names = "--top-p", description = "Nucleus probability mass (default ${DEFAULT-VALUE}).")
-    double topP = 0.95;
+    @Option(names = "--top-p", description = "Nucleus probability mass (default: generation_config.json's, else 0.95 for runs).")
+    Double topP;
 
     @Option(names = "--seed", description = "Sampling seed (default ${DEFAULT-VALUE}).")
     long seed = 1;
+
+    @Option(names = "--context", paramLabel = "N",
+            description = "Positions a sequence holds (default: the model's, at most " + OpenModel.DEFAULT_CONTEXT_CAP + ").")
+    int context = 0;
 
     @Option(names = "--no-truncate", description = "Refuse a prompt longer than the context instead of keeping its end.")
     boolean noTruncate;
@@ -46,30 +64,110 @@ final class GenerateCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        SamplingConfig sampling = new SamplingConfig(temperature, topK, topP, seed);
-        TrainedModel m = TrainedModel.load(run);
-        int context = m.model().config().contextLength();
-        if (keep != null && (keep < 1 || keep >= context)) {
-            throw new IllegalArgumentException("--keep is " + keep + ", must be in [1, " + (context - 1) + "] (the context holds "
-                    + context + ")");
+        OpenModel m;
+        try {
+            m = OpenModel.open(run, context);
+        } catch (EngineConfigException e) {
+            if (ModelFolder.isModelFolder(run)) throw e;
+            System.err.println("note: " + e.getMessage() + "; generating with the training model");
+            return withTrainingModel();
         }
-        int[] ids = m.tokenizer().encode(prompt);
-        if (ids.length == 0) {
-            throw new IllegalArgumentException("the prompt is empty: give at least one character");
-        }
-        String text = prompt;
-        if (ids.length >= context) {
-            if (noTruncate) {
-                throw new IllegalArgumentException("the prompt has " + ids.length + " tokens, the context holds " + context
-                        + " (drop --no-truncate to keep its last " + (context - 1) + " tokens)");
+        try (m) {
+            SamplingConfig d = m.defaults();
+            SamplingConfig sampling = new SamplingConfig(temperature != null ? temperature : d.temperature(),
+                    topK != null ? topK : d.topK(), topP != null ? topP : d.topP(), seed);
+            int ctx = m.contextLength();
+            int kept = checkKeep(ctx);
+            Tokenizer tok = m.tokenizer();
+            int[] ids = tok instanceof HfTokenizer hf ? hf.encode(prompt, true) : tok.encode(prompt);
+            if (ids.length == 0) throw new IllegalArgumentException("the prompt is empty: give at least one character");
+            String shown = prompt;
+            if (ids.length >= ctx) {
+                ids = truncate(ids, ctx);
+                shown = tok.decode(ids);
             }
-            int[] kept = java.util.Arrays.copyOfRange(ids, ids.length - (context - 1), ids.length);
-            System.err.println("warning: the prompt has " + ids.length + " tokens; keeping its last " + kept.length
-                    + " (the context holds " + context + ")");
-            text = m.tokenizer().decode(kept);
+            PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
+            out.print(shown);
+            TokenText text = TokenText.of(tok, out);
+            EngineGenerator.Stats s = EngineGenerator.generate(m.model(), ctx, kept, ids, maxTokens, sampling, m.stopIds(), id -> {
+                text.add(id);
+                return true;
+            });
+            text.finish();
+            out.println();
+            System.err.printf(Locale.ROOT, "prompt %d tokens, prefill %.3f s (%.1f tokens/s, time to first token); %d tokens at %.2f tokens/s (%s)%n",
+                    s.promptTokens(), s.prefillSeconds(), s.prefillTokensPerSecond(), s.tokens(), s.decodeTokensPerSecond(), s.finishReason());
         }
-        Generator generator = keep != null ? new Generator(m.model(), keep) : new Generator(m.model());
-        Sample.stream(generator, m.tokenizer(), text, maxTokens, sampling);
         return 0;
+    }
+
+    private int checkKeep(int ctx) {
+        if (keep != null && (keep < 1 || keep >= ctx)) {
+            throw new IllegalArgumentException("--keep is " + keep + ", must be in [1, " + (ctx - 1) + "] (the context holds " + ctx + ")");
+        }
+        return keep != null ? keep : Math.max(1, ctx / 2);
+    }
+
+    private int[] truncate(int[] ids, int ctx) {
+        if (noTruncate) {
+            throw new IllegalArgumentException("the prompt has " + ids.length + " tokens, the context holds " + ctx
+                    + " (drop --no-truncate to keep its last " + (ctx - 1) + " tokens)");
+        }
+        int[] kept = Arrays.copyOfRange(ids, ids.length - (ctx - 1), ids.length);
+        System.err.println("warning: the prompt has " + ids.length + " tokens; keeping its last " + kept.length + " (the context holds "
+                + ctx + ")");
+        return kept;
+    }
+
+    /** FFF and hierarchical runs: the training model's cached forward. */
+    private int withTrainingModel() throws Exception {
+        TrainedModel m = TrainedModel.load(run);
+        int ctx = m.model().config().contextLength();
+        int kept = checkKeep(ctx);
+        int[] ids = m.tokenizer().encode(prompt);
+        if (ids.length == 0) throw new IllegalArgumentException("the prompt is empty: give at least one character");
+        String text = prompt;
+        if (ids.length >= ctx) text = m.tokenizer().decode(truncate(ids, ctx));
+        SamplingConfig sampling = new SamplingConfig(temperature != null ? temperature : 0.8, topK != null ? topK : 0,
+                topP != null ? topP : 0.95, seed);
+        Sample.stream(new Generator(m.model(), kept), m.tokenizer(), text, maxTokens, sampling);
+        return 0;
+    }
+
+    /** Prints ids as text as they come, never a broken character: the tokenizer's own streaming decoder, or whole UTF-8 sequences. */
+    interface TokenText {
+        void add(int id);
+
+        void finish();
+
+        static TokenText of(Tokenizer tok, PrintStream out) {
+            if (tok instanceof HfTokenizer hf) {
+                StreamingDecoder d = hf.streamingDecoder(true);
+                return new TokenText() {
+                    @Override
+                    public void add(int id) {
+                        out.print(d.add(id));
+                        out.flush();
+                    }
+
+                    @Override
+                    public void finish() {
+                        out.print(d.flush());
+                    }
+                };
+            }
+            Utf8Stream s = new Utf8Stream(tok, out);
+            return new TokenText() {
+                @Override
+                public void add(int id) {
+                    s.add(id);
+                }
+
+                @Override
+                public void finish() {
+                    s.finish();
+                }
+            };
+        }
     }
 }

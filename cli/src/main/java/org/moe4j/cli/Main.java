@@ -14,6 +14,7 @@ import picocli.CommandLine.Command;
                 BenchCommand.class,
                 InspectCommand.class,
                 GenerateCommand.class,
+                ExportCommand.class,
                 ServeCommand.class,
                 EvalCommand.class,
                 ConformanceCommand.class,
