@@ -17,9 +17,11 @@ import org.moe4j.engine.Routing;
 import org.moe4j.engine.WeightNames;
 import org.moe4j.engine.WeightNames.Weight;
 import org.moe4j.io.SafeTensorsFile;
+import org.moe4j.io.TensorMap;
 import org.moe4j.model.FeedForwardSpec;
 import org.moe4j.model.MoeSpec;
 import org.moe4j.model.TransformerConfig;
+import org.moe4j.model.TransformerLM;
 import org.moe4j.run.RunFolder;
 
 /**
@@ -55,6 +57,15 @@ public final class RunEngine {
             file.close();
             throw e;
         }
+    }
+
+    /**
+     * The engine over a model of this process, with a snapshot of its current weights (the experts are
+     * copied out of their stacked tensors): for tests and for serving a model just built.
+     */
+    public static DecoderModel fromModel(TransformerLM lm) throws IOException {
+        ModelConfig config = config(lm.config());
+        return new DecoderModel(config, ModelWeights.load(new TensorMap("model", lm.checkpointState()), config, names(lm.config())));
     }
 
     /** The engine's description of a moe4j language model; fails naming a layer the engine does not run. */

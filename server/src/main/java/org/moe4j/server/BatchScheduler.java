@@ -2,20 +2,17 @@ package org.moe4j.server;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
-import org.moe4j.model.SequenceState;
-import org.moe4j.model.TransformerLM;
-import org.moe4j.nn.AuxiliaryLosses;
-import org.moe4j.nn.FeedForwardBlock;
-import org.moe4j.tensor.Tensor;
+import org.moe4j.engine.ForwardObserver;
+import org.moe4j.engine.ModelConfig;
+import org.moe4j.engine.Sequence;
 
 /**
  * Continuous batching (Yu et al. 2022, "Orca", iteration-level scheduling): one thread owns the
  * model and loops: admit waiting requests up to the batch limit, drop cancelled ones, run ONE
- * {@link TransformerLM#forwardCached} step for every active sequence (the prompts of newly admitted
+ * {@link org.moe4j.engine.DecoderModel#forward} step for every active sequence (the prompts of newly admitted
  * requests and the last token of the running ones together, so each MoE layer groups all those
  * tokens by expert), draw each sequence's next token with its own sampler, and retire the finished
  * ones at once, which frees their slots for the next step.
@@ -26,6 +23,7 @@ final class BatchScheduler implements AutoCloseable {
     private final BlockingQueue<CompletionJob> queue;
     private final ServerMetrics metrics;
     private final List<CompletionJob> active = new ArrayList<>();
+    private final ExpertLoads loads;
     private final Thread thread;
     private volatile boolean running = true;
     private volatile int activeCount;
@@ -35,6 +33,7 @@ final class BatchScheduler implements AutoCloseable {
         this.maxBatch = maxBatch;
         this.queue = new ArrayBlockingQueue<>(maxQueue);
         this.metrics = metrics;
+        this.loads = new ExpertLoads(served.model().config());
         metrics.gauges(queue::size, () -> activeCount);
         this.thread = Thread.ofPlatform().name("moe4j-scheduler").daemon(true).start(this::loop);
     }
@@ -89,13 +88,13 @@ final class BatchScheduler implements AutoCloseable {
             metrics.cancelled();
             return;
         }
-        job.start(served.model().newSequence(), served.contextLength());
+        job.start(served.model().newSequence(served.contextLength()), served.contextLength());
         active.add(job);
     }
 
     private void step() {
         int n = active.size();
-        List<SequenceState> states = new ArrayList<>(n);
+        List<Sequence> states = new ArrayList<>(n);
         List<int[]> tokens = new ArrayList<>(n);
         int prefilled = 0;
         for (CompletionJob job : active) {
@@ -103,15 +102,16 @@ final class BatchScheduler implements AutoCloseable {
             tokens.add(job.pending());
             if (job.generated() == 0) prefilled += job.pending().length;
         }
-        Tensor logits = served.model().forwardCached(states, tokens, new AuxiliaryLosses());
-        metrics.step(n, prefilled, n, expertLoads());
+        loads.reset();
+        float[] logits = served.model().forward(states, tokens, false, loads);
+        metrics.step(n, prefilled, n, loads.perLayer());
         int vocab = served.model().config().vocabSize();
         List<CompletionJob> finished = new ArrayList<>();
         for (int s = 0; s < n; s++) {
             CompletionJob job = active.get(s);
             try {
                 boolean first = job.generated() == 0;
-                if (job.advance(logits.data(), logits.offset() + s * vocab, vocab)) finished.add(job);
+                if (job.advance(logits, s * vocab, vocab, served.stopIds())) finished.add(job);
                 if (first) metrics.firstToken(job.timeToFirstTokenSeconds());
             } catch (RuntimeException e) {
                 job.fail(500, "sampling failed: " + e.getMessage());
@@ -121,20 +121,33 @@ final class BatchScheduler implements AutoCloseable {
         active.removeAll(finished);
     }
 
-    /** Tokens per expert in the step just run, per layer (null for a dense layer). */
-    private List<int[]> expertLoads() {
-        List<int[]> loads = new ArrayList<>();
-        for (FeedForwardBlock block : served.model().feedForwardBlocks()) {
-            Map<String, Object> d = block.diagnostics();
-            if (!(d.get("tokens_per_expert") instanceof List<?> counts)) {
-                loads.add(null);
-                continue;
+    /** Tokens per expert in the step just run, per layer (null for a dense layer), from the routing the engine reports. */
+    private static final class ExpertLoads implements ForwardObserver {
+        private final int[][] counts;
+
+        ExpertLoads(ModelConfig config) {
+            counts = new int[config.numLayers()][];
+            for (int l = 0; l < counts.length; l++) {
+                if (config.layers().get(l).feedForward() instanceof ModelConfig.Moe m) counts[l] = new int[m.numExperts()];
             }
-            int[] c = new int[counts.size()];
-            for (int e = 0; e < c.length; e++) c[e] = ((Number) counts.get(e)).intValue();
-            loads.add(c);
         }
-        return loads;
+
+        void reset() {
+            for (int[] c : counts) {
+                if (c != null) java.util.Arrays.fill(c, 0);
+            }
+        }
+
+        @Override
+        public void routing(int layer, int[] experts, float[] weights, int T, int k) {
+            for (int i = 0; i < T * k; i++) counts[layer][experts[i]]++;
+        }
+
+        List<int[]> perLayer() {
+            List<int[]> out = new ArrayList<>(counts.length);
+            for (int[] c : counts) out.add(c == null ? null : c.clone());
+            return out;
+        }
     }
 
     /** Stops the loop; running and queued requests fail with 503. */

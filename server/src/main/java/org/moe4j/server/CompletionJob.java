@@ -3,7 +3,7 @@ package org.moe4j.server;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import org.moe4j.infer.Sampler;
-import org.moe4j.model.SequenceState;
+import org.moe4j.engine.Sequence;
 import org.moe4j.text.Tokenizer;
 
 /**
@@ -19,7 +19,7 @@ final class CompletionJob {
     private final CompletionText text;
     private final BlockingQueue<CompletionEvent> events = new LinkedBlockingQueue<>();
     private volatile boolean cancelled;
-    private SequenceState state;
+    private Sequence state;
     private int[] pending;
     private int generated;
     private int limit;
@@ -47,13 +47,13 @@ final class CompletionJob {
     }
 
     /** Joins the batch with a fresh sequence; at most min(max_tokens, context - prompt) tokens: the server does not shift the context as Generator does. */
-    void start(SequenceState fresh, int context) {
+    void start(Sequence fresh, int context) {
         state = fresh;
         pending = request.promptTokens();
         limit = Math.min(request.maxTokens(), context - pending.length);
     }
 
-    SequenceState state() {
+    Sequence state() {
         return state;
     }
 
@@ -64,12 +64,19 @@ final class CompletionJob {
 
     /**
      * Draws the next token from this job's row of logits and records it; returns true when the
-     * completion has ended (stop string or token limit), after sending the final events.
+     * completion has ended (a stop id, which is not emitted, a stop string or the token limit),
+     * after sending the final events.
      */
     // logits: (S, V), this job's row at off
-    boolean advance(float[] logits, int off, int vocab) {
+    boolean advance(float[] logits, int off, int vocab, java.util.Set<Integer> stopIds) {
         int next = sampler.next(logits, off, vocab);
         if (generated == 0) firstTokenNanos = System.nanoTime();
+        if (stopIds.contains(next)) {
+            String rest = text.takeRest();
+            if (!rest.isEmpty()) events.add(new CompletionEvent.Text(rest));
+            events.add(new CompletionEvent.Finished("stop", request.promptTokens().length, generated));
+            return true;
+        }
         generated++;
         pending = new int[] {next};
         boolean stopped = text.add(tokenizer.decodeBytes(new int[] {next}));

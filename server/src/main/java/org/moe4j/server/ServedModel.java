@@ -2,29 +2,45 @@ package org.moe4j.server;
 
 import java.io.IOException;
 import java.nio.file.Path;
-import org.moe4j.infer.TrainedModel;
+import java.util.Set;
+import org.moe4j.engine.DecoderModel;
+import org.moe4j.infer.OpenModel;
+import org.moe4j.infer.RunEngine;
 import org.moe4j.model.TransformerLM;
 import org.moe4j.text.Tokenizer;
 
-/** The model a server answers with: its public name, weights (in inference mode) and tokenizer. */
-public record ServedModel(String name, TransformerLM model, Tokenizer tokenizer) {
+/**
+ * The model a server answers with: its public name, the inference engine, the tokenizer, the
+ * positions a sequence holds, and the ids that end a completion.
+ */
+public record ServedModel(String name, DecoderModel model, Tokenizer tokenizer, int contextLength, Set<Integer> stopIds,
+        AutoCloseable resources) implements AutoCloseable {
     public ServedModel {
         if (name == null || name.isBlank()) throw new IllegalArgumentException("served model: the name is empty");
-        if (tokenizer.vocabSize() != model.config().vocabSize()) {
+        if (tokenizer.vocabSize() > model.config().vocabSize()) {
             throw new IllegalArgumentException("served model: the tokenizer has " + tokenizer.vocabSize() + " ids, the model "
                     + model.config().vocabSize());
         }
-        model.train(false);
+        stopIds = Set.copyOf(stopIds);
     }
 
-    /** The last checkpoint of a run folder written by moe4j train, named after the folder. */
-    public static ServedModel load(Path run) throws IOException {
-        TrainedModel m = TrainedModel.load(run);
-        Path name = run.toAbsolutePath().normalize().getFileName();
-        return new ServedModel(name == null ? "moe4j" : name.toString(), m.model(), m.tokenizer());
+    /** A Hugging Face model folder or a run folder of moe4j train, named after the folder; context 0: the model's (capped). */
+    public static ServedModel load(Path path, int context) throws IOException {
+        OpenModel m = OpenModel.open(path, context);
+        return new ServedModel(m.name(), m.model(), m.tokenizer(), m.contextLength(), m.stopIds(), m);
     }
 
-    public int contextLength() {
-        return model.config().contextLength();
+    public static ServedModel load(Path path) throws IOException {
+        return load(path, 0);
+    }
+
+    /** A model built in this process (tests, benchmarks), with its own context length. */
+    public static ServedModel of(String name, TransformerLM lm, Tokenizer tokenizer) throws IOException {
+        return new ServedModel(name, RunEngine.fromModel(lm), tokenizer, lm.config().contextLength(), Set.of(), () -> {});
+    }
+
+    @Override
+    public void close() throws Exception {
+        resources.close();
     }
 }
