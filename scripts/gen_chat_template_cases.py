@@ -2,7 +2,7 @@
 
 Writes templates/src/test/resources/chat/generated_chat_cases.json (conversations rendered with
 AutoTokenizer.apply_chat_template for the qwen3, deepseek_v3 and gptoss model folders of the test
-resources, plus a folder with a list of named templates) and engine_cases.json (small templates that
+resources, plus the folder "multi", written here, whose tokenizer_config.json has a list of named templates) and engine_cases.json (small templates that
 exercise one Jinja feature each, rendered by the very Environment transformers builds for chat
 templates). Both files are inputs of ChatTemplateConformanceTest and EngineConformanceTest.
 
@@ -214,13 +214,13 @@ def model_folder(key, npm_dir, tmp):
     folder = Path(tmp) / key
     folder.mkdir()
     if key == "multi":
-        (folder / "tokenizer_config.json").write_text(json.dumps(MULTI_CONFIG, indent=2), encoding="utf-8")
-        shutil.copy(Path(npm_dir) / "qwen3/package/models/tokenizer.json", folder / "tokenizer.json")
-        return folder
+        (RES / key).mkdir(exist_ok=True)
+        (RES / key / "tokenizer_config.json").write_text(json.dumps(MULTI_CONFIG, indent=2) + "\n", encoding="utf-8")
     for f in (RES / key).iterdir():
         if f.name != "README.md":
             shutil.copy(f, folder / f.name)
-    shutil.copy(Path(npm_dir) / key / "package/models/tokenizer.json", folder / "tokenizer.json")
+    package = "qwen3" if key == "multi" else key
+    shutil.copy(Path(npm_dir) / package / "package/models/tokenizer.json", folder / "tokenizer.json")
     return folder
 
 
