@@ -33,7 +33,7 @@ import org.moe4j.templates.jinja.Template;
  * override special tokens of the same name (e.g. {@code enable_thinking}, {@code reasoning_effort}).
  */
 public final class ChatTemplate {
-    private static final Set<String> RESERVED = Set.of("messages", "tools", "add_generation_prompt");
+    private static final List<String> RESERVED = List.of("messages", "tools", "add_generation_prompt");
 
     private final Map<String, Template> templates;
     private final Map<String, Object> specialTokens;
@@ -174,8 +174,11 @@ public final class ChatTemplate {
                     out.put(name, template);
                 }
             }
-            default -> throw new IllegalArgumentException(configFile + ": chat_template must be a string or a list of "
-                    + "{\"name\", \"template\"} objects, not " + Json.write(field).substring(0, Math.min(60, Json.write(field).length())));
+            default -> {
+                String shown = Json.write(field);
+                throw new IllegalArgumentException(configFile + ": chat_template must be a string or a list of "
+                        + "{\"name\", \"template\"} objects, not " + shown.substring(0, Math.min(60, shown.length())));
+            }
         }
         return out;
     }

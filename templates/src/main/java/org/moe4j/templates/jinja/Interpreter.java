@@ -281,9 +281,9 @@ final class Interpreter {
                 }
                 yield r;
             }
-            case Expr.GetAttr g -> Access.attribute(defined(eval(g.obj(), scope)), g.name());
-            case Expr.GetItem g -> Access.item(defined(eval(g.obj(), scope)), eval(g.key(), scope));
-            case Expr.Slice s -> Access.slice(defined(eval(s.obj(), scope)), evalOrNull(s.start(), scope),
+            case Expr.GetAttr g -> Access.attribute(defined(g.obj(), scope), g.name());
+            case Expr.GetItem g -> Access.item(defined(g.obj(), scope), eval(g.key(), scope));
+            case Expr.Slice s -> Access.slice(defined(s.obj(), scope), evalOrNull(s.start(), scope),
                     evalOrNull(s.stop(), scope), evalOrNull(s.step(), scope));
             case Expr.Call c -> call(c, scope);
             case Expr.Filter f -> Filters.apply(this, f.name(), eval(f.value(), scope), evalArgs(f.args(), scope),
@@ -311,9 +311,15 @@ final class Interpreter {
         };
     }
 
-    private static Object defined(Object v) {
+    /** The value of {@code e}, which must not be undefined; the error points at {@code e} itself. */
+    private Object defined(Expr e, Scope scope) {
+        Object v = eval(e, scope);
         if (v instanceof Undefined u) {
-            throw u.error();
+            Expr.At at = position(e);
+            if (at == null) {
+                throw u.error();
+            }
+            throw new TemplateException(u.what(), at.line(), at.column());
         }
         return v;
     }
