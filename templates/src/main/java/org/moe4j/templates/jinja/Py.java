@@ -307,9 +307,12 @@ final class Py {
 
     /** Python's binary operators {@code + - * / // % **}. */
     static Object arithmetic(String op, Object a, Object b) {
-        if (a instanceof Undefined || b instanceof Undefined) {
-            throw new PyError("unsupported operand type(s) for " + op + ": '" + typeName(a) + "' and '" + typeName(b)
-                    + "' (a value is undefined)");
+        // Jinja2's Undefined fails any arithmetic with the message of how it was reached
+        if (a instanceof Undefined u) {
+            throw u.error();
+        }
+        if (b instanceof Undefined u) {
+            throw u.error();
         }
         if (isNumber(a) && isNumber(b)) {
             boolean floats = a instanceof Double || b instanceof Double;
