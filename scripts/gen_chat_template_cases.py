@@ -313,6 +313,17 @@ ENGINE = [
     engine("{% generation %}gen{% endgeneration %} {{ 'x' * 3 }} {{ range(3) | list }} {{ range(1, 7, 2) | list }} {{ [1, 2] | length > 1 }}"),
     engine("{{ 'The {} is {}'.format('sky', 'blue') }} {{ '-'.join(['a', 'b']) }} {{ 'a' is lower }} {{ 'A' is upper }}"
            " {{ 'abc'.isdigit() }} {{ '12'.isdigit() }} {{ 'ab'.isalpha() }} {{ ' '.isspace() }} {{ 'Ab'.swapcase() }}"),
+    engine("{{ strftime_now('%Y-%m-%d') }}|{{ strftime_now('%d %b %Y') }}|{{ strftime_now('%A %B %j %y %I:%M:%S %p %H') }}"),
+    engine("{% for x in l %}{{ loop.cycle('odd', 'even') }}{% endfor %} {{ dict(a=1, b='x') }} {% set ns = namespace(d) %}{{ ns.k }}",
+           l=[1, 2, 3], d={"k": "from dict"}),
+    engine("line1\r\n  {%- if true %}\r\nA\r\n{%- endif %}\r\nend\r\n"),
+    engine("{{ 'a' in ('a', 'b') }} {{ (1, 2) == (1, 2) }} {{ [1, 2] == (1, 2) }} {{ 'ab' * 2 }} {{ 10 // 3 * 3 + 10 % 3 }} {{ 2 ** 3 ** 2 }}"
+           " {{ -2 ** 2 }} {{ not 1 == 2 }} {{ 1 < 2 < 3 }} {{ 3 > 2 > 2 }}"),
+    engine("{{ m.content if m.content is string else m.content | map(attribute='text') | join }}|{{ n.content if n.content is string "
+           "else n.content | selectattr('type', 'equalto', 'text') | map(attribute='text') | join(' ') }}",
+           m={"content": "plain"}, n={"content": [{"type": "text", "text": "a"}, {"type": "image"}, {"type": "text", "text": "b"}]}),
+    engine("{{ '%.2f' | format(3.14159) }} {{ '%5d|%-5s|' | format(42, 'x') }} {{ 'x' | truncate(3) }} {{ 'hello world foo bar' | truncate(9, leeway=0) }}"
+           " {{ 'hello world foo bar' | truncate(9, true, leeway=0) }}"),
 ]
 
 

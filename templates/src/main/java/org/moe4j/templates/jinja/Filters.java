@@ -398,6 +398,9 @@ final class Filters {
         boolean killwords = a.flag(1, "killwords", false);
         String end = Py.str(a.get(2, "end", "..."));
         int leeway = (int) Py.toLong(a.get(3, "leeway", 5L));
+        if (length < end.length()) {
+            throw new PyError("expected length >= " + end.length() + ", got " + length);
+        }
         int n = s.codePointCount(0, s.length());
         if (n <= length + leeway) {
             return s;

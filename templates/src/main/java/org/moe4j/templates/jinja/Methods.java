@@ -411,8 +411,8 @@ final class Methods {
             }
             Object a = args.get(next++);
             sb.append(switch (conv) {
-                case 's' -> Py.str(a);
-                case 'r' -> Py.repr(a);
+                case 's' -> String.format("%" + flags + "s", Py.str(a));
+                case 'r' -> String.format("%" + flags + "s", Py.repr(a));
                 case 'd', 'i' -> String.format("%" + flags + "d", (long) Py.toDouble(a));
                 case 'f', 'F' -> String.format(Locale.ROOT, "%" + (flags.contains(".") ? flags : flags + ".6") + "f", Py.toDouble(a));
                 case 'x' -> Long.toHexString(Py.toLong(a));
