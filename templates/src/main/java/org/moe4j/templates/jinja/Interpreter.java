@@ -196,7 +196,6 @@ final class Interpreter {
                     }
                 }
                 if (++depth > MAX_CALL_DEPTH) {
-                    depth = 0;
                     throw new PyError("macro calls nested deeper than " + MAX_CALL_DEPTH + " (endless recursion?)");
                 }
                 try {
