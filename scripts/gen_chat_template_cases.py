@@ -146,6 +146,7 @@ CASES = [
     case("qwen3", "system_in_middle", [u("a"), {"role": "system", "content": "late system"}, u("b")]),
     case("qwen3", "enable_thinking_true", [u("Hi")], kwargs={"enable_thinking": True}),
     case("qwen3", "enable_thinking_false_multi", [u("Hi"), a("Yo"), u("Again")], kwargs={"enable_thinking": False}),
+    case("qwen3", "docs_example", [{"role": "system", "content": "Be brief."}, u("Hi")], kwargs={"enable_thinking": False}),
     case("qwen3", "unicode_and_whitespace", [u("  tabs\tand\nnewlines  \n"), a("日本語 🙂 ﷽"), u("é")]),
     # deepseek_v3: systems joined, tool calls with string arguments, tool outputs
     case("deepseek_v3", "two_systems", [{"role": "system", "content": "One."}, {"role": "system", "content": "Two."}, u("Hi")]),
