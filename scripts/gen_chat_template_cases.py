@@ -302,6 +302,8 @@ ENGINE = [
     engine("{% if a %}A{% elif b %}B{% else %}C{% endif %}{% if not a and b %}!{% endif %}", a=False, b=True),
     engine("  {% if true %}\n    line\n  {% endif %}\n  {%- if true -%}  x  {%- endif -%}  \nend {# comment #} {#- c2 -#} z"),
     engine("{% raw %}{{ not rendered }}{% endraw %} {{ '{{' }}"),
+    engine("a\n\t  {%+ if true %}plus{% endif %}\n  {% if true +%}\nkeep\n  {%- endif %}\n\t{# c #}\nz {{- ' v ' -}} \n w\n  {{ 'var' }}\n"),
+    engine("{% for i in [1, 2] -%}\n  {{ i }}\n{%- endfor %}|{% for i in [1, 2] %}\n  {{ i }}\n{% endfor %}|\n  {%- raw -%}  r  {%- endraw -%}  |"),
     engine("{{ \"esc \\\"q\\\" \\\\ \\t|\" }} {{ 'single \\'q\\'' }} {{ 'uni \\u00e9' }}"),
     engine("{% for a, b in pairs %}{{ a }}{{ b }}{% endfor %} {{ (1, 2) }} {{ [1, 2][0] }} {{ {'a': 1}['a'] }} {{ x.y.z }}",
            pairs=[[1, 2], [3, 4]], x={"y": {"z": "deep"}}),
