@@ -22,7 +22,7 @@ final class Interpreter {
         }
     }
 
-    /** Loop control as exceptions without stack traces: break and continue unwind to the loop. */
+    /** Loop control as exceptions without stack traces: break and continue unwind to the loop (the parser allows them only inside one). */
     private static final class BreakSignal extends RuntimeException {
         BreakSignal() {
             super(null, null, false, false);
@@ -52,11 +52,7 @@ final class Interpreter {
         Scope root = new Scope(null);
         root.vars.putAll(vars);
         StringBuilder out = new StringBuilder();
-        try {
-            execute(nodes, root, out);
-        } catch (BreakSignal | ContinueSignal e) {
-            throw new TemplateException("'break' or 'continue' outside a for loop", 0, 0);
-        }
+        execute(nodes, root, out);
         return out.toString();
     }
 

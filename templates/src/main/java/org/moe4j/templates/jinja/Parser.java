@@ -14,6 +14,8 @@ final class Parser {
 
     private final TokenStream ts;
     private final ExpressionParser expr;
+    /** For loops around the statement being parsed, within the current macro ({@code break} needs one). */
+    private int loopDepth;
 
     private Parser(List<Token> tokens) {
         this.ts = new TokenStream(tokens);
@@ -107,8 +109,13 @@ final class Parser {
             case "for" -> forStatement(kw);
             case "set" -> setStatement(kw);
             case "macro" -> macroStatement();
-            case "break" -> { expectBlockEnd(); yield new Node.Break(); }
-            case "continue" -> { expectBlockEnd(); yield new Node.Continue(); }
+            case "break", "continue" -> {
+                if (loopDepth == 0) {
+                    throw error(kw, "'" + kw.value() + "' outside a for loop");
+                }
+                expectBlockEnd();
+                yield kw.value().equals("break") ? new Node.Break() : new Node.Continue();
+            }
             case "generation" -> {
                 expectBlockEnd();
                 List<Node> b = body(Set.of("endgeneration"));
@@ -173,7 +180,9 @@ final class Parser {
             throw error(peek(), "recursive for loops are not supported");
         }
         expectBlockEnd();
+        loopDepth++;
         List<Node> b = body(Set.of("else", "endfor"));
+        loopDepth--;
         List<Node> otherwise = List.of();
         if (next().value().equals("else")) {
             expectBlockEnd();
@@ -229,7 +238,10 @@ final class Parser {
         }
         next();
         expectBlockEnd();
+        int outerLoops = loopDepth;
+        loopDepth = 0;
         List<Node> b = body(Set.of("endmacro"));
+        loopDepth = outerLoops;
         next();
         if (peek().kind() == Token.Kind.NAME) {
             next();

@@ -64,6 +64,19 @@ class TemplateErrorsTest {
     }
 
     @Test
+    void loopControlsOutsideALoopAreSyntaxErrors() {
+        TemplateException e = assertThrows(TemplateException.class, () -> Template.compile("x\n{% break %}"));
+        assertEquals("syntax error: 'break' outside a for loop (template line 2, column 4)", e.getMessage());
+        e = assertThrows(TemplateException.class,
+                () -> Template.compile("{% for x in l %}{% macro m() %}{% continue %}{% endmacro %}{% endfor %}"));
+        assertEquals("syntax error: 'continue' outside a for loop (template line 1, column 35)", e.getMessage());
+        e = assertThrows(TemplateException.class, () -> Template.compile("{% for x in l %}{% else %}{% break %}{% endfor %}"));
+        assertEquals("syntax error: 'break' outside a for loop (template line 1, column 30)", e.getMessage());
+        assertEquals("12", Template.compile("{% for x in [1, 2, 3] %}{% if x > 2 %}{% break %}{% endif %}{{ x }}{% endfor %}")
+                .render(Map.of()));
+    }
+
+    @Test
     void unsupportedTagsAreNamedWithTheSupportedOnes() {
         TemplateException e = assertThrows(TemplateException.class, () -> Template.compile("{% include 'other.jinja' %}"));
         assertEquals("syntax error: unknown or unsupported tag 'include'; supported tags: break, continue, for, "
