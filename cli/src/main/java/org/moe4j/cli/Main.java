@@ -18,6 +18,7 @@ import picocli.CommandLine.Command;
                 ServeCommand.class,
                 EvalCommand.class,
                 ConformanceCommand.class,
+                ChatTemplateCommand.class,
                 CommandLine.HelpCommand.class
         })
 public final class Main implements Runnable {
