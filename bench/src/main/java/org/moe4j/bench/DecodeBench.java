@@ -5,16 +5,15 @@ import java.util.List;
 import java.util.Locale;
 import java.util.function.Consumer;
 import org.moe4j.kernel.KernelPool;
-import org.moe4j.model.SequenceState;
-import org.moe4j.model.TransformerLM;
-import org.moe4j.nn.AuxiliaryLosses;
-import org.moe4j.tensor.Tensor;
+import org.moe4j.engine.DecoderModel;
+import org.moe4j.engine.ForwardObserver;
+import org.moe4j.engine.Sequence;
 
 /**
  * One continuous-batching decode step of a language model, in-process (no server): for a batch of
- * B fresh sequences, one {@link TransformerLM#forwardCached} call prefills all their prompts (not
+ * B fresh sequences, one {@link DecoderModel#forward} call prefills all their prompts (not
  * timed), then each of {@code steps} calls brings one token per sequence, the greedy argmax of that
- * sequence's previous logits, as a server decodes. Only the forwardCached calls are timed; a round's
+ * sequence's previous logits, as a server decodes. Only the forward calls are timed; a round's
  * time is their mean. Batch sizes are interleaved within each round ({@link RoundTimes}); the first
  * {@link #WARM_UP_ROUNDS} rounds are JIT warm-up and not counted.
  */
@@ -66,8 +65,8 @@ public final class DecodeBench {
      * {@code threads} kernel threads (restored afterwards); {@code progress} hears of every round.
      * Refuses a prompt and decode steps that do not fit the model's context.
      */
-    public static List<Row> measure(TransformerLM model, Settings settings, int threads, Consumer<Round> progress) {
-        settings.checkFits(model.config().contextLength());
+    public static List<Row> measure(DecoderModel model, int context, Settings settings, int threads, Consumer<Round> progress) {
+        settings.checkFits(context);
         List<Integer> batches = settings.batches();
         RoundTimes times = new RoundTimes(batches.size(), WARM_UP_ROUNDS);
         int before = KernelPool.threads();
@@ -92,34 +91,32 @@ public final class DecodeBench {
     }
 
     /** Prefills {@code batch} fresh sequences, then times {@code steps} greedy decode steps; mean ms per step. */
-    static double msPerStep(TransformerLM model, int batch, int promptTokens, int steps) {
+    static double msPerStep(DecoderModel model, int batch, int promptTokens, int steps) {
         int vocab = model.config().vocabSize();
-        List<SequenceState> sequences = new ArrayList<>(batch);
+        List<Sequence> sequences = new ArrayList<>(batch);
         List<int[]> prompts = new ArrayList<>(batch);
         for (int b = 0; b < batch; b++) {
-            sequences.add(model.newSequence());
+            sequences.add(model.newSequence(promptTokens + steps));
             int[] prompt = new int[promptTokens];
             for (int i = 0; i < promptTokens; i++) prompt[i] = (i * 7 + b) % vocab;
             prompts.add(prompt);
         }
-        Tensor logits = model.forwardCached(sequences, prompts, new AuxiliaryLosses());
+        float[] logits = model.forward(sequences, prompts, false, ForwardObserver.NONE);
         List<int[]> next = new ArrayList<>(batch);
         for (int b = 0; b < batch; b++) next.add(new int[1]);
         long nanos = 0;
         for (int step = 0; step < steps; step++) {
             for (int b = 0; b < batch; b++) next.get(b)[0] = argmax(logits, b, vocab);
-            AuxiliaryLosses aux = new AuxiliaryLosses();
             long start = System.nanoTime();
-            logits = model.forwardCached(sequences, next, aux);
+            logits = model.forward(sequences, next, false, ForwardObserver.NONE);
             nanos += System.nanoTime() - start;
         }
         return nanos / 1e6 / steps;
     }
 
     /** The greedy next token of row {@code row} of {@code logits} (ties to the lower id). */
-    private static int argmax(Tensor logits, int row, int vocab) {
-        float[] data = logits.data();
-        int off = logits.offset() + row * vocab;
+    private static int argmax(float[] data, int row, int vocab) {
+        int off = row * vocab;
         int best = 0;
         for (int i = 1; i < vocab; i++) if (data[off + i] > data[off + best]) best = i;
         return best;

@@ -5,9 +5,9 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.moe4j.bench.DecodeBench;
-import org.moe4j.infer.TrainedModel;
+import org.moe4j.engine.ModelConfig;
+import org.moe4j.infer.OpenModel;
 import org.moe4j.kernel.KernelPool;
-import org.moe4j.model.TransformerConfig;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -21,7 +21,7 @@ import picocli.CommandLine.Parameters;
 @Command(name = "decode", mixinStandardHelpOptions = true,
         description = "Time one batched decode step of a trained model (no server) at several batch sizes; prints a Markdown table.")
 final class DecodeBenchCommand implements Callable<Integer> {
-    @Parameters(index = "0", paramLabel = "RUN", description = "a run folder written by moe4j train")
+    @Parameters(index = "0", paramLabel = "MODEL", description = "a run folder written by moe4j train, or a Hugging Face model folder")
     Path run;
 
     @Option(names = "--batch", split = ",", paramLabel = "B[,B...]", description = "Batch sizes (sequences decoded together), "
@@ -57,17 +57,21 @@ final class DecodeBenchCommand implements Callable<Integer> {
     }
 
     private void measure(DecodeBench.Settings settings) throws java.io.IOException {
-        TrainedModel trained = TrainedModel.load(run);
-        TransformerConfig c = trained.model().config();
-        settings.checkFits(c.contextLength());
-        System.out.println(String.format(Locale.ROOT,
-                "model: %s at step %d: %d layers, width %d, context %d, vocabulary %d, %,d parameters (%,d active per token)",
-                run, trained.step(), c.layers(), c.dModel(), c.contextLength(), c.vocabSize(), c.totalParameters(), c.activeParameters()));
+        try (OpenModel m = OpenModel.open(run, 0)) {
+            measure(m, settings);
+        }
+    }
+
+    private void measure(OpenModel m, DecodeBench.Settings settings) {
+        ModelConfig c = m.model().config();
+        settings.checkFits(m.contextLength());
+        System.out.println(String.format(Locale.ROOT, "model: %s (%s): %d layers, width %d, context %d, vocabulary %d", run,
+                c.architecture(), c.numLayers(), c.hiddenSize(), m.contextLength(), c.vocabSize()));
         System.out.println(String.format(Locale.ROOT,
                 "decode: %d-token prompts prefilled, %d greedy steps timed per round, median and min over rounds %d to %d, "
                         + "%d kernel threads",
                 promptTokens, steps, DecodeBench.WARM_UP_ROUNDS + 1, rounds, threads));
-        List<DecodeBench.Row> rows = DecodeBench.measure(trained.model(), settings, threads, r -> System.err.println(
+        List<DecodeBench.Row> rows = DecodeBench.measure(m.model(), m.contextLength(), settings, threads, r -> System.err.println(
                 String.format(Locale.ROOT, "round %d, batch %d: %.3f ms per step%s", r.round(), r.batch(), r.msPerStep(),
                         r.warmUp() ? " (warm-up)" : "")));
         System.out.println();

@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import org.moe4j.server.CompletionServer;
+import org.moe4j.infer.OpenModel;
 import org.moe4j.server.ServedModel;
 import org.moe4j.server.ServerConfig;
 import picocli.CommandLine.Command;
@@ -18,8 +19,12 @@ import picocli.CommandLine.Parameters;
 final class ServeCommand implements Callable<Integer> {
     static final String API_KEY_ENV = "MOE4J_API_KEY";
 
-    @Parameters(index = "0", paramLabel = "RUN", description = "a run folder written by moe4j train")
+    @Parameters(index = "0", paramLabel = "MODEL", description = "a run folder written by moe4j train, or a Hugging Face model folder")
     Path run;
+
+    @Option(names = "--context", paramLabel = "N",
+            description = "Positions each sequence holds (default: the model's, at most " + OpenModel.DEFAULT_CONTEXT_CAP + ").")
+    int context = 0;
 
     @Option(names = "--host", description = "Address to bind (default ${DEFAULT-VALUE}: this machine only; give 0.0.0.0 to serve the network).")
     String host = ServerConfig.LOOPBACK;
@@ -50,7 +55,7 @@ final class ServeCommand implements Callable<Integer> {
         String key = apiKey != null ? apiKey : System.getenv(API_KEY_ENV);
         ServerConfig config = new ServerConfig(host, port, key, maxBodyBytes, maxBatch, maxQueue, maxTokens,
                 Duration.ofSeconds(requestTimeoutSeconds));
-        ServedModel model = ServedModel.load(run);
+        ServedModel model = ServedModel.load(run, context);
         CompletionServer server = CompletionServer.start(model, config);
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
