@@ -5,7 +5,10 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.moe4j.bench.DecodeBench;
+import org.moe4j.engine.DecoderModel;
+import org.moe4j.engine.HfModel;
 import org.moe4j.engine.ModelConfig;
+import org.moe4j.io.ModelFolder;
 import org.moe4j.infer.OpenModel;
 import org.moe4j.kernel.KernelPool;
 import picocli.CommandLine.Command;
@@ -57,21 +60,29 @@ final class DecodeBenchCommand implements Callable<Integer> {
     }
 
     private void measure(DecodeBench.Settings settings) throws java.io.IOException {
-        try (OpenModel m = OpenModel.open(run, 0)) {
-            measure(m, settings);
+        // a model folder needs no tokenizer here: the prompts are ids
+        if (ModelFolder.isModelFolder(run)) {
+            try (HfModel m = HfModel.load(run)) {
+                System.err.printf(Locale.ROOT, "loaded in %.1f s%n", m.loadSeconds());
+                measure(m.model(), m.config().maxPositions(), settings);
+            }
+        } else {
+            try (OpenModel m = OpenModel.open(run, 0)) {
+                measure(m.model(), m.contextLength(), settings);
+            }
         }
     }
 
-    private void measure(OpenModel m, DecodeBench.Settings settings) {
-        ModelConfig c = m.model().config();
-        settings.checkFits(m.contextLength());
+    private void measure(DecoderModel model, int context, DecodeBench.Settings settings) {
+        ModelConfig c = model.config();
+        settings.checkFits(context);
         System.out.println(String.format(Locale.ROOT, "model: %s (%s): %d layers, width %d, context %d, vocabulary %d", run,
-                c.architecture(), c.numLayers(), c.hiddenSize(), m.contextLength(), c.vocabSize()));
+                c.architecture(), c.numLayers(), c.hiddenSize(), context, c.vocabSize()));
         System.out.println(String.format(Locale.ROOT,
                 "decode: %d-token prompts prefilled, %d greedy steps timed per round, median and min over rounds %d to %d, "
                         + "%d kernel threads",
                 promptTokens, steps, DecodeBench.WARM_UP_ROUNDS + 1, rounds, threads));
-        List<DecodeBench.Row> rows = DecodeBench.measure(m.model(), m.contextLength(), settings, threads, r -> System.err.println(
+        List<DecodeBench.Row> rows = DecodeBench.measure(model, context, settings, threads, r -> System.err.println(
                 String.format(Locale.ROOT, "round %d, batch %d: %.3f ms per step%s", r.round(), r.batch(), r.msPerStep(),
                         r.warmUp() ? " (warm-up)" : "")));
         System.out.println();
