@@ -17,6 +17,7 @@ import picocli.CommandLine.Command;
                 ServeCommand.class,
                 EvalCommand.class,
                 ConformanceCommand.class,
+                MakeRandomModelCommand.class,
                 CommandLine.HelpCommand.class
         })
 public final class Main implements Runnable {
