@@ -19,6 +19,7 @@ import picocli.CommandLine.Command;
                 EvalCommand.class,
                 ConformanceCommand.class,
                 ChatTemplateCommand.class,
+                MakeRandomModelCommand.class,
                 CommandLine.HelpCommand.class
         })
 public final class Main implements Runnable {
