@@ -26,12 +26,16 @@ class DecodeAllocationTest {
             model.forward(seqs, List.of(new int[] {1, 2, 3, 4, 5, 6, 7, 8}), false, ForwardObserver.NONE);
             int[][] next = new int[1][1];
             List<int[]> tokens = List.of(next[0]);
-            for (int i = 0; i < 100; i++) {
-                next[0][0] = 10 + i;
+            // long enough for C2 to compile the vector kernels: interpreted Vector API code boxes every vector
+            for (int i = 0; i < 3000; i++) {
+                next[0][0] = 10 + i % 200;
+                if (s.length() > 300) s.reset();
                 model.forward(seqs, tokens, false, ForwardObserver.NONE);
             }
             long before = bean.getCurrentThreadAllocatedBytes();
             int steps = 200;
+            s.reset();
+            model.forward(seqs, List.of(new int[] {1, 2, 3, 4, 5, 6, 7, 8}), false, ForwardObserver.NONE);
             for (int i = 0; i < steps; i++) {
                 next[0][0] = 20 + i;
                 model.forward(seqs, tokens, false, ForwardObserver.NONE);
