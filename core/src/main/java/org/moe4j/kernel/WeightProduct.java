@@ -5,7 +5,7 @@ import java.util.function.IntConsumer;
 import org.moe4j.tensor.WeightMatrix;
 
 /**
- * y = x W^T for a weight matrix in its stored format (float32, half or bfloat16, usually memory
+ * y = x W^T for a weight matrix in its stored format (float32, half, bfloat16 or MXFP4, usually memory
  * mapped): the product of inference, where each weight is read once per call and widened to
  * float32 in registers, never copied.
  *
@@ -87,6 +87,10 @@ public final class WeightProduct {
     /** Rows [r0, r1) of W for all T tokens, in token panels; r0 is a multiple of 4. */
     private static void rowRange(int r0, int r1, float[] x, int xOff, int ldx, int T, WeightMatrix w, float[] y, int yOff,
                                  int ldy) {
+        if (w.format() == WeightMatrix.Format.MXFP4) {
+            Mxfp4Product.rows(r0, r1, x, xOff, ldx, T, w, y, yOff, ldy);
+            return;
+        }
         int cols = w.cols();
         int panel = Math.max(4, PANEL_FLOATS / Math.max(1, cols) & ~3);
         MemorySegment data = w.data();
