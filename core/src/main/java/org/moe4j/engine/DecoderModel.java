@@ -39,6 +39,11 @@ public final class DecoderModel {
         return config;
     }
 
+    /** Bytes of weights one token decoded alone reads (see {@link ModelWeights#bytesPerToken}). */
+    public long weightBytesPerToken() {
+        return weights.bytesPerToken(config);
+    }
+
     /** A new sequence whose caches hold up to {@code capacity} positions. */
     public Sequence newSequence(int capacity) {
         if (capacity < 1) {

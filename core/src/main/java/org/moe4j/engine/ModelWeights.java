@@ -180,6 +180,40 @@ public final class ModelWeights {
         return new MoeWeights(router, routerBias, selectionBias, experts, shared, sharedGate);
     }
 
+    /**
+     * Bytes of weights one token reads when decoded alone: every attention and router matrix, the k
+     * experts it is routed to (the mean expert size of each layer), shared experts, dense MLPs, the
+     * LM head and one embedding row. Norms and biases are left out (they stay in cache). Divided by
+     * the machine's read bandwidth, this is the memory roofline of batch-1 decoding.
+     */
+    public long bytesPerToken(ModelConfig config) {
+        long bytes = embed.byteSize() / Math.max(1, embed.rows()) + lmHead.byteSize();
+        for (int l = 0; l < layers.length; l++) {
+            Layer layer = layers[l];
+            Attention a = layer.attention();
+            for (WeightMatrix m : new WeightMatrix[] {a.q(), a.k(), a.v(), a.o(), a.qA(), a.qB(), a.kvA(), a.kvB()}) {
+                if (m != null) bytes += m.byteSize();
+            }
+            if (layer.dense() != null) bytes += mlpBytes(layer.dense());
+            if (layer.moe() != null) {
+                MoeWeights m = layer.moe();
+                bytes += m.router().byteSize();
+                long experts = 0;
+                for (Mlp e : m.experts()) experts += mlpBytes(e);
+                int k = ((ModelConfig.Moe) config.layers().get(l).feedForward()).topK();
+                bytes += experts * k / m.experts().length;
+                if (m.shared() != null) bytes += mlpBytes(m.shared());
+            }
+        }
+        return bytes;
+    }
+
+    private static long mlpBytes(Mlp m) {
+        long b = m.down().byteSize();
+        if (m.gateUp() != null) return b + m.gateUp().byteSize();
+        return b + m.gate().byteSize() + m.up().byteSize();
+    }
+
     /** Releases the off-heap copies (transposed experts); the mapped files belong to the folder. */
     public void close() {
         if (transposed != null) transposed.close();
