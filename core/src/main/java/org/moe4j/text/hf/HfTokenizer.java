@@ -145,27 +145,43 @@ public final class HfTokenizer implements Tokenizer {
 
     /** The ids of {@code text}; with {@code addSpecialTokens} the post-processor adds its tokens (a BOS, a template). */
     public int[] encode(String text, boolean addSpecialTokens) {
+        int[] ids = run(text, null).toArray();
+        return addSpecialTokens && postProcessor != null ? postProcessor.process(ids) : ids;
+    }
+
+    /**
+     * The token strings of {@code encode(text, false)} (the library's {@code Encoding.tokens}): the
+     * vocabulary's strings, and for an added token the text it matched, with any whitespace its
+     * lstrip/rstrip took.
+     */
+    public List<String> tokens(String text) {
+        List<String> tokens = new ArrayList<>();
+        run(text, tokens);
+        return tokens;
+    }
+
+    /** The pipeline of the class comment; token strings go to {@code tokens} when it is not null. */
+    private IntList run(String text, List<String> tokens) {
         checkWellFormed(text);
         IntList out = new IntList(text.length() / 3 + 16);
         added.extract(text, (part, tokenId, atStart) -> {
             if (tokenId >= 0) {
                 out.add(tokenId);
-            } else if (preTokenizer == null) {
+                if (tokens != null) {
+                    tokens.add(part);
+                }
+                return;
+            }
+            int before = out.size();
+            if (preTokenizer == null) {
                 model.tokenize(part, out);
             } else {
                 preTokenizer.split(part, atStart, (piece, pieceAtStart) -> model.tokenize(piece, out));
             }
+            for (int i = before; tokens != null && i < out.size(); i++) {
+                tokens.add(model.tokenText(out.get(i)));
+            }
         });
-        int[] ids = out.toArray();
-        return addSpecialTokens && postProcessor != null ? postProcessor.process(ids) : ids;
-    }
-
-    /** The token strings of {@code encode(text, false)} (the library's {@code Encoding.tokens}). */
-    public List<String> tokens(String text) {
-        List<String> out = new ArrayList<>();
-        for (int id : encode(text, false)) {
-            out.add(tokenText(id));
-        }
         return out;
     }
 
