@@ -16,7 +16,7 @@ import picocli.CommandLine.Command;
                 GenerateCommand.class,
                 ServeCommand.class,
                 EvalCommand.class,
-                ConformanceCommand.class,
+                ConformanceCommand.class, TokenizeCommand.class,
                 CommandLine.HelpCommand.class
         })
 public final class Main implements Runnable {
