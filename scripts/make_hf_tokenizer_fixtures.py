@@ -7,6 +7,8 @@ org.moe4j.text.hf tests compare against, beyond the shared cases.json:
   random      strings of random code points (all planes, assigned or not, no surrogates) and of
               random pieces (words, digits, contractions in every case, whitespace runs, emoji),
               with ids and decoded text for the three real tokenizers
+  decode      random id sequences (mostly single-byte tokens, so many are not valid UTF-8, mixed
+              with any other ids and special tokens) with decode(ids, skip_special_tokens=False/True)
   stream      ids of texts whose characters span several tokens, with what DecodeStream.step
               returns for each id (null as "") for the three real tokenizers
   regex       pieces of the library's Split pre-tokenizer for the families' regexes (Qwen, gpt-oss,
@@ -246,7 +248,7 @@ def main():
     packages = sys.argv[1]
     rng = random.Random(12)
     real = {k: Tokenizer.from_file("%s/%s/package/models/tokenizer.json" % (packages, k)) for k in KEYS}
-    out = {"library": "tokenizers " + tokenizers.__version__, "moby_dick": {}, "random": [], "stream": [], "regex": [],
+    out = {"library": "tokenizers " + tokenizers.__version__, "moby_dick": {}, "random": [], "decode": [], "stream": [], "regex": [],
            "synthetic": []}
     for k, tok in real.items():
         ids = tok.encode(MOBY, add_special_tokens=False).ids
@@ -254,6 +256,17 @@ def main():
     for text in random_strings(rng):
         out["random"].append({"text": text, "ids": {k: t.encode(text, add_special_tokens=False).ids for k, t in real.items()},
                               "decoded": {k: t.decode(t.encode(text, add_special_tokens=False).ids) for k, t in real.items()}})
+    for k, t in real.items():
+        vocab = t.get_vocab()
+        byte_ids = [vocab[c] for c in pre_tokenizers.ByteLevel.alphabet()]
+        special_ids = sorted(a for a in t.get_added_tokens_decoder())
+        for _ in range(300):
+            ids = []
+            for _ in range(rng.randrange(1, 13)):
+                r = rng.random()
+                ids.append(rng.choice(byte_ids) if r < 0.7 else rng.choice(special_ids) if r < 0.8 else rng.randrange(len(vocab) - 300))
+            out["decode"].append({"key": k, "ids": ids, "decoded": t.decode(ids, skip_special_tokens=False),
+                                  "decoded_skip": t.decode(ids, skip_special_tokens=True)})
     texts = [c["text"] for f in ("cases.json", "more_cases.json") for c in json.load(open(ROOT + f, encoding="utf-8"))["cases"]]
     out["regex"] = regex_cases(real, texts + [c["text"] for c in out["random"]])
     for text in ["emoji 😀🎉👨‍💻👋🏿🇫🇷 end", "机器学习是人工智能的一个分支。", "𤁺𨶶𡯮 rare", "Zürich — São Paulo ½",

@@ -218,6 +218,23 @@ public final class HfTokenizer implements Tokenizer {
         return tokens;
     }
 
+    /** The BPE model (for the tests that compare its merging with the plain reference). */
+    BpeModel model() {
+        return model;
+    }
+
+    /** The pieces the pre-tokenizer cuts {@code text} into, after normalization (no added-token matching). */
+    List<String> preTokenize(String text) {
+        List<String> out = new ArrayList<>();
+        String normalized = normalizer == null ? text : normalizer.normalize(text);
+        if (preTokenizer == null) {
+            out.add(normalized);
+        } else {
+            preTokenizer.split(normalized, true, (piece, atStart) -> out.add(piece));
+        }
+        return out;
+    }
+
     /** A decoder for ids arriving one at a time (see {@link StreamingDecoder}). */
     public StreamingDecoder streamingDecoder(boolean skipSpecialTokens) {
         return new StreamingDecoder(this, skipSpecialTokens);

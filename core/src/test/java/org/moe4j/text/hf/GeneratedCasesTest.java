@@ -86,6 +86,28 @@ class GeneratedCasesTest {
 
     @Test
     @SuppressWarnings("unchecked")
+    void decodingRandomIdsGivesTheLibrarysTextEvenForBrokenUtf8() {
+        List<String> failures = new ArrayList<>();
+        List<Map<String, Object>> cases = (List<Map<String, Object>>) root.get("decode");
+        int replaced = 0;
+        for (Map<String, Object> c : cases) {
+            HfTokenizer tok = Fixtures.tokenizer((String) c.get("key"));
+            int[] ids = Fixtures.ints(c.get("ids"));
+            String plain = tok.decode(ids, false), skipped = tok.decode(ids, true);
+            if (!plain.equals(c.get("decoded")) || !skipped.equals(c.get("decoded_skip"))) {
+                failures.add(c.get("key") + " " + Arrays.toString(ids) + ": expected " + Json.quoteForMessage((String) c.get("decoded"))
+                        + " / " + Json.quoteForMessage((String) c.get("decoded_skip")) + " got " + Json.quoteForMessage(plain) + " / "
+                        + Json.quoteForMessage(skipped));
+            }
+            replaced += plain.contains("\uFFFD") ? 1 : 0;
+        }
+        assertEquals(900, cases.size());
+        assertTrue(replaced > 300, "cases with replacement characters: " + replaced);
+        assertTrue(failures.isEmpty(), failures.size() + " differences:\n" + String.join("\n", failures));
+    }
+
+    @Test
+    @SuppressWarnings("unchecked")
     void streamingDecodeReturnsWhatTheLibrarysDecodeStreamReturns() {
         int steps = 0;
         for (Map<String, Object> c : (List<Map<String, Object>>) root.get("stream")) {
