@@ -1,7 +1,6 @@
 package org.moe4j.text.hf;
 
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -80,10 +79,6 @@ final class AddedVocabulary {
                 raw.add(t.content(), t.id());
             }
         }
-    }
-
-    Collection<AddedToken> tokens() {
-        return byId.values();
     }
 
     /** The id of added token {@code content}, or -1. */

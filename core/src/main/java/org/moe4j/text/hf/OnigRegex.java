@@ -31,11 +31,9 @@ import java.util.regex.PatternSyntaxException;
 final class OnigRegex {
     private static final int FLAGS = Pattern.UNICODE_CHARACTER_CLASS | Pattern.MULTILINE | Pattern.UNIX_LINES;
     private final Pattern pattern;
-    private final String source;
 
-    private OnigRegex(Pattern pattern, String source) {
+    private OnigRegex(Pattern pattern) {
         this.pattern = pattern;
-        this.source = source;
     }
 
     /** Receives matches in order as half-open UTF-16 ranges. */
@@ -48,7 +46,7 @@ final class OnigRegex {
     static OnigRegex compile(String onig, String path) {
         String java = translate(onig, path);
         try {
-            return new OnigRegex(Pattern.compile(java, FLAGS), onig);
+            return new OnigRegex(Pattern.compile(java, FLAGS));
         } catch (PatternSyntaxException e) {
             throw new TokenizerFormatException(path + ": the regular expression " + JsonNode.describe(onig)
                     + " does not compile: " + e.getDescription() + " near index " + e.getIndex());
@@ -57,11 +55,7 @@ final class OnigRegex {
 
     /** A pattern matching {@code text} literally (a {@code {"String": ...}} pattern). */
     static OnigRegex literal(String text) {
-        return new OnigRegex(Pattern.compile(Pattern.quote(text)), text);
-    }
-
-    String source() {
-        return source;
+        return new OnigRegex(Pattern.compile(Pattern.quote(text)));
     }
 
     /** Calls {@code out} for each match in {@code s}, in order, as Oniguruma's find_iter. */
