@@ -30,7 +30,7 @@ import org.moe4j.text.Tokenizer;
  *
  * <p>As a {@link Tokenizer}: {@link #encode(String)} is the library's
  * {@code encode(text, add_special_tokens=False)}, so special-token text in the input (such as
- * {@code <|im_start|>}) IS matched as that token, unlike moe4j's own tokenizers; {@link #kind()}
+ * {@code <|im_start|>}) is matched as that token, unlike moe4j's own tokenizers; {@link #kind()}
  * is {@code "tokenizer.json"}; {@link #vocabSize()} is one past the largest id (ids in between may
  * be unused); {@link #toJson()} is the tokenizer.json itself and {@link #save} writes it back.
  * Ids that no token has are an {@link IllegalArgumentException} when decoding (the library drops
