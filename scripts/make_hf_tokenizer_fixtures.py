@@ -13,7 +13,7 @@ org.moe4j.text.hf tests compare against, beyond the shared cases.json:
               returns for each id (null as "") for the three real tokenizers
   regex       pieces of the library's Split pre-tokenizer for the families' regexes (Qwen, gpt-oss,
               DeepSeek-V3's three, GPT-2's ByteLevel) on every string of cases.json, more_cases.json and
-              the random strings, and for patterns that probe the translation to java.util.regex
+              the random strings (and Llama 3's pattern), and for patterns that probe the translation to java.util.regex
               (empty matches, \\h, \\p{^L}, (?m), case folding, look-around) under every behaviour
   synthetic   small tokenizers built here with the library (trained on the start of Moby-Dick) to
               cover the components the three real ones do not use: Metaspace, byte_fallback,
@@ -75,6 +75,8 @@ def digest(ids):
 
 FAMILY_PATTERNS = {
     "gpt2": r"'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+",
+    # Llama 3 (and GPT-4's cl100k): Qwen's pattern with digits in runs of up to three
+    "llama3": r"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+",
 }
 PROBE_PATTERNS = ["a*", "x?", "\\b", "(?=a)", "\\h+", "\\p{^L}+", "(?m:.)+", ".+", "\\s*", "(?i)straße|'s", "(?i:Σ|k)+",
                   "\\d+", "\\w+", "[\\p{L}&&[^a-z]]+", "a++b", "(?<=\\s)\\S", "$", "^."]
