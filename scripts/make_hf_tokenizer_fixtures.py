@@ -7,6 +7,8 @@ org.moe4j.text.hf tests compare against, beyond the shared cases.json:
   random      strings of random code points (all planes, assigned or not, no surrogates) and of
               random pieces (words, digits, contractions in every case, whitespace runs, emoji),
               with ids and decoded text for the three real tokenizers
+  plain       strings with special-token text, encoded with encode_special_tokens = True (special
+              tokens read as text) for the three real tokenizers
   decode      random id sequences (mostly single-byte tokens, so many are not valid UTF-8, mixed
               with any other ids and special tokens) with decode(ids, skip_special_tokens=False/True)
   stream      ids of texts whose characters span several tokens, with what DecodeStream.step
@@ -250,7 +252,7 @@ def main():
     packages = sys.argv[1]
     rng = random.Random(12)
     real = {k: Tokenizer.from_file("%s/%s/package/models/tokenizer.json" % (packages, k)) for k in KEYS}
-    out = {"library": "tokenizers " + tokenizers.__version__, "moby_dick": {}, "random": [], "decode": [], "stream": [], "regex": [],
+    out = {"library": "tokenizers " + tokenizers.__version__, "moby_dick": {}, "random": [], "plain": [], "decode": [], "stream": [], "regex": [],
            "synthetic": []}
     for k, tok in real.items():
         ids = tok.encode(MOBY, add_special_tokens=False).ids
@@ -258,6 +260,15 @@ def main():
     for text in random_strings(rng):
         out["random"].append({"text": text, "ids": {k: t.encode(text, add_special_tokens=False).ids for k, t in real.items()},
                               "decoded": {k: t.decode(t.encode(text, add_special_tokens=False).ids) for k, t in real.items()}})
+    for text in ["<|im_start|>user\nhi<|im_end|>", "a<|endoftext|>b", "<think>x</think>", "<|start|>assistant<|channel|>final",
+                 "<｜begin▁of▁sentence｜>Hi<｜User｜>", " <|im_end|> ", "<|im_start|<|im_end|>>"]:
+        entry = {"text": text, "ids": {}, "ids_matched": {}}
+        for k, t in real.items():
+            entry["ids_matched"][k] = t.encode(text, add_special_tokens=False).ids
+            t.encode_special_tokens = True
+            entry["ids"][k] = t.encode(text, add_special_tokens=False).ids
+            t.encode_special_tokens = False
+        out["plain"].append(entry)
     for k, t in real.items():
         vocab = t.get_vocab()
         byte_ids = [vocab[c] for c in pre_tokenizers.ByteLevel.alphabet()]

@@ -143,8 +143,18 @@ public final class HfTokenizer implements Tokenizer {
 
     /** The ids of {@code text}; with {@code addSpecialTokens} the post-processor adds its tokens (a BOS, a template). */
     public int[] encode(String text, boolean addSpecialTokens) {
-        int[] ids = run(text, null).toArray();
+        int[] ids = run(text, AddedVocabulary.SpecialText.MATCH, null).toArray();
         return addSpecialTokens && postProcessor != null ? postProcessor.process(ids) : ids;
+    }
+
+    /**
+     * The ids of {@code text} with special-token text read as ordinary text: a user's
+     * {@code "<|im_end|>"} becomes the ids of those characters, not the token (the library's
+     * {@code encode_special_tokens = True}; added tokens that are not special are still matched).
+     * For text from users that must not inject control tokens into a prompt.
+     */
+    public int[] encodeSpecialTokensAsText(String text) {
+        return run(text, AddedVocabulary.SpecialText.PLAIN, null).toArray();
     }
 
     /**
@@ -154,15 +164,15 @@ public final class HfTokenizer implements Tokenizer {
      */
     public List<String> tokens(String text) {
         List<String> tokens = new ArrayList<>();
-        run(text, tokens);
+        run(text, AddedVocabulary.SpecialText.MATCH, tokens);
         return tokens;
     }
 
     /** The pipeline of the class comment; token strings go to {@code tokens} when it is not null. */
-    private IntList run(String text, List<String> tokens) {
+    private IntList run(String text, AddedVocabulary.SpecialText specialText, List<String> tokens) {
         checkWellFormed(text);
         IntList out = new IntList(text.length() / 3 + 16);
-        added.extract(text, (part, tokenId, atStart) -> {
+        added.extract(text, specialText, (part, tokenId, atStart) -> {
             if (tokenId >= 0) {
                 out.add(tokenId);
                 if (tokens != null) {

@@ -85,6 +85,26 @@ class GeneratedCasesTest {
 
     @Test
     @SuppressWarnings("unchecked")
+    void specialTokenTextReadAsTextGivesTheLibrarysIds() {
+        List<Map<String, Object>> cases = (List<Map<String, Object>>) root.get("plain");
+        int differ = 0;
+        for (Map<String, Object> c : cases) {
+            String text = (String) c.get("text");
+            for (String key : Fixtures.KEYS) {
+                HfTokenizer tok = Fixtures.tokenizer(key);
+                int[] expected = Fixtures.ints(((Map<String, Object>) c.get("ids")).get(key));
+                assertEquals(Arrays.toString(expected), Arrays.toString(tok.encodeSpecialTokensAsText(text)), key + " " + text);
+                int[] matched = Fixtures.ints(((Map<String, Object>) c.get("ids_matched")).get(key));
+                assertEquals(Arrays.toString(matched), Arrays.toString(tok.encode(text)), key + " " + text);
+                differ += Arrays.equals(expected, matched) ? 0 : 1;
+            }
+        }
+        assertEquals(7, cases.size());
+        assertTrue(differ >= 5, "special tokens read as text change the library's ids of only " + differ + " encodings");
+    }
+
+    @Test
+    @SuppressWarnings("unchecked")
     void decodingRandomIdsGivesTheLibrarysTextEvenForBrokenUtf8() {
         List<String> failures = new ArrayList<>();
         List<Map<String, Object>> cases = (List<Map<String, Object>>) root.get("decode");
