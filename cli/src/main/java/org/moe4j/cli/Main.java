@@ -18,6 +18,7 @@ import picocli.CommandLine.Command;
                 ServeCommand.class,
                 EvalCommand.class,
                 ConformanceCommand.class,
+                TokenizeCommand.class,
                 ChatTemplateCommand.class,
                 MakeRandomModelCommand.class,
                 CommandLine.HelpCommand.class
