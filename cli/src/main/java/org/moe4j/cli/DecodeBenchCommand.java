@@ -11,6 +11,7 @@ import org.moe4j.engine.HfModel;
 import org.moe4j.engine.ModelConfig;
 import org.moe4j.io.ModelFolder;
 import org.moe4j.infer.OpenModel;
+import org.moe4j.infer.ProcessMemory;
 import org.moe4j.kernel.KernelPool;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -107,5 +108,6 @@ final class DecodeBenchCommand implements Callable<Integer> {
         System.out.println();
         System.out.print(DecodeBench.table(rows));
         if (roofline) printRoofline(model, rows);
+        System.out.println(String.format(Locale.ROOT, "peak RSS %.2f GiB", ProcessMemory.peakResidentBytes() / (double) (1L << 30)));
     }
 }
