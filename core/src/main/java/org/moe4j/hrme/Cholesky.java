@@ -4,8 +4,8 @@ package org.moe4j.hrme;
  * Solves A b = r for a small symmetric positive definite A (the normal equations of a ridge
  * fit, or a Newton step of a logistic fit) by Cholesky factorisation A = L L^T. A matrix that
  * is only semi-definite (a constant feature, a leaf whose rows all weigh nothing) gets a
- * diagonal jitter 1e-10 * (trace / p + 1), enough to make the factorisation succeed and too
- * small to move a well-posed solution.
+ * diagonal jitter from 1e-10 * (trace / p + 1) up to 1e-4 times that, enough to make the
+ * factorisation succeed and too small to move a well-posed solution.
  */
 public final class Cholesky {
     private Cholesky() {}
@@ -16,7 +16,8 @@ public final class Cholesky {
         double trace = 0;
         for (int i = 0; i < p; i++) trace += Math.abs(a[i][i]);
         double jitter = 0;
-        for (int attempt = 0; attempt < 8; attempt++) {
+        // jitter 0, then 1e-10 .. 1e-4 of the mean diagonal: a matrix that needs more is not one to solve
+        for (int attempt = 0; attempt < 5; attempt++) {
             double[][] l = factor(a, jitter);
             if (l != null) return substitute(l, r);
             jitter = jitter == 0 ? 1e-10 * (trace / p + 1) : jitter * 100;

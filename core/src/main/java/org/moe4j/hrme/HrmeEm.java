@@ -19,6 +19,13 @@ import java.util.List;
  * only approximate) the previous parameters are restored.
  */
 final class HrmeEm {
+    /**
+     * Rows whose responsibility for a node is below this weigh nothing in its M-step. Deep nodes
+     * see most rows with tiny weights; dropping them makes an M-step several times cheaper, and
+     * a step that would lower the likelihood through it is refused like any other.
+     */
+    static final double NEGLIGIBLE = 1e-5;
+
     private HrmeEm() {}
 
     /** sum_i log sum_l g_l(z_i) N(y_i; f_l(z_i), s_l^2). */
@@ -92,8 +99,7 @@ final class HrmeEm {
             double[] w = new double[n];
             double sw = 0;
             for (int i = 0; i < n; i++) {
-                // rows a leaf all but never explains carry no information and only cost time
-                w[i] = h[i][first] < 1e-10 ? 0 : h[i][first];
+                    w[i] = h[i][first] < NEGLIGIBLE ? 0 : h[i][first];
                 sw += w[i];
             }
             // a leaf that has lost (almost) all its rows keeps its last fit rather than fit on nothing
@@ -117,7 +123,7 @@ final class HrmeEm {
                 all += h[i][l];
                 if (l < first + leftCount) left += h[i][l];
             }
-            w[i] = all < 1e-10 ? 0 : all;
+            w[i] = all < NEGLIGIBLE ? 0 : all;
             target[i] = all > 0 ? Math.min(1, left / all) : 0.5;
             sw += w[i];
         }

@@ -4,7 +4,9 @@ import java.util.Arrays;
 
 /**
  * Grows the tree top-down (the growth half of the paper's recursive procedure). A node holds the
- * training rows whose targets fall in its y interval. For every candidate threshold t on the
+ * training rows routed to it: all rows at the root; in a child, the rows of its parent that the
+ * child is responsible for (share >= 1/2) after the split's local EM, or, with no local EM, the
+ * rows whose y falls on its side of the threshold. For every candidate threshold t on the
  * fixed grid t_k = min y + k * step (step = range / (thresholds + 1), taken over all training
  * rows) that leaves at least {@code minLeafRows} rows on each side, it labels its rows
  * [y <= t] (left), trains the router on those labels, fits a leaf regressor and a noise variance
@@ -17,7 +19,8 @@ import java.util.Arrays;
  *       unsplit leaf's mean_i log N(y_i; f, s^2);</li>
  *   <li>MAE: the relative fall of mean_i |y_i - (p_i f_L + (1 - p_i) f_R)| below the unsplit leaf's.</li>
  * </ul>
- * The best threshold is kept if its gain reaches {@code minGain}; then both children are grown in
+ * A candidate that leaves either child fewer than {@code minLeafRows} rows is skipped, so no leaf
+ * is ever empty. The best threshold is kept if its gain reaches {@code minGain}; then both children are grown in
  * turn. A node stops at {@code maxDepth}, with fewer than 2 x {@code minLeafRows} rows, with a y
  * range below two steps, or when no split gains enough.
  */
@@ -85,7 +88,7 @@ final class HrmeGrowth {
 
     /** A candidate split of one node. */
     private record Candidate(double threshold, double gain, RoutingClassifier router, LeafRegressor left, double leftVar,
-                             LeafRegressor right, double rightVar) {}
+                             LeafRegressor right, double rightVar, boolean[] goesLeft, int leftRows) {}
 
     private void grow(TreeNode node, int[] rows) {
         if (node.depth >= config.maxDepth() || rows.length < 2 * config.minLeafRows()) return;
@@ -97,13 +100,11 @@ final class HrmeGrowth {
         if (hi - lo < 2 * step) return;
         Candidate best = scan(node, rows);
         if (best == null || !(best.gain >= config.minGain())) return;
-        int nLeft = 0;
-        for (int i : rows) if (y[i] <= best.threshold) nLeft++;
-        int[] left = new int[nLeft], right = new int[rows.length - nLeft];
+        int[] left = new int[best.leftRows], right = new int[rows.length - best.leftRows];
         int a = 0, b = 0;
-        for (int i : rows) {
-            if (y[i] <= best.threshold) left[a++] = i;
-            else right[b++] = i;
+        for (int k = 0; k < rows.length; k++) {
+            if (best.goesLeft[k]) left[a++] = rows[k];
+            else right[b++] = rows[k];
         }
         TreeNode l = new TreeNode(node.depth + 1, best.left, best.leftVar, left.length);
         TreeNode r = new TreeNode(node.depth + 1, best.right, best.rightVar, right.length);
@@ -152,10 +153,7 @@ final class HrmeGrowth {
                 // local EM on the two-leaf mixture of this node's rows: responsibilities given x and y,
                 // then the router on the soft labels and each leaf on its weights (see HrmeEm)
                 for (int i = 0; i < n; i++) {
-                    double p = router.probabilityLeft(zr[i]);
-                    double a = Math.log(Math.max(p, 1e-300)) + logNormal(yr[i], left.predict(zr[i]), vl);
-                    double b = Math.log(Math.max(1 - p, 1e-300)) + logNormal(yr[i], right.predict(zr[i]), vr);
-                    labels[i] = Math.exp(a - logSumExp(a, b));
+                    labels[i] = responsibilityLeft(router, left, vl, right, vr, zr[i], yr[i]);
                     wLeft[i] = labels[i];
                     wRight[i] = 1 - labels[i];
                 }
@@ -165,10 +163,27 @@ final class HrmeGrowth {
                 vl = residualVariance(left, zr, yr, wLeft);
                 vr = residualVariance(right, zr, yr, wRight);
             }
+            // the children hold the rows each is responsible for (after local EM; the y-interval without it)
+            boolean[] goesLeft = new boolean[n];
+            int leftRows = 0;
+            for (int i = 0; i < n; i++) {
+                goesLeft[i] = config.splitEmSteps() == 0 ? yr[i] <= t : responsibilityLeft(router, left, vl, right, vr, zr[i], yr[i]) >= 0.5;
+                if (goesLeft[i]) leftRows++;
+            }
+            if (leftRows < config.minLeafRows() || n - leftRows < config.minLeafRows()) continue;
             double gain = gain(parent, router, left, vl, right, vr, zr, yr);
-            if (best == null || gain > best.gain) best = new Candidate(t, gain, router, left, vl, right, vr);
+            if (best == null || gain > best.gain) best = new Candidate(t, gain, router, left, vl, right, vr, goesLeft, leftRows);
         }
         return best;
+    }
+
+    /** The left leaf's share of p N(y; f_L, s_L^2) + (1 - p) N(y; f_R, s_R^2) for one row. */
+    private static double responsibilityLeft(RoutingClassifier router, LeafRegressor left, double vl, LeafRegressor right,
+                                             double vr, double[] z, double y) {
+        double p = router.probabilityLeft(z);
+        double a = Math.log(Math.max(p, 1e-300)) + logNormal(y, left.predict(z), vl);
+        double b = Math.log(Math.max(1 - p, 1e-300)) + logNormal(y, right.predict(z), vr);
+        return Math.exp(a - logSumExp(a, b));
     }
 
     private double gain(double parent, RoutingClassifier router, LeafRegressor left, double vl, LeafRegressor right,

@@ -11,7 +11,8 @@ package org.moe4j.hrme;
  */
 public final class LogisticRouter implements RoutingClassifier {
     private static final int MAX_ITERATIONS = 30;
-    private static final double TOLERANCE = 1e-9;
+    /** Newton stops once a step gains less than this many nats per unit of row weight. */
+    private static final double TOLERANCE = 1e-7;
 
     private final double l2;
     private double[] coef; // (d + 1): b, a_1 .. a_d
@@ -105,7 +106,7 @@ public final class LogisticRouter implements RoutingClassifier {
             coef = next;
             double gain = value - current;
             current = value;
-            if (gain <= TOLERANCE * (Math.abs(current) + sw * 1e-3)) break;
+            if (gain <= TOLERANCE * sw) break;
         }
     }
 
