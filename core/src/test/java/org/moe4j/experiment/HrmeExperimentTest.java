@@ -4,10 +4,12 @@ import static org.junit.jupiter.api.Assertions.*;
 
 import java.util.List;
 import java.util.Map;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.moe4j.hrme.HrmeConfig;
 import org.moe4j.hrme.RegressionData;
 
+@Tag("slow")
 class HrmeExperimentTest {
     @Test
     void friedmanRowsFollowTheFormulaAndDiabetesIsTheBundledTable() {
