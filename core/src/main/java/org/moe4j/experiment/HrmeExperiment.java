@@ -66,7 +66,7 @@ public final class HrmeExperiment {
         public static Settings standard() {
             HrmeConfig base = HrmeConfig.defaults();
             return new Settings(0, 20_000, List.of(DataSet.values()),
-                    List.of(base.withDepth(4).withMinLeafRows(30).withEm(300).withEmTolerance(1e-7).withSplitEmSteps(0),
+                    List.of(base.withDepth(5).withMinLeafRows(30).withMinGain(0.05).withEm(300).withEmTolerance(1e-7),
                             base.withDepth(2).withMinLeafRows(40).withMinGain(0.05),
                             base.withDepth(5).withMinLeafRows(100).withEm(150).withSplitEmSteps(3)),
                     4, 64, 200);

@@ -34,7 +34,7 @@ class HrmeExperimentTest {
     void hrmeBeatsEveryJavaBaselineOnThreeLinesAndFitsFriedman() {
         HrmeConfig base = HrmeConfig.defaults();
         var settings = new HrmeExperiment.Settings(0, 2000, List.of(HrmeExperiment.DataSet.THREE_LINES, HrmeExperiment.DataSet.FRIEDMAN1),
-                List.of(base.withDepth(4).withMinLeafRows(30).withEm(300).withEmTolerance(1e-7).withSplitEmSteps(0), base,
+                List.of(base.withDepth(5).withMinLeafRows(30).withMinGain(0.05).withEm(300).withEmTolerance(1e-7), base,
                         base.withDepth(3).withMinLeafRows(50).withEm(40).withSplitEmSteps(3)),
                 4, 16, 40);
         var results = HrmeExperiment.run(settings, (d, m, s) -> {});
