@@ -19,6 +19,7 @@ import java.util.Arrays;
  * @param leaf           the leaf regressors
  * @param ridge          L2 penalty of a linear leaf's slopes on standardised inputs, >= 0
  * @param routerL2       L2 penalty of a logistic router's weights, >= 0
+ * @param svmC           the SVM router's box constraint C (per unit of row weight), > 0
  * @param hiddenWidth    hidden units of an MLP router or leaf, >= 1
  * @param mlpEpochs      passes over the rows per MLP fit, >= 1
  * @param mlpLearningRate Adam step size of an MLP fit, > 0
@@ -29,7 +30,7 @@ import java.util.Arrays;
 public record HrmeConfig(int maxDepth, int minLeafRows, int thresholds, double minGain, int splitEmSteps,
                          SplitObjective objective,
                          RoutingClassifier.Kind router, LeafRegressor.Kind leaf, double ridge, double routerL2,
-                         int hiddenWidth, int mlpEpochs, double mlpLearningRate, int emIterations, double emTolerance,
+                         double svmC, int hiddenWidth, int mlpEpochs, double mlpLearningRate, int emIterations, double emTolerance,
                          long seed) {
     /** What a split must improve, measured on the rows of the node it splits. */
     public enum SplitObjective {
@@ -52,6 +53,7 @@ public record HrmeConfig(int maxDepth, int minLeafRows, int thresholds, double m
         notNull("leaf", leaf, LeafRegressor.Kind.values());
         require("ridge", ridge, ridge >= 0 && Double.isFinite(ridge), "finite and >= 0");
         require("routerL2", routerL2, routerL2 >= 0 && Double.isFinite(routerL2), "finite and >= 0");
+        require("svmC", svmC, svmC > 0 && Double.isFinite(svmC), "finite and > 0");
         require("hiddenWidth", hiddenWidth, hiddenWidth >= 1, ">= 1");
         require("mlpEpochs", mlpEpochs, mlpEpochs >= 1, ">= 1");
         require("mlpLearningRate", mlpLearningRate, mlpLearningRate > 0 && Double.isFinite(mlpLearningRate), "finite and > 0");
@@ -65,57 +67,62 @@ public record HrmeConfig(int maxDepth, int minLeafRows, int thresholds, double m
      */
     public static HrmeConfig defaults() {
         return new HrmeConfig(4, 20, 32, 0.01, 5, SplitObjective.LOG_LIKELIHOOD, RoutingClassifier.Kind.LOGISTIC,
-                LeafRegressor.Kind.LINEAR, 1e-3, 1e-3, 16, 30, 0.01, 50, 1e-5, 0);
+                LeafRegressor.Kind.LINEAR, 1e-3, 1e-3, 1, 16, 30, 0.01, 50, 1e-5, 0);
     }
 
     public HrmeConfig withSplitEmSteps(int steps) {
         return new HrmeConfig(maxDepth, minLeafRows, thresholds, minGain, steps, objective, router, leaf, ridge, routerL2,
-                hiddenWidth, mlpEpochs, mlpLearningRate, emIterations, emTolerance, seed);
+                svmC, hiddenWidth, mlpEpochs, mlpLearningRate, emIterations, emTolerance, seed);
     }
 
     public HrmeConfig withThresholds(int count) {
         return new HrmeConfig(maxDepth, minLeafRows, count, minGain, splitEmSteps, objective, router, leaf, ridge, routerL2,
-                hiddenWidth, mlpEpochs, mlpLearningRate, emIterations, emTolerance, seed);
+                svmC, hiddenWidth, mlpEpochs, mlpLearningRate, emIterations, emTolerance, seed);
     }
 
     public HrmeConfig withEmTolerance(double tolerance) {
         return new HrmeConfig(maxDepth, minLeafRows, thresholds, minGain, splitEmSteps, objective, router, leaf, ridge, routerL2,
-                hiddenWidth, mlpEpochs, mlpLearningRate, emIterations, tolerance, seed);
+                svmC, hiddenWidth, mlpEpochs, mlpLearningRate, emIterations, tolerance, seed);
     }
 
     public HrmeConfig withDepth(int depth) {
         return new HrmeConfig(depth, minLeafRows, thresholds, minGain, splitEmSteps, objective, router, leaf, ridge, routerL2,
-                hiddenWidth, mlpEpochs, mlpLearningRate, emIterations, emTolerance, seed);
+                svmC, hiddenWidth, mlpEpochs, mlpLearningRate, emIterations, emTolerance, seed);
     }
 
     public HrmeConfig withMinLeafRows(int rows) {
         return new HrmeConfig(maxDepth, rows, thresholds, minGain, splitEmSteps, objective, router, leaf, ridge, routerL2,
-                hiddenWidth, mlpEpochs, mlpLearningRate, emIterations, emTolerance, seed);
+                svmC, hiddenWidth, mlpEpochs, mlpLearningRate, emIterations, emTolerance, seed);
     }
 
     public HrmeConfig withMinGain(double gain) {
         return new HrmeConfig(maxDepth, minLeafRows, thresholds, gain, splitEmSteps, objective, router, leaf, ridge, routerL2,
-                hiddenWidth, mlpEpochs, mlpLearningRate, emIterations, emTolerance, seed);
+                svmC, hiddenWidth, mlpEpochs, mlpLearningRate, emIterations, emTolerance, seed);
     }
 
     public HrmeConfig withExperts(RoutingClassifier.Kind routerKind, LeafRegressor.Kind leafKind) {
         return new HrmeConfig(maxDepth, minLeafRows, thresholds, minGain, splitEmSteps, objective, routerKind, leafKind, ridge, routerL2,
-                hiddenWidth, mlpEpochs, mlpLearningRate, emIterations, emTolerance, seed);
+                svmC, hiddenWidth, mlpEpochs, mlpLearningRate, emIterations, emTolerance, seed);
     }
 
     public HrmeConfig withEm(int iterations) {
         return new HrmeConfig(maxDepth, minLeafRows, thresholds, minGain, splitEmSteps, objective, router, leaf, ridge, routerL2,
-                hiddenWidth, mlpEpochs, mlpLearningRate, iterations, emTolerance, seed);
+                svmC, hiddenWidth, mlpEpochs, mlpLearningRate, iterations, emTolerance, seed);
     }
 
     public HrmeConfig withObjective(SplitObjective o) {
         return new HrmeConfig(maxDepth, minLeafRows, thresholds, minGain, splitEmSteps, o, router, leaf, ridge, routerL2,
-                hiddenWidth, mlpEpochs, mlpLearningRate, emIterations, emTolerance, seed);
+                svmC, hiddenWidth, mlpEpochs, mlpLearningRate, emIterations, emTolerance, seed);
+    }
+
+    public HrmeConfig withSvmC(double c) {
+        return new HrmeConfig(maxDepth, minLeafRows, thresholds, minGain, splitEmSteps, objective, router, leaf, ridge, routerL2,
+                c, hiddenWidth, mlpEpochs, mlpLearningRate, emIterations, emTolerance, seed);
     }
 
     public HrmeConfig withMlp(int hidden, int epochs, double learningRate) {
         return new HrmeConfig(maxDepth, minLeafRows, thresholds, minGain, splitEmSteps, objective, router, leaf, ridge, routerL2,
-                hidden, epochs, learningRate, emIterations, emTolerance, seed);
+                svmC, hidden, epochs, learningRate, emIterations, emTolerance, seed);
     }
 
     private static void require(String field, double value, boolean ok, String allowed) {

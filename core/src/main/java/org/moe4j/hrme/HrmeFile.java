@@ -10,7 +10,6 @@ import org.moe4j.io.Json;
 import org.moe4j.io.JsonFields;
 import org.moe4j.io.SafeTensorsFile;
 import org.moe4j.io.SafeTensorsWriter;
-import org.moe4j.io.TensorInfo;
 
 /**
  * An HRME model as one safetensors file: every number as an F64 tensor (exact), the shape of the
@@ -115,7 +114,7 @@ public final class HrmeFile {
         int grown = JsonFields.integer(m, "grown_rows", where);
         if (m.containsKey("threshold")) {
             RoutingClassifier r = RoutingClassifier.create(config, features, 0);
-            r.load(tensor(f, "nodes." + id + ".router", r.parameters().length));
+            load(f, "nodes." + id + ".router", r::load);
             TreeNode n = new TreeNode(depth, null, Double.NaN, grown);
             n.split(r, JsonFields.number(m, "threshold", where),
                     readNode(asMap(JsonFields.field(m, "left", where), where + " left"), 2 * id, depth + 1, config, features, f),
@@ -127,22 +126,23 @@ public final class HrmeFile {
             throw new IllegalArgumentException(where + ": variance is " + variance + ", must be finite and > 0");
         }
         LeafRegressor leaf = LeafRegressor.create(config, features, 0);
-        leaf.load(tensor(f, "nodes." + id + ".leaf", leaf.parameters().length));
+        load(f, "nodes." + id + ".leaf", leaf::load);
         return new TreeNode(depth, leaf, variance, grown);
     }
 
-    private static double[] tensor(SafeTensorsFile f, String name, int expected) {
+    /** Hands tensor {@code name} to an expert's {@code load}, which checks its length against the configuration. */
+    private static void load(SafeTensorsFile f, String name, java.util.function.Consumer<double[]> expert) {
         if (!f.contains(name)) throw new IllegalArgumentException("tensor " + name + " is missing");
-        TensorInfo info = f.info(name);
         double[] v = f.doubles(name);
-        if (v.length != expected) {
-            throw new IllegalArgumentException("tensor " + name + " has " + v.length + " values " + java.util.Arrays.toString(info.shape())
-                    + ", the configuration needs " + expected);
-        }
         for (double x : v) {
             if (!Double.isFinite(x)) throw new IllegalArgumentException("tensor " + name + " holds " + x + "; parameters must be finite");
         }
-        return v;
+        try {
+            expert.accept(v);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("tensor " + name + " " + java.util.Arrays.toString(f.info(name).shape()) + ": "
+                    + e.getMessage(), e);
+        }
     }
 
     static Map<String, Object> configJson(HrmeConfig c) {
@@ -157,6 +157,7 @@ public final class HrmeFile {
         m.put("leaf", c.leaf().name().toLowerCase(Locale.ROOT));
         m.put("ridge", c.ridge());
         m.put("router_l2", c.routerL2());
+        m.put("svm_c", c.svmC());
         m.put("hidden_width", (long) c.hiddenWidth());
         m.put("mlp_epochs", (long) c.mlpEpochs());
         m.put("mlp_learning_rate", c.mlpLearningRate());
@@ -174,7 +175,7 @@ public final class HrmeFile {
                 enumOf(HrmeConfig.SplitObjective.class, JsonFields.string(m, "objective", w), "objective"),
                 enumOf(RoutingClassifier.Kind.class, JsonFields.string(m, "router", w), "router"),
                 enumOf(LeafRegressor.Kind.class, JsonFields.string(m, "leaf", w), "leaf"),
-                JsonFields.number(m, "ridge", w), JsonFields.number(m, "router_l2", w), JsonFields.integer(m, "hidden_width", w),
+                JsonFields.number(m, "ridge", w), JsonFields.number(m, "router_l2", w), JsonFields.number(m, "svm_c", w), JsonFields.integer(m, "hidden_width", w),
                 JsonFields.integer(m, "mlp_epochs", w), JsonFields.number(m, "mlp_learning_rate", w),
                 JsonFields.integer(m, "em_iterations", w), JsonFields.number(m, "em_tolerance", w), JsonFields.longValue(m, "seed", w));
     }

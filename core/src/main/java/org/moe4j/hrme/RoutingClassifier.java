@@ -6,9 +6,9 @@ package org.moe4j.hrme;
  * labels t_i = (left subtree's responsibility) / (node's responsibility) with row weights equal to
  * the node's responsibility (Jordan and Jacobs 1994, the gating M-step of a hierarchical mixture).
  */
-public sealed interface RoutingClassifier permits LogisticRouter, MlpRouter {
+public sealed interface RoutingClassifier permits LogisticRouter, MlpRouter, SvmRouter {
     /** The kinds a configuration names. */
-    enum Kind { LOGISTIC, MLP }
+    enum Kind { LOGISTIC, MLP, SVM }
 
     Kind kind();
 
@@ -28,6 +28,7 @@ public sealed interface RoutingClassifier permits LogisticRouter, MlpRouter {
         return switch (config.router()) {
             case LOGISTIC -> new LogisticRouter(features, config.routerL2());
             case MLP -> new MlpRouter(features, config.hiddenWidth(), config.mlpEpochs(), config.mlpLearningRate(), seed);
+            case SVM -> new SvmRouter(features, config.svmC(), seed);
         };
     }
 }

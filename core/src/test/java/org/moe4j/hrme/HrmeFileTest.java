@@ -47,7 +47,8 @@ class HrmeFileTest {
                 .metadata("config", org.moe4j.io.Json.write(HrmeFile.configJson(HrmeConfig.defaults())))
                 .metadata("tree", "{\"id\": 1, \"depth\": 0, \"grown_rows\": 5, \"variance\": 1.0}").write(bad);
         e = assertThrows(FileFormatException.class, () -> HrmeFile.load(bad));
-        assertTrue(e.getMessage().contains("tensor nodes.1.leaf has 3 values [3], the configuration needs 2"), e.getMessage());
+        assertTrue(e.getMessage().contains("tensor nodes.1.leaf [3]: linear leaf: 3 parameters, expected 2 (intercept + 1 features)"),
+                e.getMessage());
 
         Path other = dir.resolve("other.safetensors");
         new SafeTensorsWriter().addDoubles("w", new double[] {1}, 1).metadata("format", "moe4j-run").write(other);

@@ -111,7 +111,7 @@ class HrmeTrainerTest {
         assertMessage(() -> HrmeConfig.defaults().withThresholds(0), "thresholds is 0, must be >= 1");
         assertMessage(() -> HrmeConfig.defaults().withEm(-1), "emIterations is -1, must be >= 0");
         assertMessage(() -> HrmeConfig.defaults().withMlp(0, 1, 0.1), "hiddenWidth is 0, must be >= 1");
-        assertMessage(() -> HrmeConfig.defaults().withExperts(null, LeafRegressor.Kind.LINEAR), "router is null, must be one of [LOGISTIC, MLP]");
+        assertMessage(() -> HrmeConfig.defaults().withExperts(null, LeafRegressor.Kind.LINEAR), "router is null, must be one of [LOGISTIC, MLP, SVM]");
     }
 
     @Test
