@@ -68,7 +68,7 @@ public final class HrmeExperiment {
             return new Settings(0, 20_000, List.of(DataSet.values()),
                     List.of(base.withDepth(5).withMinLeafRows(30).withMinGain(0.05).withEm(300).withEmTolerance(1e-7),
                             base.withDepth(2).withMinLeafRows(40).withMinGain(0.05),
-                            base.withDepth(5).withMinLeafRows(100).withEm(150).withSplitEmSteps(3)),
+                            base.withDepth(5).withMinLeafRows(100).withThresholds(16).withEm(150).withSplitEmSteps(3)),
                     4, 64, 200);
         }
 

@@ -30,65 +30,65 @@ final class HrmeEm {
 
     /** sum_i log sum_l g_l(z_i) N(y_i; f_l(z_i), s_l^2). */
     static double logLikelihood(HrmeModel model, double[][] z, double[] y) {
-        List<TreeNode> leaves = model.leafNodes();
-        double[] logTerms = new double[leaves.size()];
-        double total = 0;
-        double[] gates = new double[leaves.size()];
-        for (int i = 0; i < y.length; i++) {
-            HrmeModel.pathProbabilities(model.root, z[i], 1, gates, 0);
-            total += logMixture(leaves, z[i], y[i], gates, logTerms);
-        }
-        return total;
+        return eStep(model, model.leafNodes(), z, y, null);
     }
 
-    /** log sum_l g_l N(y; f_l(z), s_l^2), leaving log(g_l N(...)) in logTerms. */
-    private static double logMixture(List<TreeNode> leaves, double[] z, double y, double[] gates, double[] logTerms) {
-        double max = Double.NEGATIVE_INFINITY;
-        for (int l = 0; l < logTerms.length; l++) {
-            TreeNode leaf = leaves.get(l);
-            logTerms[l] = Math.log(Math.max(gates[l], 1e-300)) + HrmeGrowth.logNormal(y, leaf.leaf.predict(z), leaf.variance);
-            max = Math.max(max, logTerms[l]);
+    /**
+     * The E-step and the log-likelihood in one pass: fills h (n, L) with the responsibilities
+     * (rows summing to 1) unless it is null, and returns sum_i log p(y_i | x_i).
+     */
+    static double eStep(HrmeModel model, List<TreeNode> leaves, double[][] z, double[] y, double[][] h) {
+        int leafCount = leaves.size();
+        // per leaf: log N(y; f, s^2) = logScale - (y - f)^2 * halfPrecision
+        double[] logScale = new double[leafCount], halfPrecision = new double[leafCount];
+        for (int l = 0; l < leafCount; l++) {
+            double v = leaves.get(l).variance;
+            logScale[l] = -0.5 * Math.log(2 * Math.PI * v);
+            halfPrecision[l] = 0.5 / v;
         }
-        double s = 0;
-        for (double t : logTerms) s += Math.exp(t - max);
-        return max + Math.log(s);
+        double[] gates = new double[leafCount], terms = new double[leafCount];
+        double total = 0;
+        for (int i = 0; i < y.length; i++) {
+            HrmeModel.pathProbabilities(model.root, z[i], 1, gates, 0);
+            double max = Double.NEGATIVE_INFINITY;
+            for (int l = 0; l < leafCount; l++) {
+                double r = y[i] - leaves.get(l).leaf.predict(z[i]);
+                terms[l] = Math.log(Math.max(gates[l], 1e-300)) + logScale[l] - r * r * halfPrecision[l];
+                max = Math.max(max, terms[l]);
+            }
+            double sum = 0;
+            for (int l = 0; l < leafCount; l++) sum += terms[l] = Math.exp(terms[l] - max);
+            total += max + Math.log(sum);
+            if (h != null) for (int l = 0; l < leafCount; l++) h[i][l] = terms[l] / sum;
+        }
+        return total;
     }
 
     /** Runs EM in place on {@code model}; returns the log-likelihood per row after growth and after each kept step. */
     static List<Double> refine(HrmeModel model, double[][] z, double[] y, HrmeConfig config, double varianceFloor) {
         int n = y.length;
+        List<TreeNode> leaves = model.leafNodes();
+        double[][] h = new double[n][leaves.size()], next = new double[n][leaves.size()];
+        double current = eStep(model, leaves, z, y, h);
         List<Double> history = new ArrayList<>();
-        double current = logLikelihood(model, z, y);
         history.add(current / n);
         for (int it = 0; it < config.emIterations(); it++) {
             TreeNode before = model.root.copy();
-            List<TreeNode> leaves = model.leafNodes();
-            double[][] h = responsibilities(model, leaves, z, y);
             mStep(model.root, leaves, 0, h, z, y, varianceFloor);
-            double next = logLikelihood(model, z, y);
-            if (!(next >= current)) {
+            double value = eStep(model, leaves, z, y, next);
+            if (!(value >= current)) {
                 restore(model.root, before);
                 break;
             }
-            history.add(next / n);
-            boolean converged = next - current < config.emTolerance() * n;
-            current = next;
+            history.add(value / n);
+            boolean converged = value - current < config.emTolerance() * n;
+            current = value;
+            double[][] swap = h;
+            h = next;
+            next = swap;
             if (converged) break;
         }
         return history;
-    }
-
-    // -> h: (n, L) responsibilities, rows summing to 1
-    static double[][] responsibilities(HrmeModel model, List<TreeNode> leaves, double[][] z, double[] y) {
-        int leafCount = leaves.size();
-        double[][] h = new double[y.length][leafCount];
-        double[] gates = new double[leafCount];
-        for (int i = 0; i < y.length; i++) {
-            HrmeModel.pathProbabilities(model.root, z[i], 1, gates, 0);
-            double log = logMixture(leaves, z[i], y[i], gates, h[i]);
-            for (int l = 0; l < leafCount; l++) h[i][l] = Math.exp(h[i][l] - log);
-        }
-        return h;
     }
 
     /** M-step for the subtree at {@code node}, whose leaves start at index {@code first}; returns the leaf count. */

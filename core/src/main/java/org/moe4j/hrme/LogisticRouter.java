@@ -42,23 +42,59 @@ public final class LogisticRouter implements RoutingClassifier {
         return u >= 0 ? 1 / (1 + Math.exp(-u)) : Math.exp(u) / (1 + Math.exp(u));
     }
 
-    /** J at {@code c} (see the class comment); log p computed stably from the logit. */
+    /** J at {@code c} (see the class comment). */
     static double objective(double[] c, double[][] z, double[] t, double[] w, double l2) {
+        return evaluate(c, z, t, w, l2, null, null);
+    }
+
+    /**
+     * J at {@code c}, and, when {@code g} and {@code h} are given, its gradient and negative Hessian
+     * (lower triangle) in the same pass over the rows. With sp = log(1 + e^-u):
+     * log p = -sp, log(1 - p) = -u - sp, p = e^-sp.
+     */
+    static double evaluate(double[] c, double[][] z, double[] t, double[] w, double l2, double[] g, double[][] h) {
+        int p = c.length;
         double j = 0;
         for (int i = 0; i < z.length; i++) {
-            if (w[i] == 0) continue;
-            double u = logit(c, z[i]);
-            // log s(u) = -log(1 + e^-u), log(1 - s(u)) = -log(1 + e^u)
-            double logP = -softplus(-u), logQ = -softplus(u);
-            j += w[i] * (t[i] * logP + (1 - t[i]) * logQ);
+            double wi = w[i];
+            if (wi == 0) continue;
+            double[] zi = z[i];
+            double u = logit(c, zi);
+            double sp = u > 0 ? log1pSmall(Math.exp(-u)) : -u + log1pSmall(Math.exp(u));
+            j += wi * (t[i] * -sp + (1 - t[i]) * (-u - sp));
+            if (g == null) continue;
+            double pi = Math.exp(-sp);
+            double r = wi * (t[i] - pi);
+            // a floor on p(1 - p) keeps the Hessian invertible once the classes separate
+            double q = wi * Math.max(pi * (1 - pi), 1e-10);
+            g[0] += r;
+            h[0][0] += q;
+            for (int a = 1; a < p; a++) {
+                double ua = zi[a - 1];
+                g[a] += r * ua;
+                double qa = q * ua;
+                double[] ha = h[a];
+                ha[0] += qa;
+                for (int b = 1; b <= a; b++) ha[b] += qa * zi[b - 1];
+            }
         }
         double pen = 0;
-        for (int k = 1; k < c.length; k++) pen += c[k] * c[k];
+        for (int k = 1; k < p; k++) pen += c[k] * c[k];
+        if (g != null) {
+            for (int k = 1; k < p; k++) {
+                g[k] -= l2 * c[k];
+                h[k][k] += l2;
+            }
+        }
         return j - 0.5 * l2 * pen;
     }
 
-    private static double softplus(double u) {
-        return u > 0 ? u + Math.log1p(Math.exp(-u)) : Math.log1p(Math.exp(u));
+    /**
+     * log(1 + e) for e in [0, 1]: Math.log is a fast intrinsic while Math.log1p is not, and the
+     * absolute error of log(1 + e), under 1e-16, is all a sum of log-likelihoods can see.
+     */
+    static double log1pSmall(double e) {
+        return e < 1e-12 ? e : Math.log(1 + e);
     }
 
     @Override
@@ -67,45 +103,29 @@ public final class LogisticRouter implements RoutingClassifier {
         double sw = 0;
         for (double v : w) sw += v;
         if (!(sw > 0)) return;
-        double current = objective(coef, z, target, w, l2);
-        double[] u = new double[p];
-        u[0] = 1;
+        double[] g = new double[p];
+        double[][] h = new double[p][p];
+        double current = evaluate(coef, z, target, w, l2, g, h);
         for (int it = 0; it < MAX_ITERATIONS; it++) {
-            double[][] h = new double[p][p];
-            double[] g = new double[p];
-            for (int i = 0; i < z.length; i++) {
-                double wi = w[i];
-                if (wi == 0) continue;
-                System.arraycopy(z[i], 0, u, 1, p - 1);
-                double pi = sigmoid(logit(coef, z[i]));
-                double r = wi * (target[i] - pi);
-                // a floor on p(1 - p) keeps the Hessian invertible once the classes separate
-                double c = wi * Math.max(pi * (1 - pi), 1e-10);
-                for (int j = 0; j < p; j++) {
-                    g[j] += r * u[j];
-                    double cu = c * u[j];
-                    double[] hj = h[j];
-                    for (int k = 0; k <= j; k++) hj[k] += cu * u[k];
-                }
-            }
-            for (int j = 1; j < p; j++) {
-                g[j] -= l2 * coef[j];
-                h[j][j] += l2;
-            }
             double[] step = Cholesky.solve(h, g);
-            double scale = 1;
+            // the trial point's pass also yields its gradient and Hessian, ready for the next step
+            double[] ng = new double[p];
+            double[][] nh = new double[p][p];
             double[] next = new double[p];
             double value = Double.NEGATIVE_INFINITY;
-            for (int halving = 0; halving < 30; halving++) {
+            for (double scale = 1; scale > 1e-9; scale *= 0.5) {
                 for (int j = 0; j < p; j++) next[j] = coef[j] + scale * step[j];
-                value = objective(next, z, target, w, l2);
+                java.util.Arrays.fill(ng, 0);
+                for (double[] row : nh) java.util.Arrays.fill(row, 0);
+                value = evaluate(next, z, target, w, l2, ng, nh);
                 if (value >= current) break;
-                scale *= 0.5;
             }
             if (!(value >= current)) break;
-            coef = next;
             double gain = value - current;
+            coef = next;
             current = value;
+            g = ng;
+            h = nh;
             if (gain <= TOLERANCE * sw) break;
         }
     }
