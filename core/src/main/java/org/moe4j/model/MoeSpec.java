@@ -118,7 +118,8 @@ public record MoeSpec(int experts, int topK, int hidden, String router, double c
         m.put("load_balancing", loadBalancing);
         m.put("z_loss", zLoss);
         m.put("shared_hidden", (long) sharedHidden);
-        m.put("router_bias", routerBias);
+        // only when set, so that a run.json written before router_bias existed reads back byte for byte
+        if (routerBias) m.put("router_bias", true);
         return m;
     }
 
