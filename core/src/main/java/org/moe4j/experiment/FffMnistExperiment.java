@@ -36,9 +36,13 @@ import org.moe4j.train.TrainingTask;
 public final class FffMnistExperiment {
     private FffMnistExperiment() {}
 
-    /** Settings, validated. */
+    /**
+     * Settings, validated. {@code hardeningStart} is the fraction of the training steps after which
+     * the hardening loss is added (0: from the first step, as the reference code does); before it
+     * the tree trains soft, so that its decisions are not pushed to 0 or 1 before they are useful.
+     */
     public record Settings(int[] widths, int[] leafWidths, int epochs, int batchSize, double learningRate,
-                           double hardeningWeight, long seed) {
+                           double hardeningWeight, double hardeningStart, long seed) {
         public Settings {
             for (int w : widths) if (w < 1) throw new IllegalArgumentException("width is " + w + ", must be >= 1");
             for (int l : leafWidths) if (l < 1) throw new IllegalArgumentException("leaf width is " + l + ", must be >= 1");
@@ -46,6 +50,15 @@ public final class FffMnistExperiment {
             if (batchSize < 1 || batchSize > 8000) throw new IllegalArgumentException("batch size is " + batchSize + ", must be in [1, 8000]");
             if (!(learningRate > 0)) throw new IllegalArgumentException("learning rate is " + learningRate + ", must be > 0");
             if (!(hardeningWeight >= 0)) throw new IllegalArgumentException("hardening weight is " + hardeningWeight + ", must be >= 0");
+            if (!(hardeningStart >= 0 && hardeningStart < 1)) {
+                throw new IllegalArgumentException("hardening start is " + hardeningStart + ", must be in [0, 1) (a fraction of the steps)");
+            }
+        }
+
+        /** The settings before the hardening start existed: hardening from the first step. */
+        public Settings(int[] widths, int[] leafWidths, int epochs, int batchSize, double learningRate, double hardeningWeight,
+                        long seed) {
+            this(widths, leafWidths, epochs, batchSize, learningRate, hardeningWeight, 0, seed);
         }
 
         public static Settings defaults() {
@@ -60,6 +73,7 @@ public final class FffMnistExperiment {
             m.put("batch_size", (long) batchSize);
             m.put("learning_rate", learningRate);
             m.put("hardening_weight", hardeningWeight);
+            m.put("hardening_start", hardeningStart);
             m.put("seed", seed);
             return m;
         }
@@ -113,15 +127,16 @@ public final class FffMnistExperiment {
         return cells;
     }
 
-    private record Trained(FastFeedForward layer, double seconds) {}
+    record Trained(FastFeedForward layer, double seconds) {}
 
-    private static Trained trainOne(Settings s, int width, int leaf, Tensor x, int[] labels) throws IOException {
+    static Trained trainOne(Settings s, int width, int leaf, Tensor x, int[] labels) throws IOException {
         int depth = Integer.numberOfTrailingZeros(width / leaf);
         FastFeedForward layer = new FastFeedForward(FastFeedForwardConfig.of(x.cols(), leaf, 10, depth)
                 .withHardeningWeight(s.hardeningWeight()).withSeed(s.seed() * 7919 + width * 31L + leaf));
         long start = System.nanoTime();
         ClassificationTask classification = new ClassificationTask(layer, layer::forward, x, labels, s.batchSize(),
                 s.seed(), List.of());
+        long hardeningFrom = (long) Math.ceil(s.hardeningStart() * s.epochs() * classification.stepsPerEpoch());
         TrainingTask task = new TrainingTask() {
             @Override
             public Module model() {
@@ -130,7 +145,8 @@ public final class FffMnistExperiment {
 
             @Override
             public Variable loss(long step) {
-                return Arithmetic.add(classification.loss(step), layer.hardeningLoss());
+                Variable loss = classification.loss(step);
+                return step < hardeningFrom ? loss : Arithmetic.add(loss, layer.hardeningLoss());
             }
 
             @Override
