@@ -3,6 +3,7 @@ package org.moe4j.cli.chat;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
 import org.moe4j.engine.DecoderModel;
 import org.moe4j.infer.Sampler;
@@ -80,7 +81,7 @@ public final class Chat {
      * prompt twice calls {@code leave}.
      */
     public int run(BufferedReader in, Runnable leave) throws IOException {
-        try (CtrlC c = new CtrlC(this::hint, leave)) {
+        try (CtrlC c = new CtrlC(screen::interruptedAtPrompt, leave)) {
             ctrlC = c;
             while (true) {
                 screen.prompt(false);
@@ -137,75 +138,80 @@ public final class Chat {
         return true;
     }
 
-    private void hint() {
-        screen.interruptedAtPrompt();
-    }
-
-    /** Answers one message. */
+    /** Answers one message; Ctrl-C from here on stops the answer (before its first token: takes the message back). */
     private void respond(String text) {
         conversation.addUser(text);
-        Conversation.Prompt prompt;
-        try {
-            prompt = fit();
-        } catch (IllegalArgumentException e) {
-            conversation.removeUser();
-            screen.note("error: " + e.getMessage());
-            return;
-        }
-        AnswerReader reader = format.reader(tok, prompt.generationPrompt(), screen);
         ctrlC.answerBegins();
-        CachedSequence.Prefill prefill;
-        int tokens = 0;
-        Finish finish;
-        long t0;
+        Conversation.Prompt prompt;
+        Outcome o;
         try {
-            prefill = cache.prefill(prompt.ids());
-            t0 = System.nanoTime();
-            float[] logits = prefill.logits();
-            while (true) {
-                if (ctrlC.stopRequested()) {
-                    finish = Finish.INTERRUPTED;
-                    break;
-                }
-                int id = sampler.next(logits, 0, vocab);
-                if (stopIds.contains(id)) {
-                    finish = Finish.STOP;
-                    break;
-                }
-                reader.add(id);
-                tokens++;
-                if (tokens == settings.maxTokens()) {
-                    finish = Finish.MAX_TOKENS;
-                    break;
-                }
-                if (cache.full()) {
-                    finish = Finish.CONTEXT;
-                    break;
-                }
-                logits = cache.append(id);
+            try {
+                prompt = fit();
+            } catch (IllegalArgumentException e) {   // does not fit, the template raised, typed special-token text refused
+                conversation.removeUser();
+                screen.note("error: " + e.getMessage());
+                return;
             }
+            o = generate(prompt);
         } finally {
             ctrlC.answerEnds();
         }
-        double seconds = (System.nanoTime() - t0) / 1e9;
-        reader.finish();
-        screen.endAnswer();
-        if (finish == Finish.INTERRUPTED && tokens == 0) {
-            conversation.removeUser();   // stopped before the first token: as if the message had not been sent
+        if (o.finish() == Finish.INTERRUPTED && o.tokens() == 0) {
+            conversation.removeUser();
         } else {
-            conversation.addAnswer(reader.message());
+            conversation.addAnswer(o.message());
         }
-        switch (finish) {
+        switch (o.finish()) {
             case INTERRUPTED -> screen.note("[stopped]");
             case MAX_TOKENS -> screen.note("[stopped at --max-tokens " + settings.maxTokens() + "]");
             case CONTEXT -> screen.note("[the context of " + cache.capacity() + " tokens is full; the next message forgets the oldest exchanges]");
             case STOP -> { }
         }
         if (settings.verbose()) {
+            CachedSequence.Prefill p = o.prefill();
             screen.note(String.format(Locale.ROOT, "[prompt %d tokens: %d from the cache, %d prefilled in %.3f s; answer %d tokens in %.2f s (%.1f tokens/s); %s]",
-                    prompt.ids().length, prefill.reused(), prefill.prefilled(), prefill.seconds(), tokens, seconds,
-                    tokens / Math.max(1e-9, seconds), finish.label));
+                    prompt.ids().length, p.reused(), p.prefilled(), p.seconds(), o.tokens(), o.seconds(),
+                    o.tokens() / Math.max(1e-9, o.seconds()), o.finish().label));
         }
+    }
+
+    /** What one answer was: its message for the conversation, its length, why it ended, its prefill and decode time. */
+    private record Outcome(Map<String, Object> message, int tokens, Finish finish, CachedSequence.Prefill prefill, double seconds) {}
+
+    /** Prefills the prompt (reusing the cache) and streams the answer to the screen. */
+    private Outcome generate(Conversation.Prompt prompt) {
+        AnswerReader reader = format.reader(tok, prompt.generationPrompt(), screen);
+        CachedSequence.Prefill prefill = cache.prefill(prompt.ids());
+        long t0 = System.nanoTime();
+        float[] logits = prefill.logits();
+        int tokens = 0;
+        Finish finish;
+        while (true) {
+            if (ctrlC.stopRequested()) {
+                finish = Finish.INTERRUPTED;
+                break;
+            }
+            int id = sampler.next(logits, 0, vocab);
+            if (stopIds.contains(id)) {
+                finish = Finish.STOP;
+                break;
+            }
+            reader.add(id);
+            tokens++;
+            if (tokens == settings.maxTokens()) {
+                finish = Finish.MAX_TOKENS;
+                break;
+            }
+            if (cache.full()) {
+                finish = Finish.CONTEXT;
+                break;
+            }
+            logits = cache.append(id);
+        }
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        reader.finish();
+        screen.endAnswer();
+        return new Outcome(reader.message(), tokens, finish, prefill, seconds);
     }
 
     /**
