@@ -46,6 +46,20 @@ public final class Sequence {
         length = keep;
     }
 
+    /**
+     * Forgets the positions from {@code length} on: the next tokens take their places. A chat whose new
+     * prompt shares only a prefix with what the cache holds keeps that prefix and prefills the rest.
+     * Nothing needs clearing: a forward writes every new row's keys and values before any row attends,
+     * and a row attends to positions up to its own only.
+     */
+    public void truncate(int length) {
+        if (length < 0 || length > this.length) {
+            throw new IllegalArgumentException("truncate: length " + length + ", must lie in [0, " + this.length
+                    + "] (the positions this sequence holds)");
+        }
+        this.length = length;
+    }
+
     /** Forgets everything: the sequence starts again at position 0 (the memory is kept). */
     public void reset() {
         length = 0;
