@@ -2,6 +2,7 @@ package org.moe4j.infer;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
@@ -121,5 +122,48 @@ class RunEngineTest {
             }
         }
         return out;
+    }
+
+    /**
+     * Two sequences in one batch, one prefilling 5 tokens and the other 2, then both decoding one token
+     * a step: every step's last-token logits equal the training model's full forward over the
+     * sequence so far, for dense, MoE, FFF and hierarchical layers; a token beyond the sequence's
+     * capacity is refused.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"dense", "softmax", "fff", "hierarchical"})
+    void prefillThenBatchedDecodingEqualsTheFullForward(String kind) throws Exception {
+        FeedForwardSpec ff = switch (kind) {
+            case "softmax" -> MoeSpec.mixtral(4, 2, 12);
+            case "fff" -> new FffSpec(2, 6, 0.1);
+            case "hierarchical" -> new HierarchicalMoeSpec(3, 2, 2, 1, 8, 0.01);
+            default -> new FeedForwardSpec.Dense(24);
+        };
+        TransformerLM lm = new TransformerLM(new TransformerConfig(11, 16, 4, 2, 8, 10000.0, 1e-5f,
+                List.of(ff, new FeedForwardSpec.Dense(24)), false, 6));
+        lm.train(false);
+        int[] a = {3, 1, 4, 1, 5, 9, 2, 6};
+        int[] b = {2, 7, 1, 8, 2};
+        float[] fullA = lm.logits(a, a.length, new AuxiliaryLosses()).value().toArray();
+        float[] fullB = lm.logits(b, b.length, new AuxiliaryLosses()).value().toArray();
+        DecoderModel model = RunEngine.fromModel(lm);
+        int V = 11;
+        Sequence sa = model.newSequence(8);
+        Sequence sb = model.newSequence(8);
+        float[] out = model.forward(List.of(sa, sb), List.of(Arrays.copyOf(a, 5), Arrays.copyOf(b, 2)), false, ForwardObserver.NONE);
+        assertRowClose(fullA, 4, out, 0, V, kind + ": prefill a");
+        assertRowClose(fullB, 1, out, 1, V, kind + ": prefill b");
+        for (int step = 0; step < 3; step++) {
+            out = model.forward(List.of(sa, sb), List.of(new int[] {a[5 + step]}, new int[] {b[2 + step]}), false, ForwardObserver.NONE);
+            assertRowClose(fullA, 5 + step, out, 0, V, kind + ": decode a " + step);
+            assertRowClose(fullB, 2 + step, out, 1, V, kind + ": decode b " + step);
+        }
+        assertEquals(8, sa.length());
+        var e = assertThrows(IllegalArgumentException.class, () -> model.forward(List.of(sa), List.of(new int[] {1}), false, ForwardObserver.NONE));
+        assertEquals("forward: sequence 0 holds 8 positions and brings 1, more than its capacity 8", e.getMessage());
+    }
+
+    private static void assertRowClose(float[] expected, int er, float[] actual, int ar, int V, String what) {
+        for (int i = 0; i < V; i++) assertEquals(expected[er * V + i], actual[ar * V + i], 2e-5, what + " [" + i + "]");
     }
 }
