@@ -26,6 +26,7 @@ import org.moe4j.model.HierarchicalMoeSpec;
 import org.moe4j.model.MoeSpec;
 import org.moe4j.model.TransformerConfig;
 import org.moe4j.model.TransformerLM;
+import org.moe4j.moe.MoeLayer;
 import org.moe4j.nn.AuxiliaryLosses;
 import org.moe4j.nn.FeedForwardBlock;
 import org.moe4j.tensor.Tensor;
@@ -161,6 +162,37 @@ class RunEngineTest {
         assertEquals(8, sa.length());
         var e = assertThrows(IllegalArgumentException.class, () -> model.forward(List.of(sa), List.of(new int[] {1}), false, ForwardObserver.NONE));
         assertEquals("forward: sequence 0 holds 8 positions and brings 1, more than its capacity 8", e.getMessage());
+    }
+
+    /**
+     * A sigmoid router's selection bias moves while training and is not in the checkpoint: the engine
+     * made from the model in memory (the training sample) routes with the bias as it is, and equals the
+     * training model; the bias changes the choices enough that ignoring it would not.
+     */
+    @org.junit.jupiter.api.Test
+    void theEngineOfAModelInMemoryRoutesWithTheCurrentSelectionBias() throws Exception {
+        TransformerLM lm = new TransformerLM(config(List.of(new MoeSpec(5, 2, 48, "sigmoid", 0, 0, 0, 0))));
+        lm.train(false);
+        MoeLayer layer = (MoeLayer) lm.feedForwardBlocks().getFirst();
+        // 400 updates of 0.001: experts 0 and 1 seen as overloaded, 3 and 4 as idle, so b = (-0.4, -0.4, 0, 0.4, 0.4)
+        for (int i = 0; i < 400; i++) layer.router().afterStep(new int[] {9, 9, 5, 1, 1});
+        int[] ids = {3, 17, 42, 5, 60, 1, 9, 33, 33, 2, 58, 11, 0, 23, 47, 8, 19, 52, 36, 14};
+        float[] want = lm.logits(ids, ids.length, new AuxiliaryLosses()).value().toArray();
+        int[] trainingLoad = loads(lm, RunEngine.config(lm.config()), ids.length).getFirst();
+        int[] engineLoad = new int[5];
+        DecoderModel model = RunEngine.fromModel(lm);
+        float[] got = model.forward(List.of(model.newSequence(24)), List.of(ids), true, new ForwardObserver() {
+            @Override
+            public void routing(int l, int[] experts, float[] w, int T, int k) {
+                if (l == 0) for (int i = 0; i < T * k; i++) engineLoad[experts[i]]++;
+            }
+        });
+        double max = 0;
+        for (int i = 0; i < want.length; i++) max = Math.max(max, Math.abs(got[i] - want[i]));
+        assertTrue(max < 2e-5, "max |engine - training model| = " + max);
+        assertArrayEquals(trainingLoad, engineLoad);
+        assertTrue(engineLoad[3] + engineLoad[4] > engineLoad[0] + engineLoad[1], "the bias steers tokens to experts 3 and 4: "
+                + Arrays.toString(engineLoad));
     }
 
     private static void assertRowClose(float[] expected, int er, float[] actual, int ar, int V, String what) {
