@@ -140,6 +140,10 @@ public record ModelConfig(
 
         @Override
         public int routedExperts() {
+            return leaves();
+        }
+
+        public int leaves() {
             return 1 << depth;
         }
 

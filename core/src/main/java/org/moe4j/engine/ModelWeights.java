@@ -214,7 +214,7 @@ public final class ModelWeights {
 
     private static TreeWeights tree(Loader l, WeightNames n, FastFeedForward f, int H, int i) throws FileFormatException {
         int N = f.nodes();
-        int L = f.routedExperts();
+        int L = f.leaves();
         int w = f.leafWidth();
         WeightMatrix[] nodes = new WeightMatrix[N];
         float[] nodeBias = new float[0];

@@ -34,7 +34,7 @@ final class TreeFeedForward implements FeedForward {
     // x: (T, H) normed input   out: (T, H)
     @Override
     public void forward(float[] x, int T, float[] out, ForwardObserver observer, Workspace ws) {
-        int L = spec.routedExperts();
+        int L = spec.leaves();
         int width = spec.leafWidth();
         int[] leaf = ws.ints(IntBuffer.LEAF, T);
         float[] logit = ws.floats(Buffer.NODE_LOGIT, 1);
