@@ -61,7 +61,7 @@ public final class DecodeBench {
     }
 
     /**
-     * Measures every batch size of {@code settings} on {@code model} (in inference mode) with
+     * Measures every batch size of {@code settings} on the engine {@code model} with
      * {@code threads} kernel threads (restored afterwards); {@code progress} hears of every round.
      * Refuses a prompt and decode steps that do not fit the model's context.
      */

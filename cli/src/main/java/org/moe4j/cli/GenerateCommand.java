@@ -6,14 +6,10 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Locale;
 import java.util.concurrent.Callable;
-import org.moe4j.engine.EngineConfigException;
 import org.moe4j.infer.EngineGenerator;
-import org.moe4j.infer.Generator;
 import org.moe4j.infer.OpenModel;
 import org.moe4j.infer.ProcessMemory;
 import org.moe4j.infer.SamplingConfig;
-import org.moe4j.infer.TrainedModel;
-import org.moe4j.io.ModelFolder;
 import org.moe4j.text.Tokenizer;
 import org.moe4j.text.hf.HfTokenizer;
 import org.moe4j.text.hf.StreamingDecoder;
@@ -24,8 +20,7 @@ import picocli.CommandLine.Parameters;
 /**
  * {@code moe4j generate MODEL "prompt"}: streams a continuation of the prompt with the inference
  * engine, for a Hugging Face model folder or a moe4j run; when the context is full it forgets the
- * oldest tokens (keeping {@code --keep}) and goes on. Runs whose blocks the engine does not run (FFF,
- * hierarchical) generate with the training model instead.
+ * oldest tokens (keeping {@code --keep}) and goes on.
  */
 @Command(name = "generate", mixinStandardHelpOptions = true,
         description = "Continue a prompt with a Hugging Face model folder or a trained run, streaming the text; "
@@ -65,15 +60,8 @@ final class GenerateCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        OpenModel m;
         long loadStart = System.nanoTime();
-        try {
-            m = OpenModel.open(run, context);
-        } catch (EngineConfigException e) {
-            if (ModelFolder.isModelFolder(run)) throw e;
-            System.err.println("note: " + e.getMessage() + "; generating with the training model");
-            return withTrainingModel();
-        }
+        OpenModel m = OpenModel.open(run, context);
         double loadSeconds = (System.nanoTime() - loadStart) / 1e9;
         try (m) {
             SamplingConfig d = m.defaults();
@@ -122,21 +110,6 @@ final class GenerateCommand implements Callable<Integer> {
         System.err.println("warning: the prompt has " + ids.length + " tokens; keeping its last " + kept.length + " (the context holds "
                 + ctx + ")");
         return kept;
-    }
-
-    /** FFF and hierarchical runs: the training model's cached forward. */
-    private int withTrainingModel() throws Exception {
-        TrainedModel m = TrainedModel.load(run);
-        int ctx = m.model().config().contextLength();
-        int kept = checkKeep(ctx);
-        int[] ids = m.tokenizer().encode(prompt);
-        if (ids.length == 0) throw new IllegalArgumentException("the prompt is empty: give at least one character");
-        String text = prompt;
-        if (ids.length >= ctx) text = m.tokenizer().decode(truncate(ids, ctx));
-        SamplingConfig sampling = new SamplingConfig(temperature != null ? temperature : 0.8, topK != null ? topK : 0,
-                topP != null ? topP : 0.95, seed);
-        Sample.stream(new Generator(m.model(), kept), m.tokenizer(), text, maxTokens, sampling);
-        return 0;
     }
 
     /** Prints ids as text as they come, never a broken character: the tokenizer's own streaming decoder, or whole UTF-8 sequences. */

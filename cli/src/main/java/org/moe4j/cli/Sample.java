@@ -4,9 +4,7 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.util.Locale;
 import org.moe4j.engine.DecoderModel;
-import org.moe4j.engine.EngineConfigException;
 import org.moe4j.infer.EngineGenerator;
-import org.moe4j.infer.Generator;
 import org.moe4j.infer.RunEngine;
 import org.moe4j.infer.SamplingConfig;
 import org.moe4j.model.TransformerLM;
@@ -16,19 +14,10 @@ import org.moe4j.text.Tokenizer;
 final class Sample {
     private Sample() {}
 
-    /**
-     * The training sample: the inference engine over the model just trained; a model with blocks the
-     * engine does not run (FFF, hierarchical) samples with the training model's cached forward.
-     */
+    /** The training sample: the inference engine over the model just trained. */
     static void print(TransformerLM lm, Tokenizer tok, String prompt, int maxTokens, long seed) throws java.io.IOException {
         SamplingConfig sampling = new SamplingConfig(0.8, 0, 0.95, seed);
-        DecoderModel engine;
-        try {
-            engine = RunEngine.fromModel(lm);
-        } catch (EngineConfigException e) {
-            stream(new Generator(lm), tok, prompt, maxTokens, sampling);
-            return;
-        }
+        DecoderModel engine = RunEngine.fromModel(lm);
         int context = lm.config().contextLength();
         PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
         out.print(prompt);
@@ -42,21 +31,5 @@ final class Sample {
         out.println();
         System.err.printf(Locale.ROOT, "%d tokens/s (%d tokens, prefill %.3f s)%n", Math.round(s.decodeTokensPerSecond()), s.tokens(),
                 s.prefillSeconds());
-    }
-
-    static Generator.Output stream(Generator generator, Tokenizer tok, String prompt, int maxTokens, SamplingConfig sampling) {
-        PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
-        int[] ids = tok.encode(prompt);
-        out.print(prompt);
-        Utf8Stream text = new Utf8Stream(tok, out);
-        Generator.Output result = generator.generate(ids, maxTokens, sampling, id -> {
-            text.add(id);
-            return true;
-        });
-        text.finish();
-        out.println();
-        System.err.printf(Locale.ROOT, "%d tokens/s (%d tokens, prefill %.3f s)%n", Math.round(result.tokensPerSecond()),
-                result.tokens().length, result.prefillSeconds());
-        return result;
     }
 }

@@ -8,7 +8,7 @@ import org.moe4j.kernel.WeightProduct;
  * <pre>
  *   h = embed(tokens) * e
  *   for each layer:  h += r * attention(rmsnorm(h))      (appends keys/values to the caches)
- *                    h += r * feedForward(rmsnorm(h))    (MLP, or experts grouped by token choice)
+ *                    h += r * feedForward(rmsnorm(h))    (MLP, experts grouped by token choice, or a tree's leaves)
  *   logits = lmHead(rmsnorm(h)) / l
  * </pre>
  * One call takes new tokens of several sequences at once (prefill, decode or both mixed), so every
@@ -31,7 +31,7 @@ public final class DecoderModel {
         for (int l = 0; l < L; l++) {
             ModelConfig.LayerSpec spec = config.layers().get(l);
             attention[l] = new Attention(config.attention(), weights.layers[l].attention(), l, spec.slidingWindow(), config.normEps());
-            feedForward[l] = new FeedForward(l, config.hiddenSize(), weights.layers[l], spec.feedForward());
+            feedForward[l] = FeedForward.of(l, config.hiddenSize(), weights.layers[l], spec.feedForward());
         }
     }
 

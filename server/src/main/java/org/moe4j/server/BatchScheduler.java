@@ -121,14 +121,15 @@ final class BatchScheduler implements AutoCloseable {
         active.removeAll(finished);
     }
 
-    /** Tokens per expert in the step just run, per layer (null for a dense layer), from the routing the engine reports. */
+    /** Tokens per expert (per leaf of a tree) in the step just run, per layer (null for a dense layer), from the routing the engine reports. */
     private static final class ExpertLoads implements ForwardObserver {
         private final int[][] counts;
 
         ExpertLoads(ModelConfig config) {
             counts = new int[config.numLayers()][];
             for (int l = 0; l < counts.length; l++) {
-                if (config.layers().get(l).feedForward() instanceof ModelConfig.Moe m) counts[l] = new int[m.numExperts()];
+                int routed = config.layers().get(l).feedForward().routedExperts();
+                if (routed > 0) counts[l] = new int[routed];
             }
         }
 

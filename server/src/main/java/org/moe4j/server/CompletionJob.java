@@ -46,7 +46,7 @@ final class CompletionJob {
         return events;
     }
 
-    /** Joins the batch with a fresh sequence; at most min(max_tokens, context - prompt) tokens: the server does not shift the context as Generator does. */
+    /** Joins the batch with a fresh sequence; at most min(max_tokens, context - prompt) tokens: the server does not shift the context as EngineGenerator does. */
     void start(Sequence fresh, int context) {
         state = fresh;
         pending = request.promptTokens();

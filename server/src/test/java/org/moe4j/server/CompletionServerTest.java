@@ -54,7 +54,7 @@ class CompletionServerTest {
     }
 
     @Test
-    void maxTokensStopsAtTheContextLikeTheGenerator() throws Exception {
+    void maxTokensStopsAtTheContext() throws Exception {
         String prompt = "x".repeat(60);
         TestClient.Response r = client.post("/v1/completions", TestClient.greedy(prompt, 50, ""));
         assertEquals(200, r.status(), r.body());
