@@ -55,6 +55,8 @@ public final class MpiCheckMain {
     static void check(MpiCommunicator world) {
         int r = world.rank();
         int n = world.size();
+        // A rank told to fail does so before the first collective, leaving its peers inside it.
+        if (Integer.getInteger("moe4j.mpi.check.failRank", -1) == r) throw new IllegalStateException("rank " + r + " failed on purpose");
         try (Arena arena = Arena.ofShared()) {
             // all-reduce of a native segment (passed to MPI as it is) and of a heap array (staged)
             int count = 4099;
