@@ -66,6 +66,7 @@ class LayeringTest {
         USES.put("hrme", Set.of("io"));
         USES.put("experiment", Set.of("train", "infer", "hrme"));
         USES.put("conformance", Set.of("moe", "fff", "io", "engine"));
+        USES.put("dist", Set.of());
     }
 
     /**
