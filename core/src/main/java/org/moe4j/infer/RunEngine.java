@@ -114,14 +114,19 @@ public final class RunEngine {
     private static ModelConfig.FeedForwardSpec feedForward(FeedForwardSpec spec, int layer, boolean selectionBias) {
         return switch (spec) {
             case FeedForwardSpec.Dense d -> new ModelConfig.Dense(d.hidden());
-            case MoeSpec m -> new ModelConfig.Moe(m.experts(), m.topK(), routing(m.router(), layer, selectionBias), m.hidden(),
-                    ExpertActivation.SWIGLU, false, m.sharedHidden(), false);
+            case MoeSpec m -> new ModelConfig.Moe(m.experts(), m.topK(), withRouterBias(routing(m.router(), layer, selectionBias),
+                    m.routerBias()), m.hidden(), ExpertActivation.SWIGLU, false, m.sharedHidden(), false);
             // both levels are softmax top-k renormalised (HierarchicalRouter.softmax), experts SwiGLU, dropless
             case HierarchicalMoeSpec h -> new ModelConfig.HierarchicalMoe(h.groups(), h.groupSize(), h.groupTopK(), h.expertTopK(),
                     Routing.softmaxTopK(true), h.hidden());
             // FffSpec's tree: exact GELU leaves with both biases, evaluated hard
             case FffSpec f -> new ModelConfig.FastFeedForward(f.depth(), f.leafWidth());
         };
+    }
+
+    /** Switch Transformers' router_bias: the router's logits get a learned bias [E] (MoeSpec.routerBias). */
+    private static Routing withRouterBias(Routing r, boolean bias) {
+        return bias ? new Routing(r.rule(), r.renormalize(), r.scalingFactor(), r.groups(), r.topGroups(), true, r.selectionBias()) : r;
     }
 
     /** The engine's rule for each of MoeSpec.ROUTERS, as the training model's router evaluates (no noise). */
@@ -137,10 +142,11 @@ public final class RunEngine {
     }
 
     static WeightNames names(TransformerConfig c) {
-        String switchRouter = c.feedForward().stream().anyMatch(s -> s instanceof MoeSpec m && m.router().equals("switch"))
-                ? "model.layers.{L}.block_sparse_moe.gate.classifier.weight" : "model.layers.{L}.block_sparse_moe.gate.weight";
+        String router = c.feedForward().stream().anyMatch(s -> s instanceof MoeSpec m && m.router().equals("switch"))
+                ? "model.layers.{L}.block_sparse_moe.gate.classifier" : "model.layers.{L}.block_sparse_moe.gate";
         return new WeightNames()
-                .with(Weight.ROUTER, switchRouter)
+                .with(Weight.ROUTER, router + ".weight")
+                .with(Weight.ROUTER_BIAS, router + ".bias")
                 .with(Weight.EXPERT_GATE, "model.layers.{L}.block_sparse_moe.experts.{E}.w1.weight")
                 .with(Weight.EXPERT_UP, "model.layers.{L}.block_sparse_moe.experts.{E}.w3.weight")
                 .with(Weight.EXPERT_DOWN, "model.layers.{L}.block_sparse_moe.experts.{E}.w2.weight")

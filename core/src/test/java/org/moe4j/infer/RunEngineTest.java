@@ -48,11 +48,13 @@ class RunEngineTest {
      * compared, and a flipped decision would move the logits far beyond the tolerance.
      */
     @ParameterizedTest
-    @ValueSource(strings = {"softmax", "switch", "noisy", "sigmoid", "dense", "shared", "fff", "hierarchical"})
+    @ValueSource(strings = {"softmax", "switch", "switch-bias", "softmax-bias", "noisy", "sigmoid", "dense", "shared", "fff", "hierarchical"})
     void engineLogitsEqualTheTrainingModel(String kind) throws Exception {
         FeedForwardSpec moe = switch (kind) {
             case "softmax" -> MoeSpec.mixtral(4, 2, 48);
             case "switch" -> new MoeSpec(4, 1, 48, "switch", 0, 0.01, 0, 0);
+            case "switch-bias" -> new MoeSpec(4, 1, 48, "switch", 0, 0.01, 0, 0, true);
+            case "softmax-bias" -> new MoeSpec(4, 2, 48, "softmax", 0, 0.01, 0, 0, true);
             case "noisy" -> new MoeSpec(4, 2, 48, "noisy", 0, 0.01, 0, 0);
             case "sigmoid" -> new MoeSpec(5, 2, 48, "sigmoid", 0, 0, 0, 0);
             case "shared" -> new MoeSpec(4, 2, 48, "softmax", 0, 0.01, 0, 40);
