@@ -176,4 +176,13 @@ public final class DecoderModel {
             for (int i = 0; i < n; i++) h[i] += branch[i] * scale;
         }
     }
+
+    /** -log softmax(logits)[target] for one row of logits {@code [off, off + V)}, in double precision. */
+    public static double negativeLogLikelihood(float[] logits, int off, int V, int target) {
+        double max = Double.NEGATIVE_INFINITY;
+        for (int i = 0; i < V; i++) max = Math.max(max, logits[off + i]);
+        double sum = 0;
+        for (int i = 0; i < V; i++) sum += Math.exp(logits[off + i] - max);
+        return Math.log(sum) + max - logits[off + target];
+    }
 }
