@@ -20,6 +20,7 @@ import org.moe4j.io.ModelFolder;
 import org.moe4j.templates.ChatTemplate;
 import org.moe4j.text.hf.HfTokenizer;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -49,17 +50,8 @@ final class ChatCommand implements Callable<Integer> {
     @Option(names = "--max-tokens", paramLabel = "N", description = "Tokens per answer at most (default 0: no limit but the context).")
     int maxTokens = 0;
 
-    @Option(names = "--temperature", description = "0 for greedy (default: generation_config.json's, else greedy).")
-    Double temperature;
-
-    @Option(names = "--top-k", description = "Keep the k most likely tokens (0: all; default: generation_config.json's).")
-    Integer topK;
-
-    @Option(names = "--top-p", description = "Nucleus probability mass (default: generation_config.json's).")
-    Double topP;
-
-    @Option(names = "--seed", description = "Sampling seed (default ${DEFAULT-VALUE}).")
-    long seed = 1;
+    @Mixin
+    SamplingOptions sampling = new SamplingOptions();
 
     @Option(names = "--context", paramLabel = "N",
             description = "Positions the conversation holds (default: the model's, at most " + OpenModel.DEFAULT_CONTEXT_CAP + ").")
@@ -93,8 +85,7 @@ final class ChatCommand implements Callable<Integer> {
             HfTokenizer tok = (HfTokenizer) m.tokenizer();
             ChatTemplate template = chatTemplate != null ? fileTemplate(tok) : folderTemplate();
             SamplingConfig d = m.defaults();
-            SamplingConfig sampling = new SamplingConfig(temperature != null ? temperature : d.temperature(),
-                    topK != null ? topK : d.topK(), topP != null ? topP : d.topP(), seed);
+            SamplingConfig sampling = this.sampling.over(d);
             Chat.Settings settings = new Chat.Settings(sampling, maxTokens, verbose);
             PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
             PrintStream err = new PrintStream(System.err, true, StandardCharsets.UTF_8);

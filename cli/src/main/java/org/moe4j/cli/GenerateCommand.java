@@ -14,6 +14,7 @@ import org.moe4j.text.Tokenizer;
 import org.moe4j.text.hf.HfTokenizer;
 import org.moe4j.text.hf.StreamingDecoder;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -35,17 +36,8 @@ final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--max-tokens", description = "Tokens to generate at most (default ${DEFAULT-VALUE}).")
     int maxTokens = 200;
 
-    @Option(names = "--temperature", description = "0 for greedy (default: generation_config.json's, else 0.8 for runs).")
-    Double temperature;
-
-    @Option(names = "--top-k", description = "Keep the k most likely tokens (0: all; default: generation_config.json's, else 0).")
-    Integer topK;
-
-    @Option(names = "--top-p", description = "Nucleus probability mass (default: generation_config.json's, else 0.95 for runs).")
-    Double topP;
-
-    @Option(names = "--seed", description = "Sampling seed (default ${DEFAULT-VALUE}).")
-    long seed = 1;
+    @Mixin
+    SamplingOptions sampling = new SamplingOptions();
 
     @Option(names = "--context", paramLabel = "N",
             description = "Positions a sequence holds (default: the model's, at most " + OpenModel.DEFAULT_CONTEXT_CAP + ").")
@@ -65,8 +57,7 @@ final class GenerateCommand implements Callable<Integer> {
         double loadSeconds = (System.nanoTime() - loadStart) / 1e9;
         try (m) {
             SamplingConfig d = m.defaults();
-            SamplingConfig sampling = new SamplingConfig(temperature != null ? temperature : d.temperature(),
-                    topK != null ? topK : d.topK(), topP != null ? topP : d.topP(), seed);
+            SamplingConfig sampling = this.sampling.over(d);
             int ctx = m.contextLength();
             int kept = checkKeep(ctx);
             Tokenizer tok = m.tokenizer();
