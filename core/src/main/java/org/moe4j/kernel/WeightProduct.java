@@ -12,15 +12,16 @@ import org.moe4j.tensor.WeightMatrix;
  * <p>Batch-invariant: each y[t][r] is the dot product of row t of x with row r of W computed by one
  * fixed sequence of float32 operations (lane-wise fused multiply-adds over whole vectors of
  * columns, a fixed pairwise lane sum, then the tail columns one by one; see
- * {@link WeightProductKernels}), whatever T, the other rows of x, the blocking and the thread
+ * {@link WeightBlocks}), whatever T, the other rows of x, the blocking and the thread
  * count, so a sequence's results do not depend on the batch it is decoded in.
  *
  * <p>Schedule: rows of W in blocks of 4 are spread over the {@link KernelPool}; within a task,
  * tokens go in panels small enough that the panel's rows of x stay in the core's L2 cache while the
  * task's rows of W pass by once per panel, and each block of 4 rows is held in L1 while every group
  * of 4 tokens of the panel runs over it. At T = 1 the product is bound by memory bandwidth (each
- * weight is used once); from T of a few dozen it is bound by arithmetic. Nothing is allocated per
- * call once a thread has called it once.
+ * weight is used once); from T of about 8 it is bound by arithmetic. For bfloat16 weights x is first
+ * copied into a per-thread buffer with its columns permuted ({@link Bf16Blocks}). Nothing is
+ * allocated per call once a thread's buffer has grown to the largest T * cols it has seen.
  */
 public final class WeightProduct {
     /** Below this many multiply-adds one thread is faster than waking the others (measured in docs/performance.md). */
@@ -52,14 +53,21 @@ public final class WeightProduct {
         if (T == 0 || rows == 0) {
             return;
         }
+        Call call = CALLS.get();
+        float[] xs = x;
+        if (w.format() == WeightMatrix.Format.BF16) {
+            xs = call.permuted(T * cols);
+            Bf16Blocks.permute(x, xOff, ldx, T, cols, xs);
+            xOff = 0;
+            ldx = cols;
+        }
         int quads = (rows + 3) / 4;
         int threads = KernelPool.threads();
         if (threads == 1 || quads < 2 || (long) T * rows * cols < PARALLEL_MIN_MACS) {
-            rowRange(0, rows, x, xOff, ldx, T, w, y, yOff, ldy);
+            rowRange(0, rows, xs, xOff, ldx, T, w, y, yOff, ldy);
             return;
         }
-        Call call = CALLS.get();
-        call.set(Math.min(quads, TASKS_PER_THREAD * threads), quads, x, xOff, ldx, T, w, y, yOff, ldy);
+        call.set(Math.min(quads, TASKS_PER_THREAD * threads), quads, xs, xOff, ldx, T, w, y, yOff, ldy);
         try {
             KernelPool.parallelFor(call.tasks, call);
         } finally {
@@ -113,41 +121,50 @@ public final class WeightProduct {
         }
     }
 
-    // the format is chosen once per block, outside the loops over columns (see WeightProductKernels)
+    // the format is chosen once per block, outside the loops over columns (see WeightBlocks)
     private static void rows4Tokens4(int format, MemorySegment w, long w0, int cols, float[] x, int x0, int ldx,
                                      float[] y, int y0, int ldy) {
         switch (format) {
-            case 0 -> WeightProductKernels.f32Rows4Tokens4(w, w0, cols, x, x0, ldx, y, y0, ldy);
-            case 1 -> WeightProductKernels.f16Rows4Tokens4(w, w0, cols, x, x0, ldx, y, y0, ldy);
-            default -> WeightProductKernels.bf16Rows4Tokens4(w, w0, cols, x, x0, ldx, y, y0, ldy);
+            case 0 -> F32Blocks.rows4Tokens4(w, w0, cols, x, x0, ldx, y, y0, ldy);
+            case 1 -> F16Blocks.rows4Tokens4(w, w0, cols, x, x0, ldx, y, y0, ldy);
+            default -> Bf16Blocks.rows4Tokens4(w, w0, cols, x, x0, ldx, y, y0, ldy);
         }
     }
 
     private static void rows4Token1(int format, MemorySegment w, long w0, int cols, float[] x, int x0, float[] y, int y0) {
         switch (format) {
-            case 0 -> WeightProductKernels.f32Rows4Token1(w, w0, cols, x, x0, y, y0);
-            case 1 -> WeightProductKernels.f16Rows4Token1(w, w0, cols, x, x0, y, y0);
-            default -> WeightProductKernels.bf16Rows4Token1(w, w0, cols, x, x0, y, y0);
+            case 0 -> F32Blocks.rows4Token1(w, w0, cols, x, x0, y, y0);
+            case 1 -> F16Blocks.rows4Token1(w, w0, cols, x, x0, y, y0);
+            default -> Bf16Blocks.rows4Token1(w, w0, cols, x, x0, y, y0);
         }
     }
 
     private static float row1Token1(int format, MemorySegment w, long w0, int cols, float[] x, int x0) {
         return switch (format) {
-            case 0 -> WeightProductKernels.f32Row1Token1(w, w0, cols, x, x0);
-            case 1 -> WeightProductKernels.f16Row1Token1(w, w0, cols, x, x0);
-            default -> WeightProductKernels.bf16Row1Token1(w, w0, cols, x, x0);
+            case 0 -> F32Blocks.row1Token1(w, w0, cols, x, x0);
+            case 1 -> F16Blocks.row1Token1(w, w0, cols, x, x0);
+            default -> Bf16Blocks.row1Token1(w, w0, cols, x, x0);
         };
     }
 
     /**
      * The arguments of one parallel call, kept per calling thread and reused, so that handing the
      * work to the pool allocates no lambda; task i takes blocks of 4 rows [quads i / tasks,
-     * quads (i + 1) / tasks).
+     * quads (i + 1) / tasks). It also keeps the thread's buffer for x permuted for bfloat16 weights.
      */
     private static final class Call implements IntConsumer {
         int tasks, quads, xOff, ldx, T, yOff, ldy;
         float[] x, y;
         WeightMatrix w;
+        private float[] permuted = new float[0];
+
+        /** A buffer of at least {@code n} floats, grown (never shrunk) as calls need. */
+        float[] permuted(int n) {
+            if (permuted.length < n) {
+                permuted = new float[Math.max(n, permuted.length * 3 / 2)];
+            }
+            return permuted;
+        }
 
         void set(int tasks, int quads, float[] x, int xOff, int ldx, int T, WeightMatrix w, float[] y, int yOff, int ldy) {
             this.tasks = tasks;

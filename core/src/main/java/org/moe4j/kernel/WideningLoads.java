@@ -16,7 +16,8 @@ import jdk.incubator.vector.VectorSpecies;
  * half, bfloat16), widened to float32 in registers. Every widening is exact: each 16-bit value
  * becomes the float32 of the same value.
  *
- * <p>bfloat16 is the top half of a float32, so widening is a shift left by 16. JDK 25's Vector API
+ * <p>bfloat16 is the top half of a float32, so widening is a shift left by 16 (the vector form,
+ * two values per 32-bit lane, is in {@link Bf16Blocks}). JDK 25's Vector API
  * has no half-float conversion (its S2F converts the integer value), so IEEE half is widened with
  * integer operations: place sign, exponent and fraction where float32 keeps them (shift left by 16
  * then arithmetically right by 3, the sign copies masked off), which reads as the half's value
@@ -45,12 +46,6 @@ final class WideningLoads {
     /** VL float32 values from byte offset {@code off}. */
     static FloatVector f32(MemorySegment w, long off) {
         return FloatVector.fromMemorySegment(F, w, off, LE);
-    }
-
-    /** VL bfloat16 values from byte offset {@code off}, widened. */
-    static FloatVector bf16(MemorySegment w, long off) {
-        IntVector h = (IntVector) ShortVector.fromMemorySegment(S, w, off, LE).convertShape(VectorOperators.S2I, I, 0);
-        return h.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
     }
 
     /** VL IEEE half values from byte offset {@code off}, widened (see the class comment). */

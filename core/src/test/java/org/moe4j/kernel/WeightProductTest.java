@@ -217,12 +217,21 @@ class WeightProductTest {
         }
         for (int i = 0; i < 65536; i += LANES) {
             var half = WideningLoads.f16(all, 2L * i);
-            var brain = WideningLoads.bf16(all, 2L * i);
             for (int l = 0; l < LANES; l++) {
                 short bits = (short) (i + l);
                 assertSameValue(Float.float16ToFloat(bits), half.lane(l), "f16 " + Integer.toHexString(i + l));
-                assertSameValue(HalfPrecision.bf16ToFloat(bits), brain.lane(l), "bf16 " + Integer.toHexString(i + l));
                 assertSameValue(Float.float16ToFloat(bits), WideningLoads.f16At(all, i + l), "scalar f16");
+                assertSameValue(HalfPrecision.bf16ToFloat(bits), WideningLoads.bf16At(all, i + l), "scalar bf16");
+            }
+        }
+        for (int i = 0; i < 65536; i += 2 * LANES) {
+            var pairs = Bf16Blocks.pairs(all, 2L * i);
+            var even = Bf16Blocks.even(pairs);
+            var odd = Bf16Blocks.odd(pairs);
+            for (int l = 0; l < LANES; l++) {
+                assertSameValue(HalfPrecision.bf16ToFloat((short) (i + 2 * l)), even.lane(l), "bf16 " + Integer.toHexString(i + 2 * l));
+                assertSameValue(HalfPrecision.bf16ToFloat((short) (i + 2 * l + 1)), odd.lane(l),
+                        "bf16 " + Integer.toHexString(i + 2 * l + 1));
             }
         }
     }
