@@ -49,7 +49,12 @@ final class Bf16Blocks {
         }
     }
 
-    /** 2 VL bfloat16 values from byte offset {@code off}, as VL pairs (the even column in the low half); the blocks' load. */
+    /**
+     * 2 VL bfloat16 values from byte offset {@code off}, as VL pairs (the even column in the low half):
+     * the blocks' load. Loaded as ints: loading shorts and reinterpreting them would also compile for
+     * a short[] on the heap, but then the 4 x 4 block left the fast path (allocating vectors) as soon
+     * as it had seen both mapped and other off-heap memory; int loads compile for any native memory.
+     */
     static IntVector pairs(MemorySegment w, long off) {
         return IntVector.fromMemorySegment(I, w, off, LE);
     }
@@ -75,9 +80,11 @@ final class Bf16Blocks {
         int upper = cols - cols % (2 * VL);
         for (int c = 0; c < upper; c += 2 * VL) {
             long o = 2L * c;
-            // the pair loads are written out: through a helper the JIT compiled them apart (it judged the inlined stack too deep)
-            IntVector p0 = IntVector.fromMemorySegment(I, w, w0 + o, LE), p1 = IntVector.fromMemorySegment(I, w, w1 + o, LE);
-            IntVector p2 = IntVector.fromMemorySegment(I, w, w2 + o, LE), p3 = IntVector.fromMemorySegment(I, w, w3 + o, LE);
+            // pairs(w, offset) written out: through that helper the JIT compiled the load apart (the inlined stack too deep)
+            IntVector p0 = IntVector.fromMemorySegment(I, w, w0 + o, LE);
+            IntVector p1 = IntVector.fromMemorySegment(I, w, w1 + o, LE);
+            IntVector p2 = IntVector.fromMemorySegment(I, w, w2 + o, LE);
+            IntVector p3 = IntVector.fromMemorySegment(I, w, w3 + o, LE);
             // even columns c, c + 2, ... (the low halves)
             FloatVector v0 = even(p0), v1 = even(p1), v2 = even(p2), v3 = even(p3);
             FloatVector u = FloatVector.fromArray(F, x, x0 + c);
@@ -185,9 +192,11 @@ final class Bf16Blocks {
         int upper = cols - cols % (2 * VL);
         for (int c = 0; c < upper; c += 2 * VL) {
             long o = 2L * c;
-            // the pair loads are written out: through a helper the JIT compiled them apart (it judged the inlined stack too deep)
-            IntVector p0 = IntVector.fromMemorySegment(I, w, w0 + o, LE), p1 = IntVector.fromMemorySegment(I, w, w1 + o, LE);
-            IntVector p2 = IntVector.fromMemorySegment(I, w, w2 + o, LE), p3 = IntVector.fromMemorySegment(I, w, w3 + o, LE);
+            // pairs(w, offset) written out: through that helper the JIT compiled the load apart (the inlined stack too deep)
+            IntVector p0 = IntVector.fromMemorySegment(I, w, w0 + o, LE);
+            IntVector p1 = IntVector.fromMemorySegment(I, w, w1 + o, LE);
+            IntVector p2 = IntVector.fromMemorySegment(I, w, w2 + o, LE);
+            IntVector p3 = IntVector.fromMemorySegment(I, w, w3 + o, LE);
             FloatVector u = FloatVector.fromArray(F, x, x0 + c);
             a0 = u.fma(even(p0), a0);
             a1 = u.fma(even(p1), a1);

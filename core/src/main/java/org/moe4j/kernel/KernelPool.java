@@ -20,13 +20,17 @@ import java.util.function.IntConsumer;
  * long back to back, and waking a parked thread costs 10 to 50 µs on this kind of machine, more than
  * many of those loops. One loop runs at a time; a loop started while another one holds the workers
  * (from another thread) runs on its caller alone.
+ *
+ * <p>A parallel loop allocates nothing: the one {@link Loop} object is reused, each loop under a new
+ * generation number, so a decoding step of many small parallel kernels makes no garbage.
  */
 public final class KernelPool {
     private static final int DEFAULT_THREADS = positiveProperty("moe4j.threads", Runtime.getRuntime().availableProcessors(), 1024);
     private static final long SPIN_NANOS = 1000L * positiveProperty("moe4j.spinMicros", 100, 1_000_000);
+    /** The loop every parallelFor runs in, reused; only the holder of BUSY starts one. */
+    private static final Loop LOOP = new Loop();
     private static final Worker[] WORKERS = startWorkers(DEFAULT_THREADS - 1);
     private static final AtomicBoolean BUSY = new AtomicBoolean();
-    private static volatile Loop current;
     private static volatile int threads = DEFAULT_THREADS;
     /** Set on every thread while it runs tasks of a parallel loop, so a kernel nested in one runs serially. */
     private static final ThreadLocal<Boolean> IN_PARALLEL_LOOP = ThreadLocal.withInitial(() -> false);
@@ -92,47 +96,75 @@ public final class KernelPool {
             return;
         }
         try {
-            Loop loop = new Loop(count, body, helpers);
-            current = loop;
+            long generation = LOOP.start(count, body, helpers);
             for (int w = 0; w < helpers; w++) {
                 WORKERS[w].wake();
             }
-            loop.drain();
-            loop.awaitHelpers();
-            switch (loop.failure.get()) {
+            LOOP.drain(generation);
+            LOOP.awaitHelpers();
+            Throwable failure = LOOP.failure.getAndSet(null);
+            switch (failure) {
                 case null -> { }
                 case RuntimeException e -> throw e;
                 case Error e -> throw e;
                 case Throwable t -> throw new IllegalStateException(t);
             }
         } finally {
-            current = null;
+            LOOP.body = null;
             BUSY.set(false);
         }
     }
 
-    /** One parallel loop: its tasks, the next index to hand out, and how many threads are inside. */
+    /**
+     * The parallel loop: its tasks, the next index to hand out, and how many threads are inside.
+     * Reused from loop to loop; {@code generation} tells them apart, and is -1 while a new loop is
+     * being set up. A thread announces itself ({@code inside}) before it checks that the loop it was
+     * woken for is still the current one, and the caller marks the loop as being set up before it
+     * waits for {@code inside} to drop to 0: so a thread late for a finished loop either is waited
+     * for, or sees that its loop is gone and leaves without claiming a task of the next one.
+     */
     private static final class Loop {
-        final int count;
-        final IntConsumer body;
-        final int helpers;
+        volatile long generation;
+        // written only while no thread is inside, before the generation that publishes them
+        int count;
+        IntConsumer body;
+        int helpers;
         final AtomicInteger next = new AtomicInteger();
         /** Threads between announcing themselves and leaving drain(); a claimed task is always inside one. */
         final AtomicInteger inside = new AtomicInteger();
         // the first failure itself, so its message reaches the user unchanged
         final AtomicReference<Throwable> failure = new AtomicReference<>();
+        /** The last generation handed out (read and written by the BUSY holder only). */
+        private long issued;
 
-        Loop(int count, IntConsumer body, int helpers) {
+        /** Sets up a new loop once every thread has left the previous one; returns its generation. */
+        long start(int count, IntConsumer body, int helpers) {
+            generation = -1;
+            for (int spins = 0; inside.get() != 0; spins++) {
+                if (spins < 10_000) {
+                    Thread.onSpinWait();
+                } else {
+                    Thread.yield();
+                }
+            }
             this.count = count;
             this.body = body;
             this.helpers = helpers;
+            failure.set(null);
+            next.set(0);
+            generation = ++issued;
+            return issued;
         }
 
-        void drain() {
-            // announce before claiming: once the caller has seen next >= count and inside == 0, no task can still start
+        /** Runs tasks of loop {@code gen} until none is left; returns at once if that loop is over. */
+        void drain(long gen) {
+            // announce before checking: once the caller has seen next >= count and inside == 0, no task can still start
             inside.incrementAndGet();
             IN_PARALLEL_LOOP.set(true);
             try {
+                if (generation != gen) {
+                    return;
+                }
                 for (int i = next.getAndIncrement(); i < count; i = next.getAndIncrement()) {
                     body.accept(i);
                 }
@@ -162,7 +194,7 @@ public final class KernelPool {
         final int index;
         final Thread thread;
         volatile boolean parked;
-        private Loop last;
+        private long last;
 
         Worker(int index) {
             this.index = index;
@@ -177,20 +209,21 @@ public final class KernelPool {
 
         private void run() {
             while (true) {
-                Loop loop = awaitNewLoop();
-                last = loop;
-                if (index < loop.helpers) {
-                    loop.drain();
+                long gen = awaitNewLoop();
+                last = gen;
+                if (index < LOOP.helpers) {
+                    LOOP.drain(gen);
                 }
             }
         }
 
-        private Loop awaitNewLoop() {
+        /** The generation of the next loop after {@code last} (a set-up in progress, -1, is not one). */
+        private long awaitNewLoop() {
             long spinUntil = System.nanoTime() + SPIN_NANOS;
             for (int spins = 1; ; spins++) {
-                Loop loop = current;
-                if (loop != null && loop != last) {
-                    return loop;
+                long gen = LOOP.generation;
+                if (gen > last) {
+                    return gen;
                 }
                 if (System.nanoTime() < spinUntil) {
                     // now and then let another runnable thread have this core (the JIT compiler, while the code is cold)
@@ -202,8 +235,7 @@ public final class KernelPool {
                     continue;
                 }
                 parked = true;
-                loop = current;
-                if (loop == null || loop == last) {
+                if (LOOP.generation <= last) {
                     LockSupport.park(this);
                 }
                 parked = false;

@@ -22,6 +22,12 @@ import org.moe4j.tensor.WeightMatrix;
  * weight is used once); from T of about 8 it is bound by arithmetic. For bfloat16 weights x is first
  * copied into a per-thread buffer with its columns permuted ({@link Bf16Blocks}). Nothing is
  * allocated per call once a thread's buffer has grown to the largest T * cols it has seen.
+ *
+ * <p>Weights in native memory (a mapped file, an off-heap buffer) take the fast path for every
+ * format and block. On the heap, the Vector API compiles loads only from an array of the loaded
+ * element type: float32 in a float[] and half in a short[] are fast; bfloat16 (loaded as 32-bit
+ * pairs) in a short[], and any format in a byte[], take the API's slow path: correct, but
+ * allocating and many times slower. Keep bfloat16 weights mapped or off-heap.
  */
 public final class WeightProduct {
     /** Below this many multiply-adds one thread is faster than waking the others (measured in docs/performance.md). */
