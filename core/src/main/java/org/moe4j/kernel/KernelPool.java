@@ -2,6 +2,7 @@ package org.moe4j.kernel;
 
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.IntConsumer;
@@ -101,7 +102,7 @@ public final class KernelPool {
                 WORKERS[w].wake();
             }
             LOOP.drain(generation);
-            LOOP.awaitHelpers();
+            LOOP.awaitTasks();
             Throwable failure = LOOP.failure.getAndSet(null);
             switch (failure) {
                 case null -> { }
@@ -116,70 +117,75 @@ public final class KernelPool {
     }
 
     /**
-     * The parallel loop: its tasks, the next index to hand out, and how many threads are inside.
-     * Reused from loop to loop; {@code generation} tells them apart, and is -1 while a new loop is
-     * being set up. A thread announces itself ({@code inside}) before it checks that the loop it was
-     * woken for is still the current one, and the caller marks the loop as being set up before it
-     * waits for {@code inside} to drop to 0: so a thread late for a finished loop either is waited
-     * for, or sees that its loop is gone and leaves without claiming a task of the next one.
+     * The parallel loop, reused from loop to loop under a new generation number each time. Tasks are
+     * claimed from {@code ticket}, which holds the generation (high 32 bits) and the next index (low
+     * 32 bits), by compare-and-set: a thread late for a finished loop finds another generation there
+     * and leaves without touching anything, so the caller never waits for it. The caller waits only
+     * for tasks actually claimed ({@code done} reaching {@code count}). Setting up a loop first closes
+     * the ticket (the new generation with an index past any count), then writes count, body and
+     * helpers, then opens it; so whoever wins a claim reads the count and body of its own loop.
      */
     private static final class Loop {
+        private static final long CLOSED = Integer.MAX_VALUE;
+        /** The newest generation, for the workers to notice a new loop (written after the ticket opens). */
         volatile long generation;
-        // written only while no thread is inside, before the generation that publishes them
+        final AtomicLong ticket = new AtomicLong();
+        // written while the ticket is closed, read by a thread only after it has claimed a task of this loop
         int count;
         IntConsumer body;
         int helpers;
-        final AtomicInteger next = new AtomicInteger();
-        /** Threads between announcing themselves and leaving drain(); a claimed task is always inside one. */
-        final AtomicInteger inside = new AtomicInteger();
+        /** Tasks claimed and finished (run, or skipped after a failure). */
+        final AtomicInteger done = new AtomicInteger();
         // the first failure itself, so its message reaches the user unchanged
         final AtomicReference<Throwable> failure = new AtomicReference<>();
         /** The last generation handed out (read and written by the BUSY holder only). */
         private long issued;
 
-        /** Sets up a new loop once every thread has left the previous one; returns its generation. */
+        /** Sets up a new loop and returns its generation. */
         long start(int count, IntConsumer body, int helpers) {
-            generation = -1;
-            for (int spins = 0; inside.get() != 0; spins++) {
-                if (spins < 10_000) {
-                    Thread.onSpinWait();
-                } else {
-                    Thread.yield();
-                }
-            }
+            long gen = ++issued;
+            long high = (gen & 0xFFFF_FFFFL) << 32;
+            ticket.set(high | CLOSED);
             this.count = count;
             this.body = body;
             this.helpers = helpers;
+            done.set(0);
             failure.set(null);
-            next.set(0);
-            generation = ++issued;
-            return issued;
+            ticket.set(high);
+            generation = gen;
+            return gen;
         }
 
-        /** Runs tasks of loop {@code gen} until none is left; returns at once if that loop is over. */
+        /** Claims and runs tasks of loop {@code gen} until none is left; returns at once if that loop is over. */
         void drain(long gen) {
-            // announce before checking: once the caller has seen next >= count and inside == 0, no task can still start
-            inside.incrementAndGet();
+            long high = (gen & 0xFFFF_FFFFL) << 32;
             IN_PARALLEL_LOOP.set(true);
             try {
-                if (generation != gen) {
-                    return;
+                while (true) {
+                    long t = ticket.get();
+                    if ((t & 0xFFFF_FFFF_0000_0000L) != high || (int) t >= count) {
+                        return;
+                    }
+                    if (!ticket.compareAndSet(t, t + 1)) {
+                        continue;
+                    }
+                    if (failure.get() == null) {
+                        try {
+                            body.accept((int) t);
+                        } catch (Throwable e) {
+                            failure.compareAndSet(null, e);
+                        }
+                    }
+                    done.incrementAndGet();
                 }
-                for (int i = next.getAndIncrement(); i < count; i = next.getAndIncrement()) {
-                    body.accept(i);
-                }
-            } catch (Throwable t) {
-                failure.compareAndSet(null, t);
-                next.set(count);
             } finally {
                 IN_PARALLEL_LOOP.set(false);
-                inside.decrementAndGet();
             }
         }
 
         /** Called by the caller once its own drain() has returned: every index is claimed; wait for the ones in flight. */
-        void awaitHelpers() {
-            for (int spins = 0; inside.get() != 0; spins++) {
+        void awaitTasks() {
+            for (int spins = 0; done.get() < count; spins++) {
                 if (spins < 10_000) {
                     Thread.onSpinWait();
                 } else {
