@@ -2,6 +2,7 @@ package org.moe4j.bench;
 
 import java.lang.foreign.MemorySegment;
 import java.nio.file.Path;
+import org.moe4j.kernel.BatchInvariantGemm;
 import org.moe4j.kernel.KernelPool;
 import org.moe4j.kernel.WeightProduct;
 import org.moe4j.tensor.Rng;
@@ -18,6 +19,26 @@ public final class WeightProductBench {
     private WeightProductBench() {}
 
     public record Result(double microsecondsPerCall, double gigabytesPerSecond, double gflops, int matrices) {}
+
+    /**
+     * GFLOP/s of the float32 inference GEMM on the same problem ({@link BatchInvariantGemm}, weights
+     * packed once, one matrix: the arithmetic-bound reference for large T).
+     */
+    public static double packedFloat32Gflops(int rows, int cols, int tokens, int threads, int runs) {
+        Rng rng = new Rng(4);
+        float[] packed = BatchInvariantGemm.pack(Operands.uniform(rng, (long) rows * cols, "W"), 0, 1, rows, cols);
+        float[] x = Operands.uniform(rng, (long) tokens * cols, "x");
+        float[] y = new float[Math.multiplyExact(tokens, rows)];
+        int before = KernelPool.threads();
+        KernelPool.setThreads(threads);
+        try {
+            double seconds = Timing.medianSeconds(
+                    () -> BatchInvariantGemm.multiply(tokens, rows, cols, x, 0, cols, packed, 0, y, 0, rows), 3, runs, 0.3);
+            return 2.0 * tokens * rows * cols / seconds / 1e9;
+        } finally {
+            KernelPool.setThreads(before);
+        }
+    }
 
     public static Result measure(int rows, int cols, WeightMatrix.Format format, int tokens, int threads, int runs,
                                  long workingSetBytes, Path file) {

@@ -34,6 +34,10 @@ final class WeightProductBenchCommand implements Callable<Integer> {
     @Option(names = "--file", paramLabel = "PATH", description = "Take the matrices from this file, mapped (e.g. a model shard).")
     Path file;
 
+    @Option(names = "--against-f32", description = "Also time the float32 inference GEMM (BatchInvariantGemm, packed weights) "
+            + "on the same shape; prints 'batch-invariant-gemm ROWS COLS f32 T GFLOP/s'.")
+    boolean againstF32;
+
     @Mixin BenchCommand.Common common = new BenchCommand.Common();
 
     @Override
@@ -52,6 +56,10 @@ final class WeightProductBenchCommand implements Callable<Integer> {
                 (long) (workingSetGib * (1L << 30)), file);
         System.out.println(String.format(Locale.ROOT, "weight-product %d %d %s %d %.1f %.1f %.1f", rows, cols,
                 format.name().toLowerCase(Locale.ROOT), tokens, r.gigabytesPerSecond(), r.gflops(), r.microsecondsPerCall()));
+        if (againstF32) {
+            double gflops = WeightProductBench.packedFloat32Gflops(rows, cols, tokens, common.threads, common.runs);
+            System.out.println(String.format(Locale.ROOT, "batch-invariant-gemm %d %d f32 %d %.1f", rows, cols, tokens, gflops));
+        }
         return 0;
     }
 }
