@@ -20,6 +20,56 @@ public final class WeightProductBench {
 
     public record Result(double microsecondsPerCall, double gigabytesPerSecond, double gflops, int matrices) {}
 
+    /** Per-round medians of the kernel and of a plain read over the same bytes, and of their ratio. */
+    public record AgainstMemory(double kernelGigabytesPerSecond, double readGigabytesPerSecond, double ratio, int rounds) {}
+
+    /**
+     * The kernel's GB/s against the machine's read bandwidth, measured on the same buffer in alternating
+     * rounds (one pass of {@link MemoryRead} over all the matrices, then one call on each), so that load
+     * from other processes falls on both alike: the median of each and of the per-round ratio, after
+     * {@code warmUp} rounds. The ratio is the fraction of the read bandwidth the kernel reaches.
+     */
+    public static AgainstMemory againstMemory(int rows, int cols, WeightMatrix.Format format, int tokens, int threads,
+                                              int rounds, long workingSetBytes) {
+        long matrixBytes = (long) rows * cols * format.bytes();
+        long count = Math.max(1, (workingSetBytes + matrixBytes - 1) / matrixBytes);
+        MemorySegment buffer = BenchMemory.anonymous(Math.multiplyExact(count, matrixBytes));
+        WeightMatrix[] w = new WeightMatrix[(int) count];
+        for (int i = 0; i < count; i++) {
+            w[i] = new WeightMatrix(buffer.asSlice(i * matrixBytes, matrixBytes), format, rows, cols);
+        }
+        float[] x = Operands.uniform(new Rng(3), (long) tokens * cols, "x");
+        float[] y = new float[Math.multiplyExact(tokens, rows)];
+        Runnable read = MemoryRead.pass(buffer);
+        int warmUp = 2;
+        RoundTimes times = new RoundTimes(2, warmUp);
+        double[] ratios = new double[rounds];
+        int before = KernelPool.threads();
+        KernelPool.setThreads(threads);
+        try {
+            for (int r = 0; r < warmUp + rounds; r++) {
+                long t0 = System.nanoTime();
+                read.run();
+                long t1 = System.nanoTime();
+                for (WeightMatrix m : w) {
+                    WeightProduct.multiply(x, 0, tokens, m, y, 0);
+                }
+                long t2 = System.nanoTime();
+                times.add(0, (t1 - t0) / 1e9);
+                times.add(1, (t2 - t1) / 1e9);
+                if (r >= warmUp) {
+                    ratios[r - warmUp] = (t1 - t0) / (double) (t2 - t1) * buffer.byteSize() / MemoryRead.readBytes(buffer);
+                }
+            }
+        } finally {
+            KernelPool.setThreads(before);
+        }
+        java.util.Arrays.sort(ratios);
+        double ratio = rounds % 2 == 1 ? ratios[rounds / 2] : (ratios[rounds / 2 - 1] + ratios[rounds / 2]) / 2;
+        return new AgainstMemory(buffer.byteSize() / times.median(1) / 1e9, MemoryRead.readBytes(buffer) / times.median(0) / 1e9,
+                ratio, rounds);
+    }
+
     /**
      * GFLOP/s of the float32 inference GEMM on the same problem ({@link BatchInvariantGemm}, weights
      * packed once, one matrix: the arithmetic-bound reference for large T).

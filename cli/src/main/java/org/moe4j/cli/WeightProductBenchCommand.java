@@ -38,6 +38,11 @@ final class WeightProductBenchCommand implements Callable<Integer> {
             + "on the same shape; prints 'batch-invariant-gemm ROWS COLS f32 T GFLOP/s'.")
     boolean againstF32;
 
+    @Option(names = "--against-memory", description = "Instead, alternate R rounds (--runs) of a plain read of the "
+            + "working set and one call on each matrix in it; prints 'weight-product-vs-memory ROWS COLS DTYPE T "
+            + "kernel-GB/s read-GB/s ratio' (medians; the ratio is per round).")
+    boolean againstMemory;
+
     @Mixin BenchCommand.Common common = new BenchCommand.Common();
 
     @Override
@@ -51,6 +56,14 @@ final class WeightProductBenchCommand implements Callable<Integer> {
         };
         if (!(workingSetGib >= 0) || workingSetGib > 1024) {
             throw new IllegalArgumentException("--working-set-gib is " + workingSetGib + ", must be in [0, 1024]");
+        }
+        if (againstMemory) {
+            WeightProductBench.AgainstMemory m = WeightProductBench.againstMemory(rows, cols, format, tokens, common.threads,
+                    common.runs, (long) (workingSetGib * (1L << 30)));
+            System.out.println(String.format(Locale.ROOT, "weight-product-vs-memory %d %d %s %d %.1f %.1f %.3f", rows, cols,
+                    format.name().toLowerCase(Locale.ROOT), tokens, m.kernelGigabytesPerSecond(), m.readGigabytesPerSecond(),
+                    m.ratio()));
+            return 0;
         }
         WeightProductBench.Result r = WeightProductBench.measure(rows, cols, format, tokens, common.threads, common.runs,
                 (long) (workingSetGib * (1L << 30)), file);

@@ -20,6 +20,15 @@ class WeightProductBenchCommandTest {
     }
 
     @Test
+    void againstMemoryPrintsBothRatesAndTheirRatio() {
+        StdoutRun vs = StdoutRun.of("bench", "weight-product", "64", "128", "--working-set-gib", "0.01", "--runs", "3",
+                "--against-memory");
+        assertEquals(0, vs.exitCode(), vs.err());
+        assertTrue(vs.out().matches("weight-product-vs-memory 64 128 bf16 1 \\d+\\.\\d \\d+\\.\\d \\d+\\.\\d{3}\n"),
+                vs.out());
+    }
+
+    @Test
     void badArgumentsGiveOneLineAndExitCode2() {
         StdoutRun dtype = StdoutRun.of("bench", "weight-product", "8", "8", "--dtype", "int4");
         assertEquals(2, dtype.exitCode());
