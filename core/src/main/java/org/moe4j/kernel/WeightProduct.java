@@ -30,8 +30,12 @@ import org.moe4j.tensor.WeightMatrix;
  * allocating and many times slower. Keep bfloat16 weights mapped or off-heap.
  */
 public final class WeightProduct {
-    /** Below this many multiply-adds one thread is faster than waking the others (measured in docs/performance.md). */
-    static final long PARALLEL_MIN_MACS = 1L << 16;
+    /**
+     * Below this many multiply-adds the product runs on its caller alone: BatchInvariantGemm's
+     * threshold, and at T = 1 a [32, 2048] matrix (2^16) ran no faster on two threads than on one
+     * (medians of alternating rounds, weights from memory, on the shared 2-core machine).
+     */
+    static final long PARALLEL_MIN_MACS = 1L << 17;
     /** Tasks per thread: enough that a thread slowed by another process hands rows to the others. */
     private static final int TASKS_PER_THREAD = 4;
     /** Floats of x per token panel (256 KiB: a fraction of a core's L2, leaving room for the rows of W). */
