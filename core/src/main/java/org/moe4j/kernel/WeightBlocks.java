@@ -3,7 +3,6 @@ package org.moe4j.kernel;
 import static org.moe4j.kernel.WideningLoads.F;
 import static org.moe4j.kernel.WideningLoads.VL;
 
-import java.lang.foreign.MemorySegment;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorShuffle;
 
@@ -21,8 +20,8 @@ import jdk.incubator.vector.VectorShuffle;
  * float32 and half (chunks of VL columns); for bfloat16 they are 2l and 2l + 1 of each chunk of 2 VL
  * columns, even before odd, because one 32-bit load holds two bfloat16 values, and shifting it left
  * by 16 gives the even one and masking off its low half the odd one: two instructions widen 2 VL
- * weights, where widening VL of them one by one takes two (x's columns are permuted to match, once
- * per call; see {@link Bf16Blocks}).
+ * weights, where a widening load of VL of them takes two (a 16-to-32-bit move and a shift); x's
+ * columns are permuted to match, once per call (see {@link Bf16Blocks}).
  *
  * <p>The blocks are 4 rows x 4 tokens (each widened weight vector used by 4 tokens, each token
  * vector by 4 rows: 16 accumulators, 8 loads per 16 fused multiply-adds), 4 rows x 1 token (the
@@ -31,12 +30,14 @@ import jdk.incubator.vector.VectorShuffle;
  * four accumulators together: the first two halving steps take two vectors at once (the halves of
  * one beside the halves of the other, by two-vector selects), so four outputs cost 6 selects, 3
  * adds and the remaining in-vector steps instead of 4 full trees; each output still sees exactly
- * the additions of the tree above, in the same order and with the same operands first. The widening load is written into each
- * format's copy of the blocks rather than chosen by a switch inside the loop: the Vector API keeps
- * values in registers only when every call in the loop is inlined with one known type, and a loop
- * that switched on the format measured 10 times slower once two formats had run. For the same
- * reason no vector crosses a call to a method of this class: the reductions are written out in
- * each block (a vector passed to a method the JIT does not inline is allocated on the heap).
+ * the additions of the tree above, in the same order and with the same operands first.
+ *
+ * <p>The widening load is written into each format's copy of the blocks rather than chosen by a
+ * switch inside the loop: the Vector API keeps values in registers only when every call in the
+ * loop is inlined with one known type, and a loop that switched on the format measured 10 times
+ * slower once two formats had run. For the same reason the reductions are written out in each
+ * block, and only helpers of a few bytecodes (always inlined) take a vector: a vector passed to a
+ * method the JIT does not inline is allocated on the heap.
  */
 final class WeightBlocks {
     // lane i + h, for the halving steps within one vector (null where h >= VL); constants, kept in registers
