@@ -10,6 +10,7 @@ import static org.moe4j.kernel.WeightBlocks.PAIR_HI;
 import static org.moe4j.kernel.WeightBlocks.PAIR_LO;
 import static org.moe4j.kernel.WeightBlocks.QUAD_HI;
 import static org.moe4j.kernel.WeightBlocks.QUAD_LO;
+import static org.moe4j.kernel.WeightBlocks.store;
 import static org.moe4j.kernel.WideningLoads.F;
 import static org.moe4j.kernel.WideningLoads.VL;
 
@@ -21,7 +22,8 @@ final class F16Blocks {
     private F16Blocks() {}
 
     /** Rows r..r+3 of W (row r from byte {@code w0}) times tokens t..t+3 of x, into y[t..t+3][r..r+3]. */
-    static void rows4Tokens4(MemorySegment w, long w0, int cols, float[] x, int x0, int ldx, float[] y, int y0, int ldy) {
+    static void rows4Tokens4(MemorySegment w, long w0, int cols, float[] x, int x0, int ldx, float[] y, int y0, int ldy,
+                             boolean add) {
         FloatVector a00 = FloatVector.zero(F), a01 = a00, a02 = a00, a03 = a00;
         FloatVector a10 = a00, a11 = a00, a12 = a00, a13 = a00;
         FloatVector a20 = a00, a21 = a00, a22 = a00, a23 = a00;
@@ -66,10 +68,10 @@ final class F16Blocks {
         if (VL >= 32) s = s.add(s.rearrange(FOLD4));
         if (VL >= 16) s = s.add(s.rearrange(FOLD2));
         if (VL >= 8) s = s.add(s.rearrange(FOLD1));
-        y[y0] = tail(s.lane(0), w, e0, cols, upper, x, x0);
-        y[y0 + 1] = tail(s.lane(VL / 4), w, e0 + cols, cols, upper, x, x0);
-        y[y0 + 2] = tail(s.lane(VL / 2), w, e0 + 2L * cols, cols, upper, x, x0);
-        y[y0 + 3] = tail(s.lane(3 * VL / 4), w, e0 + 3L * cols, cols, upper, x, x0);
+        store(y, y0, tail(s.lane(0), w, e0, cols, upper, x, x0), add);
+        store(y, y0 + 1, tail(s.lane(VL / 4), w, e0 + cols, cols, upper, x, x0), add);
+        store(y, y0 + 2, tail(s.lane(VL / 2), w, e0 + 2L * cols, cols, upper, x, x0), add);
+        store(y, y0 + 3, tail(s.lane(3 * VL / 4), w, e0 + 3L * cols, cols, upper, x, x0), add);
         // token t + 1
         b0 = PAIR_LO.selectFrom(a10, a11).add(PAIR_HI.selectFrom(a10, a11));
         b1 = PAIR_LO.selectFrom(a12, a13).add(PAIR_HI.selectFrom(a12, a13));
@@ -78,10 +80,10 @@ final class F16Blocks {
         if (VL >= 32) s = s.add(s.rearrange(FOLD4));
         if (VL >= 16) s = s.add(s.rearrange(FOLD2));
         if (VL >= 8) s = s.add(s.rearrange(FOLD1));
-        y[y0 + ldy] = tail(s.lane(0), w, e0, cols, upper, x, x1);
-        y[y0 + ldy + 1] = tail(s.lane(VL / 4), w, e0 + cols, cols, upper, x, x1);
-        y[y0 + ldy + 2] = tail(s.lane(VL / 2), w, e0 + 2L * cols, cols, upper, x, x1);
-        y[y0 + ldy + 3] = tail(s.lane(3 * VL / 4), w, e0 + 3L * cols, cols, upper, x, x1);
+        store(y, y0 + ldy, tail(s.lane(0), w, e0, cols, upper, x, x1), add);
+        store(y, y0 + ldy + 1, tail(s.lane(VL / 4), w, e0 + cols, cols, upper, x, x1), add);
+        store(y, y0 + ldy + 2, tail(s.lane(VL / 2), w, e0 + 2L * cols, cols, upper, x, x1), add);
+        store(y, y0 + ldy + 3, tail(s.lane(3 * VL / 4), w, e0 + 3L * cols, cols, upper, x, x1), add);
         // token t + 2
         b0 = PAIR_LO.selectFrom(a20, a21).add(PAIR_HI.selectFrom(a20, a21));
         b1 = PAIR_LO.selectFrom(a22, a23).add(PAIR_HI.selectFrom(a22, a23));
@@ -90,10 +92,10 @@ final class F16Blocks {
         if (VL >= 32) s = s.add(s.rearrange(FOLD4));
         if (VL >= 16) s = s.add(s.rearrange(FOLD2));
         if (VL >= 8) s = s.add(s.rearrange(FOLD1));
-        y[y0 + 2 * ldy] = tail(s.lane(0), w, e0, cols, upper, x, x2);
-        y[y0 + 2 * ldy + 1] = tail(s.lane(VL / 4), w, e0 + cols, cols, upper, x, x2);
-        y[y0 + 2 * ldy + 2] = tail(s.lane(VL / 2), w, e0 + 2L * cols, cols, upper, x, x2);
-        y[y0 + 2 * ldy + 3] = tail(s.lane(3 * VL / 4), w, e0 + 3L * cols, cols, upper, x, x2);
+        store(y, y0 + 2 * ldy, tail(s.lane(0), w, e0, cols, upper, x, x2), add);
+        store(y, y0 + 2 * ldy + 1, tail(s.lane(VL / 4), w, e0 + cols, cols, upper, x, x2), add);
+        store(y, y0 + 2 * ldy + 2, tail(s.lane(VL / 2), w, e0 + 2L * cols, cols, upper, x, x2), add);
+        store(y, y0 + 2 * ldy + 3, tail(s.lane(3 * VL / 4), w, e0 + 3L * cols, cols, upper, x, x2), add);
         // token t + 3
         b0 = PAIR_LO.selectFrom(a30, a31).add(PAIR_HI.selectFrom(a30, a31));
         b1 = PAIR_LO.selectFrom(a32, a33).add(PAIR_HI.selectFrom(a32, a33));
@@ -102,14 +104,14 @@ final class F16Blocks {
         if (VL >= 32) s = s.add(s.rearrange(FOLD4));
         if (VL >= 16) s = s.add(s.rearrange(FOLD2));
         if (VL >= 8) s = s.add(s.rearrange(FOLD1));
-        y[y0 + 3 * ldy] = tail(s.lane(0), w, e0, cols, upper, x, x3);
-        y[y0 + 3 * ldy + 1] = tail(s.lane(VL / 4), w, e0 + cols, cols, upper, x, x3);
-        y[y0 + 3 * ldy + 2] = tail(s.lane(VL / 2), w, e0 + 2L * cols, cols, upper, x, x3);
-        y[y0 + 3 * ldy + 3] = tail(s.lane(3 * VL / 4), w, e0 + 3L * cols, cols, upper, x, x3);
+        store(y, y0 + 3 * ldy, tail(s.lane(0), w, e0, cols, upper, x, x3), add);
+        store(y, y0 + 3 * ldy + 1, tail(s.lane(VL / 4), w, e0 + cols, cols, upper, x, x3), add);
+        store(y, y0 + 3 * ldy + 2, tail(s.lane(VL / 2), w, e0 + 2L * cols, cols, upper, x, x3), add);
+        store(y, y0 + 3 * ldy + 3, tail(s.lane(3 * VL / 4), w, e0 + 3L * cols, cols, upper, x, x3), add);
     }
 
     /** Rows r..r+3 of W times one token of x: four independent chains, the matrix-vector product of decoding. */
-    static void rows4Token1(MemorySegment w, long w0, int cols, float[] x, int x0, float[] y, int y0) {
+    static void rows4Token1(MemorySegment w, long w0, int cols, float[] x, int x0, float[] y, int y0, boolean add) {
         FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
         long rowBytes = 2L * cols, w1 = w0 + rowBytes, w2 = w1 + rowBytes, w3 = w2 + rowBytes;
         int upper = cols - cols % (VL);
@@ -130,10 +132,10 @@ final class F16Blocks {
         if (VL >= 32) s = s.add(s.rearrange(FOLD4));
         if (VL >= 16) s = s.add(s.rearrange(FOLD2));
         if (VL >= 8) s = s.add(s.rearrange(FOLD1));
-        y[y0] = tail(s.lane(0), w, e0, cols, upper, x, x0);
-        y[y0 + 1] = tail(s.lane(VL / 4), w, e0 + cols, cols, upper, x, x0);
-        y[y0 + 2] = tail(s.lane(VL / 2), w, e0 + 2L * cols, cols, upper, x, x0);
-        y[y0 + 3] = tail(s.lane(3 * VL / 4), w, e0 + 3L * cols, cols, upper, x, x0);
+        store(y, y0, tail(s.lane(0), w, e0, cols, upper, x, x0), add);
+        store(y, y0 + 1, tail(s.lane(VL / 4), w, e0 + cols, cols, upper, x, x0), add);
+        store(y, y0 + 2, tail(s.lane(VL / 2), w, e0 + 2L * cols, cols, upper, x, x0), add);
+        store(y, y0 + 3, tail(s.lane(3 * VL / 4), w, e0 + 3L * cols, cols, upper, x, x0), add);
     }
 
     /** One row of W times one token of x. */

@@ -70,4 +70,9 @@ final class WeightBlocks {
         }
         return FloatVector.fromArray(F, idx, 0);
     }
+
+    /** y[i] = v, or y[i] + v when {@code add} (WeightProduct.multiplyAdd): the product is complete before it is added. */
+    static void store(float[] y, int i, float v, boolean add) {
+        y[i] = add ? y[i] + v : v;
+    }
 }

@@ -57,6 +57,22 @@ public final class WeightProduct {
      * and v into one row; gate and up into one row).
      */
     public static void multiply(float[] x, int xOff, int ldx, int T, WeightMatrix w, float[] y, int yOff, int ldy) {
+        run(x, xOff, ldx, T, w, y, yOff, ldy, false);
+    }
+
+    // x: (T, cols) from xOff   w: (rows, cols)   y: (T, rows) from yOff, added to
+    /** y += x W^T: each product, computed exactly as {@link #multiply} computes it, is added to y (a residual). */
+    public static void multiplyAdd(float[] x, int xOff, int T, WeightMatrix w, float[] y, int yOff) {
+        run(x, xOff, w.cols(), T, w, y, yOff, w.rows(), true);
+    }
+
+    // x: (T, cols) rows ldx apart from xOff   w: (rows, cols)   y: (T, rows) rows ldy apart from yOff, added to
+    /** y += x W^T with strided rows of x and y (see the strided {@link #multiply}). */
+    public static void multiplyAdd(float[] x, int xOff, int ldx, int T, WeightMatrix w, float[] y, int yOff, int ldy) {
+        run(x, xOff, ldx, T, w, y, yOff, ldy, true);
+    }
+
+    private static void run(float[] x, int xOff, int ldx, int T, WeightMatrix w, float[] y, int yOff, int ldy, boolean add) {
         int rows = w.rows();
         int cols = w.cols();
         check(x, xOff, ldx, T, rows, cols, y, yOff, ldy);
@@ -74,10 +90,10 @@ public final class WeightProduct {
         int quads = (rows + 3) / 4;
         int threads = KernelPool.threads();
         if (threads == 1 || quads < 2 || (long) T * rows * cols < PARALLEL_MIN_MACS) {
-            rowRange(0, rows, xs, xOff, ldx, T, w, y, yOff, ldy);
+            rowRange(0, rows, xs, xOff, ldx, T, w, y, yOff, ldy, add);
             return;
         }
-        call.set(Math.min(quads, TASKS_PER_THREAD * threads), quads, xs, xOff, ldx, T, w, y, yOff, ldy);
+        call.set(Math.min(quads, TASKS_PER_THREAD * threads), quads, xs, xOff, ldx, T, w, y, yOff, ldy, add);
         try {
             KernelPool.parallelFor(call.tasks, call);
         } finally {
@@ -104,7 +120,7 @@ public final class WeightProduct {
 
     /** Rows [r0, r1) of W for all T tokens, in token panels; r0 is a multiple of 4. */
     private static void rowRange(int r0, int r1, float[] x, int xOff, int ldx, int T, WeightMatrix w, float[] y, int yOff,
-                                 int ldy) {
+                                 int ldy, boolean add) {
         int cols = w.cols();
         int panel = Math.max(4, PANEL_FLOATS / Math.max(1, cols) & ~3);
         MemorySegment data = w.data();
@@ -117,15 +133,15 @@ public final class WeightProduct {
                 long w0 = r * rowBytes;
                 int t = t0;
                 for (; t + 4 <= t1; t += 4) {
-                    rows4Tokens4(format, data, w0, cols, x, xOff + t * ldx, ldx, y, yOff + t * ldy + r, ldy);
+                    rows4Tokens4(format, data, w0, cols, x, xOff + t * ldx, ldx, y, yOff + t * ldy + r, ldy, add);
                 }
                 for (; t < t1; t++) {
-                    rows4Token1(format, data, w0, cols, x, xOff + t * ldx, y, yOff + t * ldy + r);
+                    rows4Token1(format, data, w0, cols, x, xOff + t * ldx, y, yOff + t * ldy + r, add);
                 }
             }
             for (; r < r1; r++) {
                 for (int t = t0; t < t1; t++) {
-                    y[yOff + t * ldy + r] = row1Token1(format, data, r * rowBytes, cols, x, xOff + t * ldx);
+                    WeightBlocks.store(y, yOff + t * ldy + r, row1Token1(format, data, r * rowBytes, cols, x, xOff + t * ldx), add);
                 }
             }
         }
@@ -133,19 +149,20 @@ public final class WeightProduct {
 
     // the format is chosen once per block, outside the loops over columns (see WeightBlocks)
     private static void rows4Tokens4(int format, MemorySegment w, long w0, int cols, float[] x, int x0, int ldx,
-                                     float[] y, int y0, int ldy) {
+                                     float[] y, int y0, int ldy, boolean add) {
         switch (format) {
-            case 0 -> F32Blocks.rows4Tokens4(w, w0, cols, x, x0, ldx, y, y0, ldy);
-            case 1 -> F16Blocks.rows4Tokens4(w, w0, cols, x, x0, ldx, y, y0, ldy);
-            default -> Bf16Blocks.rows4Tokens4(w, w0, cols, x, x0, ldx, y, y0, ldy);
+            case 0 -> F32Blocks.rows4Tokens4(w, w0, cols, x, x0, ldx, y, y0, ldy, add);
+            case 1 -> F16Blocks.rows4Tokens4(w, w0, cols, x, x0, ldx, y, y0, ldy, add);
+            default -> Bf16Blocks.rows4Tokens4(w, w0, cols, x, x0, ldx, y, y0, ldy, add);
         }
     }
 
-    private static void rows4Token1(int format, MemorySegment w, long w0, int cols, float[] x, int x0, float[] y, int y0) {
+    private static void rows4Token1(int format, MemorySegment w, long w0, int cols, float[] x, int x0, float[] y, int y0,
+                                    boolean add) {
         switch (format) {
-            case 0 -> F32Blocks.rows4Token1(w, w0, cols, x, x0, y, y0);
-            case 1 -> F16Blocks.rows4Token1(w, w0, cols, x, x0, y, y0);
-            default -> Bf16Blocks.rows4Token1(w, w0, cols, x, x0, y, y0);
+            case 0 -> F32Blocks.rows4Token1(w, w0, cols, x, x0, y, y0, add);
+            case 1 -> F16Blocks.rows4Token1(w, w0, cols, x, x0, y, y0, add);
+            default -> Bf16Blocks.rows4Token1(w, w0, cols, x, x0, y, y0, add);
         }
     }
 
@@ -164,6 +181,7 @@ public final class WeightProduct {
      */
     private static final class Call implements IntConsumer {
         int tasks, quads, xOff, ldx, T, yOff, ldy;
+        boolean add;
         float[] x, y;
         WeightMatrix w;
         private float[] permuted = new float[0];
@@ -176,7 +194,9 @@ public final class WeightProduct {
             return permuted;
         }
 
-        void set(int tasks, int quads, float[] x, int xOff, int ldx, int T, WeightMatrix w, float[] y, int yOff, int ldy) {
+        void set(int tasks, int quads, float[] x, int xOff, int ldx, int T, WeightMatrix w, float[] y, int yOff, int ldy,
+                 boolean add) {
+            this.add = add;
             this.tasks = tasks;
             this.quads = quads;
             this.x = x;
@@ -200,7 +220,7 @@ public final class WeightProduct {
         public void accept(int task) {
             int r0 = 4 * (int) ((long) quads * task / tasks);
             int r1 = Math.min(w.rows(), 4 * (int) ((long) quads * (task + 1) / tasks));
-            rowRange(r0, r1, x, xOff, ldx, T, w, y, yOff, ldy);
+            rowRange(r0, r1, x, xOff, ldx, T, w, y, yOff, ldy, add);
         }
     }
 }

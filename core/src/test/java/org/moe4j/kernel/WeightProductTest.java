@@ -109,6 +109,39 @@ class WeightProductTest {
     }
 
     @Test
+    void multiplyAddAddsTheProductMultiplyComputes() {
+        Rng rng = new Rng(17);
+        int saved = KernelPool.threads();
+        try {
+            for (int threads = 1; threads <= Math.min(2, saved); threads++) {
+                KernelPool.setThreads(threads);
+                for (Format format : Format.values()) {
+                    int rows = 131, cols = 3 * LANES + 5, T = 7, ldy = rows + 3;
+                    WeightMatrix w = heap(format, random(rng, rows * cols, 1), rows, cols);
+                    float[] x = random(rng, T * cols, 1);
+                    float[] product = new float[T * rows];
+                    WeightProduct.multiply(x, 0, T, w, product, 0);
+                    float[] y = random(rng, 2 + T * ldy, 1);
+                    float[] before = y.clone();
+                    WeightProduct.multiplyAdd(x, 0, cols, T, w, y, 2, ldy);
+                    for (int t = 0; t < T; t++) {
+                        for (int r = 0; r < rows; r++) {
+                            int i = 2 + t * ldy + r;
+                            assertEquals(Float.floatToIntBits(before[i] + product[t * rows + r]), Float.floatToIntBits(y[i]),
+                                    format + " " + threads + " threads, token " + t + " row " + r);
+                        }
+                        for (int r = rows; r < ldy && 2 + t * ldy + r < y.length; r++) {
+                            assertEquals(before[2 + t * ldy + r], y[2 + t * ldy + r], "padding of y untouched");
+                        }
+                    }
+                }
+            }
+        } finally {
+            KernelPool.setThreads(saved);
+        }
+    }
+
+    @Test
     void unalignedMappedWeightsGiveTheBitsOfHeapWeights() throws IOException {
         Rng rng = new Rng(14);
         int rows = 37, cols = 3 * LANES + 3, T = 9;
