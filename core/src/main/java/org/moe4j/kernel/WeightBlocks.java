@@ -7,8 +7,9 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorShuffle;
 
 /**
- * What the register blocks of {@link WeightProduct} share ({@link F32Blocks}, {@link F16Blocks},
- * {@link Bf16Blocks}, one set per stored format), and the constants of their lane sums. Every
+ * What the register blocks of {@link WeightProduct} share ({@link F32Blocks}, {@link Bf16Blocks},
+ * and {@link ArrayBlocks} for half weights widened by {@link F16Blocks}), and the constants of their
+ * lane sums. Every
  * output, whichever block computes it, is the same sequence of float32 operations:
  * <pre>
  *   acc[l] = fma(x[c], w[c], acc[l])  over the columns c of lane l, in order, below the last whole chunk, from 0

@@ -123,6 +123,10 @@ public final class WeightProduct {
                                  int ldy, boolean add) {
         int cols = w.cols();
         int panel = Math.max(4, PANEL_FLOATS / Math.max(1, cols) & ~3);
+        if (w.format() == WeightMatrix.Format.F16) {
+            halfRowRange(r0, r1, x, xOff, ldx, T, w, y, yOff, ldy, add, panel);
+            return;
+        }
         MemorySegment data = w.data();
         long rowBytes = (long) cols * w.format().bytes();
         int format = w.format().ordinal();
@@ -147,12 +151,39 @@ public final class WeightProduct {
         }
     }
 
-    // the format is chosen once per block, outside the loops over columns (see WeightBlocks)
+    /** rowRange for half weights: each block of rows widened once per panel into the thread's buffer ({@link F16Blocks}). */
+    private static void halfRowRange(int r0, int r1, float[] x, int xOff, int ldx, int T, WeightMatrix w, float[] y,
+                                     int yOff, int ldy, boolean add, int panel) {
+        int cols = w.cols();
+        float[] rows = CALLS.get().widened(4 * cols);
+        MemorySegment data = w.data();
+        for (int t0 = 0; t0 < T; t0 += panel) {
+            int t1 = Math.min(T, t0 + panel);
+            int r = r0;
+            for (; r + 4 <= r1; r += 4) {
+                F16Blocks.widen(data, (long) r * cols, 4 * cols, rows, 0);
+                int t = t0;
+                for (; t + 4 <= t1; t += 4) {
+                    ArrayBlocks.rows4Tokens4(rows, 0, cols, x, xOff + t * ldx, ldx, y, yOff + t * ldy + r, ldy, add);
+                }
+                for (; t < t1; t++) {
+                    ArrayBlocks.rows4Token1(rows, 0, cols, x, xOff + t * ldx, y, yOff + t * ldy + r, add);
+                }
+            }
+            for (; r < r1; r++) {
+                F16Blocks.widen(data, (long) r * cols, cols, rows, 0);
+                for (int t = t0; t < t1; t++) {
+                    WeightBlocks.store(y, yOff + t * ldy + r, ArrayBlocks.row1Token1(rows, 0, cols, x, xOff + t * ldx), add);
+                }
+            }
+        }
+    }
+
+    // the format (float32 or bfloat16) is chosen once per block, outside the loops over columns (see WeightBlocks)
     private static void rows4Tokens4(int format, MemorySegment w, long w0, int cols, float[] x, int x0, int ldx,
                                      float[] y, int y0, int ldy, boolean add) {
         switch (format) {
             case 0 -> F32Blocks.rows4Tokens4(w, w0, cols, x, x0, ldx, y, y0, ldy, add);
-            case 1 -> F16Blocks.rows4Tokens4(w, w0, cols, x, x0, ldx, y, y0, ldy, add);
             default -> Bf16Blocks.rows4Tokens4(w, w0, cols, x, x0, ldx, y, y0, ldy, add);
         }
     }
@@ -161,7 +192,6 @@ public final class WeightProduct {
                                     boolean add) {
         switch (format) {
             case 0 -> F32Blocks.rows4Token1(w, w0, cols, x, x0, y, y0, add);
-            case 1 -> F16Blocks.rows4Token1(w, w0, cols, x, x0, y, y0, add);
             default -> Bf16Blocks.rows4Token1(w, w0, cols, x, x0, y, y0, add);
         }
     }
@@ -169,7 +199,6 @@ public final class WeightProduct {
     private static float row1Token1(int format, MemorySegment w, long w0, int cols, float[] x, int x0) {
         return switch (format) {
             case 0 -> F32Blocks.row1Token1(w, w0, cols, x, x0);
-            case 1 -> F16Blocks.row1Token1(w, w0, cols, x, x0);
             default -> Bf16Blocks.row1Token1(w, w0, cols, x, x0);
         };
     }
@@ -185,6 +214,15 @@ public final class WeightProduct {
         float[] x, y;
         WeightMatrix w;
         private float[] permuted = new float[0];
+        private float[] widened = new float[0];
+
+        /** A buffer of at least {@code n} floats for half weights widened by this thread. */
+        float[] widened(int n) {
+            if (widened.length < n) {
+                widened = new float[n];
+            }
+            return widened;
+        }
 
         /** A buffer of at least {@code n} floats, grown (never shrunk) as calls need. */
         float[] permuted(int n) {
