@@ -12,11 +12,13 @@ import picocli.CommandLine.Parameters;
 
 /**
  * {@code moe4j bench weight-product ROWS COLS}: y = x W^T with W in its stored format
- * ({@link WeightProductBench}); prints {@code weight-product ROWS COLS DTYPE T GB/s GFLOP/s us/call}.
+ * ({@link WeightProductBench}); prints {@code weight-product ROWS COLS DTYPE T GB/s GFLOP/s us/call} (medians)
+ * followed by {@code best GB/s GFLOP/s us} (the fastest single call).
  */
 @Command(name = "weight-product", mixinStandardHelpOptions = true,
         description = "y = x W^T for W [ROWS x COLS] stored as --dtype and T tokens, weights streamed from memory; prints "
-                + "'weight-product ROWS COLS DTYPE T GB/s GFLOP/s us-per-call'.")
+                + "'weight-product ROWS COLS DTYPE T GB/s GFLOP/s us-per-call best GB/s GFLOP/s us' (medians, then the "
+                + "fastest single call).")
 final class WeightProductBenchCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "ROWS") int rows;
     @Parameters(index = "1", paramLabel = "COLS") int cols;
@@ -67,8 +69,9 @@ final class WeightProductBenchCommand implements Callable<Integer> {
         }
         WeightProductBench.Result r = WeightProductBench.measure(rows, cols, format, tokens, common.threads, common.runs,
                 (long) (workingSetGib * (1L << 30)), file);
-        System.out.println(String.format(Locale.ROOT, "weight-product %d %d %s %d %.1f %.1f %.1f", rows, cols,
-                format.name().toLowerCase(Locale.ROOT), tokens, r.gigabytesPerSecond(), r.gflops(), r.microsecondsPerCall()));
+        System.out.println(String.format(Locale.ROOT, "weight-product %d %d %s %d %.1f %.1f %.1f best %.1f %.1f %.1f", rows, cols,
+                format.name().toLowerCase(Locale.ROOT), tokens, r.gigabytesPerSecond(), r.gflops(), r.microsecondsPerCall(),
+                r.bestGigabytesPerSecond(), r.bestGflops(), r.bestMicroseconds()));
         if (againstF32) {
             double gflops = WeightProductBench.packedFloat32Gflops(rows, cols, tokens, common.threads, common.runs);
             System.out.println(String.format(Locale.ROOT, "batch-invariant-gemm %d %d f32 %d %.1f", rows, cols, tokens, gflops));

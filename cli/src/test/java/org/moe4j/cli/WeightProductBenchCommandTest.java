@@ -15,7 +15,7 @@ class WeightProductBenchCommandTest {
         StdoutRun product = StdoutRun.of("bench", "weight-product", "33", "70", "--tokens", "3", "--dtype", "f16",
                 "--working-set-gib", "0.001", "--runs", "1", "--against-f32");
         assertEquals(0, product.exitCode(), product.err());
-        assertTrue(product.out().matches("weight-product 33 70 f16 3 \\d+\\.\\d \\d+\\.\\d \\d+\\.\\d\n"
+        assertTrue(product.out().matches("weight-product 33 70 f16 3 \\d+\\.\\d \\d+\\.\\d \\d+\\.\\d best \\d+\\.\\d \\d+\\.\\d \\d+\\.\\d\n"
                 + "batch-invariant-gemm 33 70 f32 3 \\d+\\.\\d\n"), product.out());
     }
 
