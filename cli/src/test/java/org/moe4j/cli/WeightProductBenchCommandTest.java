@@ -16,7 +16,7 @@ class WeightProductBenchCommandTest {
                 "--working-set-gib", "0.001", "--runs", "1", "--against-f32");
         assertEquals(0, product.exitCode(), product.err());
         assertTrue(product.out().matches("weight-product 33 70 f16 3 \\d+\\.\\d \\d+\\.\\d \\d+\\.\\d best \\d+\\.\\d \\d+\\.\\d \\d+\\.\\d\n"
-                + "batch-invariant-gemm 33 70 f32 3 \\d+\\.\\d\n"), product.out());
+                + "gemm 33 70 f32 3 \\d+\\.\\d\n"), product.out());
     }
 
     @Test
