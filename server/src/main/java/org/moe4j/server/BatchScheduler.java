@@ -18,6 +18,8 @@ import org.moe4j.engine.Sequence;
  * ones at once, which frees their slots for the next step.
  */
 final class BatchScheduler implements AutoCloseable {
+    private static final System.Logger LOG = System.getLogger(BatchScheduler.class.getName());
+
     private final ServedModel served;
     private final int maxBatch;
     private final BlockingQueue<CompletionJob> queue;
@@ -73,7 +75,8 @@ final class BatchScheduler implements AutoCloseable {
             } catch (InterruptedException e) {
                 break;
             } catch (RuntimeException | Error e) {
-                for (CompletionJob job : active) job.fail(500, "the model step failed: " + e);
+                LOG.log(System.Logger.Level.ERROR, "the model step failed for " + active.size() + " sequences", e);
+                for (CompletionJob job : active) job.fail(500, "the model step failed (the server log has the details)");
                 active.clear();
             }
             activeCount = active.size();
@@ -114,7 +117,8 @@ final class BatchScheduler implements AutoCloseable {
                 if (job.advance(logits, s * vocab, vocab, served.stopIds())) finished.add(job);
                 if (first) metrics.firstToken(job.timeToFirstTokenSeconds());
             } catch (RuntimeException e) {
-                job.fail(500, "sampling failed: " + e.getMessage());
+                LOG.log(System.Logger.Level.ERROR, "drawing or decoding a token failed", e);
+                job.fail(500, "drawing the next token failed (the server log has the details)");
                 finished.add(job);
             }
         }

@@ -14,7 +14,7 @@ import org.moe4j.text.Tokenizer;
 final class CompletionJob {
     final CompletionRequest request;
     final long submittedNanos;
-    private final Tokenizer tokenizer;
+    private final TokenDecoder decoder;
     private final Sampler sampler;
     private final CompletionText text;
     private final BlockingQueue<CompletionEvent> events = new LinkedBlockingQueue<>();
@@ -27,7 +27,7 @@ final class CompletionJob {
 
     CompletionJob(CompletionRequest request, Tokenizer tokenizer) {
         this.request = request;
-        this.tokenizer = tokenizer;
+        this.decoder = TokenDecoder.of(tokenizer);
         this.sampler = new Sampler(request.sampling());
         this.text = new CompletionText(request.stop());
         this.submittedNanos = System.nanoTime();
@@ -72,6 +72,7 @@ final class CompletionJob {
         int next = sampler.next(logits, off, vocab);
         if (generated == 0) firstTokenNanos = System.nanoTime();
         if (stopIds.contains(next)) {
+            text.add(decoder.flush());
             String rest = text.takeRest();
             if (!rest.isEmpty()) events.add(new CompletionEvent.Text(rest));
             events.add(new CompletionEvent.Finished("stop", request.promptTokens().length, generated));
@@ -79,8 +80,9 @@ final class CompletionJob {
         }
         generated++;
         pending = new int[] {next};
-        boolean stopped = text.add(tokenizer.decodeBytes(new int[] {next}));
+        boolean stopped = text.add(decoder.add(next));
         boolean done = stopped || generated >= limit;
+        if (done && !stopped) stopped = text.add(decoder.flush());
         String delta = done ? text.takeRest() : text.takeSendable();
         if (!delta.isEmpty()) events.add(new CompletionEvent.Text(delta));
         if (done) events.add(new CompletionEvent.Finished(stopped ? "stop" : "length", request.promptTokens().length, generated));

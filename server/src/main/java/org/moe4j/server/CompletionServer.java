@@ -21,6 +21,8 @@ import java.util.concurrent.Executors;
  * server.
  */
 public final class CompletionServer implements AutoCloseable {
+    private static final System.Logger LOG = System.getLogger(CompletionServer.class.getName());
+
     private final ServedModel served;
     private final ServerConfig config;
     private final ServerMetrics metrics = new ServerMetrics();
@@ -116,7 +118,8 @@ public final class CompletionServer implements AutoCloseable {
             status = CompletionEndpoint.CLIENT_CLOSED;
         } catch (RuntimeException | Error e) {
             status = 500;
-            trySend(ex, 500, null, "internal error: " + e);
+            LOG.log(System.Logger.Level.ERROR, ex.getRequestMethod() + " " + ex.getRequestURI().getPath() + " failed", e);
+            trySend(ex, 500, null, "internal error (the server log has the details)");
         } finally {
             ex.close();
         }
