@@ -12,9 +12,10 @@ import org.moe4j.text.Tokenizer;
  * side reads. The scheduler thread alone touches the state; {@link #cancel} may come from any thread.
  */
 final class CompletionJob {
-    final CompletionRequest request;
+    final Generation request;
     final long submittedNanos;
     private final TokenDecoder decoder;
+    private final int drawable;
     private final Sampler sampler;
     private final CompletionText text;
     private final BlockingQueue<CompletionEvent> events = new LinkedBlockingQueue<>();
@@ -25,9 +26,10 @@ final class CompletionJob {
     private int limit;
     private long firstTokenNanos;
 
-    CompletionJob(CompletionRequest request, Tokenizer tokenizer) {
+    CompletionJob(Generation request, Tokenizer tokenizer) {
         this.request = request;
         this.decoder = TokenDecoder.of(tokenizer);
+        this.drawable = tokenizer.vocabSize();
         this.sampler = new Sampler(request.sampling());
         this.text = new CompletionText(request.stop());
         this.submittedNanos = System.nanoTime();
@@ -69,7 +71,9 @@ final class CompletionJob {
      */
     // logits: (S, V), this job's row at off
     boolean advance(float[] logits, int off, int vocab, java.util.Set<Integer> stopIds) {
-        int next = sampler.next(logits, off, vocab);
+        // a model's vocabulary is often padded beyond its tokenizer's (Qwen3: 151,936 rows for
+        // 151,669 tokens): ids without text are never drawn
+        int next = sampler.next(logits, off, Math.min(vocab, drawable));
         if (generated == 0) firstTokenNanos = System.nanoTime();
         if (stopIds.contains(next)) {
             text.add(decoder.flush());

@@ -15,7 +15,7 @@ import java.util.concurrent.Executors;
 
 /**
  * The HTTP side: the JDK's own {@link HttpServer}, one virtual thread per exchange, in front of a
- * {@link BatchScheduler}. Endpoints: {@code POST /v1/completions}, {@code GET /v1/models},
+ * {@link BatchScheduler}. Endpoints: {@code POST /v1/chat/completions}, {@code POST /v1/completions}, {@code GET /v1/models},
  * {@code GET /health} (never needs the key) and {@code GET /metrics}. Every answer is JSON (the
  * metrics are Prometheus text); any failure inside a handler becomes a JSON error, never a dead
  * server.
@@ -28,6 +28,7 @@ public final class CompletionServer implements AutoCloseable {
     private final ServerMetrics metrics = new ServerMetrics();
     private final BatchScheduler scheduler;
     private final CompletionEndpoint completions;
+    private final ChatEndpoint chat;
     private final ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
     private final HttpServer http;
     private final byte[] expectedAuthorization;
@@ -43,6 +44,7 @@ public final class CompletionServer implements AutoCloseable {
         this.expectedAuthorization = config.apiKey() == null ? null : ("Bearer " + config.apiKey()).getBytes(StandardCharsets.UTF_8);
         this.scheduler = new BatchScheduler(served, config.maxBatch(), config.maxQueue(), metrics);
         this.completions = new CompletionEndpoint(served, config, scheduler);
+        this.chat = new ChatEndpoint(served, config, scheduler);
         try {
             this.http = HttpServer.create(new InetSocketAddress(config.host(), config.port()), 0);
         } catch (IOException e) {
@@ -51,6 +53,7 @@ public final class CompletionServer implements AutoCloseable {
         }
         http.setExecutor(executor);
         route("/v1/completions", "POST", true, completions::handle);
+        route("/v1/chat/completions", "POST", true, chat::handle);
         route("/v1/models", "GET", true, this::models);
         route("/health", "GET", false, this::health);
         route("/metrics", "GET", true, ex -> {
@@ -59,7 +62,7 @@ public final class CompletionServer implements AutoCloseable {
         });
         http.createContext("/", ex -> guarded(ex, false, e -> {
             Exchanges.error(e, 404, null, "no endpoint " + e.getRequestURI().getPath()
-                    + " (try POST /v1/completions, GET /v1/models, /health, /metrics)");
+                    + " (try POST /v1/chat/completions, POST /v1/completions, GET /v1/models, /health, /metrics)");
             return 404;
         }));
     }
@@ -123,7 +126,8 @@ public final class CompletionServer implements AutoCloseable {
         } finally {
             ex.close();
         }
-        boolean isCompletion = ex.getRequestURI().getPath().equals("/v1/completions");
+        String path = ex.getRequestURI().getPath();
+        boolean isCompletion = path.equals("/v1/completions") || path.equals("/v1/chat/completions");
         metrics.request(status, isCompletion ? (System.nanoTime() - t0) / 1e9 : -1);
     }
 

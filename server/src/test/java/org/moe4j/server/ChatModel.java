@@ -1,0 +1,74 @@
+package org.moe4j.server;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URISyntaxException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.moe4j.engine.ForwardObserver;
+import org.moe4j.engine.Sequence;
+
+/**
+ * The chat test model (resources/models/qwen3-chat, made by scripts/make_chat_fixture.py): a tiny
+ * random Qwen3-MoE with a byte-level Qwen3-style tokenizer and Qwen3's chat template.
+ */
+final class ChatModel {
+    private ChatModel() {}
+
+    static Path folder() {
+        try {
+            return Path.of(ChatModel.class.getResource("/models/qwen3-chat/config.json").toURI()).getParent();
+        } catch (URISyntaxException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    static ServedModel served(int context) {
+        try {
+            return ServedModel.load(folder(), context);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** A copy of the model folder with another chat template (chat_template.jinja wins over tokenizer_config.json's). */
+    static Path withTemplate(Path dir, String template) throws IOException {
+        Path copy = dir.resolve("model");
+        Files.createDirectories(copy);
+        try (var files = Files.list(folder())) {
+            for (Path f : files.toList()) Files.copy(f, copy.resolve(f.getFileName()));
+        }
+        Files.writeString(copy.resolve("chat_template.jinja"), template);
+        return copy;
+    }
+
+    /**
+     * The greedy ids after {@code prompt}, decoded alone (one sequence, plain argmax over the ids the
+     * tokenizer has) on a separately opened copy of the model, up to a stop id or {@code maxTokens}.
+     */
+    static List<Integer> greedyIds(int[] prompt, int maxTokens, int context) {
+        try (ServedModel m = ServedModel.load(folder(), context)) {
+            List<Integer> ids = new ArrayList<>();
+            Sequence seq = m.model().newSequence(context);
+            int[] next = prompt;
+            for (int n = 0; n < Math.min(maxTokens, context - prompt.length); n++) {
+                float[] logits = m.model().forward(List.of(seq), List.of(next), false, ForwardObserver.NONE);
+                int best = 0;
+                for (int i = 1; i < m.tokenizer().vocabSize(); i++) if (logits[i] > logits[best]) best = i;
+                if (m.stopIds().contains(best)) break;
+                ids.add(best);
+                next = new int[] {best};
+            }
+            return ids;
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** The text of ids, decoded at once (special tokens kept). */
+    static String decode(ServedModel m, List<Integer> ids) {
+        return ((org.moe4j.text.hf.HfTokenizer) m.tokenizer()).decode(ids.stream().mapToInt(Integer::intValue).toArray(), false);
+    }
+}
