@@ -12,10 +12,11 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-/** {@code moe4j serve RUN}: an OpenAI-compatible completion server with continuous batching, until Ctrl-C. */
+/** {@code moe4j serve MODEL_DIR}: an OpenAI-compatible chat and completion server with continuous batching, until Ctrl-C. */
 @Command(name = "serve", mixinStandardHelpOptions = true,
-        description = {"Serve a trained model over HTTP: POST /v1/completions (OpenAI-compatible, streaming with \"stream\": true), "
-                + "GET /v1/models, GET /health, GET /metrics (Prometheus). Requests are batched continuously; Ctrl-C stops."})
+        description = {"Serve a model over HTTP: POST /v1/chat/completions (with the model's chat template) and POST /v1/completions "
+                + "(OpenAI-compatible, streaming with \"stream\": true), GET /v1/models, GET /health, GET /metrics (Prometheus). "
+                + "Requests are batched continuously; Ctrl-C stops."})
 final class ServeCommand implements Callable<Integer> {
     static final String API_KEY_ENV = "MOE4J_API_KEY";
 
@@ -63,7 +64,8 @@ final class ServeCommand implements Callable<Integer> {
             stopped.countDown();
         }));
         System.err.println("serving " + model.name() + " (context " + model.contextLength() + ") on " + server.baseUri()
-                + (key == null ? "" : " (API key required)") + "; Ctrl-C stops");
+                + (key == null ? "" : " (API key required)") + (model.hasChatTemplate() ? "" : "; no chat template: /v1/completions only")
+                + "; Ctrl-C stops");
         if (!server.address().getAddress().isLoopbackAddress() && key == null) {
             System.err.println("warning: listening beyond this machine without an API key (--api-key or " + API_KEY_ENV + ")");
         }
