@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import org.moe4j.server.CompletionServer;
+import org.moe4j.server.KvCacheConfig;
 import org.moe4j.infer.OpenModel;
 import org.moe4j.server.ServedModel;
 import org.moe4j.server.ServerConfig;
@@ -51,11 +52,27 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--request-timeout", description = "Seconds before an unfinished request is cancelled (default ${DEFAULT-VALUE}).")
     long requestTimeoutSeconds = ServerConfig.defaults().requestTimeout().toSeconds();
 
+    @Option(names = "--kv-blocks", paramLabel = "N", description = "Blocks of the paged KV cache shared by all sequences (default: "
+            + "--max-batch whole contexts if they fit in a quarter of the heap, else what fits; at least one context).")
+    int kvBlocks = 0;
+
+    @Option(names = "--block-size", paramLabel = "N", description = "Positions per KV block, a power of two (default ${DEFAULT-VALUE}).")
+    int blockSize = KvCacheConfig.defaults().blockSize();
+
+    @Option(names = "--prefill-chunk", paramLabel = "N", description = "Most prompt tokens read in one step, so long prompts do not "
+            + "stall the others' decoding (default ${DEFAULT-VALUE}).")
+    int prefillChunk = KvCacheConfig.defaults().prefillChunk();
+
+    @Option(names = "--no-prefix-reuse", description = "Do not share the KV blocks of common prompt prefixes (a system prompt) between requests.")
+    boolean noPrefixReuse;
+
     @Override
     public Integer call() throws Exception {
         String key = apiKey != null ? apiKey : System.getenv(API_KEY_ENV);
+        KvCacheConfig kv = new KvCacheConfig(kvBlocks, blockSize, prefillChunk,
+                noPrefixReuse ? KvCacheConfig.PrefixReuse.OFF : KvCacheConfig.PrefixReuse.ON);
         ServerConfig config = new ServerConfig(host, port, key, maxBodyBytes, maxBatch, maxQueue, maxTokens,
-                Duration.ofSeconds(requestTimeoutSeconds));
+                Duration.ofSeconds(requestTimeoutSeconds), kv);
         ServedModel model = ServedModel.load(run, context);
         CompletionServer server = CompletionServer.start(model, config);
         CountDownLatch stopped = new CountDownLatch(1);

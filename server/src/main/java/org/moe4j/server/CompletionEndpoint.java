@@ -53,12 +53,16 @@ final class CompletionEndpoint {
         }
     }
 
-    /** Queues the job; 0, or the status sent when the queue is full (429 with Retry-After). */
+    /** Queues the job; 0, or the status sent when the queue or the KV pool is full (429 with Retry-After). */
     static int submit(HttpExchange ex, BatchScheduler scheduler, CompletionJob job, ServerConfig config) throws IOException {
-        if (scheduler.submit(job)) return 0;
+        BatchScheduler.Refusal refusal = scheduler.submit(job);
+        if (refusal == BatchScheduler.Refusal.NONE) return 0;
         ex.getResponseHeaders().set("Retry-After", "1");
-        Exchanges.error(ex, 429, null, "the server is busy: " + scheduler.queueLength() + " requests are waiting (the limit is "
-                + config.maxQueue() + "); retry after 1 s");
+        Exchanges.error(ex, 429, null, refusal == BatchScheduler.Refusal.QUEUE_FULL
+                ? "the server is busy: " + scheduler.queueLength() + " requests are waiting (the limit is " + config.maxQueue()
+                        + "); retry after 1 s"
+                : "the server is busy: its KV cache is full (" + scheduler.availableBlocks() + " of " + scheduler.poolBlocks()
+                        + " blocks free, not enough for the waiting prompts and this one); retry after 1 s");
         return 429;
     }
 

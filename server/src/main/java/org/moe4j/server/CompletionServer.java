@@ -42,7 +42,7 @@ public final class CompletionServer implements AutoCloseable {
         this.served = served;
         this.config = config;
         this.expectedAuthorization = config.apiKey() == null ? null : ("Bearer " + config.apiKey()).getBytes(StandardCharsets.UTF_8);
-        this.scheduler = new BatchScheduler(served, config.maxBatch(), config.maxQueue(), metrics);
+        this.scheduler = new BatchScheduler(served, config, metrics);
         this.completions = new CompletionEndpoint(served, config, scheduler);
         this.chat = new ChatEndpoint(served, config, scheduler);
         try {
@@ -165,6 +165,8 @@ public final class CompletionServer implements AutoCloseable {
         m.put("model", served.name());
         m.put("active_sequences", (long) scheduler.activeSequences());
         m.put("queue_length", (long) scheduler.queueLength());
+        m.put("kv_blocks", (long) scheduler.poolBlocks());
+        m.put("kv_blocks_available", (long) scheduler.availableBlocks());
         Exchanges.json(ex, 200, m);
         return 200;
     }
