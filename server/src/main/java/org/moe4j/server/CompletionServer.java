@@ -16,7 +16,7 @@ import java.util.concurrent.Executors;
 /**
  * The HTTP side: the JDK's own {@link HttpServer}, one virtual thread per exchange, in front of a
  * {@link BatchScheduler}. Endpoints: {@code POST /v1/chat/completions}, {@code POST /v1/completions}, {@code GET /v1/models},
- * {@code GET /health} (never needs the key) and {@code GET /metrics}. Every answer is JSON (the
+ * {@code GET /health} (never needs the key), {@code GET /metrics}, and the web chat at {@code GET /}. Every answer is JSON (the
  * metrics are Prometheus text); any failure inside a handler becomes a JSON error, never a dead
  * server.
  */
@@ -61,6 +61,7 @@ public final class CompletionServer implements AutoCloseable {
             return 200;
         });
         http.createContext("/", ex -> guarded(ex, false, e -> {
+            if (WebPage.serves(e.getRequestURI().getPath())) return WebPage.answer(e);
             Exchanges.error(e, 404, null, "no endpoint " + e.getRequestURI().getPath()
                     + " (try POST /v1/chat/completions, POST /v1/completions, GET /v1/models, /health, /metrics)");
             return 404;
@@ -152,6 +153,7 @@ public final class CompletionServer implements AutoCloseable {
         model.put("created", 0L);
         model.put("owned_by", "moe4j");
         model.put("context_length", (long) served.contextLength());
+        model.put("chat_template", served.hasChatTemplate());
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("object", "list");
         m.put("data", List.of(model));
