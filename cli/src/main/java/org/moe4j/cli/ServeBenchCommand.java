@@ -6,7 +6,13 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
+import org.moe4j.bench.StepRoofline;
 import org.moe4j.cli.plot.LineChart;
+import org.moe4j.engine.HfModel;
+import org.moe4j.engine.ModelSummary;
+import org.moe4j.io.ModelFolder;
+import org.moe4j.kernel.KernelPool;
+import org.moe4j.tensor.WeightMatrix;
 import org.moe4j.server.CompletionServer;
 import org.moe4j.server.LoadGenerator;
 import org.moe4j.server.ServedModel;
@@ -63,6 +69,17 @@ final class ServeBenchCommand implements Callable<Integer> {
             + "(default ${DEFAULT-VALUE}).")
     int rounds = 3;
 
+    @Option(names = "--roofline-batches", split = ",", paramLabel = "B[,B...]", description = "Before the load test (in-process "
+            + "only): the decode step's roofline at these batch sizes (default ${DEFAULT-VALUE}; give 0 to skip).")
+    List<Integer> rooflineBatches = List.of(1, 16, 64);
+
+    @Option(names = "--roofline-prompt", paramLabel = "P", description = "Prompt tokens of each sequence before the roofline's timed "
+            + "steps (default ${DEFAULT-VALUE}).")
+    int rooflinePrompt = 64;
+
+    @Option(names = "--roofline-steps", paramLabel = "S", description = "Decode steps timed per batch size (default ${DEFAULT-VALUE}).")
+    int rooflineSteps = 32;
+
     @Option(names = "--plot", paramLabel = "DIR", description = "Also draw serving-throughput.png and serving-latency.png "
             + "(against log2 of the client count) into DIR.")
     Path plot;
@@ -80,6 +97,7 @@ final class ServeBenchCommand implements Callable<Integer> {
         URI target = url;
         if (run != null) {
             ServedModel model = ServedModel.load(run);
+            if (!rooflineBatches.equals(List.of(0))) roofline(model);
             ServerConfig config = ServerConfig.defaults().withPort(0).withLimits(1 << 20, most, Math.max(256, most), maxTokens);
             server = CompletionServer.start(model, config);
             target = server.baseUri();
@@ -109,6 +127,40 @@ final class ServeBenchCommand implements Callable<Integer> {
             if (server != null) server.close();
         }
         return 0;
+    }
+
+    /** The decode step against the machine's roofline, before any HTTP (the scheduler thread is idle then). */
+    private void roofline(ServedModel model) throws java.io.IOException {
+        double bytesPerWeight = 4;
+        WeightMatrix.Format format = WeightMatrix.Format.F32;
+        if (ModelFolder.isModelFolder(run)) {
+            try (HfModel hf = HfModel.load(run)) {
+                ModelSummary summary = ModelSummary.of(hf);
+                long bytes = summary.bytesByDtype().values().stream().mapToLong(Long::longValue).sum();
+                bytesPerWeight = (double) bytes / summary.totalParameters();
+                String main = summary.bytesByDtype().entrySet().stream().max(java.util.Map.Entry.comparingByValue()).orElseThrow().getKey();
+                format = main.equals("BF16") ? WeightMatrix.Format.BF16 : main.equals("F16") ? WeightMatrix.Format.F16 : WeightMatrix.Format.F32;
+            }
+        }
+        if (rooflinePrompt + rooflineSteps > model.contextLength()) {
+            throw new IllegalArgumentException("--roofline-prompt " + rooflinePrompt + " + --roofline-steps " + rooflineSteps
+                    + " exceed the model's context " + model.contextLength());
+        }
+        for (int b : rooflineBatches) {
+            if (b < 1) throw new IllegalArgumentException("--roofline-batches has " + b + ", each must be >= 1 (or give only 0 to skip)");
+        }
+        System.err.println("measuring read bandwidth and the weight product's rate (" + KernelPool.threads() + " threads)...");
+        StepRoofline.Machine machine = StepRoofline.machine(format);
+        for (int b : rooflineBatches) StepRoofline.measure(model.model(), b, rooflinePrompt, rooflineSteps, bytesPerWeight, machine);
+        List<StepRoofline.Row> rows = new ArrayList<>();
+        for (int b : rooflineBatches) {
+            rows.add(StepRoofline.measure(model.model(), b, rooflinePrompt, rooflineSteps, bytesPerWeight, machine));
+            System.err.printf(java.util.Locale.ROOT, "roofline, batch %d: %.3f ms measured, %.3f ms bound%n", b, rows.getLast().measuredMs(),
+                    rows.getLast().rooflineMs());
+        }
+        System.out.println("Decode step against the roofline (" + model.name() + ", prompt " + rooflinePrompt + " tokens, mean of "
+                + rooflineSteps + " steps after one warm-up pass):\n");
+        System.out.println(StepRoofline.table(machine, rows));
     }
 
     private void plot(List<LoadGenerator.Level> levels) throws java.io.IOException {
