@@ -130,6 +130,8 @@ async function send(text) {
         if (delta.reasoning_content) reasoningBlock(div).textContent += delta.reasoning_content;
         if (delta.content) {
           answer += delta.content;
+          // a transcript continuation starts with the space or newline after "Assistant:"
+          if (!state.chat) answer = answer.trimStart();
           content.textContent = answer;
         }
         if (delta.content || delta.reasoning_content) {
