@@ -81,7 +81,7 @@ public final class StepRoofline {
     static double productRate(WeightMatrix.Format format) {
         int rows = 64;
         int d = 2048;
-        try (Arena arena = Arena.ofConfined()) {
+        try (Arena arena = Arena.ofShared()) { // shared: the kernel pool's threads read it
             MemorySegment data = arena.allocate((long) d * d * format.bytes());
             for (long i = 0; i < data.byteSize(); i += 2) data.set(java.lang.foreign.ValueLayout.JAVA_SHORT, i, (short) 0x3c00);
             WeightMatrix w = new WeightMatrix(data, format, d, d);

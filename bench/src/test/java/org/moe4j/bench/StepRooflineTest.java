@@ -42,4 +42,12 @@ class StepRooflineTest {
             assertTrue(StepRoofline.table(m, java.util.List.of(row)).startsWith("read bandwidth 10.0 GB/s, weight product (F32) 50.0 GFLOP/s"));
         }
     }
+
+    @Test
+    void theWeightProductRateIsMeasuredOnThePoolsThreads() {
+        for (WeightMatrix.Format f : WeightMatrix.Format.values()) {
+            double rate = StepRoofline.productRate(f);
+            assertTrue(rate > 1e8 && rate < 1e13, f + ": " + rate + " FLOP/s");
+        }
+    }
 }
