@@ -129,8 +129,9 @@ final class BatchScheduler implements AutoCloseable {
                 }
                 active.clear();
             }
-            activeCount = active.size();
+            // the blocks first: a reader that sees no active sequence also sees the blocks they gave back
             availableBlocks = pool.available();
+            activeCount = active.size();
         }
         for (CompletionJob job : active) job.fail(503, "the server is shutting down");
         active.clear();
@@ -167,9 +168,12 @@ final class BatchScheduler implements AutoCloseable {
             int[] context = job.contextTokens();
             Sequence seq = pool.newSequence(served.contextLength());
             int reused = kv.prefixReuse() == KvCacheConfig.PrefixReuse.ON ? seq.reusePrefix(context, 1) : 0;
-            int headroom = 0;
-            for (CompletionJob a : active) if (!a.prefilling()) headroom++;
-            if (seq.blocksNeeded(context.length) + headroom > pool.available()) {
+            // blocks already promised: the rest of the prompts being read, and one per decoding sequence to grow into
+            int promised = 0;
+            for (CompletionJob a : active) {
+                promised += a.prefilling() ? a.state().blocksNeeded(a.contextTokens().length) : 1;
+            }
+            if (seq.blocksNeeded(context.length) + promised > pool.available()) {
                 seq.release();
                 return;
             }

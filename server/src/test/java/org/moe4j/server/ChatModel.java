@@ -67,6 +67,25 @@ final class ChatModel {
         }
     }
 
+    /**
+     * The same model whose tokens each take {@code millis} to turn into text (the scheduler thread
+     * sleeps), so a test's long answer is surely still running when its client stops it. The text is
+     * the same: plain UTF-8 of each id's bytes, which is what the byte-level tokenizer decodes to.
+     */
+    static ServedModel slowed(ServedModel m, int millis) {
+        return new ServedModel(m.name(), m.model(), new ClientFacingErrorsTest.DelegatingTokenizer(m.tokenizer()) {
+            @Override
+            public byte[] decodeBytes(int[] ids) {
+                try {
+                    Thread.sleep(millis);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                return super.decodeBytes(ids);
+            }
+        }, m.contextLength(), m.stopIds(), m.chat(), m);
+    }
+
     /** The text of ids, decoded at once (special tokens kept). */
     static String decode(ServedModel m, List<Integer> ids) {
         return ((org.moe4j.text.hf.HfTokenizer) m.tokenizer()).decode(ids.stream().mapToInt(Integer::intValue).toArray(), false);

@@ -38,7 +38,8 @@ class OfficialClientsTest {
     @BeforeAll
     static void start() throws Exception {
         model = ChatModel.served(CONTEXT);
-        server = CompletionServer.start(model, ServerConfig.defaults().withPort(0).withApiKey(KEY).withLimits(1 << 16, 8, 64, 400));
+        // 3 ms per token: the 400-token stream the client stops after three chunks is surely still running then
+        server = CompletionServer.start(ChatModel.slowed(model, 3), ServerConfig.defaults().withPort(0).withApiKey(KEY).withLimits(1 << 16, 8, 64, 400));
         ChatRequest parsed = ChatRequest.parse(("{\"messages\":" + MESSAGES + "}").getBytes(StandardCharsets.UTF_8), model, 400, () -> 1);
         promptTokens = parsed.generation().promptTokens().length;
         expected = ChatCompletionsTest.splitReasoning(ChatModel.decode(model, ChatModel.greedyIds(parsed.generation().promptTokens(), 24, CONTEXT)));
