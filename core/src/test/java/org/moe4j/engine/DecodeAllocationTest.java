@@ -30,13 +30,19 @@ class DecodeAllocationTest {
                 next[0][0] = 10 + i;
                 model.forward(seqs, tokens, false, ForwardObserver.NONE);
             }
-            long before = bean.getCurrentThreadAllocatedBytes();
-            int steps = 200;
-            for (int i = 0; i < steps; i++) {
-                next[0][0] = 20 + i;
-                model.forward(seqs, tokens, false, ForwardObserver.NONE);
+            // the least of a few windows: while the JIT is still compiling (slow on a loaded machine) the vector
+            // code allocates its boxes, which says nothing about the steady state; an allocation the decode path
+            // makes itself shows in every window
+            int steps = 50;
+            long perStep = Long.MAX_VALUE;
+            for (int window = 0; window < 5 && perStep >= 2000; window++) {
+                long before = bean.getCurrentThreadAllocatedBytes();
+                for (int i = 0; i < steps; i++) {
+                    next[0][0] = 20 + window * steps + i;
+                    model.forward(seqs, tokens, false, ForwardObserver.NONE);
+                }
+                perStep = Math.min(perStep, (bean.getCurrentThreadAllocatedBytes() - before) / steps);
             }
-            long perStep = (bean.getCurrentThreadAllocatedBytes() - before) / steps;
             assertTrue(perStep < 2000, "a warm decode step allocated " + perStep + " bytes");
         } finally {
             KernelPool.setThreads(threads);
