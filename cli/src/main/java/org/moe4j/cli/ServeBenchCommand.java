@@ -69,6 +69,10 @@ final class ServeBenchCommand implements Callable<Integer> {
             + "(default ${DEFAULT-VALUE}).")
     int rounds = 3;
 
+    @Option(names = "--chat", description = "Clients call POST /v1/chat/completions (each prompt one user message) instead of "
+            + "/v1/completions; the model needs a chat template.")
+    boolean chat;
+
     @Option(names = "--roofline-batches", split = ",", paramLabel = "B[,B...]", description = "Before the load test (in-process "
             + "only): the decode step's roofline at these batch sizes (default ${DEFAULT-VALUE}; give 0 to skip).")
     List<Integer> rooflineBatches = List.of(1, 16, 64);
@@ -97,13 +101,17 @@ final class ServeBenchCommand implements Callable<Integer> {
         URI target = url;
         if (run != null) {
             ServedModel model = ServedModel.load(run);
+            if (chat && !model.hasChatTemplate()) {
+                throw new IllegalArgumentException(run + " has no chat template: --chat needs one (leave it out to load /v1/completions)");
+            }
             if (!rooflineBatches.equals(List.of(0))) roofline(model);
             ServerConfig config = ServerConfig.defaults().withPort(0).withLimits(1 << 20, most, Math.max(256, most), maxTokens);
             server = CompletionServer.start(model, config);
             target = server.baseUri();
             System.err.println("serving " + model.name() + " in-process on " + target + ", batches of up to " + config.maxBatch());
         }
-        try (LoadGenerator load = new LoadGenerator(target, apiKey, PROMPTS, maxTokens, Duration.ofMinutes(5))) {
+        LoadGenerator.Api api = chat ? LoadGenerator.Api.CHAT : LoadGenerator.Api.COMPLETIONS;
+        try (LoadGenerator load = new LoadGenerator(target, api, apiKey, PROMPTS, maxTokens, Duration.ofMinutes(5))) {
             if (warmup > 0) for (int c : clients) load.run(c, Math.max(warmup, c));
             List<List<LoadGenerator.Level>> runs = new ArrayList<>();
             for (int c : clients) runs.add(new ArrayList<>());

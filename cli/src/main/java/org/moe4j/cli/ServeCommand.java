@@ -17,7 +17,7 @@ import picocli.CommandLine.Parameters;
 @Command(name = "serve", mixinStandardHelpOptions = true,
         description = {"Serve a model over HTTP: POST /v1/chat/completions (with the model's chat template) and POST /v1/completions "
                 + "(OpenAI-compatible, streaming with \"stream\": true), GET /v1/models, GET /health, GET /metrics (Prometheus). "
-                + "Requests are batched continuously; Ctrl-C stops."})
+                + "A web chat at http://HOST:PORT/. Requests are batched continuously over a paged KV cache; Ctrl-C stops."})
 final class ServeCommand implements Callable<Integer> {
     static final String API_KEY_ENV = "MOE4J_API_KEY";
 
