@@ -90,6 +90,8 @@ class OfficialClientsTest {
                 }
             }
         }
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while (!server.metrics().render().contains("moe4j_cancelled_total 1") && System.nanoTime() < deadline) Thread.sleep(50);
         assertTrue(server.metrics().render().contains("moe4j_cancelled_total 1"), "the stopped stream was dropped by the scheduler");
     }
 
