@@ -78,11 +78,12 @@ final class ServeBenchCommand implements Callable<Integer> {
     List<Integer> rooflineBatches = List.of(1, 16, 64);
 
     @Option(names = "--roofline-prompt", paramLabel = "P", description = "Prompt tokens of each sequence before the roofline's timed "
-            + "steps (default ${DEFAULT-VALUE}).")
-    int rooflinePrompt = 64;
+            + "steps (default: 64, at most half the context).")
+    Integer rooflinePrompt;
 
-    @Option(names = "--roofline-steps", paramLabel = "S", description = "Decode steps timed per batch size (default ${DEFAULT-VALUE}).")
-    int rooflineSteps = 32;
+    @Option(names = "--roofline-steps", paramLabel = "S", description = "Decode steps timed per batch size (default: 32, at most what "
+            + "the context leaves after the prompt).")
+    Integer rooflineSteps;
 
     @Option(names = "--plot", paramLabel = "DIR", description = "Also draw serving-throughput.png and serving-latency.png "
             + "(against log2 of the client count) into DIR.")
@@ -150,24 +151,27 @@ final class ServeBenchCommand implements Callable<Integer> {
                 format = main.equals("BF16") ? WeightMatrix.Format.BF16 : main.equals("F16") ? WeightMatrix.Format.F16 : WeightMatrix.Format.F32;
             }
         }
-        if (rooflinePrompt + rooflineSteps > model.contextLength()) {
-            throw new IllegalArgumentException("--roofline-prompt " + rooflinePrompt + " + --roofline-steps " + rooflineSteps
-                    + " exceed the model's context " + model.contextLength());
+        int context = model.contextLength();
+        int prompt = rooflinePrompt != null ? rooflinePrompt : Math.max(1, Math.min(64, context / 2));
+        int steps = rooflineSteps != null ? rooflineSteps : Math.max(1, Math.min(32, context - prompt));
+        if (prompt < 1 || steps < 1 || prompt + steps > context) {
+            throw new IllegalArgumentException("--roofline-prompt " + prompt + " and --roofline-steps " + steps
+                    + " must be >= 1 and together fit the model's context " + context);
         }
         for (int b : rooflineBatches) {
             if (b < 1) throw new IllegalArgumentException("--roofline-batches has " + b + ", each must be >= 1 (or give only 0 to skip)");
         }
         System.err.println("measuring read bandwidth and the weight product's rate (" + KernelPool.threads() + " threads)...");
         StepRoofline.Machine machine = StepRoofline.machine(format);
-        for (int b : rooflineBatches) StepRoofline.measure(model.model(), b, rooflinePrompt, rooflineSteps, bytesPerWeight, machine);
+        for (int b : rooflineBatches) StepRoofline.measure(model.model(), b, prompt, steps, bytesPerWeight, machine);
         List<StepRoofline.Row> rows = new ArrayList<>();
         for (int b : rooflineBatches) {
-            rows.add(StepRoofline.measure(model.model(), b, rooflinePrompt, rooflineSteps, bytesPerWeight, machine));
+            rows.add(StepRoofline.measure(model.model(), b, prompt, steps, bytesPerWeight, machine));
             System.err.printf(java.util.Locale.ROOT, "roofline, batch %d: %.3f ms measured, %.3f ms bound%n", b, rows.getLast().measuredMs(),
                     rows.getLast().rooflineMs());
         }
-        System.out.println("Decode step against the roofline (" + model.name() + ", prompt " + rooflinePrompt + " tokens, mean of "
-                + rooflineSteps + " steps after one warm-up pass):\n");
+        System.out.println("Decode step against the roofline (" + model.name() + ", prompt " + prompt + " tokens, mean of "
+                + steps + " steps after one warm-up pass):\n");
         System.out.println(StepRoofline.table(machine, rows));
     }
 
