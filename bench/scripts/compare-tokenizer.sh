@@ -7,12 +7,16 @@
 #   bench/scripts/compare-tokenizer.sh TOKENIZER [TEXT] [ROUNDS]
 # TOKENIZER a tokenizer.json (or .json.gz, unpacked to a temporary file for Python), TEXT default the
 # bundled Moby-Dick, ROUNDS default 3. PY (default /work/V/bin/python, else python3) must import tokenizers.
+# CPU=N pins each process to core N (taskset), so that the JVM's compiler and collector threads
+# share the one core with the encoding thread instead of using the second one.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 tok=${1:?usage: compare-tokenizer.sh TOKENIZER [TEXT] [ROUNDS]}
 text=${2:-core/src/main/resources/org/moe4j/data/moby-dick.txt}
 rounds=${3:-3}
 py=${PY:-/work/V/bin/python}
+pin=()
+if [ -n "${CPU:-}" ]; then pin=(taskset -c "$CPU"); fi
 [ -x "$py" ] || py=python3
 
 json="$tok"
@@ -26,11 +30,12 @@ fi
 echo "date: $(date -u '+%Y-%m-%d %H:%M UTC')"
 echo "cpu: $(lscpu | sed -n 's/^Model name: *//p')"
 echo "load before: $(uptime | sed 's/.*load average: //')"
+echo "pinned to core: ${CPU:-no}"
 ./moe4j --version >/dev/null 2>&1 || true
 m=(); p=()
 for r in $(seq "$rounds"); do
-  a=$(./moe4j bench tokenizer "$json" --text "$text" 2>/dev/null | grep '^tokenizer')
-  b=$("$py" bench/scripts/hf_tokenizers_encode.py "$json" "$text" | grep '^tokenizer')
+  a=$(${pin[@]+"${pin[@]}"} ./moe4j bench tokenizer "$json" --text "$text" 2>/dev/null | grep '^tokenizer')
+  b=$(${pin[@]+"${pin[@]}"} "$py" bench/scripts/hf_tokenizers_encode.py "$json" "$text" | grep '^tokenizer')
   echo "round $r  moe4j: $a"
   echo "round $r  tokenizers: $b"
   m+=("$a"); p+=("$b")

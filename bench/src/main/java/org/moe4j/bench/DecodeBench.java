@@ -114,6 +114,25 @@ public final class DecodeBench {
         return nanos / 1e6 / steps;
     }
 
+    /**
+     * Seconds to prefill one fresh sequence with {@code tokens} seeded ids (the time to first token of
+     * a prompt that long, without sampling): the median of {@code rounds} after one warm-up pass.
+     */
+    public static double prefillSeconds(DecoderModel model, int tokens, int rounds) {
+        int vocab = model.config().vocabSize();
+        int[] prompt = new int[tokens];
+        for (int i = 0; i < tokens; i++) prompt[i] = (int) ((i * 7919L + 13) % vocab);
+        double[] times = new double[rounds];
+        for (int r = -1; r < rounds; r++) {
+            Sequence s = model.newSequence(tokens);
+            long start = System.nanoTime();
+            model.forward(List.of(s), List.of(prompt), false, ForwardObserver.NONE);
+            if (r >= 0) times[r] = (System.nanoTime() - start) / 1e9;
+        }
+        java.util.Arrays.sort(times);
+        return times[rounds / 2];
+    }
+
     /** The greedy next token of row {@code row} of {@code logits} (ties to the lower id). */
     private static int argmax(float[] data, int row, int vocab) {
         int off = row * vocab;

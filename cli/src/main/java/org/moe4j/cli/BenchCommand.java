@@ -23,7 +23,8 @@ import picocli.CommandLine.Spec;
         description = "Measure kernel throughput (median of several runs after warm-up).",
         subcommands = {BenchCommand.GemmCommand.class, BenchCommand.GroupedGemmCommand.class, BenchCommand.GemvCommand.class,
                 MlpStepBenchCommand.class, BpeBenchCommand.class, BenchCommand.MoeCommand.class, FffBenchCommand.class,
-                ServeBenchCommand.class, DecodeBenchCommand.class, TokenizerBenchCommand.class})
+                ServeBenchCommand.class, DecodeBenchCommand.class, TokenizerBenchCommand.class, MemoryBenchCommand.class,
+                WeightProductBenchCommand.class})
 final class BenchCommand implements Runnable {
     @Spec
     CommandSpec spec;

@@ -5,11 +5,13 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.moe4j.bench.DecodeBench;
+import org.moe4j.bench.MemoryRead;
 import org.moe4j.engine.DecoderModel;
 import org.moe4j.engine.HfModel;
 import org.moe4j.engine.ModelConfig;
 import org.moe4j.io.ModelFolder;
 import org.moe4j.infer.OpenModel;
+import org.moe4j.infer.ProcessMemory;
 import org.moe4j.kernel.KernelPool;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -43,6 +45,14 @@ final class DecodeBenchCommand implements Callable<Integer> {
             + DecodeBench.WARM_UP_ROUNDS + " are warm-up, the rest give the median and the minimum (default: ${DEFAULT-VALUE}).")
     int rounds = 7;
 
+    @Option(names = "--prefill", paramLabel = "N",
+            description = "Also time prompt processing: one fresh sequence prefilled with N tokens (median of 3 after a warm-up).")
+    int prefill = 0;
+
+    @Option(names = "--roofline", description = "Also measure the machine's read bandwidth (streaming 4 GiB) and print batch 1's "
+            + "memory roofline: weight bytes read per token / bandwidth, against the measured step.")
+    boolean roofline;
+
     @Option(names = "--threads", paramLabel = "N", description = "Kernel threads (default: all cores, ${DEFAULT-VALUE} here).")
     int threads = KernelPool.threads();
 
@@ -73,6 +83,20 @@ final class DecodeBenchCommand implements Callable<Integer> {
         }
     }
 
+    /** Batch 1's step against weight bytes per token over the read bandwidth measured now, on the same threads. */
+    private void printRoofline(DecoderModel model, List<DecodeBench.Row> rows) {
+        long bytes = model.weightBytesPerToken();
+        java.lang.foreign.MemorySegment buffer = MemoryRead.buffer(4L << 30, null);
+        MemoryRead.Result bw = MemoryRead.measure(buffer, threads, 5);
+        double rooflineMs = bytes / (bw.gigabytesPerSecond() * 1e9) * 1e3;
+        System.out.println();
+        System.out.println(String.format(Locale.ROOT, "weights read per token: %.3f GB; read bandwidth (%d threads, 4 GiB streamed): %.2f GB/s; "
+                + "roofline %.2f ms per token (%.2f tokens/s)", bytes / 1e9, threads, bw.gigabytesPerSecond(), rooflineMs, 1e3 / rooflineMs));
+        rows.stream().filter(r -> r.batch() == 1).findFirst().ifPresent(r -> System.out.println(String.format(Locale.ROOT,
+                "batch 1: median %.2f ms per token = %.0f%% of the roofline speed (%.2f GB/s of weights)", r.medianMs(),
+                100 * rooflineMs / r.medianMs(), bytes / (r.medianMs() / 1e3) / 1e9)));
+    }
+
     private void measure(DecoderModel model, int context, DecodeBench.Settings settings) {
         ModelConfig c = model.config();
         settings.checkFits(context);
@@ -87,5 +111,12 @@ final class DecodeBenchCommand implements Callable<Integer> {
                         r.warmUp() ? " (warm-up)" : "")));
         System.out.println();
         System.out.print(DecodeBench.table(rows));
+        if (roofline) printRoofline(model, rows);
+        if (prefill > 0) {
+            if (prefill > context) throw new IllegalArgumentException("--prefill " + prefill + " is more than the context " + context);
+            double seconds = DecodeBench.prefillSeconds(model, prefill, 3);
+            System.out.println(String.format(Locale.ROOT, "prefill %d tokens: %.3f s (%.1f tokens/s)", prefill, seconds, prefill / seconds));
+        }
+        System.out.println(String.format(Locale.ROOT, "peak RSS %.2f GiB", ProcessMemory.peakResidentBytes() / (double) (1L << 30)));
     }
 }

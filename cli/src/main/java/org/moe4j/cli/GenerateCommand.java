@@ -10,6 +10,7 @@ import org.moe4j.engine.EngineConfigException;
 import org.moe4j.infer.EngineGenerator;
 import org.moe4j.infer.Generator;
 import org.moe4j.infer.OpenModel;
+import org.moe4j.infer.ProcessMemory;
 import org.moe4j.infer.SamplingConfig;
 import org.moe4j.infer.TrainedModel;
 import org.moe4j.io.ModelFolder;
@@ -65,6 +66,7 @@ final class GenerateCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         OpenModel m;
+        long loadStart = System.nanoTime();
         try {
             m = OpenModel.open(run, context);
         } catch (EngineConfigException e) {
@@ -72,6 +74,7 @@ final class GenerateCommand implements Callable<Integer> {
             System.err.println("note: " + e.getMessage() + "; generating with the training model");
             return withTrainingModel();
         }
+        double loadSeconds = (System.nanoTime() - loadStart) / 1e9;
         try (m) {
             SamplingConfig d = m.defaults();
             SamplingConfig sampling = new SamplingConfig(temperature != null ? temperature : d.temperature(),
@@ -95,8 +98,10 @@ final class GenerateCommand implements Callable<Integer> {
             });
             text.finish();
             out.println();
-            System.err.printf(Locale.ROOT, "prompt %d tokens, prefill %.3f s (%.1f tokens/s, time to first token); %d tokens at %.2f tokens/s (%s)%n",
-                    s.promptTokens(), s.prefillSeconds(), s.prefillTokensPerSecond(), s.tokens(), s.decodeTokensPerSecond(), s.finishReason());
+            System.err.printf(Locale.ROOT, "load %.2f s; prompt %d tokens, prefill %.3f s (%.1f tokens/s, time to first token); "
+                    + "%d tokens at %.2f tokens/s (%s); peak RSS %.2f GiB%n", loadSeconds, s.promptTokens(), s.prefillSeconds(),
+                    s.prefillTokensPerSecond(), s.tokens(), s.decodeTokensPerSecond(), s.finishReason(),
+                    ProcessMemory.peakResidentBytes() / (double) (1L << 30));
         }
         return 0;
     }

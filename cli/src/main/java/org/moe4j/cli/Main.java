@@ -18,7 +18,10 @@ import picocli.CommandLine.Command;
                 ServeCommand.class,
                 EvalCommand.class,
                 ConformanceCommand.class,
+                TokenizeCommand.class,
                 ChatTemplateCommand.class,
+                ChatCommand.class,
+                MakeRandomModelCommand.class,
                 CommandLine.HelpCommand.class
         })
 public final class Main implements Runnable {

@@ -3,7 +3,11 @@ package org.moe4j.cli;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.util.Locale;
+import org.moe4j.engine.DecoderModel;
+import org.moe4j.engine.EngineConfigException;
+import org.moe4j.infer.EngineGenerator;
 import org.moe4j.infer.Generator;
+import org.moe4j.infer.RunEngine;
 import org.moe4j.infer.SamplingConfig;
 import org.moe4j.model.TransformerLM;
 import org.moe4j.text.Tokenizer;
@@ -12,8 +16,32 @@ import org.moe4j.text.Tokenizer;
 final class Sample {
     private Sample() {}
 
-    static Generator.Output print(TransformerLM lm, Tokenizer tok, String prompt, int maxTokens, long seed) {
-        return stream(new Generator(lm), tok, prompt, maxTokens, new SamplingConfig(0.8, 0, 0.95, seed));
+    /**
+     * The training sample: the inference engine over the model just trained; a model with blocks the
+     * engine does not run (FFF, hierarchical) samples with the training model's cached forward.
+     */
+    static void print(TransformerLM lm, Tokenizer tok, String prompt, int maxTokens, long seed) throws java.io.IOException {
+        SamplingConfig sampling = new SamplingConfig(0.8, 0, 0.95, seed);
+        DecoderModel engine;
+        try {
+            engine = RunEngine.fromModel(lm);
+        } catch (EngineConfigException e) {
+            stream(new Generator(lm), tok, prompt, maxTokens, sampling);
+            return;
+        }
+        int context = lm.config().contextLength();
+        PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
+        out.print(prompt);
+        Utf8Stream text = new Utf8Stream(tok, out);
+        EngineGenerator.Stats s = EngineGenerator.generate(engine, context, Math.max(1, context / 2), tok.encode(prompt), maxTokens,
+                sampling, java.util.Set.of(), id -> {
+                    text.add(id);
+                    return true;
+                });
+        text.finish();
+        out.println();
+        System.err.printf(Locale.ROOT, "%d tokens/s (%d tokens, prefill %.3f s)%n", Math.round(s.decodeTokensPerSecond()), s.tokens(),
+                s.prefillSeconds());
     }
 
     static Generator.Output stream(Generator generator, Tokenizer tok, String prompt, int maxTokens, SamplingConfig sampling) {

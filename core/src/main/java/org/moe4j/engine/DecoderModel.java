@@ -39,6 +39,11 @@ public final class DecoderModel {
         return config;
     }
 
+    /** Bytes of weights one token decoded alone reads (see {@link ModelWeights#bytesPerToken}). */
+    public long weightBytesPerToken() {
+        return weights.bytesPerToken(config);
+    }
+
     /** Positions per block of a sequence's own pool ({@link #newSequence}). */
     static final int OWN_BLOCK_SIZE = 16;
 

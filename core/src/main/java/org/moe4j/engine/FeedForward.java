@@ -89,24 +89,32 @@ final class FeedForward {
         }
     }
 
-    /** down(act(gate x + gb, up x + ub)) + db. */
+    /** down(act(gate x + gb, up x + ub)) + db; gate and up from one interleaved product when the weights are fused so. */
     // x: (n, H)   out: (n, H)
     private static void mlp(ModelWeights.Mlp w, ExpertActivation activation, float[] x, int n, float[] out, Workspace ws) {
-        int I = w.gate().rows();
-        float[] g = ws.floats(Buffer.GATE, n * I);
-        float[] u = ws.floats(Buffer.UP, n * I);
-        Ops.linear(x, n, w.gate(), w.gateBias(), g);
-        Ops.linear(x, n, w.up(), w.upBias(), u);
-        for (int i = 0; i < n * I; i++) {
-            g[i] = switch (activation) {
-                case SWIGLU -> Ops.silu(g[i]) * u[i];
-                case CLAMPED_SWIGLU -> {
-                    float gate = Math.min(g[i], 7f);
-                    float up = Math.max(-7f, Math.min(7f, u[i]));
-                    yield (up + 1f) * (gate * Ops.sigmoid(gate * 1.702f));
-                }
-            };
+        int I = w.size();
+        float[] g = ws.floats(Buffer.GATE, n * 2 * I);
+        if (w.gateUp() != null) {
+            // (n, 2I) interleaved: gate j at 2j, up j at 2j + 1; the activation is written into the first n * I floats
+            Ops.linear(x, n, w.gateUp(), w.gateUpBias(), g);
+            for (int i = 0; i < n * I; i++) g[i] = activate(activation, g[2 * i], g[2 * i + 1]);
+        } else {
+            float[] u = ws.floats(Buffer.UP, n * I);
+            Ops.linear(x, n, w.gate(), w.gateBias(), g);
+            Ops.linear(x, n, w.up(), w.upBias(), u);
+            for (int i = 0; i < n * I; i++) g[i] = activate(activation, g[i], u[i]);
         }
         Ops.linear(g, n, w.down(), w.downBias(), out);
+    }
+
+    private static float activate(ExpertActivation activation, float gate, float up) {
+        return switch (activation) {
+            case SWIGLU -> Ops.silu(gate) * up;
+            case CLAMPED_SWIGLU -> {
+                float gc = Math.min(gate, 7f);
+                float uc = Math.max(-7f, Math.min(7f, up));
+                yield (uc + 1f) * (gc * Ops.sigmoid(gc * 1.702f));
+            }
+        };
     }
 }

@@ -37,8 +37,22 @@ public final class ModelWeights {
             float[] vBias, float[] oBias, float[] qNorm, float[] kNorm, float[] sinks,
             WeightMatrix qA, float[] qANorm, WeightMatrix qB, WeightMatrix kvA, float[] kvANorm, WeightMatrix kvB) {}
 
-    /** A gated MLP: down(act(gate x + gb) * (up x + ub)) + db; biases null when absent. */
-    record Mlp(WeightMatrix gate, WeightMatrix up, WeightMatrix down, float[] gateBias, float[] upBias, float[] downBias) {}
+    /**
+     * A gated MLP: down(act(gate x + gb) * (up x + ub)) + db; biases null when absent. gpt-oss stores
+     * gate and up as one matrix with their rows interleaved (gate j at row 2j, up j at 2j + 1): then
+     * {@code gateUp} (and {@code gateUpBias}) hold it and gate, up and their biases are null.
+     */
+    record Mlp(WeightMatrix gate, WeightMatrix up, WeightMatrix down, float[] gateBias, float[] upBias, float[] downBias,
+            WeightMatrix gateUp, float[] gateUpBias) {
+        Mlp(WeightMatrix gate, WeightMatrix up, WeightMatrix down, float[] gateBias, float[] upBias, float[] downBias) {
+            this(gate, up, down, gateBias, upBias, downBias, null, null);
+        }
+
+        /** The intermediate size. */
+        int size() {
+            return gateUp != null ? gateUp.rows() / 2 : gate.rows();
+        }
+    }
 
     record MoeWeights(WeightMatrix router, float[] routerBias, float[] selectionBias, Mlp[] experts, Mlp shared,
             float[] sharedGate) {}
@@ -142,27 +156,62 @@ public final class ModelWeights {
                 }
             }
             case GPT_OSS_FUSED -> {
-                // gate_up_proj (E, H, 2I) used as x @ W: transposed once into (2I, H) per expert, gate rows even, up rows odd
-                WeightMatrix gateUp = l.matrix3(n.name(Weight.EXPERT_GATE, i), E, H, 2 * I);
-                WeightMatrix down = l.matrix3(n.name(Weight.EXPERT_DOWN, i), E, I, H);
+                // gate_up (2I rows interleaved) and down per expert: MXFP4 blocks and scales as the Hub ships them, or
+                // unquantised (E, H, 2I) / (E, I, H) in x.W layout, transposed once into (out, in)
+                String gateUp = n.name(Weight.EXPERT_GATE, i);
+                String down = n.name(Weight.EXPERT_DOWN, i);
                 float[] gateUpBias = l.vector2(n.name(Weight.EXPERT_GATE_UP_BIAS, i), E, 2 * I);
                 float[] downBias = l.vector2(n.name(Weight.EXPERT_DOWN_BIAS, i), E, H);
+                boolean mxfp4 = l.folder.has(gateUp + "_blocks");
+                WeightMatrix gu = mxfp4 ? l.mxfp4(gateUp, E, 2 * I, H) : null;
+                WeightMatrix dn = mxfp4 ? l.mxfp4(down, E, H, I) : null;
+                WeightMatrix guDense = mxfp4 ? null : l.matrix3(gateUp, E, H, 2 * I);
+                WeightMatrix dnDense = mxfp4 ? null : l.matrix3(down, E, I, H);
                 for (int e = 0; e < E; e++) {
-                    WeightMatrix[] gu = l.transposeDeinterleaved(gateUp.rows(e * H, H));
-                    WeightMatrix dn = l.transpose(down.rows(e * I, I));
-                    float[] gb = new float[I];
-                    float[] ub = new float[I];
-                    for (int j = 0; j < I; j++) {
-                        gb[j] = gateUpBias[e * 2 * I + 2 * j];
-                        ub[j] = gateUpBias[e * 2 * I + 2 * j + 1];
-                    }
-                    experts[e] = new Mlp(gu[0], gu[1], dn, gb, ub, Arrays.copyOfRange(downBias, e * H, (e + 1) * H));
+                    experts[e] = new Mlp(null, null, mxfp4 ? dn.rows(e * H, H) : l.transpose(dnDense.rows(e * I, I)), null, null,
+                            Arrays.copyOfRange(downBias, e * H, (e + 1) * H),
+                            mxfp4 ? gu.rows(e * 2 * I, 2 * I) : l.transpose(guDense.rows(e * H, H)),
+                            Arrays.copyOfRange(gateUpBias, e * 2 * I, (e + 1) * 2 * I));
                 }
             }
         }
         Mlp shared = m.sharedSize() > 0 ? mlp(l, n, Weight.SHARED_GATE, Weight.SHARED_UP, Weight.SHARED_DOWN, i, -1, H, m.sharedSize()) : null;
         float[] sharedGate = m.sharedGate() ? l.vector2(n.name(Weight.SHARED_EXPERT_GATE, i), 1, H) : null;
         return new MoeWeights(router, routerBias, selectionBias, experts, shared, sharedGate);
+    }
+
+    /**
+     * Bytes of weights one token reads when decoded alone: every attention and router matrix, the k
+     * experts it is routed to (the mean expert size of each layer), shared experts, dense MLPs, the
+     * LM head and one embedding row. Norms and biases are left out (they stay in cache). Divided by
+     * the machine's read bandwidth, this is the memory roofline of batch-1 decoding.
+     */
+    public long bytesPerToken(ModelConfig config) {
+        long bytes = embed.byteSize() / Math.max(1, embed.rows()) + lmHead.byteSize();
+        for (int l = 0; l < layers.length; l++) {
+            Layer layer = layers[l];
+            Attention a = layer.attention();
+            for (WeightMatrix m : new WeightMatrix[] {a.q(), a.k(), a.v(), a.o(), a.qA(), a.qB(), a.kvA(), a.kvB()}) {
+                if (m != null) bytes += m.byteSize();
+            }
+            if (layer.dense() != null) bytes += mlpBytes(layer.dense());
+            if (layer.moe() != null) {
+                MoeWeights m = layer.moe();
+                bytes += m.router().byteSize();
+                long experts = 0;
+                for (Mlp e : m.experts()) experts += mlpBytes(e);
+                int k = ((ModelConfig.Moe) config.layers().get(l).feedForward()).topK();
+                bytes += experts * k / m.experts().length;
+                if (m.shared() != null) bytes += mlpBytes(m.shared());
+            }
+        }
+        return bytes;
+    }
+
+    private static long mlpBytes(Mlp m) {
+        long b = m.down().byteSize();
+        if (m.gateUp() != null) return b + m.gateUp().byteSize();
+        return b + m.gate().byteSize() + m.up().byteSize();
     }
 
     /** Releases the off-heap copies (transposed experts); the mapped files belong to the folder. */
@@ -213,6 +262,23 @@ public final class ModelWeights {
             return new WeightMatrix(folder.bytes(name), format(t), Math.multiplyExact(n, rows), cols);
         }
 
+        /** An MXFP4 matrix from NAME_blocks (n, rows, cols/32, 16) and NAME_scales (n, rows, cols/32), U8, as n * rows rows. */
+        WeightMatrix mxfp4(String name, int n, int rows, int cols) throws FileFormatException {
+            if (cols % WeightMatrix.MXFP4_BLOCK != 0) {
+                throw new FileFormatException(folder.location() + ": " + name + " is MXFP4 but its " + cols
+                        + " columns are not a multiple of 32");
+            }
+            TensorInfo blocks = info(name + "_blocks", n, rows, cols / 32, 16);
+            TensorInfo scales = info(name + "_scales", n, rows, cols / 32);
+            for (TensorInfo t : new TensorInfo[] {blocks, scales}) {
+                if (t.dtype() != org.moe4j.io.DType.U8) {
+                    throw new FileFormatException(folder.location() + ": tensor " + Json.quoteForMessage(t.name()) + " has dtype "
+                            + t.dtype() + "; MXFP4 blocks and scales are U8");
+                }
+            }
+            return WeightMatrix.mxfp4(folder.bytes(blocks.name()), folder.bytes(scales.name()), Math.multiplyExact(n, rows), cols);
+        }
+
         float[] vector(String name, int n) throws FileFormatException {
             info(name, n);
             return folder.floats(name).data();
@@ -238,21 +304,6 @@ public final class ModelWeights {
                 }
             }
             return new WeightMatrix(out, w.format(), w.cols(), w.rows());
-        }
-
-        /** (H, 2I) with gate and up interleaved in the columns -> gate (I, H) and up (I, H). */
-        WeightMatrix[] transposeDeinterleaved(WeightMatrix w) {
-            WeightMatrix t = transpose(w);
-            int I = t.rows() / 2;
-            int b = t.format().bytes();
-            long rowBytes = (long) t.cols() * b;
-            MemorySegment gate = allocate(I * rowBytes);
-            MemorySegment up = allocate(I * rowBytes);
-            for (int j = 0; j < I; j++) {
-                MemorySegment.copy(t.data(), (2L * j) * rowBytes, gate, j * rowBytes, rowBytes);
-                MemorySegment.copy(t.data(), (2L * j + 1) * rowBytes, up, j * rowBytes, rowBytes);
-            }
-            return new WeightMatrix[] {new WeightMatrix(gate, t.format(), I, t.cols()), new WeightMatrix(up, t.format(), I, t.cols())};
         }
     }
 }

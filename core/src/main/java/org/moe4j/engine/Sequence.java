@@ -109,6 +109,25 @@ public final class Sequence {
         length = keep;
     }
 
+    /**
+     * Forgets the positions from {@code length} on: the next tokens take their places. A chat whose new
+     * prompt shares only a prefix with what the cache holds keeps that prefix and prefills the rest.
+     * Nothing needs clearing: a forward writes every new row's keys and values before any row attends,
+     * and a row attends to positions up to its own only. Refused where the next position lies in a
+     * block shared with another sequence (writing it would change theirs).
+     */
+    public void truncate(int length) {
+        if (length < 0 || length > this.length) {
+            throw new IllegalArgumentException("truncate: length " + length + ", must lie in [0, " + this.length
+                    + "] (the positions this sequence holds)");
+        }
+        int block = length >> pool.blockShift;
+        if (length < this.length && block < blockCount && pool.shared(blocks[block])) {
+            throw new IllegalStateException("truncate: position " + length + " lies in a block shared with another sequence");
+        }
+        this.length = length;
+    }
+
     /** Gives every block back to the pool; the sequence starts again at position 0. */
     public void release() {
         for (int i = 0; i < blockCount; i++) pool.release(blocks[i]);

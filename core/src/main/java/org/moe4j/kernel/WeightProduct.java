@@ -1,88 +1,183 @@
 package org.moe4j.kernel;
 
-import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.IntVector;
-import jdk.incubator.vector.ShortVector;
-import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.VectorShape;
-import jdk.incubator.vector.VectorSpecies;
 import java.lang.foreign.MemorySegment;
-import java.nio.ByteOrder;
+import java.util.function.IntConsumer;
 import org.moe4j.tensor.WeightMatrix;
 
 /**
- * y = x W^T for a weight matrix in its stored format (float32, half or bfloat16, usually memory
- * mapped): the product of inference, where each weight is read once per call. Each y[t][r] is the
- * dot product of row t of x with row r of W computed the same way whatever T and the thread count
- * (lane-wise fused multiply-adds over c, then a fixed-order lane sum), so a sequence's results do
- * not depend on the batch it is decoded in. Rows of W are spread over the {@link KernelPool}.
+ * y = x W^T for a weight matrix in its stored format (float32, half, bfloat16 or MXFP4, usually memory
+ * mapped): the product of inference, where each weight is read once per call and widened to
+ * float32 in registers, never copied.
+ *
+ * <p>Batch-invariant: each y[t][r] is the dot product of row t of x with row r of W computed by one
+ * fixed sequence of float32 operations (lane-wise fused multiply-adds over whole vectors of
+ * columns, a fixed pairwise lane sum, then the tail columns one by one; see
+ * {@link WeightProductKernels}), whatever T, the other rows of x, the blocking and the thread
+ * count, so a sequence's results do not depend on the batch it is decoded in.
+ *
+ * <p>Schedule: rows of W in blocks of 4 are spread over the {@link KernelPool}; within a task,
+ * tokens go in panels small enough that the panel's rows of x stay in the core's L2 cache while the
+ * task's rows of W pass by once per panel, and each block of 4 rows is held in L1 while every group
+ * of 4 tokens of the panel runs over it. At T = 1 the product is bound by memory bandwidth (each
+ * weight is used once); from T of a few dozen it is bound by arithmetic. Nothing is allocated per
+ * call once a thread has called it once.
  */
 public final class WeightProduct {
-    private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
-    private static final VectorSpecies<Short> S = VectorSpecies.of(short.class, VectorShape.forBitSize(F.vectorBitSize() / 2));
-    private static final VectorSpecies<Integer> I = VectorSpecies.of(int.class, F.vectorShape());
-    private static final int VL = F.length();
-    /** Rows per parallel task. */
-    private static final int ROW_BLOCK = 16;
+    /** Below this many multiply-adds one thread is faster than waking the others (measured in docs/performance.md). */
+    static final long PARALLEL_MIN_MACS = 1L << 16;
+    /** Tasks per thread: enough that a thread slowed by another process hands rows to the others. */
+    private static final int TASKS_PER_THREAD = 4;
+    /** Floats of x per token panel (256 KiB: a fraction of a core's L2, leaving room for the rows of W). */
+    private static final int PANEL_FLOATS = 1 << 16;
+    private static final ThreadLocal<Call> CALLS = ThreadLocal.withInitial(Call::new);
 
     private WeightProduct() {}
 
-    // x: (T, cols) from xOff   w: (rows, cols)   y: (T, rows) from yOff
+    // x: (T, cols) from xOff   w: (rows, cols)   y: (T, rows) from yOff, overwritten
+    /** y = x W^T for T contiguous rows of x and of y. */
     public static void multiply(float[] x, int xOff, int T, WeightMatrix w, float[] y, int yOff) {
-        int rows = w.rows();
-        int cols = w.cols();
-        if (xOff < 0 || yOff < 0 || T < 0 || xOff + (long) T * cols > x.length || yOff + (long) T * rows > y.length) {
-            throw new IndexOutOfBoundsException("weightProduct: x of " + x.length + " floats from " + xOff + ", y of " + y.length
-                    + " from " + yOff + ", for " + T + " rows of " + cols + " -> " + rows);
-        }
-        int blocks = (rows + ROW_BLOCK - 1) / ROW_BLOCK;
-        KernelPool.parallelFor(blocks, b -> {
-            int r0 = b * ROW_BLOCK;
-            int r1 = Math.min(rows, r0 + ROW_BLOCK);
-            for (int r = r0; r < r1; r++) {
-                for (int t = 0; t < T; t++) {
-                    y[yOff + t * rows + r] = dot(x, xOff + t * cols, w, r);
-                }
-            }
-        });
+        multiply(x, xOff, w.cols(), T, w, y, yOff, w.rows());
     }
 
-    private static float dot(float[] x, int xo, WeightMatrix w, int r) {
+    // x: (T, cols) rows ldx apart from xOff   w: (rows, cols)   y: (T, rows) rows ldy apart from yOff, overwritten
+    /**
+     * y = x W^T with rows of x {@code ldx} floats apart and rows of y {@code ldy} apart, so that x can
+     * be a slice of wider rows and several products can write side by side into one output (q, k
+     * and v into one row; gate and up into one row).
+     */
+    public static void multiply(float[] x, int xOff, int ldx, int T, WeightMatrix w, float[] y, int yOff, int ldy) {
+        int rows = w.rows();
         int cols = w.cols();
-        MemorySegment seg = w.data();
-        long base = (long) r * cols * w.format().bytes();
-        FloatVector acc = FloatVector.zero(F);
-        int c = 0;
-        int upper = cols - cols % VL;
-        switch (w.format()) {
-            case F32 -> {
-                for (; c < upper; c += VL) {
-                    FloatVector wv = FloatVector.fromMemorySegment(F, seg, base + 4L * c, ByteOrder.LITTLE_ENDIAN);
-                    acc = FloatVector.fromArray(F, x, xo + c).fma(wv, acc);
+        check(x, xOff, ldx, T, rows, cols, y, yOff, ldy);
+        if (T == 0 || rows == 0) {
+            return;
+        }
+        int quads = (rows + 3) / 4;
+        int threads = KernelPool.threads();
+        if (threads == 1 || quads < 2 || (long) T * rows * cols < PARALLEL_MIN_MACS) {
+            rowRange(0, rows, x, xOff, ldx, T, w, y, yOff, ldy);
+            return;
+        }
+        Call call = CALLS.get();
+        call.set(Math.min(quads, TASKS_PER_THREAD * threads), quads, x, xOff, ldx, T, w, y, yOff, ldy);
+        try {
+            KernelPool.parallelFor(call.tasks, call);
+        } finally {
+            call.clear();
+        }
+    }
+
+    private static void check(float[] x, int xOff, int ldx, int T, int rows, int cols, float[] y, int yOff, int ldy) {
+        if (T < 0) {
+            throw new IllegalArgumentException("weightProduct: T is " + T + ", must be >= 0");
+        }
+        if (ldx < cols || ldy < rows) {
+            throw new IllegalArgumentException("weightProduct: ldx " + ldx + " must be >= cols " + cols + " and ldy " + ldy
+                    + " must be >= rows " + rows);
+        }
+        long xEnd = T == 0 ? xOff : xOff + (long) (T - 1) * ldx + cols;
+        long yEnd = T == 0 ? yOff : yOff + (long) (T - 1) * ldy + rows;
+        if (xOff < 0 || yOff < 0 || xEnd > x.length || yEnd > y.length) {
+            throw new IndexOutOfBoundsException("weightProduct: x needs floats [" + xOff + ", " + xEnd + ") of " + x.length
+                    + " and y needs [" + yOff + ", " + yEnd + ") of " + y.length + ", for " + T + " rows of " + cols + " -> "
+                    + rows + " (ldx " + ldx + ", ldy " + ldy + ")");
+        }
+    }
+
+    /** Rows [r0, r1) of W for all T tokens, in token panels; r0 is a multiple of 4. */
+    private static void rowRange(int r0, int r1, float[] x, int xOff, int ldx, int T, WeightMatrix w, float[] y, int yOff,
+                                 int ldy) {
+        if (w.format() == WeightMatrix.Format.MXFP4) {
+            Mxfp4Product.rows(r0, r1, x, xOff, ldx, T, w, y, yOff, ldy);
+            return;
+        }
+        int cols = w.cols();
+        int panel = Math.max(4, PANEL_FLOATS / Math.max(1, cols) & ~3);
+        MemorySegment data = w.data();
+        long rowBytes = (long) cols * w.format().bytes();
+        int format = w.format().ordinal();
+        for (int t0 = 0; t0 < T; t0 += panel) {
+            int t1 = Math.min(T, t0 + panel);
+            int r = r0;
+            for (; r + 4 <= r1; r += 4) {
+                long w0 = r * rowBytes;
+                int t = t0;
+                for (; t + 4 <= t1; t += 4) {
+                    rows4Tokens4(format, data, w0, cols, x, xOff + t * ldx, ldx, y, yOff + t * ldy + r, ldy);
+                }
+                for (; t < t1; t++) {
+                    rows4Token1(format, data, w0, cols, x, xOff + t * ldx, y, yOff + t * ldy + r);
                 }
             }
-            case BF16 -> {
-                for (; c < upper; c += VL) {
-                    ShortVector sv = ShortVector.fromMemorySegment(S, seg, base + 2L * c, ByteOrder.LITTLE_ENDIAN);
-                    FloatVector wv = ((IntVector) sv.convertShape(VectorOperators.S2I, I, 0))
-                            .lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
-                    acc = FloatVector.fromArray(F, x, xo + c).fma(wv, acc);
-                }
-            }
-            case F16 -> {
-                float[] wv = new float[VL];
-                for (; c < upper; c += VL) {
-                    for (int i = 0; i < VL; i++) {
-                        wv[i] = w.get(r, c + i);
-                    }
-                    acc = FloatVector.fromArray(F, x, xo + c).fma(FloatVector.fromArray(F, wv, 0), acc);
+            for (; r < r1; r++) {
+                for (int t = t0; t < t1; t++) {
+                    y[yOff + t * ldy + r] = row1Token1(format, data, r * rowBytes, cols, x, xOff + t * ldx);
                 }
             }
         }
-        float s = Lanes.sum(acc);
-        for (; c < cols; c++) {
-            s = Math.fma(x[xo + c], w.get(r, c), s);
+    }
+
+    // the format is chosen once per block, outside the loops over columns (see WeightProductKernels)
+    private static void rows4Tokens4(int format, MemorySegment w, long w0, int cols, float[] x, int x0, int ldx,
+                                     float[] y, int y0, int ldy) {
+        switch (format) {
+            case 0 -> WeightProductKernels.f32Rows4Tokens4(w, w0, cols, x, x0, ldx, y, y0, ldy);
+            case 1 -> WeightProductKernels.f16Rows4Tokens4(w, w0, cols, x, x0, ldx, y, y0, ldy);
+            default -> WeightProductKernels.bf16Rows4Tokens4(w, w0, cols, x, x0, ldx, y, y0, ldy);
         }
-        return s;
+    }
+
+    private static void rows4Token1(int format, MemorySegment w, long w0, int cols, float[] x, int x0, float[] y, int y0) {
+        switch (format) {
+            case 0 -> WeightProductKernels.f32Rows4Token1(w, w0, cols, x, x0, y, y0);
+            case 1 -> WeightProductKernels.f16Rows4Token1(w, w0, cols, x, x0, y, y0);
+            default -> WeightProductKernels.bf16Rows4Token1(w, w0, cols, x, x0, y, y0);
+        }
+    }
+
+    private static float row1Token1(int format, MemorySegment w, long w0, int cols, float[] x, int x0) {
+        return switch (format) {
+            case 0 -> WeightProductKernels.f32Row1Token1(w, w0, cols, x, x0);
+            case 1 -> WeightProductKernels.f16Row1Token1(w, w0, cols, x, x0);
+            default -> WeightProductKernels.bf16Row1Token1(w, w0, cols, x, x0);
+        };
+    }
+
+    /**
+     * The arguments of one parallel call, kept per calling thread and reused, so that handing the
+     * work to the pool allocates no lambda; task i takes blocks of 4 rows [quads i / tasks,
+     * quads (i + 1) / tasks).
+     */
+    private static final class Call implements IntConsumer {
+        int tasks, quads, xOff, ldx, T, yOff, ldy;
+        float[] x, y;
+        WeightMatrix w;
+
+        void set(int tasks, int quads, float[] x, int xOff, int ldx, int T, WeightMatrix w, float[] y, int yOff, int ldy) {
+            this.tasks = tasks;
+            this.quads = quads;
+            this.x = x;
+            this.xOff = xOff;
+            this.ldx = ldx;
+            this.T = T;
+            this.w = w;
+            this.y = y;
+            this.yOff = yOff;
+            this.ldy = ldy;
+        }
+
+        /** Drops the references, so a finished call keeps no arrays or mapped weights alive. */
+        void clear() {
+            x = null;
+            y = null;
+            w = null;
+        }
+
+        @Override
+        public void accept(int task) {
+            int r0 = 4 * (int) ((long) quads * task / tasks);
+            int r1 = Math.min(w.rows(), 4 * (int) ((long) quads * (task + 1) / tasks));
+            rowRange(r0, r1, x, xOff, ldx, T, w, y, yOff, ldy);
+        }
     }
 }

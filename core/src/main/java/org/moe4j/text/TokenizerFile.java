@@ -47,6 +47,10 @@ public final class TokenizerFile {
             throw new FileFormatException("tokenizer file " + file + ": expected a JSON object, found " + typeName(parsed));
         }
         Object format = map.get("format");
+        if (format == null && map.containsKey("model") && map.containsKey("added_tokens")) {
+            throw new FileFormatException("tokenizer file " + file + " is a Hugging Face tokenizer.json, not a moe4j tokenizer"
+                    + " file: read it with HfTokenizer.load (package org.moe4j.text.hf)");
+        }
         if (!FORMAT.equals(format)) {
             throw new FileFormatException("tokenizer file " + file + ": format is " + describe(format)
                     + ", expected \"" + FORMAT + "\" (is this a tokenizer file?)");

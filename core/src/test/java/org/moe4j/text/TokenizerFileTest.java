@@ -46,6 +46,8 @@ class TokenizerFileTest {
                 ": version is 2, this moe4j reads version 1");
         assertMessage("{\"format\": \"safetensors\", \"version\": 1}",
                 ": format is \"safetensors\", expected \"moe4j-tokenizer\" (is this a tokenizer file?)");
+        assertMessage("{\"version\": \"1.0\", \"added_tokens\": [], \"model\": {\"type\": \"BPE\"}}",
+                " is a Hugging Face tokenizer.json, not a moe4j tokenizer file: read it with HfTokenizer.load (package org.moe4j.text.hf)");
         assertMessage("{\"format\": \"moe4j-tokenizer\", \"version\": 1, \"kind\": \"wordpiece\"}",
                 ": kind is \"wordpiece\", expected one of \"byte\", \"char\", \"bpe\"");
         assertMessage("{\"format\": \"moe4j-tokenizer\", \"version\": 1, \"kind\": \"bpe\", \"merges\": [[97, 98], [97, 300]]}",

@@ -16,10 +16,17 @@ final class Common {
 
     /** Refuses what no family here implements: quantised weights, other activations, tensor-parallel slicing. */
     static void checkSupported(HfConfig c) {
+        checkSupported(c, java.util.Set.of());
+    }
+
+    /** As {@link #checkSupported(HfConfig)}, accepting the quantisation methods the family reads. */
+    static void checkSupported(HfConfig c, java.util.Set<String> quantMethods) {
         if (c.has("quantization_config")) {
             Object method = c.object("quantization_config").get("quant_method");
-            throw c.unsupported("quantization_config.quant_method", method,
-                    "weights must be F32, F16 or BF16 safetensors; quantised models load from GGUF");
+            if (!quantMethods.contains(String.valueOf(method))) {
+                throw c.unsupported("quantization_config.quant_method", method, "weights must be F32, F16 or BF16 safetensors"
+                        + (quantMethods.isEmpty() ? "" : " or " + String.join(", ", quantMethods)) + "; quantised models load from GGUF");
+            }
         }
         String act = c.string("hidden_act", "silu");
         if (!act.equals("silu")) throw c.unsupported("hidden_act", act, "silu");

@@ -13,7 +13,8 @@ import org.moe4j.engine.WeightNames.Weight;
 /**
  * gpt-oss (modeling_gpt_oss.py): attention with biases and a learned sink per head, sliding and full
  * layers alternating by layer_types, yarn RoPE; router with bias, top-k of the logits then softmax;
- * experts fused with biases and the clamped SwiGLU ((up + 1) * gate * sigmoid(1.702 gate), limit 7).
+ * experts fused with biases and the clamped SwiGLU ((up + 1) * gate * sigmoid(1.702 gate), limit 7),
+ * unquantised or in the Hub's MXFP4 blocks and scales (quantization_config mxfp4), read as they are.
  */
 final class GptOss implements Family {
     @Override
@@ -23,7 +24,7 @@ final class GptOss implements Family {
 
     @Override
     public ModelConfig config(HfConfig c) {
-        Common.checkSupported(c);
+        Common.checkSupported(c, java.util.Set.of("mxfp4"));
         if (c.has("swiglu_limit") && c.number("swiglu_limit") != 7.0) throw c.unsupported("swiglu_limit", c.raw("swiglu_limit"), "7.0");
         int L = c.integer("num_hidden_layers");
         boolean bias = c.bool("attention_bias", true);

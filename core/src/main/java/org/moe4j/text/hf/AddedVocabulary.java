@@ -1,7 +1,6 @@
 package org.moe4j.text.hf;
 
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -82,10 +81,6 @@ final class AddedVocabulary {
         }
     }
 
-    Collection<AddedToken> tokens() {
-        return byId.values();
-    }
-
     /** The id of added token {@code content}, or -1. */
     int tokenId(String content) {
         return byContent.getOrDefault(content, -1);
@@ -106,9 +101,12 @@ final class AddedVocabulary {
         return specialIds;
     }
 
+    /** Whether special-token text in the input is matched as the token, or read as ordinary text (the library's {@code encode_special_tokens}). */
+    enum SpecialText { MATCH, PLAIN }
+
     /** Splits {@code text} into added tokens and normalized stretches, as the class comment describes. */
-    void extract(String text, PartSink out) {
-        split(text, raw, true, (part, id, atStart) -> {
+    void extract(String text, SpecialText specialText, PartSink out) {
+        split(text, raw, specialText, true, (part, id, atStart) -> {
             if (id >= 0) {
                 out.accept(part, id, atStart);
                 return;
@@ -117,11 +115,11 @@ final class AddedVocabulary {
             if (normalized.isEmpty()) {
                 return;
             }
-            split(normalized, normalizedForms, atStart, out);
+            split(normalized, normalizedForms, specialText, atStart, out);
         });
     }
 
-    private void split(String s, Trie trie, boolean atStart, PartSink out) {
+    private void split(String s, Trie trie, SpecialText specialText, boolean atStart, PartSink out) {
         if (trie.isEmpty()) {
             if (!s.isEmpty()) {
                 out.accept(s, -1, atStart);
@@ -141,6 +139,9 @@ final class AddedVocabulary {
             int start = i, stop = i + (int) match;
             AddedToken token = byId.get(id);
             i = stop;
+            if (specialText == SpecialText.PLAIN && specialContents.contains(token.content())) {
+                continue;
+            }
             if (token.singleWord()) {
                 boolean spaceBefore = start == 0 || !isWordChar(s.codePointBefore(start));
                 boolean spaceAfter = stop == n || !isWordChar(s.codePointAt(stop));

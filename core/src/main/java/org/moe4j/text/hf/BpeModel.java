@@ -270,6 +270,32 @@ final class BpeModel {
         return Arrays.copyOf(c, kept);
     }
 
+    /**
+     * The plain form of {@link #mergeAll}: merge the adjacent pair of lowest rank (the leftmost
+     * among equals) until none has a merge. Quadratic; the test that the two agree uses it.
+     */
+    int[] mergeAllReference(int[] symbols) {
+        int[] c = symbols.clone();
+        int n = c.length;
+        while (n > 1) {
+            int best = -1, bestRank = Integer.MAX_VALUE;
+            for (int i = 0; i + 1 < n; i++) {
+                int r = ranks.get(c[i], c[i + 1]);
+                if (r >= 0 && r < bestRank) {
+                    best = i;
+                    bestRank = r;
+                }
+            }
+            if (best < 0) {
+                break;
+            }
+            c[best] = mergeNewId[bestRank];
+            System.arraycopy(c, best + 2, c, best + 1, n - best - 2);
+            n--;
+        }
+        return Arrays.copyOf(c, n);
+    }
+
     /** The model read from the {@code model} member of a tokenizer.json. */
     static BpeModel fromJson(JsonNode node) {
         node.type(List.of("BPE"));

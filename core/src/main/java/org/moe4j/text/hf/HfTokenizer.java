@@ -30,9 +30,9 @@ import org.moe4j.text.Tokenizer;
  *
  * <p>As a {@link Tokenizer}: {@link #encode(String)} is the library's
  * {@code encode(text, add_special_tokens=False)}, so special-token text in the input (such as
- * {@code <|im_start|>}) IS matched as that token, unlike moe4j's own tokenizers; {@link #kind()}
+ * {@code <|im_start|>}) is matched as that token, unlike moe4j's own tokenizers; {@link #kind()}
  * is {@code "tokenizer.json"}; {@link #vocabSize()} is one past the largest id (ids in between may
- * be unused); {@link #toJson()} is the tokenizer.json itself and {@link #save} writes it as such.
+ * be unused); {@link #toJson()} is the tokenizer.json itself and {@link #save} writes it back.
  * Ids that no token has are an {@link IllegalArgumentException} when decoding (the library drops
  * them silently). Instances are immutable apart from a thread-safe word cache.
  */
@@ -40,7 +40,8 @@ public final class HfTokenizer implements Tokenizer {
     /** The value of {@link #kind()}. */
     public static final String KIND = "tokenizer.json";
 
-    private final Map<String, Object> json;
+    // the tokenizer.json text as UTF-8, for toJson and save; the parsed maps would take several times more memory
+    private final byte[] source;
     private final Normalizer normalizer;
     private final PreTokenizer preTokenizer;
     private final BpeModel model;
@@ -50,9 +51,9 @@ public final class HfTokenizer implements Tokenizer {
     private final TokenizerConfig config;
     private final int vocabSize;
 
-    private HfTokenizer(Map<String, Object> json, TokenizerConfig config) {
+    private HfTokenizer(byte[] source, Map<String, Object> json, TokenizerConfig config) {
         JsonNode root = JsonNode.root(json);
-        this.json = json;
+        this.source = source;
         this.config = config;
         Object version = root.get("version").value();
         if (!"1.0".equals(version)) {
@@ -97,7 +98,7 @@ public final class HfTokenizer implements Tokenizer {
         Path configFile = file.toAbsolutePath().getParent().resolve("tokenizer_config.json");
         TokenizerConfig config = Files.isRegularFile(configFile) ? TokenizerConfig.load(configFile) : TokenizerConfig.empty();
         try {
-            return fromJson(readJson(file), config);
+            return fromJson(readBytes(file), config);
         } catch (TokenizerFormatException e) {
             throw new TokenizerFormatException(file + ": " + e.getMessage());
         }
@@ -105,36 +106,33 @@ public final class HfTokenizer implements Tokenizer {
 
     /** A tokenizer from tokenizer.json's text (without a tokenizer_config.json). */
     public static HfTokenizer fromJson(String tokenizerJson) {
-        Object parsed;
-        try {
-            parsed = Json.parse(tokenizerJson);
-        } catch (JsonException e) {
-            throw new TokenizerFormatException("tokenizer.json is not valid JSON: " + e.getMessage());
-        }
-        return fromJson(parsed, TokenizerConfig.empty());
+        return fromJson(tokenizerJson.getBytes(StandardCharsets.UTF_8), TokenizerConfig.empty());
     }
 
-    private static HfTokenizer fromJson(Object parsed, TokenizerConfig config) {
+    private static HfTokenizer fromJson(byte[] utf8, TokenizerConfig config) {
+        Object parsed;
+        try {
+            parsed = Json.parse(utf8);
+        } catch (JsonException e) {
+            throw new TokenizerFormatException("not valid JSON: " + e.getMessage());
+        }
         if (!(parsed instanceof Map<?, ?>)) {
             throw new TokenizerFormatException("expected a JSON object at the top level, found " + JsonNode.describe(parsed));
         }
         @SuppressWarnings("unchecked")
         Map<String, Object> map = (Map<String, Object>) parsed;
-        return new HfTokenizer(map, config);
+        return new HfTokenizer(utf8, map, config);
     }
 
-    private static Object readJson(Path file) throws IOException {
+    /** The file's bytes, unpacked if it is gzip. */
+    private static byte[] readBytes(Path file) throws IOException {
         byte[] bytes = Files.readAllBytes(file);
         if (bytes.length >= 2 && (bytes[0] & 0xff) == 0x1f && (bytes[1] & 0xff) == 0x8b) {
             try (InputStream in = new GZIPInputStream(new ByteArrayInputStream(bytes))) {
                 bytes = in.readAllBytes();
             }
         }
-        try {
-            return Json.parse(bytes);
-        } catch (JsonException e) {
-            throw new TokenizerFormatException("not valid JSON: " + e.getMessage());
-        }
+        return bytes;
     }
 
     /** The ids of {@code text} without the post-processor's tokens: {@code encode(text, add_special_tokens=False)}. */
@@ -145,27 +143,53 @@ public final class HfTokenizer implements Tokenizer {
 
     /** The ids of {@code text}; with {@code addSpecialTokens} the post-processor adds its tokens (a BOS, a template). */
     public int[] encode(String text, boolean addSpecialTokens) {
+        int[] ids = run(text, AddedVocabulary.SpecialText.MATCH, null).toArray();
+        return addSpecialTokens && postProcessor != null ? postProcessor.process(ids) : ids;
+    }
+
+    /**
+     * The ids of {@code text} with special-token text read as ordinary text: a user's
+     * {@code "<|im_end|>"} becomes the ids of those characters, not the token (the library's
+     * {@code encode_special_tokens = True}; added tokens that are not special are still matched).
+     * For text from users that must not inject control tokens into a prompt.
+     */
+    public int[] encodeSpecialTokensAsText(String text) {
+        return run(text, AddedVocabulary.SpecialText.PLAIN, null).toArray();
+    }
+
+    /**
+     * The token strings of {@code encode(text, false)} (the library's {@code Encoding.tokens}): the
+     * vocabulary's strings, and for an added token the text it matched, with any whitespace its
+     * lstrip/rstrip took.
+     */
+    public List<String> tokens(String text) {
+        List<String> tokens = new ArrayList<>();
+        run(text, AddedVocabulary.SpecialText.MATCH, tokens);
+        return tokens;
+    }
+
+    /** The pipeline of the class comment; token strings go to {@code tokens} when it is not null. */
+    private IntList run(String text, AddedVocabulary.SpecialText specialText, List<String> tokens) {
         checkWellFormed(text);
         IntList out = new IntList(text.length() / 3 + 16);
-        added.extract(text, (part, tokenId, atStart) -> {
+        added.extract(text, specialText, (part, tokenId, atStart) -> {
             if (tokenId >= 0) {
                 out.add(tokenId);
-            } else if (preTokenizer == null) {
+                if (tokens != null) {
+                    tokens.add(part);
+                }
+                return;
+            }
+            int before = out.size();
+            if (preTokenizer == null) {
                 model.tokenize(part, out);
             } else {
                 preTokenizer.split(part, atStart, (piece, pieceAtStart) -> model.tokenize(piece, out));
             }
+            for (int i = before; tokens != null && i < out.size(); i++) {
+                tokens.add(model.tokenText(out.get(i)));
+            }
         });
-        int[] ids = out.toArray();
-        return addSpecialTokens && postProcessor != null ? postProcessor.process(ids) : ids;
-    }
-
-    /** The token strings of {@code encode(text, false)} (the library's {@code Encoding.tokens}). */
-    public List<String> tokens(String text) {
-        List<String> out = new ArrayList<>();
-        for (int id : encode(text, false)) {
-            out.add(tokenText(id));
-        }
         return out;
     }
 
@@ -200,6 +224,23 @@ public final class HfTokenizer implements Tokenizer {
             }
         }
         return tokens;
+    }
+
+    /** The BPE model (for the tests that compare its merging with the plain reference). */
+    BpeModel model() {
+        return model;
+    }
+
+    /** The pieces the pre-tokenizer cuts {@code text} into, after normalization (no added-token matching). */
+    List<String> preTokenize(String text) {
+        List<String> out = new ArrayList<>();
+        String normalized = normalizer == null ? text : normalizer.normalize(text);
+        if (preTokenizer == null) {
+            out.add(normalized);
+        } else {
+            preTokenizer.split(normalized, true, (piece, atStart) -> out.add(piece));
+        }
+        return out;
     }
 
     /** A decoder for ids arriving one at a time (see {@link StreamingDecoder}). */
@@ -276,16 +317,17 @@ public final class HfTokenizer implements Tokenizer {
         return added.tokenId(name);
     }
 
-    /** The parsed tokenizer.json (read-only view). */
+    /** The tokenizer.json, parsed afresh on each call (it is large, and rarely needed). */
     @Override
+    @SuppressWarnings("unchecked")
     public Map<String, Object> toJson() {
-        return Collections.unmodifiableMap(json);
+        return (Map<String, Object>) Json.parse(source);
     }
 
-    /** Writes tokenizer.json (the same JSON content as loaded, compact) to {@code file} atomically. */
+    /** Writes the tokenizer.json as it was read (byte for byte, unpacked if it was gzip) to {@code file} atomically. */
     @Override
     public void save(Path file) throws IOException {
-        AtomicFiles.writeString(file, Json.write(json) + "\n");
+        AtomicFiles.write(file, out -> out.write(source));
     }
 
     /** Lone surrogates are not text: the library (Rust strings) cannot even receive them. */

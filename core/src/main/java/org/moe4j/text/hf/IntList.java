@@ -26,6 +26,10 @@ final class IntList {
         size += vs.length;
     }
 
+    int get(int i) {
+        return items[i];
+    }
+
     int size() {
         return size;
     }

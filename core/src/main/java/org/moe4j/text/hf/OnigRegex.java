@@ -1,6 +1,7 @@
 package org.moe4j.text.hf;
 
 import java.util.regex.Matcher;
+import org.moe4j.io.Json;
 import java.util.regex.Pattern;
 import java.util.regex.PatternSyntaxException;
 
@@ -19,7 +20,10 @@ import java.util.regex.PatternSyntaxException;
  *       {@code \p{^X}} (Oniguruma's negation) and the option {@code (?m)} (dot-all in Ruby,
  *       {@code (?s)} in Java);</li>
  *   <li>refused with a message: POSIX brackets {@code [[:alpha:]]} and a {@code +} after an
- *       interval {@code {n,m}}, which mean different things in the two syntaxes.</li>
+ *       interval {@code {n,m}}, which mean different things in the two syntaxes; and a
+ *       case-insensitive pattern whose literal text takes part in a case folding to several
+ *       characters (ß and ss, ﬁ and fi, İ): Oniguruma matches {@code (?i)straße} in "STRASSE",
+ *       java.util.regex cannot. The families' {@code (?i:'s|'t|'re|'ve|'m|'ll|'d)} has none.</li>
  * </ul>
  * Matches are listed as Oniguruma's {@code find_iter} does: after a match ending at e, an empty
  * match at e is skipped (Java's {@code find()} would report it) and the search moves one code point on.
@@ -27,11 +31,9 @@ import java.util.regex.PatternSyntaxException;
 final class OnigRegex {
     private static final int FLAGS = Pattern.UNICODE_CHARACTER_CLASS | Pattern.MULTILINE | Pattern.UNIX_LINES;
     private final Pattern pattern;
-    private final String source;
 
-    private OnigRegex(Pattern pattern, String source) {
+    private OnigRegex(Pattern pattern) {
         this.pattern = pattern;
-        this.source = source;
     }
 
     /** Receives matches in order as half-open UTF-16 ranges. */
@@ -44,7 +46,7 @@ final class OnigRegex {
     static OnigRegex compile(String onig, String path) {
         String java = translate(onig, path);
         try {
-            return new OnigRegex(Pattern.compile(java, FLAGS), onig);
+            return new OnigRegex(Pattern.compile(java, FLAGS));
         } catch (PatternSyntaxException e) {
             throw new TokenizerFormatException(path + ": the regular expression " + JsonNode.describe(onig)
                     + " does not compile: " + e.getDescription() + " near index " + e.getIndex());
@@ -53,11 +55,7 @@ final class OnigRegex {
 
     /** A pattern matching {@code text} literally (a {@code {"String": ...}} pattern). */
     static OnigRegex literal(String text) {
-        return new OnigRegex(Pattern.compile(Pattern.quote(text)), text);
-    }
-
-    String source() {
-        return source;
+        return new OnigRegex(Pattern.compile(Pattern.quote(text)));
     }
 
     /** Calls {@code out} for each match in {@code s}, in order, as Oniguruma's find_iter. */
@@ -80,6 +78,9 @@ final class OnigRegex {
 
     /** The Java form of an Oniguruma (Ruby syntax) pattern; see the class comment. */
     static String translate(String onig, String path) {
+        if (onig.matches("(?s).*\\(\\?[imx-]*i[imx-]*[:)].*")) {
+            checkNoMultiCharFolding(onig, path);
+        }
         StringBuilder out = new StringBuilder(onig.length() + 16);
         int classDepth = 0;
         int n = onig.length();
@@ -154,6 +155,77 @@ final class OnigRegex {
             j--;
         }
         return digits && j >= 0 && s.charAt(j) == '{' && (j == 0 || s.charAt(j - 1) != '\\');
+    }
+
+    /**
+     * Refuses a case-insensitive pattern with a literal character whose full case folding is
+     * several characters (ß folds to ss), or a run of literal characters holding such a folding (ss).
+     * Conservative: the whole pattern is checked once any group is case-insensitive.
+     */
+    private static void checkNoMultiCharFolding(String onig, String path) {
+        java.util.List<String> folds = MultiCharFolds.FOLDS;
+        StringBuilder run = new StringBuilder();
+        int classDepth = 0;
+        for (int i = 0; i <= onig.length(); i++) {
+            int cp = i < onig.length() ? onig.codePointAt(i) : -1;
+            boolean literal = cp >= 0 && (Character.isLetter(cp) || Character.getType(cp) == Character.NON_SPACING_MARK
+                    || cp == '\'' || cp == 0x2BC);
+            if (cp == '\\') {
+                i++;
+            } else if (cp == '[') {
+                classDepth++;
+            } else if (cp == ']' && classDepth > 0) {
+                classDepth--;
+            }
+            if (literal && MultiCharFolds.hasMultiCharFold(cp)) {
+                throw refuse(onig, path, Json.quoteForMessage(Character.toString(cp))
+                        + " in a case-insensitive pattern (Oniguruma folds it to several characters, java.util.regex does not)");
+            }
+            if (literal && classDepth == 0) {
+                run.appendCodePoint(cp);
+            } else if (!run.isEmpty()) {
+                String lower = run.toString().toLowerCase(java.util.Locale.ROOT);
+                for (String f : folds) {
+                    if (lower.contains(f)) {
+                        throw refuse(onig, path, Json.quoteForMessage(f) + " in a case-insensitive pattern (Oniguruma also"
+                                + " matches the one character that folds to it, java.util.regex does not)");
+                    }
+                }
+                run.setLength(0);
+            }
+            if (cp > 0xFFFF) {
+                i++;
+            }
+        }
+    }
+
+    /** The code points whose full case folding has several code points, and those foldings (computed from the JDK's case mappings). */
+    private static final class MultiCharFolds {
+        static final java.util.BitSet CODE_POINTS = new java.util.BitSet();
+        static final java.util.List<String> FOLDS;
+
+        static {
+            java.util.Set<String> folds = new java.util.TreeSet<>();
+            for (int cp = 0; cp < 0x10000; cp++) {
+                if (Character.isSurrogate((char) cp)) {
+                    continue;
+                }
+                String fold = Character.toString(cp);
+                // twice: ẞ lowercases to ß, which then uppercases to SS
+                for (int round = 0; round < 2; round++) {
+                    fold = fold.toUpperCase(java.util.Locale.ROOT).toLowerCase(java.util.Locale.ROOT);
+                }
+                if (fold.codePointCount(0, fold.length()) > 1) {
+                    CODE_POINTS.set(cp);
+                    folds.add(fold);
+                }
+            }
+            FOLDS = java.util.List.copyOf(folds);
+        }
+
+        static boolean hasMultiCharFold(int cp) {
+            return cp < 0x10000 && CODE_POINTS.get(cp);
+        }
     }
 
     private static TokenizerFormatException refuse(String onig, String path, String what) {

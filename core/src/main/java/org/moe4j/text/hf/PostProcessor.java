@@ -39,47 +39,38 @@ interface PostProcessor {
     /**
      * The {@code single} template: a list of pieces {@code {"Sequence": {"id": "A"}}} (the text's
      * ids) and {@code {"SpecialToken": {"id": "<s>"}}} (the ids listed for it under
-     * {@code special_tokens}), or the same as a string such as {@code "<s> $A"}.
+     * {@code special_tokens}). The string form ({@code "<s> $A"}) is for the library's constructor
+     * only; its tokenizer.json reader refuses it, and so does moe4j.
      */
     private static PostProcessor template(JsonNode node) {
         JsonNode single = node.get("single");
         List<String> pieces = new ArrayList<>();
-        if (single.value() instanceof String s) {
-            for (String part : s.trim().split("\\s+")) {
-                int colon = part.lastIndexOf(':');
-                pieces.add(colon > 0 && part.substring(colon + 1).chars().allMatch(Character::isDigit) ? part.substring(0, colon) : part);
-            }
-        } else {
-            for (JsonNode piece : single.elements()) {
-                if (piece.has("Sequence")) {
-                    String id = piece.get("Sequence").get("id").string();
-                    if (!id.equals("A")) {
-                        throw new TokenizerFormatException(piece.path() + ".Sequence.id is " + JsonNode.describe(id)
-                                + "; a single-sequence template can only hold sequence \"A\"");
-                    }
-                    pieces.add("$A");
-                } else if (piece.has("SpecialToken")) {
-                    pieces.add(piece.get("SpecialToken").get("id").string());
-                } else {
-                    throw piece.error("expected {\"Sequence\": ...} or {\"SpecialToken\": ...}");
+        for (JsonNode piece : single.elements()) {
+            if (piece.has("Sequence")) {
+                String id = piece.get("Sequence").get("id").string();
+                if (!id.equals("A")) {
+                    throw new TokenizerFormatException(piece.path() + ".Sequence.id is " + JsonNode.describe(id)
+                            + "; a single-sequence template can only hold sequence \"A\"");
                 }
+                pieces.add(null);
+            } else if (piece.has("SpecialToken")) {
+                pieces.add(piece.get("SpecialToken").get("id").string());
+            } else {
+                throw piece.error("expected {\"Sequence\": ...} or {\"SpecialToken\": ...}");
             }
         }
         List<int[]> parts = new ArrayList<>();
         for (String piece : pieces) {
-            if (piece.equals("$A") || piece.equals("$a") || piece.equals("$") || piece.matches("\\$\\d+")) {
+            if (piece == null) {
                 parts.add(null);
-            } else if (piece.startsWith("$")) {
-                throw new TokenizerFormatException(single.path() + " uses " + JsonNode.describe(piece)
-                        + "; a single-sequence template can only hold sequence $A");
-            } else {
-                JsonNode special = node.get("special_tokens").get(piece);
-                if (special.isNull()) {
-                    throw new TokenizerFormatException(single.path() + " uses " + JsonNode.describe(piece)
-                            + ", which is not in " + node.get("special_tokens").path());
-                }
-                parts.add(special.get("ids").elements().stream().mapToInt(e -> (int) e.integer(0, Integer.MAX_VALUE)).toArray());
+                continue;
             }
+            JsonNode special = node.get("special_tokens").get(piece);
+            if (special.isNull()) {
+                throw new TokenizerFormatException(single.path() + " uses " + JsonNode.describe(piece)
+                        + ", which is not in " + node.get("special_tokens").path());
+            }
+            parts.add(special.get("ids").elements().stream().mapToInt(e -> (int) e.integer(0, Integer.MAX_VALUE)).toArray());
         }
         return ids -> {
             List<int[]> all = new ArrayList<>(parts.size());

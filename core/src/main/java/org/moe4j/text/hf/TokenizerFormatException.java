@@ -6,6 +6,8 @@ package org.moe4j.text.hf;
  * message names the JSON path and, for an unsupported component, the types that are supported.
  */
 public final class TokenizerFormatException extends IllegalArgumentException {
+    private static final long serialVersionUID = 1L;
+
     public TokenizerFormatException(String message) {
         super(message);
     }
