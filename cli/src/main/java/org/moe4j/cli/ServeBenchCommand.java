@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import org.moe4j.bench.StepRoofline;
 import org.moe4j.cli.plot.LineChart;
+import org.moe4j.engine.DecoderModel;
 import org.moe4j.engine.HfModel;
 import org.moe4j.engine.ModelSummary;
 import org.moe4j.io.ModelFolder;
@@ -100,12 +101,21 @@ final class ServeBenchCommand implements Callable<Integer> {
         if (maxTokens < 1) throw new IllegalArgumentException("--max-tokens is " + maxTokens + ", must be >= 1");
         CompletionServer server = null;
         URI target = url;
+        if (run != null && ModelFolder.isModelFolder(run) && !java.nio.file.Files.isRegularFile(run.resolve("tokenizer.json"))) {
+            // a folder of random weights made for benchmarks has no tokenizer: the step needs none, the load test does
+            if (rooflineBatches.equals(List.of(0))) throw new IllegalArgumentException(run + " has no tokenizer.json: the load test needs one");
+            try (HfModel hf = HfModel.load(run)) {
+                roofline(hf.model(), hf.config().maxPositions(), run.getFileName().toString());
+            }
+            System.err.println(run + " has no tokenizer.json: the roofline only, no load test");
+            return 0;
+        }
         if (run != null) {
             ServedModel model = ServedModel.load(run);
             if (chat && !model.hasChatTemplate()) {
                 throw new IllegalArgumentException(run + " has no chat template: --chat needs one (leave it out to load /v1/completions)");
             }
-            if (!rooflineBatches.equals(List.of(0))) roofline(model);
+            if (!rooflineBatches.equals(List.of(0))) roofline(model.model(), model.contextLength(), model.name());
             ServerConfig config = ServerConfig.defaults().withPort(0).withLimits(1 << 20, most, Math.max(256, most), maxTokens);
             server = CompletionServer.start(model, config);
             target = server.baseUri();
@@ -139,7 +149,7 @@ final class ServeBenchCommand implements Callable<Integer> {
     }
 
     /** The decode step against the machine's roofline, before any HTTP (the scheduler thread is idle then). */
-    private void roofline(ServedModel model) throws java.io.IOException {
+    private void roofline(DecoderModel decoder, int context, String name) throws java.io.IOException {
         double bytesPerWeight = 4;
         WeightMatrix.Format format = WeightMatrix.Format.F32;
         if (ModelFolder.isModelFolder(run)) {
@@ -151,7 +161,6 @@ final class ServeBenchCommand implements Callable<Integer> {
                 format = main.equals("BF16") ? WeightMatrix.Format.BF16 : main.equals("F16") ? WeightMatrix.Format.F16 : WeightMatrix.Format.F32;
             }
         }
-        int context = model.contextLength();
         int prompt = rooflinePrompt != null ? rooflinePrompt : Math.max(1, Math.min(64, context / 2));
         int steps = rooflineSteps != null ? rooflineSteps : Math.max(1, Math.min(32, context - prompt));
         if (prompt < 1 || steps < 1 || prompt + steps > context) {
@@ -163,14 +172,14 @@ final class ServeBenchCommand implements Callable<Integer> {
         }
         System.err.println("measuring read bandwidth and the weight product's rate (" + KernelPool.threads() + " threads)...");
         StepRoofline.Machine machine = StepRoofline.machine(format);
-        for (int b : rooflineBatches) StepRoofline.measure(model.model(), b, prompt, steps, bytesPerWeight, machine);
+        for (int b : rooflineBatches) StepRoofline.measure(decoder, b, prompt, steps, bytesPerWeight, machine);
         List<StepRoofline.Row> rows = new ArrayList<>();
         for (int b : rooflineBatches) {
-            rows.add(StepRoofline.measure(model.model(), b, prompt, steps, bytesPerWeight, machine));
+            rows.add(StepRoofline.measure(decoder, b, prompt, steps, bytesPerWeight, machine));
             System.err.printf(java.util.Locale.ROOT, "roofline, batch %d: %.3f ms measured, %.3f ms bound%n", b, rows.getLast().measuredMs(),
                     rows.getLast().rooflineMs());
         }
-        System.out.println("Decode step against the roofline (" + model.name() + ", prompt " + prompt + " tokens, mean of "
+        System.out.println("Decode step against the roofline (" + name + ", prompt " + prompt + " tokens, mean of "
                 + steps + " steps after one warm-up pass):\n");
         System.out.println(StepRoofline.table(machine, rows));
     }
