@@ -45,7 +45,7 @@ class StepRooflineTest {
 
     @Test
     void theWeightProductRateIsMeasuredOnThePoolsThreads() {
-        for (WeightMatrix.Format f : WeightMatrix.Format.values()) {
+        for (WeightMatrix.Format f : java.util.List.of(WeightMatrix.Format.F32, WeightMatrix.Format.F16, WeightMatrix.Format.BF16)) {
             double rate = StepRoofline.productRate(f);
             assertTrue(rate > 1e8 && rate < 1e13, f + ": " + rate + " FLOP/s");
         }
