@@ -125,6 +125,24 @@ class ChatCompletionsTest {
     }
 
     @Test
+    void aTemplateThatRaisesIsA400WithTheTemplatesOwnWords(@TempDir Path dir) throws Exception {
+        String template = "{%- if messages[0].role != 'user' %}{{ raise_exception('Conversations must start with a user message.') }}"
+                + "{%- endif %}{%- for m in messages %}<|im_start|>{{ m.role }}\n{{ m.content }}<|im_end|>\n{%- endfor %}"
+                + "{%- if add_generation_prompt %}<|im_start|>assistant\n{%- endif %}";
+        try (ServedModel strict = ServedModel.load(ChatModel.withTemplate(dir, template), CONTEXT);
+             CompletionServer s = CompletionServer.start(strict, ServerConfig.defaults().withPort(0))) {
+            TestClient c = new TestClient(s.baseUri());
+            TestClient.Response r = c.post("/v1/chat/completions", "{\"messages\":[{\"role\":\"system\",\"content\":\"x\"}]}");
+            assertEquals(400, r.status(), r.body());
+            assertEquals("messages", r.errorParam());
+            assertEquals("the model's chat template refused the conversation: Conversations must start with a user message.",
+                    ((Map<?, ?>) r.json().get("error")).get("message"));
+            assertEquals(200, c.post("/v1/chat/completions", "{\"messages\":[{\"role\":\"user\",\"content\":\"x\"}],\"max_tokens\":2}")
+                    .status());
+        }
+    }
+
+    @Test
     void toolsReachTheTemplate() throws Exception {
         String tools = "[{\"type\":\"function\",\"function\":{\"name\":\"get_weather\",\"parameters\":{\"type\":\"object\"}}}]";
         ChatRequest with = ChatRequest.parse(("{\"messages\":[{\"role\":\"user\",\"content\":\"Oslo?\"}],\"tools\":" + tools + "}")
