@@ -2,6 +2,7 @@
 // would: reads the model line, sends two messages with temperature 0, stops a long answer, and
 // takes a screenshot. Prints what the page showed as one JSON object for WebChatTest to check.
 // Usage: node webchat.mjs BASE_URL SCREENSHOT.png
+//        node webchat.mjs BASE_URL --outgrow   (a conversation longer than the context: prints the notes shown)
 import { chromium } from 'playwright-core';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -24,6 +25,21 @@ try {
   await page.goto(base);
   await page.waitForSelector('#model[data-state="ready"]');
   out.model = await page.textContent('#model');
+  if (screenshot === '--outgrow') {
+    await page.fill('#temperature', '0');
+    await page.fill('#max-tokens', '20');
+    const states = [];
+    for (let i = 1; i <= 5; i++) {
+      await page.fill('#input', `Message number ${i}, a little longer than it needs to be.`);
+      await page.press('#input', 'Enter');
+      await page.waitForSelector(`.message.assistant:nth-of-type(${2 * i}):not([data-state="streaming"])`);
+      states.push(await page.locator('.message.assistant').nth(i - 1).getAttribute('data-state'));
+    }
+    out.states = states;
+    out.notes = await page.$$eval('.message .note', (ns) => ns.map((n) => n.textContent));
+    console.log(JSON.stringify(out));
+    process.exit(0);
+  }
   await page.fill('#temperature', '0');
   await page.fill('#max-tokens', '24');
 

@@ -67,6 +67,23 @@ class WebChatTest {
         assertTrue(png.length > 10_000 && png[1] == 'P' && png[2] == 'N' && png[3] == 'G', "a PNG screenshot of " + png.length + " bytes");
     }
 
+    @Test
+    void aConversationThatOutgrowsTheContextLeavesOutItsOldestTurns() throws Exception {
+        ClientTools.requireChromium();
+        ClientTools.requireNodePackages();
+        // 200 positions: each turn takes about 80 (byte-level tokens), so the third turn no longer fits whole
+        try (CompletionServer server = CompletionServer.start(ChatModel.served(200), ServerConfig.defaults().withPort(0))) {
+            ClientTools.Run run = ClientTools.run(ClientTools.CLIENTS, 150, List.of("node", "webchat.mjs", server.baseUri().toString(),
+                    "--outgrow"), Map.of());
+            assertEquals(0, run.exit(), run.err());
+            Map<?, ?> out = (Map<?, ?>) Json.parse(run.out());
+            assertEquals(List.of("done", "done", "done", "done", "done"), out.get("states"), "every answer came, none failed");
+            List<?> notes = (List<?>) out.get("notes");
+            assertFalse(notes.isEmpty(), "later answers say that earlier turns were left out");
+            for (Object n : notes) assertTrue(((String) n).matches("the \\d+ oldest messages were left out to fit the model's context"), (String) n);
+        }
+    }
+
     private static String user(String text) {
         return "{\"role\":\"user\",\"content\":" + Json.quote(text) + "}";
     }

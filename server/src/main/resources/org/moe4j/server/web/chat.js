@@ -57,6 +57,13 @@ function reasoningBlock(div) {
   return d.querySelector('.text');
 }
 
+function note(div, text) {
+  const n = document.createElement('span');
+  n.className = 'note';
+  n.textContent = text;
+  div.insertBefore(n, div.querySelector('.content'));
+}
+
 // Server-sent events from a fetch body: yields the JSON of every "data:" line until [DONE].
 async function* events(response) {
   const reader = response.body.getReader();
@@ -80,11 +87,12 @@ async function* events(response) {
   }
 }
 
-function request() {
+// The request for the conversation, leaving out its oldest `skip` messages (to fit the context).
+function request(skip) {
   const temperature = Number($('temperature').value);
   const maxTokens = Number($('max-tokens').value);
   const system = $('system').value.trim();
-  const messages = (system ? [{ role: 'system', content: system }] : []).concat(state.messages);
+  const messages = (system ? [{ role: 'system', content: system }] : []).concat(state.messages.slice(skip));
   if (state.chat) {
     return ['/v1/chat/completions', { model: state.model, messages, temperature, max_tokens: maxTokens, stream: true,
       stream_options: { include_usage: true } }];
@@ -119,9 +127,18 @@ async function send(text) {
       + (finish ? ` · finish: ${finish}` : '');
   };
   try {
-    const [path, body] = request();
-    const r = await fetch(path, { method: 'POST', headers: headers(), body: JSON.stringify(body), signal: state.controller.signal });
-    if (!r.ok) throw new Error((await r.json()).error.message);
+    // a conversation that outgrows the context leaves out its oldest turns, two messages at a time
+    let r;
+    for (let skip = 0; ; skip += 2) {
+      const [path, body] = request(skip);
+      r = await fetch(path, { method: 'POST', headers: headers(), body: JSON.stringify(body), signal: state.controller.signal });
+      if (r.ok) {
+        if (skip > 0) note(div, `the ${skip} oldest messages were left out to fit the model's context`);
+        break;
+      }
+      const error = (await r.json()).error;
+      if (!(r.status === 400 && error.message.includes('the context holds') && state.messages.length - skip > 2)) throw new Error(error.message);
+    }
     for await (const chunk of events(r)) {
       if (chunk.error) throw new Error(chunk.error.message);
       if (chunk.usage) usage = chunk.usage;
