@@ -140,14 +140,20 @@ final class Attention {
         }
     }
 
-    private static final ThreadLocal<float[][]> SCORES = ThreadLocal.withInitial(() -> new float[][] {new float[256]});
+    /** Per-thread scratch of one row's attention: its scores and the pool rows of its visible positions (grown, never shrunk). */
+    private static final class Scratch {
+        float[] scores = new float[256];
+        int[] rows = new int[256];
 
-    /** A per-thread array of at least n floats for one row's scores (grown, never shrunk). */
-    private static float[] scoreScratch(int n) {
-        float[][] holder = SCORES.get();
-        if (holder[0].length < n) holder[0] = new float[Math.max(n, 2 * holder[0].length)];
-        return holder[0];
+        void fit(int n) {
+            if (scores.length < n) {
+                scores = new float[Math.max(n, 2 * scores.length)];
+                rows = new int[scores.length];
+            }
+        }
     }
+
+    private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
 
     /** Row t, head h: softmax(q.K^T * scale) V over the visible cached positions (each found through the sequence's block table). */
     private void attend(int t, int h, float[] q, Rows rows, List<Sequence> sequences, float[] out) {
@@ -163,10 +169,14 @@ final class Attention {
         float[] values = s.pool.values[layer];
         int qo = (t * spec.heads() + h) * hd;
         int n = p - from + 1;
-        float[] scores = scoreScratch(n);
+        Scratch scratch = SCRATCH.get();
+        scratch.fit(n);
+        float[] scores = scratch.scores;
+        int[] at = scratch.rows;
+        s.rows(from, n, at);
         float max = Float.NEGATIVE_INFINITY;
         for (int j = 0; j < n; j++) {
-            int ko = s.row(from + j) * kw + kvHead * hd;
+            int ko = at[j] * kw + kvHead * hd;
             scores[j] = Reductions.dot(q, qo, keys, ko, hd) * spec.scale();
             max = Math.max(max, scores[j]);
         }
@@ -180,7 +190,7 @@ final class Attention {
         float inv = (float) (1.0 / sum);
         int oo = (t * spec.heads() + h) * vd;
         for (int j = 0; j < n; j++) {
-            Elementwise.axpy(scores[j] * inv, values, s.row(from + j) * vw + kvHead * vd, out, oo, vd);
+            Elementwise.axpy(scores[j] * inv, values, at[j] * vw + kvHead * vd, out, oo, vd);
         }
     }
 }

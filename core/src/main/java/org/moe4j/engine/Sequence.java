@@ -37,6 +37,16 @@ public final class Sequence {
         return (blocks[p >> pool.blockShift] << pool.blockShift) | (p & (pool.blockSize - 1));
     }
 
+    /** The pool rows of positions [from, from + n) into {@code out}: one table lookup per block, not per position. */
+    void rows(int from, int n, int[] out) {
+        int mask = pool.blockSize - 1;
+        for (int j = 0; j < n; ) {
+            int p = from + j;
+            int base = (blocks[p >> pool.blockShift] << pool.blockShift) | (p & mask);
+            for (int run = Math.min(n - j, pool.blockSize - (p & mask)), r = 0; r < run; r++) out[j++] = base + r;
+        }
+    }
+
     /** Blocks more this sequence must take from its pool to hold {@code positions} positions. */
     public int blocksNeeded(int positions) {
         return Math.max(0, pool.blocksFor(positions) - blockCount);
