@@ -27,8 +27,12 @@ import org.moe4j.templates.jinja.TemplateException;
  *
  * @param prompt             the rendered conversation
  * @param startsInReasoning  whether the template left a reasoning block open at the end of the prompt
+ * @param parsesToolCalls    whether tools were given and the rendered prompt tells the model to write
+ *                           {@code <tool_call>} blocks (Qwen's and Hermes' templates), so the answer's
+ *                           blocks are returned as tool_calls
  */
-record ChatRequest(Generation generation, boolean stream, boolean includeUsage, String prompt, boolean startsInReasoning) {
+record ChatRequest(Generation generation, boolean stream, boolean includeUsage, String prompt, boolean startsInReasoning,
+                   boolean parsesToolCalls) {
     private static final System.Logger LOG = System.getLogger(ChatRequest.class.getName());
     static final Set<String> ROLES = Set.of("system", "developer", "user", "assistant", "tool");
 
@@ -99,7 +103,9 @@ record ChatRequest(Generation generation, boolean stream, boolean includeUsage, 
         int maxTokens = (int) (newer > 0 ? newer : older > 0 ? older : Math.min(maxTokensLimit, served.contextLength() - ids.length));
         SamplingConfig sampling = CompletionRequest.sampling(m, seeds);
         List<String> stop = stopStrings(m.get("stop"));
-        return new ChatRequest(new Generation(ids, maxTokens, sampling, stop), stream, includeUsage, prompt, format.startsInReasoning(prompt));
+        boolean parsesToolCalls = tools != null && !tools.isEmpty() && prompt.contains(ToolCallParser.OPEN);
+        return new ChatRequest(new Generation(ids, maxTokens, sampling, stop), stream, includeUsage, prompt, format.startsInReasoning(prompt),
+                parsesToolCalls);
     }
 
     private static void responseFormat(Object v) {

@@ -143,6 +143,59 @@ class ChatCompletionsTest {
     }
 
     @Test
+    void toolCallBlocksComeBackAsToolCallsStreamedOrNot() throws Exception {
+        // the model's text is scripted (a tokenizer that turns every drawn id into the next piece of the
+        // script): what is tested is the server's way from text to the API's tool_calls
+        String script = "Checking.\n<tool_call>\n{\"name\": \"get_weather\", \"arguments\": {\"city\": \"Oslo\"}}\n</tool_call>\nEND";
+        java.util.concurrent.atomic.AtomicInteger next = new java.util.concurrent.atomic.AtomicInteger();
+        ServedModel scripted = new ServedModel(model.name(), model.model(), new ClientFacingErrorsTest.DelegatingTokenizer(model.tokenizer()) {
+            @Override
+            public byte[] decodeBytes(int[] ids) {
+                int at = Math.min(script.length(), next.getAndAdd(3));
+                return script.substring(at, Math.min(script.length(), at + 3)).getBytes(StandardCharsets.UTF_8);
+            }
+        }, CONTEXT, java.util.Set.of(), model.chat(), () -> {});
+        String tools = "[{\"type\":\"function\",\"function\":{\"name\":\"get_weather\",\"parameters\":{\"type\":\"object\"}}}]";
+        String body = "{\"messages\":[{\"role\":\"user\",\"content\":\"Oslo?\"}],\"tools\":" + tools + ",\"stop\":\"\\nEND\",\"max_tokens\":100";
+        try (CompletionServer s = CompletionServer.start(scripted, ServerConfig.defaults().withPort(0))) {
+            TestClient c = new TestClient(s.baseUri());
+            Map<?, ?> choice = (Map<?, ?>) ((List<?>) c.post("/v1/chat/completions", body + "}").json().get("choices")).getFirst();
+            assertEquals("tool_calls", choice.get("finish_reason"));
+            Map<?, ?> message = (Map<?, ?>) choice.get("message");
+            assertEquals("Checking.\n", message.get("content"), "the text before the block; the stop string takes the newline after it");
+            Map<?, ?> call = (Map<?, ?>) ((List<?>) message.get("tool_calls")).getFirst();
+            assertEquals("function", call.get("type"));
+            assertTrue(((String) call.get("id")).startsWith("call_"), call.toString());
+            assertEquals(Map.of("name", "get_weather", "arguments", "{\"city\":\"Oslo\"}"), call.get("function"));
+
+            next.set(0);
+            List<Map<?, ?>> chunks = events(c.post("/v1/chat/completions", body + ",\"stream\":true}").body());
+            StringBuilder content = new StringBuilder();
+            List<Object> calls = new ArrayList<>();
+            String finish = null;
+            for (Map<?, ?> chunk : chunks) {
+                Map<?, ?> ch = (Map<?, ?>) ((List<?>) chunk.get("choices")).getFirst();
+                Map<?, ?> delta = (Map<?, ?>) ch.get("delta");
+                if (delta.get("content") != null) content.append(delta.get("content"));
+                if (delta.get("tool_calls") != null) calls.addAll((List<?>) delta.get("tool_calls"));
+                if (ch.get("finish_reason") != null) finish = (String) ch.get("finish_reason");
+            }
+            assertEquals("Checking.\n", content.toString());
+            assertEquals(1, calls.size());
+            assertEquals(0L, ((Map<?, ?>) calls.getFirst()).get("index"));
+            assertEquals(call.get("function"), ((Map<?, ?>) calls.getFirst()).get("function"));
+            assertEquals("tool_calls", finish);
+
+            // without tools the same text is plain content
+            next.set(0);
+            Map<?, ?> plain = (Map<?, ?>) ((Map<?, ?>) ((List<?>) c.post("/v1/chat/completions", body.replace(",\"tools\":" + tools, "") + "}")
+                    .json().get("choices")).getFirst()).get("message");
+            assertEquals(script.substring(0, script.indexOf("\nEND")), plain.get("content"));
+            assertNull(plain.get("tool_calls"));
+        }
+    }
+
+    @Test
     void toolsReachTheTemplate() throws Exception {
         String tools = "[{\"type\":\"function\",\"function\":{\"name\":\"get_weather\",\"parameters\":{\"type\":\"object\"}}}]";
         ChatRequest with = ChatRequest.parse(("{\"messages\":[{\"role\":\"user\",\"content\":\"Oslo?\"}],\"tools\":" + tools + "}")
