@@ -1,9 +1,10 @@
 // Talks to a running moe4j server with the official `openai` npm package, as a user's program
 // would, and prints what it got as one JSON object for the JUnit test (OfficialClientsTest) to check.
-// Usage: node openai_client.mjs BASE_URL API_KEY MODEL
+// Usage: node openai_client.mjs BASE_URL API_KEY MODEL [TOOLS_BASE_URL]
+// TOOLS_BASE_URL: a server whose model answers with a <tool_call> block, for the tool-call checks.
 import OpenAI from 'openai';
 
-const [baseURL, apiKey, model] = process.argv.slice(2);
+const [baseURL, apiKey, model, toolsURL] = process.argv.slice(2);
 const client = new OpenAI({ baseURL, apiKey, maxRetries: 0, timeout: 30_000 });
 const messages = [
   { role: 'system', content: 'Be brief.' },
@@ -90,5 +91,18 @@ const burst = await Promise.all(Array.from({ length: 12 }, (_, i) => i % 3 === 2
   ? error(() => client.chat.completions.create({ model, messages: [{ role: 'user' }] }))
   : client.chat.completions.create({ model, messages, max_tokens: 24, temperature: 0 }).then((r) => r.choices[0].message.content)));
 out.burst = burst;
+
+if (toolsURL) {
+  const tc = new OpenAI({ baseURL: toolsURL, apiKey, maxRetries: 0, timeout: 30_000 });
+  const request = {
+    model, messages: [{ role: 'user', content: 'Weather in Oslo?' }], max_tokens: 200, stop: ['\nEND'],
+    tools: [{ type: 'function', function: { name: 'get_weather', parameters: { type: 'object', properties: { city: { type: 'string' } } } } }],
+  };
+  const r = await tc.chat.completions.create(request);
+  out.tools = { finish: r.choices[0].finish_reason, content: r.choices[0].message.content, calls: r.choices[0].message.tool_calls };
+  // the SDK's stream helper assembles the tool_calls deltas into a final message, as agent frameworks do
+  const final = await tc.chat.completions.stream(request).finalChatCompletion();
+  out.toolsStream = { finish: final.choices[0].finish_reason, content: final.choices[0].message.content, calls: final.choices[0].message.tool_calls };
+}
 
 console.log(JSON.stringify(out));

@@ -144,17 +144,9 @@ class ChatCompletionsTest {
 
     @Test
     void toolCallBlocksComeBackAsToolCallsStreamedOrNot() throws Exception {
-        // the model's text is scripted (a tokenizer that turns every drawn id into the next piece of the
-        // script): what is tested is the server's way from text to the API's tool_calls
+        // the model's text is scripted: what is tested is the server's way from text to the API's tool_calls
         String script = "Checking.\n<tool_call>\n{\"name\": \"get_weather\", \"arguments\": {\"city\": \"Oslo\"}}\n</tool_call>\nEND";
-        java.util.concurrent.atomic.AtomicInteger next = new java.util.concurrent.atomic.AtomicInteger();
-        ServedModel scripted = new ServedModel(model.name(), model.model(), new ClientFacingErrorsTest.DelegatingTokenizer(model.tokenizer()) {
-            @Override
-            public byte[] decodeBytes(int[] ids) {
-                int at = Math.min(script.length(), next.getAndAdd(3));
-                return script.substring(at, Math.min(script.length(), at + 3)).getBytes(StandardCharsets.UTF_8);
-            }
-        }, CONTEXT, java.util.Set.of(), model.chat(), () -> {});
+        ServedModel scripted = ChatModel.scripted(model, script);
         String tools = "[{\"type\":\"function\",\"function\":{\"name\":\"get_weather\",\"parameters\":{\"type\":\"object\"}}}]";
         String body = "{\"messages\":[{\"role\":\"user\",\"content\":\"Oslo?\"}],\"tools\":" + tools + ",\"stop\":\"\\nEND\",\"max_tokens\":100";
         try (CompletionServer s = CompletionServer.start(scripted, ServerConfig.defaults().withPort(0))) {
@@ -168,7 +160,6 @@ class ChatCompletionsTest {
             assertTrue(((String) call.get("id")).startsWith("call_"), call.toString());
             assertEquals(Map.of("name", "get_weather", "arguments", "{\"city\":\"Oslo\"}"), call.get("function"));
 
-            next.set(0);
             List<Map<?, ?>> chunks = events(c.post("/v1/chat/completions", body + ",\"stream\":true}").body());
             StringBuilder content = new StringBuilder();
             List<Object> calls = new ArrayList<>();
@@ -187,7 +178,6 @@ class ChatCompletionsTest {
             assertEquals("tool_calls", finish);
 
             // without tools the same text is plain content
-            next.set(0);
             Map<?, ?> plain = (Map<?, ?>) ((Map<?, ?>) ((List<?>) c.post("/v1/chat/completions", body.replace(",\"tools\":" + tools, "") + "}")
                     .json().get("choices")).getFirst()).get("message");
             assertEquals(script.substring(0, script.indexOf("\nEND")), plain.get("content"));

@@ -86,6 +86,22 @@ final class ChatModel {
         }, m.contextLength(), m.stopIds(), m.chat(), m);
     }
 
+    /**
+     * The same model whose every drawn id turns into the next character of {@code script} (ASCII),
+     * starting again after its last: the model's text is scripted, so a test can check what the server
+     * makes of a given answer. A script that ends with a stop string the request names is one whole
+     * answer per request.
+     */
+    static ServedModel scripted(ServedModel m, String script) {
+        java.util.concurrent.atomic.AtomicLong next = new java.util.concurrent.atomic.AtomicLong();
+        return new ServedModel(m.name(), m.model(), new ClientFacingErrorsTest.DelegatingTokenizer(m.tokenizer()) {
+            @Override
+            public byte[] decodeBytes(int[] ids) {
+                return new byte[] {(byte) script.charAt((int) (next.getAndIncrement() % script.length()))};
+            }
+        }, m.contextLength(), java.util.Set.of(), m.chat(), () -> {});
+    }
+
     /** The text of ids, decoded at once (special tokens kept). */
     static String decode(ServedModel m, List<Integer> ids) {
         return ((org.moe4j.text.hf.HfTokenizer) m.tokenizer()).decode(ids.stream().mapToInt(Integer::intValue).toArray(), false);

@@ -29,8 +29,11 @@ class OfficialClientsTest {
     static final int CONTEXT = 1024;
     static final String KEY = "test-key";
     static final String MESSAGES = "[{\"role\":\"system\",\"content\":\"Be brief.\"},{\"role\":\"user\",\"content\":\"Tell me about whales.\"}]";
+    static final String TOOL_ANSWER = "Checking.\n<tool_call>\n{\"name\": \"get_weather\", \"arguments\": {\"city\": \"Oslo\"}}\n</tool_call>\nEND";
     static ServedModel model;
     static CompletionServer server;
+    /** A server whose model's answer is scripted: a tool call (the random model never writes one). */
+    static CompletionServer toolServer;
     static String[] expected;
     static int promptTokens;
     static String expectedCompletion;
@@ -40,6 +43,7 @@ class OfficialClientsTest {
         model = ChatModel.served(CONTEXT);
         // 3 ms per token: the 400-token stream the client stops after three chunks is surely still running then
         server = CompletionServer.start(ChatModel.slowed(model, 3), ServerConfig.defaults().withPort(0).withApiKey(KEY).withLimits(1 << 16, 8, 64, 400));
+        toolServer = CompletionServer.start(ChatModel.scripted(model, TOOL_ANSWER), ServerConfig.defaults().withPort(0).withApiKey(KEY));
         ChatRequest parsed = ChatRequest.parse(("{\"messages\":" + MESSAGES + "}").getBytes(StandardCharsets.UTF_8), model, 400, () -> 1);
         promptTokens = parsed.generation().promptTokens().length;
         expected = ChatCompletionsTest.splitReasoning(ChatModel.decode(model, ChatModel.greedyIds(parsed.generation().promptTokens(), 24, CONTEXT)));
@@ -50,6 +54,7 @@ class OfficialClientsTest {
     @AfterAll
     static void stop() {
         server.close();
+        toolServer.close();
     }
 
     private static String baseUrl() {
@@ -63,7 +68,8 @@ class OfficialClientsTest {
         try (ExecutorService raw = Executors.newVirtualThreadPerTaskExecutor()) {
             List<Future<String>> garbage = new ArrayList<>();
             for (int i = 0; i < 6; i++) garbage.add(raw.submit(() -> rawGarbage()));
-            ClientTools.Run run = ClientTools.run(ClientTools.CLIENTS, 150, List.of("node", "openai_client.mjs", baseUrl(), KEY, model.name()),
+            ClientTools.Run run = ClientTools.run(ClientTools.CLIENTS, 150, List.of("node", "openai_client.mjs", baseUrl(), KEY, model.name(),
+                    toolServer.baseUri() + "/v1"),
                     Map.of());
             assertEquals(0, run.exit(), run.err());
             for (Future<String> g : garbage) assertTrue(g.get(30, TimeUnit.SECONDS).startsWith("HTTP/1.1 4"), "a raw bad request is refused");
@@ -81,6 +87,16 @@ class OfficialClientsTest {
             checkError(errors, "unknownModel", "NotFoundError", 404, "model");
             checkError(errors, "badTools", "BadRequestError", 400, "tools[0].function");
             checkError(errors, "wrongKey", "AuthenticationError", 401, null);
+            for (String form : List.of("tools", "toolsStream")) {
+                Map<?, ?> tools = (Map<?, ?>) out.get(form);
+                assertEquals("tool_calls", tools.get("finish"), form);
+                assertEquals("Checking.\n", tools.get("content"), form);
+                List<?> calls = (List<?>) tools.get("calls");
+                assertEquals(1, calls.size(), form);
+                Map<?, ?> call = (Map<?, ?>) calls.getFirst();
+                assertEquals("function", call.get("type"), form);
+                assertEquals(Map.of("name", "get_weather", "arguments", "{\"city\":\"Oslo\"}"), call.get("function"), form);
+            }
             List<?> burst = (List<?>) out.get("burst");
             for (int i = 0; i < burst.size(); i++) {
                 if (i % 3 == 2) {
