@@ -1,6 +1,7 @@
 """Talks to a running moe4j server with the official `openai` Python package, as a user's program
 would, and prints what it got as one JSON object for the JUnit test (OfficialClientsTest) to check.
-Usage: python openai_client.py BASE_URL API_KEY MODEL
+Usage: python openai_client.py BASE_URL API_KEY MODEL [TOOLS_BASE_URL]
+TOOLS_BASE_URL: a server whose model answers with a <tool_call> block, for the tool-call checks.
 """
 import json
 import sys
@@ -9,6 +10,7 @@ import openai
 from openai import OpenAI
 
 base_url, api_key, model = sys.argv[1:4]
+tools_url = sys.argv[4] if len(sys.argv) > 4 else None
 client = OpenAI(base_url=base_url, api_key=api_key, max_retries=0, timeout=30)
 messages = [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "Tell me about whales."}]
 out = {"version": openai.__version__}
@@ -49,4 +51,12 @@ out["errors"] = {
     "unknownModel": error(lambda: client.chat.completions.create(model="gpt-4o", messages=messages)),
     "badContent": error(lambda: client.chat.completions.create(model=model, messages=[{"role": "user", "content": 42}])),
 }
+if tools_url:
+    tc = OpenAI(base_url=tools_url, api_key=api_key, max_retries=0, timeout=30)
+    tools = [{"type": "function", "function": {"name": "get_weather", "parameters": {"type": "object"}}}]
+    r = tc.chat.completions.create(model=model, messages=[{"role": "user", "content": "Weather in Oslo?"}], tools=tools,
+                                   stop=["\nEND"], max_tokens=200)
+    choice = r.choices[0]
+    out["tools"] = {"finish": choice.finish_reason, "content": choice.message.content,
+                    "calls": [c.model_dump() for c in choice.message.tool_calls or []]}
 print(json.dumps(out))

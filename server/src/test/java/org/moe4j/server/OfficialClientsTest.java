@@ -115,7 +115,8 @@ class OfficialClientsTest {
     void theOpenaiPythonPackageChatsAndStreams() throws Exception {
         ClientTools.requirePythonClient();
         ClientTools.Run run = ClientTools.run(ClientTools.CLIENTS, 120,
-                List.of(ClientTools.VENV_PYTHON.toString(), "openai_client.py", baseUrl(), KEY, model.name()), Map.of());
+                List.of(ClientTools.VENV_PYTHON.toString(), "openai_client.py", baseUrl(), KEY, model.name(), toolServer.baseUri() + "/v1"),
+                Map.of());
         assertEquals(0, run.exit(), run.err());
         Map<?, ?> out = (Map<?, ?>) Json.parse(run.out());
         checkChat((Map<?, ?>) out.get("chat"), (Map<?, ?>) out.get("stream"));
@@ -125,6 +126,11 @@ class OfficialClientsTest {
         checkError(errors, "emptyMessages", "BadRequestError", 400, "messages");
         checkError(errors, "unknownModel", "NotFoundError", 404, "model");
         checkError(errors, "badContent", "BadRequestError", 400, "messages[0].content");
+        Map<?, ?> tools = (Map<?, ?>) out.get("tools");
+        assertEquals("tool_calls", tools.get("finish"));
+        assertEquals("Checking.\n", tools.get("content"));
+        Map<?, ?> call = (Map<?, ?>) ((List<?>) tools.get("calls")).getFirst();
+        assertEquals(Map.of("name", "get_weather", "arguments", "{\"city\":\"Oslo\"}"), call.get("function"));
     }
 
     private static void checkChat(Map<?, ?> chat, Map<?, ?> stream) {
