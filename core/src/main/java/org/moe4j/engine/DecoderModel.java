@@ -44,12 +44,24 @@ public final class DecoderModel {
         return weights.bytesPerToken(config);
     }
 
-    /** A new sequence whose caches hold up to {@code capacity} positions. */
+    /** Positions per block of a sequence's own pool ({@link #newSequence}). */
+    static final int OWN_BLOCK_SIZE = 16;
+
+    /** A new sequence whose caches hold up to {@code capacity} positions, in a pool of its own allocated now. */
     public Sequence newSequence(int capacity) {
         if (capacity < 1) {
             throw new IllegalArgumentException("newSequence: capacity " + capacity + ", must be >= 1");
         }
-        return new Sequence(config.numLayers(), capacity, Attention.keyWidth(config.attention()), Attention.valueWidth(config.attention()));
+        KvPool own = newPool((capacity + OWN_BLOCK_SIZE - 1) / OWN_BLOCK_SIZE, OWN_BLOCK_SIZE);
+        Sequence s = own.newSequence(capacity);
+        s.reserve(capacity);
+        return s;
+    }
+
+    /** A pool of {@code blocks} blocks of {@code blockSize} positions for many sequences of this model (paged KV cache). */
+    public KvPool newPool(int blocks, int blockSize) {
+        return new KvPool(config.numLayers(), blocks, blockSize, Attention.keyWidth(config.attention()),
+                Attention.valueWidth(config.attention()));
     }
 
     /**
@@ -70,9 +82,9 @@ public final class DecoderModel {
         Rope rope = a.rope();
         int heads = a.kvHeads();
         int ropeOffset = a.headDim() - rope.dims();
-        for (float[] keys : s.keys) {
+        for (float[] keys : s.pool.keys) {
             for (int p = 0; p < s.length(); p++) {
-                for (int h = 0; h < heads; h++) rope.shift(keys, p * kw + h * a.headDim() + ropeOffset, -drop);
+                for (int h = 0; h < heads; h++) rope.shift(keys, s.row(p) * kw + h * a.headDim() + ropeOffset, -drop);
             }
         }
     }
@@ -99,6 +111,14 @@ public final class DecoderModel {
                         + ", more than its capacity " + seq.capacity());
             }
             T += n;
+        }
+        for (int s = 0; s < S; s++) {
+            Sequence seq = sequences.get(s);
+            int n = tokens.get(s).length;
+            if (!seq.reserve(seq.length() + n)) {
+                throw new IllegalStateException("forward: sequence " + s + " needs " + seq.blocksNeeded(seq.length() + n)
+                        + " more KV blocks, its pool has " + seq.pool.available() + " left");
+            }
         }
         int[] ids = ws.ints(Workspace.IntBuffer.IDS, T);
         int[] rowSequence = ws.ints(Workspace.IntBuffer.ROW_SEQUENCE, T);

@@ -106,6 +106,17 @@ class CompletionServerTest {
     }
 
     @Test
+    void anAnswerThatReachesTheEndOfTheContextEndsWithLength() throws Exception {
+        // the context holds 64 positions; a 59-byte prompt leaves room for 5 tokens of the 50 asked
+        String prompt = "x".repeat(59);
+        TestClient.Response r = client.post("/v1/completions", TestClient.greedy(prompt, 50, ""));
+        assertEquals(200, r.status(), r.body());
+        assertEquals(5L, ((Map<?, ?>) r.json().get("usage")).get("completion_tokens"));
+        assertEquals("length", ((Map<?, ?>) ((List<?>) r.json().get("choices")).getFirst()).get("finish_reason"));
+        assertEquals(TinyModel.greedyAlone(model, prompt, 5), r.text());
+    }
+
+    @Test
     void modelsHealthAndMetricsAnswer() throws Exception {
         assertEquals(200, client.post("/v1/completions", TestClient.greedy("metrics", 3, "")).status());
         TestClient.Response models = client.get("/v1/models");
