@@ -228,38 +228,33 @@ public final class ModelWeights {
             this.folder = folder;
         }
 
-        TensorInfo info(String name, long... shape) throws FileFormatException {
+        /** Checks that the tensor is there with this row-major shape. */
+        void check(String name, long... shape) throws FileFormatException {
             if (!folder.has(name)) {
                 throw new FileFormatException(folder.location() + ": tensor " + Json.quoteForMessage(name) + " is missing (expected shape "
                         + Arrays.toString(shape) + ")");
             }
-            TensorInfo t = folder.info(name);
-            if (!Arrays.equals(t.shape(), shape)) {
+            long[] found = folder.shape(name);
+            if (!Arrays.equals(found, shape)) {
                 throw new FileFormatException(folder.location() + ": tensor " + Json.quoteForMessage(name) + " has shape "
-                        + t.shapeString() + ", expected " + Arrays.toString(shape));
+                        + Arrays.toString(found) + ", expected " + Arrays.toString(shape));
             }
-            return t;
         }
 
-        WeightMatrix.Format format(TensorInfo t) throws FileFormatException {
-            return switch (t.dtype()) {
-                case F32 -> WeightMatrix.Format.F32;
-                case F16 -> WeightMatrix.Format.F16;
-                case BF16 -> WeightMatrix.Format.BF16;
-                default -> throw new FileFormatException(folder.location() + ": tensor " + Json.quoteForMessage(t.name()) + " has dtype "
-                        + t.dtype() + "; weights must be F32, F16 or BF16");
-            };
+        TensorInfo info(String name, long... shape) throws FileFormatException {
+            check(name, shape);
+            return folder.info(name);
         }
 
         WeightMatrix matrix(String name, int rows, int cols) throws FileFormatException {
-            TensorInfo t = info(name, rows, cols);
-            return new WeightMatrix(folder.bytes(name), format(t), rows, cols);
+            check(name, rows, cols);
+            return new WeightMatrix(folder.bytes(name), folder.matrixFormat(name), rows, cols);
         }
 
         /** A 3-D tensor (n, rows, cols) as one matrix of n * rows rows. */
         WeightMatrix matrix3(String name, int n, int rows, int cols) throws FileFormatException {
-            TensorInfo t = info(name, n, rows, cols);
-            return new WeightMatrix(folder.bytes(name), format(t), Math.multiplyExact(n, rows), cols);
+            check(name, n, rows, cols);
+            return new WeightMatrix(folder.bytes(name), folder.matrixFormat(name), Math.multiplyExact(n, rows), cols);
         }
 
         /** An MXFP4 matrix from NAME_blocks (n, rows, cols/32, 16) and NAME_scales (n, rows, cols/32), U8, as n * rows rows. */
@@ -280,12 +275,12 @@ public final class ModelWeights {
         }
 
         float[] vector(String name, int n) throws FileFormatException {
-            info(name, n);
+            check(name, n);
             return folder.floats(name).data();
         }
 
         float[] vector2(String name, int a, int b) throws FileFormatException {
-            info(name, a, b);
+            check(name, a, b);
             return folder.floats(name).data();
         }
 
