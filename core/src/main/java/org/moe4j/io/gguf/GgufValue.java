@@ -71,8 +71,9 @@ public record GgufValue(GgufValueType type, GgufValueType elementType, Object va
         return type == GgufValueType.ARRAY ? "ARRAY[" + elementType + "]" : type.name();
     }
 
-    /** The value for people: scalars as they are, arrays as their type, length and first elements. */
+    /** The value for people: numbers as they are, strings quoted, arrays by their first elements and length. */
     public String describe(int maxElements) {
+        if (type == GgufValueType.STRING) return org.moe4j.io.Json.quoteForMessage((String) value);
         if (type != GgufValueType.ARRAY) return String.valueOf(type == GgufValueType.UINT64 ? Long.toUnsignedString((Long) value) : value);
         StringBuilder sb = new StringBuilder("[");
         int n = Math.min(length(), maxElements);
