@@ -34,12 +34,12 @@ import jdk.incubator.vector.VectorShuffle;
  */
 final class WeightProductKernels {
     // lane i + h, for the halving steps within one vector (null where h >= VL); constants, kept in registers
-    private static final VectorShuffle<Float> FOLD32 = fold(32), FOLD16 = fold(16), FOLD8 = fold(8), FOLD4 = fold(4),
+    static final VectorShuffle<Float> FOLD32 = fold(32), FOLD16 = fold(16), FOLD8 = fold(8), FOLD4 = fold(4),
             FOLD2 = fold(2), FOLD1 = fold(1);
     // two-vector selects (index < VL: first vector, else the second) for the first two halving steps of 4 outputs:
     // PAIR_LO = [u's first half, v's first half], PAIR_HI = [u's second half, v's second half]; then, on two
     // vectors that each hold two outputs' halves, QUAD_LO/HI = the first/second quarter of each of the four
-    private static final FloatVector PAIR_LO = indices(0, 0), PAIR_HI = indices(0, 1), QUAD_LO = indices(1, 0),
+    static final FloatVector PAIR_LO = indices(0, 0), PAIR_HI = indices(0, 1), QUAD_LO = indices(1, 0),
             QUAD_HI = indices(1, 1);
 
     private WeightProductKernels() {}
