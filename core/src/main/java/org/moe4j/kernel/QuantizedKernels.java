@@ -2,6 +2,8 @@ package org.moe4j.kernel;
 
 import static org.moe4j.kernel.WeightProductKernels.FOLD1;
 import static org.moe4j.kernel.WeightProductKernels.FOLD2;
+import static org.moe4j.kernel.WeightProductKernels.FOLD4;
+import static org.moe4j.kernel.WeightProductKernels.FOLD8;
 import static org.moe4j.kernel.WeightProductKernels.PAIR_HI;
 import static org.moe4j.kernel.WeightProductKernels.PAIR_LO;
 import static org.moe4j.kernel.WeightProductKernels.QUAD_HI;
@@ -67,15 +69,32 @@ final class QuantizedKernels {
         return VL >= 16 ? index.selectFrom(MXFP4_LO) : index.selectFrom(MXFP4_LO, MXFP4_HI);
     }
 
+    /**
+     * v shifted right by n bits, with n a constant in each branch: x86 has no byte shifts, and the
+     * JIT emulates one well only for a constant count (a variable count ran ten times slower).
+     */
+    private static ByteVector shiftRight(ByteVector v, int n) {
+        return switch (n) {
+            case 0 -> v;
+            case 1 -> v.lanewise(VectorOperators.LSHR, 1);
+            case 2 -> v.lanewise(VectorOperators.LSHR, 2);
+            case 3 -> v.lanewise(VectorOperators.LSHR, 3);
+            case 4 -> v.lanewise(VectorOperators.LSHR, 4);
+            case 5 -> v.lanewise(VectorOperators.LSHR, 5);
+            case 6 -> v.lanewise(VectorOperators.LSHR, 6);
+            default -> v.lanewise(VectorOperators.LSHR, 7);
+        };
+    }
+
     /** Q5_K's 5-bit codes: the nibbles with bit {@code j} of the high-bit bytes as bit 4. */
     private static ByteVector fiveBits(MemorySegment w, long qs, long qh, int shift, int j) {
-        return nibbles(w, qs, shift).or(bytes(w, qh).lanewise(VectorOperators.LSHR, j).and((byte) 1).lanewise(VectorOperators.LSHL, 4));
+        return nibbles(w, qs, shift).or(shiftRight(bytes(w, qh), j).and((byte) 1).lanewise(VectorOperators.LSHL, 4));
     }
 
     /** Q6_K's codes minus 32 for columns 32s + k.. of half h (see {@link Dequantizer}). */
     private static ByteVector sixBits(MemorySegment w, long at, int h, int s, int k) {
         ByteVector low = nibbles(w, at + 64L * h + k + 32 * (s & 1), 4 * (s >> 1));
-        ByteVector high = bytes(w, at + 128 + 32L * h + k).lanewise(VectorOperators.LSHR, 2 * s).and((byte) 3);
+        ByteVector high = shiftRight(bytes(w, at + 128 + 32L * h + k), 2 * s).and((byte) 3);
         return low.or(high.lanewise(VectorOperators.LSHL, 4)).sub((byte) 32);
     }
 
@@ -133,14 +152,29 @@ final class QuantizedKernels {
         }
     }
 
-    /** Rows r..r+3 (row r from byte {@code w0}, rows {@code rowBytes} apart) times one token, into y[y0 .. y0+4). */
-    static void rows4Token1(Format f, MemorySegment w, long w0, long rowBytes, int cols, float[] x, int x0, float[] y, int y0) {
+    /**
+     * Rows r..r+3 (row r from byte {@code w0}, rows {@code rowBytes} apart) times one token, into
+     * y[y0 .. y0+4); {@code scales} (64 floats) holds the K formats' sub-block scales of the
+     * super-block at hand, computed by {@link #subBlockScales} outside the vector loop (computed
+     * inline, the loop grew past what the JIT inlines and ran ten times slower). Q5_K and Q6_K, whose
+     * codes take more unpacking, go two rows at a time for the same reason; each row's lanes are
+     * summed by the tree of {@link WeightProductKernels#f32Row1Token1}, which adds the same
+     * operands in the same order as the four-row sum.
+     */
+    static void rows4Token1(Format f, MemorySegment w, long w0, long rowBytes, int cols, float[] x, int x0, float[] y, int y0,
+                            float[] scales) {
         switch (f) {
             case Q8_0 -> q8_0(w, w0, rowBytes, cols, x, x0, y, y0);
             case Q4_0 -> q4_0(w, w0, rowBytes, cols, x, x0, y, y0);
-            case Q4_K -> q4_k(w, w0, rowBytes, cols, x, x0, y, y0);
-            case Q5_K -> q5_k(w, w0, rowBytes, cols, x, x0, y, y0);
-            case Q6_K -> q6_k(w, w0, rowBytes, cols, x, x0, y, y0);
+            case Q4_K -> q4_k(w, w0, rowBytes, cols, x, x0, y, y0, scales);
+            case Q5_K -> {
+                q5_k(w, w0, rowBytes, cols, x, x0, y, y0, scales);
+                q5_k(w, w0 + 2 * rowBytes, rowBytes, cols, x, x0, y, y0 + 2, scales);
+            }
+            case Q6_K -> {
+                q6_k(w, w0, rowBytes, cols, x, x0, y, y0, scales);
+                q6_k(w, w0 + 2 * rowBytes, rowBytes, cols, x, x0, y, y0 + 2, scales);
+            }
             case MXFP4_GGML -> mxfp4(w, w0, rowBytes, cols, x, x0, y, y0);
             default -> throw new IllegalArgumentException("no block kernel for " + f);
         }
@@ -227,19 +261,35 @@ final class QuantizedKernels {
         return Dequantizer.e8m0Half(w.get(ValueLayout.JAVA_BYTE, at) & 0xFF);
     }
 
-    private static void q4_k(MemorySegment w, long w0, long rowBytes, int cols, float[] x, int x0, float[] y, int y0) {
+    /**
+     * The float32 sub-block factors of super-block byte {@code b} of {@code rows} rows from r into {@code s}: for
+     * Q4_K and Q5_K, row i's d sc_j at s[16 i + j] and dmin m_j at s[16 i + 8 + j]; for Q6_K, d sc_j
+     * of its 16 sub-blocks at s[16 i + j]. The products are the reference's.
+     */
+    static void subBlockScales(Format f, MemorySegment w, long w0, long rowBytes, long b, int rows, float[] s) {
+        for (int i = 0; i < rows; i++) {
+            long at = w0 + i * rowBytes + b;
+            if (f == Format.Q6_K) {
+                float d = Dequantizer.half(w, at + 208);
+                for (int j = 0; j < 16; j++) s[16 * i + j] = d * w.get(ValueLayout.JAVA_BYTE, at + 192 + j);
+            } else {
+                float d = Dequantizer.half(w, at), dmin = Dequantizer.half(w, at + 2);
+                for (int j = 0; j < 8; j++) {
+                    s[16 * i + j] = d * Dequantizer.scaleMin(w, at + 4, j, 0);
+                    s[16 * i + 8 + j] = dmin * Dequantizer.scaleMin(w, at + 4, j, 1);
+                }
+            }
+        }
+    }
+
+    private static void q4_k(MemorySegment w, long w0, long rowBytes, int cols, float[] x, int x0, float[] y, int y0, float[] sc) {
         FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
         long w1 = w0 + rowBytes, w2 = w1 + rowBytes, w3 = w2 + rowBytes;
         for (int c = 0, b = 0; c < cols; c += 256, b += 144) {
-            float d0 = Dequantizer.half(w, w0 + b), d1 = Dequantizer.half(w, w1 + b);
-            float d2 = Dequantizer.half(w, w2 + b), d3 = Dequantizer.half(w, w3 + b);
-            float m0 = Dequantizer.half(w, w0 + b + 2), m1 = Dequantizer.half(w, w1 + b + 2);
-            float m2 = Dequantizer.half(w, w2 + b + 2), m3 = Dequantizer.half(w, w3 + b + 2);
+            subBlockScales(Format.Q4_K, w, w0, rowBytes, b, 4, sc);
             for (int j = 0; j < 8; j++) {
-                float dl0 = d0 * Dequantizer.scaleMin(w, w0 + b + 4, j, 0), ml0 = m0 * Dequantizer.scaleMin(w, w0 + b + 4, j, 1);
-                float dl1 = d1 * Dequantizer.scaleMin(w, w1 + b + 4, j, 0), ml1 = m1 * Dequantizer.scaleMin(w, w1 + b + 4, j, 1);
-                float dl2 = d2 * Dequantizer.scaleMin(w, w2 + b + 4, j, 0), ml2 = m2 * Dequantizer.scaleMin(w, w2 + b + 4, j, 1);
-                float dl3 = d3 * Dequantizer.scaleMin(w, w3 + b + 4, j, 0), ml3 = m3 * Dequantizer.scaleMin(w, w3 + b + 4, j, 1);
+                float dl0 = sc[j], dl1 = sc[16 + j], dl2 = sc[32 + j], dl3 = sc[48 + j];
+                float ml0 = sc[8 + j], ml1 = sc[24 + j], ml2 = sc[40 + j], ml3 = sc[56 + j];
                 int shift = (j & 1) * 4;
                 for (int k = 0; k < 32; k += VL) {
                     FloatVector u = FloatVector.fromArray(F, x, x0 + c + 32 * j + k);
@@ -262,73 +312,54 @@ final class QuantizedKernels {
         y[y0 + 3] = s.lane(3 * VL / 4);
     }
 
-    private static void q5_k(MemorySegment w, long w0, long rowBytes, int cols, float[] x, int x0, float[] y, int y0) {
-        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
-        long w1 = w0 + rowBytes, w2 = w1 + rowBytes, w3 = w2 + rowBytes;
+    // rows r, r+1 only (see rows4Token1)
+    private static void q5_k(MemorySegment w, long w0, long rowBytes, int cols, float[] x, int x0, float[] y, int y0, float[] sc) {
+        FloatVector a0 = FloatVector.zero(F), a1 = a0;
+        long w1 = w0 + rowBytes;
         for (int c = 0, b = 0; c < cols; c += 256, b += 176) {
-            float d0 = Dequantizer.half(w, w0 + b), d1 = Dequantizer.half(w, w1 + b);
-            float d2 = Dequantizer.half(w, w2 + b), d3 = Dequantizer.half(w, w3 + b);
-            float m0 = Dequantizer.half(w, w0 + b + 2), m1 = Dequantizer.half(w, w1 + b + 2);
-            float m2 = Dequantizer.half(w, w2 + b + 2), m3 = Dequantizer.half(w, w3 + b + 2);
+            subBlockScales(Format.Q5_K, w, w0, rowBytes, b, 2, sc);
             for (int j = 0; j < 8; j++) {
-                float dl0 = d0 * Dequantizer.scaleMin(w, w0 + b + 4, j, 0), ml0 = m0 * Dequantizer.scaleMin(w, w0 + b + 4, j, 1);
-                float dl1 = d1 * Dequantizer.scaleMin(w, w1 + b + 4, j, 0), ml1 = m1 * Dequantizer.scaleMin(w, w1 + b + 4, j, 1);
-                float dl2 = d2 * Dequantizer.scaleMin(w, w2 + b + 4, j, 0), ml2 = m2 * Dequantizer.scaleMin(w, w2 + b + 4, j, 1);
-                float dl3 = d3 * Dequantizer.scaleMin(w, w3 + b + 4, j, 0), ml3 = m3 * Dequantizer.scaleMin(w, w3 + b + 4, j, 1);
+                float dl0 = sc[j], dl1 = sc[16 + j], ml0 = sc[8 + j], ml1 = sc[24 + j];
                 int shift = (j & 1) * 4;
                 for (int k = 0; k < 32; k += VL) {
                     FloatVector u = FloatVector.fromArray(F, x, x0 + c + 32 * j + k);
                     long q = b + 48 + 32L * (j >> 1) + k, h = b + 16 + k;
                     a0 = u.fma(widen(fiveBits(w, w0 + q, w0 + h, shift, j)).mul(dl0).sub(ml0), a0);
                     a1 = u.fma(widen(fiveBits(w, w1 + q, w1 + h, shift, j)).mul(dl1).sub(ml1), a1);
-                    a2 = u.fma(widen(fiveBits(w, w2 + q, w2 + h, shift, j)).mul(dl2).sub(ml2), a2);
-                    a3 = u.fma(widen(fiveBits(w, w3 + q, w3 + h, shift, j)).mul(dl3).sub(ml3), a3);
                 }
             }
         }
-        FloatVector b0 = PAIR_LO.selectFrom(a0, a1).add(PAIR_HI.selectFrom(a0, a1));
-        FloatVector b1 = PAIR_LO.selectFrom(a2, a3).add(PAIR_HI.selectFrom(a2, a3));
-        FloatVector s = QUAD_LO.selectFrom(b0, b1).add(QUAD_HI.selectFrom(b0, b1));
-        if (VL >= 16) s = s.add(s.rearrange(FOLD2));
-        if (VL >= 8) s = s.add(s.rearrange(FOLD1));
-        y[y0] = s.lane(0);
-        y[y0 + 1] = s.lane(VL / 4);
-        y[y0 + 2] = s.lane(VL / 2);
-        y[y0 + 3] = s.lane(3 * VL / 4);
+        y[y0] = laneSum(a0);
+        y[y0 + 1] = laneSum(a1);
     }
 
-    private static void q6_k(MemorySegment w, long w0, long rowBytes, int cols, float[] x, int x0, float[] y, int y0) {
-        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
-        long w1 = w0 + rowBytes, w2 = w1 + rowBytes, w3 = w2 + rowBytes;
+    // rows r, r+1 only (see rows4Token1)
+    private static void q6_k(MemorySegment w, long w0, long rowBytes, int cols, float[] x, int x0, float[] y, int y0, float[] sc) {
+        FloatVector a0 = FloatVector.zero(F), a1 = a0;
+        long w1 = w0 + rowBytes;
         for (int c = 0, b = 0; c < cols; c += 256, b += 210) {
-            float d0 = Dequantizer.half(w, w0 + b + 208), d1 = Dequantizer.half(w, w1 + b + 208);
-            float d2 = Dequantizer.half(w, w2 + b + 208), d3 = Dequantizer.half(w, w3 + b + 208);
+            subBlockScales(Format.Q6_K, w, w0, rowBytes, b, 2, sc);
             for (int h = 0; h < 2; h++) {
                 for (int s = 0; s < 4; s++) {
                     for (int k = 0; k < 32; k += VL) {
-                        int col = 128 * h + 32 * s + k;
-                        long sc = b + 192 + col / 16;
-                        float dl0 = d0 * w.get(ValueLayout.JAVA_BYTE, w0 + sc);
-                        float dl1 = d1 * w.get(ValueLayout.JAVA_BYTE, w1 + sc);
-                        float dl2 = d2 * w.get(ValueLayout.JAVA_BYTE, w2 + sc);
-                        float dl3 = d3 * w.get(ValueLayout.JAVA_BYTE, w3 + sc);
+                        int col = 128 * h + 32 * s + k, i = col / 16;
                         FloatVector u = FloatVector.fromArray(F, x, x0 + c + col);
-                        a0 = u.fma(widen(sixBits(w, w0 + b, h, s, k)).mul(dl0), a0);
-                        a1 = u.fma(widen(sixBits(w, w1 + b, h, s, k)).mul(dl1), a1);
-                        a2 = u.fma(widen(sixBits(w, w2 + b, h, s, k)).mul(dl2), a2);
-                        a3 = u.fma(widen(sixBits(w, w3 + b, h, s, k)).mul(dl3), a3);
+                        a0 = u.fma(widen(sixBits(w, w0 + b, h, s, k)).mul(sc[i]), a0);
+                        a1 = u.fma(widen(sixBits(w, w1 + b, h, s, k)).mul(sc[16 + i]), a1);
                     }
                 }
             }
         }
-        FloatVector b0 = PAIR_LO.selectFrom(a0, a1).add(PAIR_HI.selectFrom(a0, a1));
-        FloatVector b1 = PAIR_LO.selectFrom(a2, a3).add(PAIR_HI.selectFrom(a2, a3));
-        FloatVector sum = QUAD_LO.selectFrom(b0, b1).add(QUAD_HI.selectFrom(b0, b1));
-        if (VL >= 16) sum = sum.add(sum.rearrange(FOLD2));
-        if (VL >= 8) sum = sum.add(sum.rearrange(FOLD1));
-        y[y0] = sum.lane(0);
-        y[y0 + 1] = sum.lane(VL / 4);
-        y[y0 + 2] = sum.lane(VL / 2);
-        y[y0 + 3] = sum.lane(3 * VL / 4);
+        y[y0] = laneSum(a0);
+        y[y0 + 1] = laneSum(a1);
+    }
+
+    /** The lanes of one accumulator summed by the fixed pairwise tree of {@link WeightProductKernels#f32Row1Token1}. */
+    private static float laneSum(FloatVector s) {
+        if (VL >= 16) s = s.add(s.rearrange(FOLD8));
+        s = s.add(s.rearrange(FOLD4));
+        s = s.add(s.rearrange(FOLD2));
+        s = s.add(s.rearrange(FOLD1));
+        return s.lane(0);
     }
 }

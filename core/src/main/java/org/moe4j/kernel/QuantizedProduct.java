@@ -34,6 +34,7 @@ final class QuantizedProduct {
     private static final class Buffer {
         float[] rows = new float[0];
         MemorySegment segment = MemorySegment.ofArray(rows);
+        final float[] scales = new float[64];
 
         void ensure(int floats) {
             if (rows.length < floats) {
@@ -53,7 +54,7 @@ final class QuantizedProduct {
         if (T == 1 && QuantizedKernels.SUPPORTED) {
             int r = r0;
             for (; r + 4 <= r1; r += 4) {
-                QuantizedKernels.rows4Token1(f, data, r * rowBytes, rowBytes, cols, x, xOff, y, yOff + r);
+                QuantizedKernels.rows4Token1(f, data, r * rowBytes, rowBytes, cols, x, xOff, y, yOff + r, buffer.scales);
             }
             if (r < r1) {
                 buffer.ensure(cols);
