@@ -30,10 +30,10 @@ public final class ModelWeights {
     private final Arena transposed;
 
     /** One decoder layer's weights; {@code dense} or {@code moe} is null as the layer has neither. */
-    record Layer(float[] inputNorm, float[] postNorm, Attention attention, Mlp dense, MoeWeights moe) {}
+    public record Layer(float[] inputNorm, float[] postNorm, Attention attention, Mlp dense, MoeWeights moe) {}
 
     /** Attention weights; the LATENT ones (qA..kvB) are null for GROUPED attention and vice versa. */
-    record Attention(WeightMatrix q, WeightMatrix k, WeightMatrix v, WeightMatrix o, float[] qBias, float[] kBias,
+    public record Attention(WeightMatrix q, WeightMatrix k, WeightMatrix v, WeightMatrix o, float[] qBias, float[] kBias,
             float[] vBias, float[] oBias, float[] qNorm, float[] kNorm, float[] sinks,
             WeightMatrix qA, float[] qANorm, WeightMatrix qB, WeightMatrix kvA, float[] kvANorm, WeightMatrix kvB) {}
 
@@ -42,19 +42,19 @@ public final class ModelWeights {
      * gate and up as one matrix with their rows interleaved (gate j at row 2j, up j at 2j + 1): then
      * {@code gateUp} (and {@code gateUpBias}) hold it and gate, up and their biases are null.
      */
-    record Mlp(WeightMatrix gate, WeightMatrix up, WeightMatrix down, float[] gateBias, float[] upBias, float[] downBias,
+    public record Mlp(WeightMatrix gate, WeightMatrix up, WeightMatrix down, float[] gateBias, float[] upBias, float[] downBias,
             WeightMatrix gateUp, float[] gateUpBias) {
         Mlp(WeightMatrix gate, WeightMatrix up, WeightMatrix down, float[] gateBias, float[] upBias, float[] downBias) {
             this(gate, up, down, gateBias, upBias, downBias, null, null);
         }
 
         /** The intermediate size. */
-        int size() {
+        public int size() {
             return gateUp != null ? gateUp.rows() / 2 : gate.rows();
         }
     }
 
-    record MoeWeights(WeightMatrix router, float[] routerBias, float[] selectionBias, Mlp[] experts, Mlp shared,
+    public record MoeWeights(WeightMatrix router, float[] routerBias, float[] selectionBias, Mlp[] experts, Mlp shared,
             float[] sharedGate) {}
 
     private ModelWeights(WeightMatrix embed, WeightMatrix lmHead, float[] finalNorm, Layer[] layers, Arena transposed) {
@@ -63,6 +63,26 @@ public final class ModelWeights {
         this.finalNorm = finalNorm;
         this.layers = layers;
         this.transposed = transposed;
+    }
+
+    /** The token embedding (V, H). */
+    public WeightMatrix embed() {
+        return embed;
+    }
+
+    /** The output projection (V, H): the embedding itself when they are tied. */
+    public WeightMatrix lmHead() {
+        return lmHead;
+    }
+
+    /** The final norm's weight (H); not a copy. */
+    public float[] finalNorm() {
+        return finalNorm;
+    }
+
+    /** The decoder layers' weights, in order. */
+    public java.util.List<Layer> layers() {
+        return java.util.List.of(layers);
     }
 
     /** Looks up and checks every weight; fails naming the first tensor that is missing or of the wrong shape. */
@@ -155,6 +175,20 @@ public final class ModelWeights {
                     experts[e] = new Mlp(both.rows(0, I), both.rows(I, I), out.rows(e * H, H), null, null, null);
                 }
             }
+            case STACKED -> {
+                WeightMatrix gate = l.matrix3(n.name(Weight.EXPERT_GATE, i), E, I, H);
+                WeightMatrix up = l.matrix3(n.name(Weight.EXPERT_UP, i), E, I, H);
+                WeightMatrix down = l.matrix3(n.name(Weight.EXPERT_DOWN, i), E, H, I);
+                float[] gb = m.expertBias() ? l.vector2(n.name(Weight.EXPERT_GATE_BIAS, i), E, I) : null;
+                float[] ub = m.expertBias() ? l.vector2(n.name(Weight.EXPERT_UP_BIAS, i), E, I) : null;
+                float[] db = m.expertBias() ? l.vector2(n.name(Weight.EXPERT_DOWN_BIAS, i), E, H) : null;
+                for (int e = 0; e < E; e++) {
+                    experts[e] = new Mlp(gate.rows(e * I, I), up.rows(e * I, I), down.rows(e * H, H),
+                            gb == null ? null : Arrays.copyOfRange(gb, e * I, (e + 1) * I),
+                            ub == null ? null : Arrays.copyOfRange(ub, e * I, (e + 1) * I),
+                            db == null ? null : Arrays.copyOfRange(db, e * H, (e + 1) * H));
+                }
+            }
             case GPT_OSS_FUSED -> {
                 // gate_up (2I rows interleaved) and down per expert: MXFP4 blocks and scales as the Hub ships them, or
                 // unquantised (E, H, 2I) / (E, I, H) in x.W layout, transposed once into (out, in)
@@ -176,7 +210,7 @@ public final class ModelWeights {
             }
         }
         Mlp shared = m.sharedSize() > 0 ? mlp(l, n, Weight.SHARED_GATE, Weight.SHARED_UP, Weight.SHARED_DOWN, i, -1, H, m.sharedSize()) : null;
-        float[] sharedGate = m.sharedGate() ? l.vector2(n.name(Weight.SHARED_EXPERT_GATE, i), 1, H) : null;
+        float[] sharedGate = m.sharedGate() ? l.rowVector(n.name(Weight.SHARED_EXPERT_GATE, i), H) : null;
         return new MoeWeights(router, routerBias, selectionBias, experts, shared, sharedGate);
     }
 
@@ -282,6 +316,12 @@ public final class ModelWeights {
         float[] vector2(String name, int a, int b) throws FileFormatException {
             check(name, a, b);
             return folder.floats(name).data();
+        }
+
+        /** A vector of n stored as [1, n] (a one-row Linear, as the Hub has it) or [n] (as GGUF has it). */
+        float[] rowVector(String name, int n) throws FileFormatException {
+            if (folder.has(name) && folder.shape(name).length == 1) return vector(name, n);
+            return vector2(name, 1, n);
         }
 
         private MemorySegment allocate(long bytes) {
