@@ -21,6 +21,8 @@ import picocli.CommandLine.Command;
                 TokenizeCommand.class,
                 ChatTemplateCommand.class,
                 MakeRandomModelCommand.class,
+                QuantizeCommand.class,
+                ConvertCommand.class,
                 CommandLine.HelpCommand.class
         })
 public final class Main implements Runnable {

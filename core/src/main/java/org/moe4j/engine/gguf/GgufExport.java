@@ -8,7 +8,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.function.Consumer;
 import java.util.stream.IntStream;
 import org.moe4j.engine.EngineConfigException;
 import org.moe4j.engine.ModelConfig;
@@ -43,6 +42,12 @@ public final class GgufExport {
 
     private GgufExport() {}
 
+    /** Adds metadata to a file being written (the tokenizer, the chat template). */
+    @FunctionalInterface
+    public interface Metadata {
+        void addTo(GgufWriter w) throws IOException;
+    }
+
     /** Rows of floats to write as one tensor (rows x cols), produced on demand. */
     private interface Rows {
         int rows();
@@ -59,7 +64,7 @@ public final class GgufExport {
      * @param extra     adds further metadata (the tokenizer, the chat template) before the tensors
      */
     public static void write(Path out, ModelConfig config, ModelWeights weights, Map<String, Object> rope, QuantType type, String name,
-                             Consumer<GgufWriter> extra) throws IOException {
+                             Metadata extra) throws IOException {
         String arch = architecture(config);
         GgufWriter w = new GgufWriter();
         w.metadata("general.architecture", GgufValue.string(arch));
@@ -67,7 +72,7 @@ public final class GgufExport {
         w.metadata("general.file_type", GgufValue.uint32(type.fileType()));
         w.metadata("general.quantization_version", GgufValue.uint32(2));
         metadata(w, arch, config, rope);
-        extra.accept(w);
+        extra.addTo(w);
         tensors(w, arch, config, weights, type);
         w.write(out);
     }
