@@ -21,6 +21,17 @@ final class GgufInspection {
 
     private GgufInspection() {}
 
+    /** The model moe4j runs from the file (architecture, sizes, parameters), or the one line why it cannot. */
+    static void printModel(java.nio.file.Path path, PrintWriter out) {
+        out.println();
+        try (var model = org.moe4j.engine.gguf.GgufModel.load(path)) {
+            out.print("model (as moe4j runs it)\n" + model.summary().describe());
+        } catch (java.io.IOException | RuntimeException e) {
+            out.println("model: moe4j cannot run this file: " + e.getMessage());
+        }
+        out.flush();
+    }
+
     static void print(GgufFile file, PrintWriter out, int width) {
         var h = file.header();
         out.printf("%s: GGUF version %d, %,d tensors, %,d bytes (header %,d bytes, alignment %d)%n", file.location(), h.version(),

@@ -60,6 +60,7 @@ final class InspectCommand implements Callable<Integer> {
             try (var gguf = org.moe4j.io.gguf.GgufFile.open(path)) {
                 GgufInspection.print(gguf, spec.commandLine().getOut(), full ? 0 : METADATA_WIDTH);
             }
+            GgufInspection.printModel(path, spec.commandLine().getOut());
             return 0;
         }
         try (SafeTensorsFile file = SafeTensors.open(path)) {

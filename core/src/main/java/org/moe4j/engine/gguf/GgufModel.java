@@ -95,6 +95,17 @@ public final class GgufModel implements AutoCloseable {
         return loadSeconds;
     }
 
+    /** Architecture, sizes, parameters in total and active per token, bytes by ggml type. */
+    public org.moe4j.engine.ModelSummary summary() {
+        long total = 0;
+        java.util.Map<String, Long> bytes = new java.util.TreeMap<>();
+        for (var t : file.tensors()) {
+            total += t.elementCount();
+            bytes.merge(t.type().name(), t.byteSize(), Long::sum);
+        }
+        return org.moe4j.engine.ModelSummary.of(config, total, bytes);
+    }
+
     /** tokenizer.ggml.eos_token_id and, if set, tokenizer.ggml.eot_token_id: the ids that end a completion. */
     public List<Integer> eosIds() {
         GgufMetadata m = file.metadata();

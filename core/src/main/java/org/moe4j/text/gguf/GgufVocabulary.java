@@ -115,8 +115,8 @@ public final class GgufVocabulary {
      * embedding has them.
      */
     public static void write(GgufWriter w, Path folder, int vocabSize) throws IOException {
-        String text = Files.readString(folder.resolve("tokenizer.json"), StandardCharsets.UTF_8);
         HfTokenizer tok = HfTokenizer.load(folder);
+        String text = tokenizerJson(folder);
         @SuppressWarnings("unchecked")
         Map<String, Object> json = (Map<String, Object>) Json.parse(text);
         @SuppressWarnings("unchecked")
@@ -155,6 +155,15 @@ public final class GgufVocabulary {
             w.metadata("tokenizer.chat_template", GgufValue.string(Files.readString(jinja, StandardCharsets.UTF_8)));
         } else if (fromConfig instanceof String s) {
             w.metadata("tokenizer.chat_template", GgufValue.string(s));
+        }
+    }
+
+    /** The text of the folder's tokenizer.json (or tokenizer.json.gz). */
+    private static String tokenizerJson(Path folder) throws IOException {
+        Path plain = folder.resolve("tokenizer.json");
+        if (Files.isRegularFile(plain)) return Files.readString(plain, StandardCharsets.UTF_8);
+        try (var in = new java.util.zip.GZIPInputStream(Files.newInputStream(folder.resolve("tokenizer.json.gz")))) {
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
         }
     }
 
