@@ -7,7 +7,6 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.moe4j.io.gguf.GgufFile;
 import org.moe4j.io.gguf.GgufToSafetensors;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -29,9 +28,6 @@ final class ConvertCommand implements Callable<Integer> {
     @Option(names = "--out", required = true, paramLabel = "F.safetensors", description = "the file to write")
     Path out;
 
-    @CommandLine.Spec
-    CommandLine.Model.CommandSpec spec;
-
     @Override
     public Integer call() throws IOException {
         if (!to.equals("safetensors")) throw new IllegalArgumentException("--to is " + to + ", must be safetensors");
@@ -41,9 +37,8 @@ final class ConvertCommand implements Callable<Integer> {
         try (GgufFile g = GgufFile.open(file)) {
             n = GgufToSafetensors.convert(g, out);
         }
-        spec.commandLine().getOut().printf(Locale.ROOT, "%s: %d tensors as float32, %,d bytes in %.1f s%n", out, n, Files.size(out),
+        System.out.printf(Locale.ROOT, "%s: %d tensors as float32, %,d bytes in %.1f s%n", out, n, Files.size(out),
                 (System.nanoTime() - start) / 1e9);
-        spec.commandLine().getOut().flush();
         return 0;
     }
 }

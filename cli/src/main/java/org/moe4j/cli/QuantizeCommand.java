@@ -13,7 +13,6 @@ import org.moe4j.infer.RunExport;
 import org.moe4j.io.ModelFolder;
 import org.moe4j.io.gguf.GgufValue;
 import org.moe4j.text.gguf.GgufVocabulary;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -36,9 +35,6 @@ final class QuantizeCommand implements Callable<Integer> {
     @Option(names = "--out", required = true, paramLabel = "FILE.gguf", description = "the GGUF file to write (replaced atomically)")
     Path out;
 
-    @CommandLine.Spec
-    CommandLine.Model.CommandSpec spec;
-
     @Override
     public Integer call() throws IOException {
         QuantType t = QuantType.parse(type);
@@ -57,9 +53,8 @@ final class QuantizeCommand implements Callable<Integer> {
                 }
             }
         }
-        spec.commandLine().getOut().printf(Locale.ROOT, "%s: %s, %.2f GiB in %.1f s%n", out, t.name().toLowerCase(Locale.ROOT),
+        System.out.printf(Locale.ROOT, "%s: %s, %.2f GiB in %.1f s%n", out, t.name().toLowerCase(Locale.ROOT),
                 Files.size(out) / (double) (1L << 30), (System.nanoTime() - start) / 1e9);
-        spec.commandLine().getOut().flush();
         return 0;
     }
 

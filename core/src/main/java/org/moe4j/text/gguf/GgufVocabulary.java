@@ -29,6 +29,9 @@ import org.moe4j.text.hf.TokenizerConfig;
  *
  * <p>Writing: what llama.cpp reads (model gpt2, pre, tokens padded to the model's vocabulary, token
  * types, merges, BOS/EOS ids, add_bos_token, the chat template), plus {@code tokenizer.huggingface.json}.
+ * A tokenizer that is not byte-level (a moe4j run's characters) is written as
+ * {@code tokenizer.huggingface.json} only, with {@code tokenizer.ggml.model = none}: llama.cpp then
+ * takes token ids, moe4j the text.
  */
 public final class GgufVocabulary {
     /** llama.cpp's token types. */
@@ -39,7 +42,9 @@ public final class GgufVocabulary {
     /** The tokenizer of a GGUF file's metadata; fails naming what is missing or unsupported. */
     public static HfTokenizer tokenizer(GgufMetadata m) {
         TokenizerConfig config = config(m);
-        if (m.has("tokenizer.huggingface.json")) return HfTokenizer.fromJson(m.string("tokenizer.huggingface.json"), config);
+        if (m.has("tokenizer.huggingface.json")) {
+            return HfTokenizer.fromJson(m.string("tokenizer.huggingface.json"), m.has("tokenizer.ggml.tokens") ? config : TokenizerConfig.empty());
+        }
         String model = m.string("tokenizer.ggml.model", "none");
         if (!model.equals("gpt2")) {
             throw new IllegalArgumentException(m.source() + ": tokenizer.ggml.model is \"" + model + "\"; moe4j reads byte-level BPE "
@@ -125,6 +130,14 @@ public final class GgufVocabulary {
             throw new IllegalArgumentException(folder.resolve("tokenizer.json") + ": the model is " + (model == null ? "missing" : model.get("type"))
                     + "; moe4j writes byte-level BPE vocabularies into GGUF");
         }
+        if (!Json.write(json.get("pre_tokenizer")).contains("\"ByteLevel\"")) {
+            // not byte-level (e.g. a moe4j run's character tokenizer): llama.cpp's gpt2 vocabulary would misread its tokens,
+            // so the file carries the tokenizer for moe4j alone and llama.cpp takes token ids
+            w.metadata("tokenizer.ggml.model", GgufValue.string("none"));
+            w.metadata("tokenizer.huggingface.json", GgufValue.string(text));
+            chatTemplate(w, folder, tok);
+            return;
+        }
         int n = Math.max(vocabSize, tok.vocabSize());
         String[] tokens = new String[n];
         int[] types = new int[n];
@@ -149,6 +162,11 @@ public final class GgufVocabulary {
         tok.eosTokenId().ifPresent(id -> w.metadata("tokenizer.ggml.eos_token_id", uint32(id)));
         w.metadata("tokenizer.ggml.add_bos_token", GgufValue.bool(tok.config().addBosToken()));
         w.metadata("tokenizer.huggingface.json", GgufValue.string(text));
+        chatTemplate(w, folder, tok);
+    }
+
+    /** tokenizer.chat_template from chat_template.jinja, else tokenizer_config.json's chat_template string. */
+    private static void chatTemplate(GgufWriter w, Path folder, HfTokenizer tok) throws IOException {
         Path jinja = folder.resolve("chat_template.jinja");
         Object fromConfig = tok.config().json().get("chat_template");
         if (Files.isRegularFile(jinja)) {
