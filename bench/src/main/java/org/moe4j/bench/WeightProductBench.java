@@ -101,7 +101,7 @@ public final class WeightProductBench {
             throw new IllegalArgumentException("bench weight-product: ROWS=" + rows + " COLS=" + cols + " --tokens " + tokens
                     + " must all be >= 1");
         }
-        long matrixBytes = (long) rows * cols * format.bytes();
+        long matrixBytes = format.isBlockQuantized() ? rows * format.rowBytes(cols) : (long) rows * cols * format.bytes();
         MemorySegment buffer;
         if (file == null) {
             long count = Math.max(1, (workingSetBytes + matrixBytes - 1) / matrixBytes);

@@ -24,7 +24,7 @@ import picocli.CommandLine.Spec;
         subcommands = {BenchCommand.GemmCommand.class, BenchCommand.GroupedGemmCommand.class, BenchCommand.GemvCommand.class,
                 MlpStepBenchCommand.class, BpeBenchCommand.class, BenchCommand.MoeCommand.class, FffBenchCommand.class,
                 ServeBenchCommand.class, DecodeBenchCommand.class, TokenizerBenchCommand.class, MemoryBenchCommand.class,
-                WeightProductBenchCommand.class})
+                WeightProductBenchCommand.class, PrefillBenchCommand.class})
 final class BenchCommand implements Runnable {
     @Spec
     CommandSpec spec;

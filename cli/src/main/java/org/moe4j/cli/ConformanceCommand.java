@@ -44,6 +44,9 @@ final class ConformanceCommand implements Runnable {
         @Option(names = "--check", description = "compare with the case's expected tensors (|cand - ref| <= 1e-5 + 1e-4 |ref|, integers exact)")
         boolean check;
 
+        @Option(names = "--gguf", paramLabel = "FILE.gguf", description = "run the whole-model case's inputs through this GGUF file of its model")
+        Path gguf;
+
         @CommandLine.Spec
         CommandLine.Model.CommandSpec spec;
 
@@ -76,7 +79,14 @@ final class ConformanceCommand implements Runnable {
                 throw new IllegalArgumentException(caseFile + ": not a model case (no expected.safetensors); a case folder holds "
                         + "a Hugging Face model and the reference outputs");
             }
-            ModelCase.Result result = ModelCase.run(caseFile);
+            ModelCase.Result result;
+            if (gguf != null) {
+                try (var g = org.moe4j.engine.gguf.GgufModel.load(gguf)) {
+                    result = ModelCase.run(g.model(), caseFile);
+                }
+            } else {
+                result = ModelCase.run(caseFile);
+            }
             result.write(out);
             PrintWriter pw = spec.commandLine().getOut();
             pw.printf("%s: wrote %d tensors to %s%n", caseFile.getFileName(), result.floats().size() + result.integers().size(), out);

@@ -26,7 +26,7 @@ import picocli.CommandLine.Parameters;
 @Command(name = "decode", mixinStandardHelpOptions = true,
         description = "Time one batched decode step of a trained model (no server) at several batch sizes; prints a Markdown table.")
 final class DecodeBenchCommand implements Callable<Integer> {
-    @Parameters(index = "0", paramLabel = "MODEL", description = "a run folder written by moe4j train, or a Hugging Face model folder")
+    @Parameters(index = "0", paramLabel = "MODEL", description = "a run folder written by moe4j train, a Hugging Face model folder or a GGUF file")
     Path run;
 
     @Option(names = "--batch", split = ",", paramLabel = "B[,B...]", description = "Batch sizes (sequences decoded together), "
@@ -70,8 +70,13 @@ final class DecodeBenchCommand implements Callable<Integer> {
     }
 
     private void measure(DecodeBench.Settings settings) throws java.io.IOException {
-        // a model folder needs no tokenizer here: the prompts are ids
-        if (ModelFolder.isModelFolder(run)) {
+        // a model folder or GGUF file needs no tokenizer here: the prompts are ids
+        if (org.moe4j.io.gguf.GgufFile.isGguf(run)) {
+            try (var m = org.moe4j.engine.gguf.GgufModel.load(run)) {
+                System.err.printf(Locale.ROOT, "loaded in %.1f s%n", m.loadSeconds());
+                measure(m.model(), m.config().maxPositions(), settings);
+            }
+        } else if (ModelFolder.isModelFolder(run)) {
             try (HfModel m = HfModel.load(run)) {
                 System.err.printf(Locale.ROOT, "loaded in %.1f s%n", m.loadSeconds());
                 measure(m.model(), m.config().maxPositions(), settings);

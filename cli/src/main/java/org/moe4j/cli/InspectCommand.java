@@ -30,7 +30,7 @@ import picocli.CommandLine.Parameters;
 final class InspectCommand implements Callable<Integer> {
     private static final int METADATA_WIDTH = 100;
 
-    @Parameters(paramLabel = "FILE|RUN|MODEL_DIR", description = "a .safetensors file, a run folder or a Hugging Face model folder")
+    @Parameters(paramLabel = "FILE|RUN|MODEL_DIR", description = "a .safetensors or .gguf file, a run folder or a Hugging Face model folder")
     Path path;
 
     @Option(names = "--full", description = "print metadata values whole instead of cutting them at "
@@ -54,6 +54,13 @@ final class InspectCommand implements Callable<Integer> {
         }
         if (Files.isDirectory(path)) {
             RunInspection.print(path, spec.commandLine().getOut());
+            return 0;
+        }
+        if (org.moe4j.io.gguf.GgufFile.isGguf(path)) {
+            try (var gguf = org.moe4j.io.gguf.GgufFile.open(path)) {
+                GgufInspection.print(gguf, spec.commandLine().getOut(), full ? 0 : METADATA_WIDTH);
+            }
+            GgufInspection.printModel(path, spec.commandLine().getOut());
             return 0;
         }
         try (SafeTensorsFile file = SafeTensors.open(path)) {

@@ -22,6 +22,8 @@ import picocli.CommandLine.Command;
                 ChatTemplateCommand.class,
                 ChatCommand.class,
                 MakeRandomModelCommand.class,
+                QuantizeCommand.class,
+                ConvertCommand.class,
                 CommandLine.HelpCommand.class
         })
 public final class Main implements Runnable {

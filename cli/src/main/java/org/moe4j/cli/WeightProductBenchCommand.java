@@ -23,7 +23,7 @@ final class WeightProductBenchCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "ROWS") int rows;
     @Parameters(index = "1", paramLabel = "COLS") int cols;
 
-    @Option(names = "--dtype", paramLabel = "TYPE", description = "f32, f16 or bf16 (default: ${DEFAULT-VALUE})")
+    @Option(names = "--dtype", paramLabel = "TYPE", description = "f32, f16, bf16, or a GGUF block format q8_0, q4_0, q4_k, q5_k, q6_k, mxfp4 (default: ${DEFAULT-VALUE})")
     String dtype = "bf16";
 
     @Option(names = "--tokens", paramLabel = "T", description = "Rows of x (default: ${DEFAULT-VALUE})")
@@ -54,7 +54,10 @@ final class WeightProductBenchCommand implements Callable<Integer> {
             case "f32" -> WeightMatrix.Format.F32;
             case "f16" -> WeightMatrix.Format.F16;
             case "bf16" -> WeightMatrix.Format.BF16;
-            default -> throw new IllegalArgumentException("--dtype is " + dtype + ", must be one of f32, f16, bf16");
+            case "q8_0", "q4_0", "q4_k", "q5_k", "q6_k" -> WeightMatrix.Format.valueOf(dtype.toUpperCase(Locale.ROOT));
+            case "mxfp4" -> WeightMatrix.Format.MXFP4_GGML;
+            default -> throw new IllegalArgumentException("--dtype is " + dtype
+                    + ", must be one of f32, f16, bf16, q8_0, q4_0, q4_k, q5_k, q6_k, mxfp4");
         };
         if (!(workingSetGib >= 0) || workingSetGib > 1024) {
             throw new IllegalArgumentException("--working-set-gib is " + workingSetGib + ", must be in [0, 1024]");

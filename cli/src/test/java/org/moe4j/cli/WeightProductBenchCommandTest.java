@@ -32,7 +32,7 @@ class WeightProductBenchCommandTest {
     void badArgumentsGiveOneLineAndExitCode2() {
         StdoutRun dtype = StdoutRun.of("bench", "weight-product", "8", "8", "--dtype", "int4");
         assertEquals(2, dtype.exitCode());
-        assertEquals("moe4j weight-product: --dtype is int4, must be one of f32, f16, bf16\n", dtype.err());
+        assertEquals("moe4j weight-product: --dtype is int4, must be one of f32, f16, bf16, q8_0, q4_0, q4_k, q5_k, q6_k, mxfp4\n", dtype.err());
         StdoutRun tokens = StdoutRun.of("bench", "weight-product", "8", "8", "--tokens", "0");
         assertEquals(2, tokens.exitCode());
         assertTrue(tokens.err().contains("--tokens 0 must all be >= 1"), tokens.err());

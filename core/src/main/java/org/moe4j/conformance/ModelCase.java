@@ -40,8 +40,14 @@ public final class ModelCase {
 
     /** Runs the case's inputs through the model in {@code dir}. */
     public static Result run(Path dir) throws IOException {
-        try (HfModel hf = HfModel.load(dir); SafeTensorsFile expected = SafeTensorsFile.open(dir.resolve("expected.safetensors"))) {
-            DecoderModel model = hf.model();
+        try (HfModel hf = HfModel.load(dir)) {
+            return run(hf.model(), dir);
+        }
+    }
+
+    /** Runs the inputs of the case in {@code dir} through {@code model} (the case's model in another form, e.g. a GGUF file). */
+    public static Result run(DecoderModel model, Path dir) throws IOException {
+        try (SafeTensorsFile expected = SafeTensorsFile.open(dir.resolve("expected.safetensors"))) {
             int[] shape = expected.info("input_ids").intShape();
             int B = shape[0];
             int S = shape[1];

@@ -66,6 +66,11 @@ public final class HfModel implements AutoCloseable {
         return model;
     }
 
+    /** The weights as loaded (mapped views in their stored formats). */
+    public ModelWeights weights() {
+        return weights;
+    }
+
     public ModelFolder folder() {
         return folder;
     }

@@ -16,7 +16,6 @@ public record ModelSummary(ModelConfig config, long totalParameters, long active
 
     public static ModelSummary of(HfModel model) {
         ModelFolder folder = model.folder();
-        ModelConfig c = model.config();
         long total = 0;
         Map<String, Long> bytes = new TreeMap<>();
         for (String name : folder.tensorNames()) {
@@ -24,6 +23,12 @@ public record ModelSummary(ModelConfig config, long totalParameters, long active
             total += t.elementCount();
             bytes.merge(t.dtype().name(), t.byteSize(), Long::sum);
         }
+        return of(model.config(), total, bytes);
+    }
+
+    /** The summary of a model of {@code totalParameters} stored in {@code bytesByType} (type name to bytes). */
+    public static ModelSummary of(ModelConfig c, long total, Map<String, Long> bytesByType) {
+        Map<String, Long> bytes = new TreeMap<>(bytesByType);
         long inactive = 0;
         int moeLayers = 0;
         for (ModelConfig.LayerSpec l : c.layers()) {

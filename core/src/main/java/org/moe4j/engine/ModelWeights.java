@@ -32,11 +32,11 @@ public final class ModelWeights {
     private final Arena transposed;
 
     /** One decoder layer's weights; of dense, moe, hierarchical and tree, the one its feed-forward block is, the others null. */
-    record Layer(float[] inputNorm, float[] postNorm, Attention attention, Mlp dense, MoeWeights moe,
+    public record Layer(float[] inputNorm, float[] postNorm, Attention attention, Mlp dense, MoeWeights moe,
             HierarchicalWeights hierarchical, TreeWeights tree) {}
 
     /** Attention weights; the LATENT ones (qA..kvB) are null for GROUPED attention and vice versa. */
-    record Attention(WeightMatrix q, WeightMatrix k, WeightMatrix v, WeightMatrix o, float[] qBias, float[] kBias,
+    public record Attention(WeightMatrix q, WeightMatrix k, WeightMatrix v, WeightMatrix o, float[] qBias, float[] kBias,
             float[] vBias, float[] oBias, float[] qNorm, float[] kNorm, float[] sinks,
             WeightMatrix qA, float[] qANorm, WeightMatrix qB, WeightMatrix kvA, float[] kvANorm, WeightMatrix kvB) {}
 
@@ -45,29 +45,29 @@ public final class ModelWeights {
      * gate and up as one matrix with their rows interleaved (gate j at row 2j, up j at 2j + 1): then
      * {@code gateUp} (and {@code gateUpBias}) hold it and gate, up and their biases are null.
      */
-    record Mlp(WeightMatrix gate, WeightMatrix up, WeightMatrix down, float[] gateBias, float[] upBias, float[] downBias,
+    public record Mlp(WeightMatrix gate, WeightMatrix up, WeightMatrix down, float[] gateBias, float[] upBias, float[] downBias,
             WeightMatrix gateUp, float[] gateUpBias) {
         Mlp(WeightMatrix gate, WeightMatrix up, WeightMatrix down, float[] gateBias, float[] upBias, float[] downBias) {
             this(gate, up, down, gateBias, upBias, downBias, null, null);
         }
 
         /** The intermediate size. */
-        int size() {
+        public int size() {
             return gateUp != null ? gateUp.rows() / 2 : gate.rows();
         }
     }
 
-    record MoeWeights(WeightMatrix router, float[] routerBias, float[] selectionBias, Mlp[] experts, Mlp shared,
+    public record MoeWeights(WeightMatrix router, float[] routerBias, float[] selectionBias, Mlp[] experts, Mlp shared,
             float[] sharedGate) {}
 
     /** A hierarchical mixture: the group router (groups, H), each group's router (groupSize, H), the experts by flat index. */
-    record HierarchicalWeights(WeightMatrix groupRouter, WeightMatrix[] expertRouters, Mlp[] experts) {}
+    public record HierarchicalWeights(WeightMatrix groupRouter, WeightMatrix[] expertRouters, Mlp[] experts) {}
 
     /**
      * A fast feedforward tree: node n's weights as a one-row view (1, H) and its bias; each leaf's two
      * layers as row views of the stacked tensors, (l, H) and (H, l), with their biases (l) and (H).
      */
-    record TreeWeights(WeightMatrix[] nodes, float[] nodeBias, WeightMatrix[] leafIn, float[][] leafInBias, WeightMatrix[] leafOut,
+    public record TreeWeights(WeightMatrix[] nodes, float[] nodeBias, WeightMatrix[] leafIn, float[][] leafInBias, WeightMatrix[] leafOut,
             float[][] leafOutBias) {}
 
     private ModelWeights(WeightMatrix embed, WeightMatrix lmHead, float[] finalNorm, Layer[] layers, Arena transposed) {
@@ -76,6 +76,26 @@ public final class ModelWeights {
         this.finalNorm = finalNorm;
         this.layers = layers;
         this.transposed = transposed;
+    }
+
+    /** The token embedding (V, H). */
+    public WeightMatrix embed() {
+        return embed;
+    }
+
+    /** The output projection (V, H): the embedding itself when they are tied. */
+    public WeightMatrix lmHead() {
+        return lmHead;
+    }
+
+    /** The final norm's weight (H); not a copy. */
+    public float[] finalNorm() {
+        return finalNorm;
+    }
+
+    /** The decoder layers' weights, in order. */
+    public java.util.List<Layer> layers() {
+        return java.util.List.of(layers);
     }
 
     /** Looks up and checks every weight; fails naming the first tensor that is missing or of the wrong shape. */
@@ -171,6 +191,20 @@ public final class ModelWeights {
                     experts[e] = new Mlp(both.rows(0, I), both.rows(I, I), out.rows(e * H, H), null, null, null);
                 }
             }
+            case STACKED -> {
+                WeightMatrix gate = l.matrix3(n.name(Weight.EXPERT_GATE, i), E, I, H);
+                WeightMatrix up = l.matrix3(n.name(Weight.EXPERT_UP, i), E, I, H);
+                WeightMatrix down = l.matrix3(n.name(Weight.EXPERT_DOWN, i), E, H, I);
+                float[] gb = m.expertBias() ? l.vector2(n.name(Weight.EXPERT_GATE_BIAS, i), E, I) : null;
+                float[] ub = m.expertBias() ? l.vector2(n.name(Weight.EXPERT_UP_BIAS, i), E, I) : null;
+                float[] db = m.expertBias() ? l.vector2(n.name(Weight.EXPERT_DOWN_BIAS, i), E, H) : null;
+                for (int e = 0; e < E; e++) {
+                    experts[e] = new Mlp(gate.rows(e * I, I), up.rows(e * I, I), down.rows(e * H, H),
+                            gb == null ? null : Arrays.copyOfRange(gb, e * I, (e + 1) * I),
+                            ub == null ? null : Arrays.copyOfRange(ub, e * I, (e + 1) * I),
+                            db == null ? null : Arrays.copyOfRange(db, e * H, (e + 1) * H));
+                }
+            }
             case GPT_OSS_FUSED -> {
                 // gate_up (2I rows interleaved) and down per expert: MXFP4 blocks and scales as the Hub ships them, or
                 // unquantised (E, H, 2I) / (E, I, H) in x.W layout, transposed once into (out, in)
@@ -192,7 +226,7 @@ public final class ModelWeights {
             }
         }
         Mlp shared = m.sharedSize() > 0 ? mlp(l, n, Weight.SHARED_GATE, Weight.SHARED_UP, Weight.SHARED_DOWN, i, -1, H, m.sharedSize()) : null;
-        float[] sharedGate = m.sharedGate() ? l.vector2(n.name(Weight.SHARED_EXPERT_GATE, i), 1, H) : null;
+        float[] sharedGate = m.sharedGate() ? l.rowVector(n.name(Weight.SHARED_EXPERT_GATE, i), H) : null;
         return new MoeWeights(router, routerBias, selectionBias, experts, shared, sharedGate);
     }
 
@@ -303,38 +337,33 @@ public final class ModelWeights {
             this.folder = folder;
         }
 
-        TensorInfo info(String name, long... shape) throws FileFormatException {
+        /** Checks that the tensor is there with this row-major shape. */
+        void check(String name, long... shape) throws FileFormatException {
             if (!folder.has(name)) {
                 throw new FileFormatException(folder.location() + ": tensor " + Json.quoteForMessage(name) + " is missing (expected shape "
                         + Arrays.toString(shape) + ")");
             }
-            TensorInfo t = folder.info(name);
-            if (!Arrays.equals(t.shape(), shape)) {
+            long[] found = folder.shape(name);
+            if (!Arrays.equals(found, shape)) {
                 throw new FileFormatException(folder.location() + ": tensor " + Json.quoteForMessage(name) + " has shape "
-                        + t.shapeString() + ", expected " + Arrays.toString(shape));
+                        + Arrays.toString(found) + ", expected " + Arrays.toString(shape));
             }
-            return t;
         }
 
-        WeightMatrix.Format format(TensorInfo t) throws FileFormatException {
-            return switch (t.dtype()) {
-                case F32 -> WeightMatrix.Format.F32;
-                case F16 -> WeightMatrix.Format.F16;
-                case BF16 -> WeightMatrix.Format.BF16;
-                default -> throw new FileFormatException(folder.location() + ": tensor " + Json.quoteForMessage(t.name()) + " has dtype "
-                        + t.dtype() + "; weights must be F32, F16 or BF16");
-            };
+        TensorInfo info(String name, long... shape) throws FileFormatException {
+            check(name, shape);
+            return folder.info(name);
         }
 
         WeightMatrix matrix(String name, int rows, int cols) throws FileFormatException {
-            TensorInfo t = info(name, rows, cols);
-            return new WeightMatrix(folder.bytes(name), format(t), rows, cols);
+            check(name, rows, cols);
+            return new WeightMatrix(folder.bytes(name), folder.matrixFormat(name), rows, cols);
         }
 
         /** A 3-D tensor (n, rows, cols) as one matrix of n * rows rows. */
         WeightMatrix matrix3(String name, int n, int rows, int cols) throws FileFormatException {
-            TensorInfo t = info(name, n, rows, cols);
-            return new WeightMatrix(folder.bytes(name), format(t), Math.multiplyExact(n, rows), cols);
+            check(name, n, rows, cols);
+            return new WeightMatrix(folder.bytes(name), folder.matrixFormat(name), Math.multiplyExact(n, rows), cols);
         }
 
         /** An MXFP4 matrix from NAME_blocks (n, rows, cols/32, 16) and NAME_scales (n, rows, cols/32), U8, as n * rows rows. */
@@ -355,13 +384,19 @@ public final class ModelWeights {
         }
 
         float[] vector(String name, int n) throws FileFormatException {
-            info(name, n);
+            check(name, n);
             return folder.floats(name).data();
         }
 
         float[] vector2(String name, int a, int b) throws FileFormatException {
-            info(name, a, b);
+            check(name, a, b);
             return folder.floats(name).data();
+        }
+
+        /** A vector of n stored as [1, n] (a one-row Linear, as the Hub has it) or [n] (as GGUF has it). */
+        float[] rowVector(String name, int n) throws FileFormatException {
+            if (folder.has(name) && folder.shape(name).length == 1) return vector(name, n);
+            return vector2(name, 1, n);
         }
 
         private MemorySegment allocate(long bytes) {

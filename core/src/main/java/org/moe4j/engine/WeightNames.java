@@ -44,6 +44,8 @@ public final class WeightNames {
         EXPERT_UP("model.layers.{L}.mlp.experts.{E}.up_proj.weight"),
         EXPERT_DOWN("model.layers.{L}.mlp.experts.{E}.down_proj.weight"),
         EXPERT_GATE_UP_BIAS(""),
+        EXPERT_GATE_BIAS(""),
+        EXPERT_UP_BIAS(""),
         EXPERT_DOWN_BIAS(""),
         SHARED_GATE("model.layers.{L}.mlp.shared_expert.gate_proj.weight"),
         SHARED_UP("model.layers.{L}.mlp.shared_expert.up_proj.weight"),
@@ -74,9 +76,11 @@ public final class WeightNames {
     /**
      * How a layer's experts are stored: one matrix per expert and projection (the Hub's usual names), or
      * fused 3-D tensors as GraniteMoE ([E, 2I, H] gate then up, and [E, H, I]) and gpt-oss
-     * ([E, H, 2I] in x.W layout with gate and up interleaved, and [E, I, H]) ship them.
+     * ([E, H, 2I] in x.W layout with gate and up interleaved, and [E, I, H]) ship them, or stacked
+     * per projection as GGUF files keep them (gate [E, I, H], up [E, I, H], down [E, H, I], with
+     * biases [E, I], [E, I], [E, H] where the family has them).
      */
-    public enum ExpertLayout { PER_EXPERT, GRANITE_FUSED, GPT_OSS_FUSED }
+    public enum ExpertLayout { PER_EXPERT, GRANITE_FUSED, GPT_OSS_FUSED, STACKED }
 
     private final Map<Weight, String> templates = new EnumMap<>(Weight.class);
     private ExpertLayout expertLayout = ExpertLayout.PER_EXPERT;

@@ -8,13 +8,17 @@ import java.util.Map;
 import java.util.Set;
 import org.moe4j.engine.DecoderModel;
 import org.moe4j.engine.HfModel;
+import org.moe4j.engine.gguf.GgufModel;
+import org.moe4j.io.gguf.GgufFile;
+import org.moe4j.text.gguf.GgufVocabulary;
 import org.moe4j.io.ModelFolder;
 import org.moe4j.run.RunFolder;
 import org.moe4j.text.Tokenizer;
 import org.moe4j.text.hf.HfTokenizer;
 
 /**
- * A model opened for generation, from a Hugging Face model folder or a moe4j run folder: the
+ * A model opened for generation, from a Hugging Face model folder, a GGUF file (its vocabulary from
+ * the metadata, greedy by default) or a moe4j run folder: the
  * engine, the tokenizer, the ids that end a completion, the sampling defaults of
  * generation_config.json and the context a sequence gets. Close it to unmap the weights.
  *
@@ -29,6 +33,20 @@ public record OpenModel(String name, DecoderModel model, Tokenizer tokenizer, Se
     public static OpenModel open(Path path, int context) throws IOException {
         Path normal = path.toAbsolutePath().normalize();
         String name = normal.getFileName() == null ? "moe4j" : normal.getFileName().toString();
+        if (GgufFile.isGguf(path)) {
+            GgufModel g = GgufModel.load(path);
+            try {
+                HfTokenizer tok = GgufVocabulary.tokenizer(g.file().metadata());
+                Set<Integer> stop = new LinkedHashSet<>(g.eosIds());
+                tok.eosTokenId().ifPresent(stop::add);
+                String fileName = normal.getFileName().toString();
+                return new OpenModel(fileName.endsWith(".gguf") ? fileName.substring(0, fileName.length() - 5) : fileName, g.model(), tok, stop,
+                        SamplingConfig.greedy(), context(g.config().maxPositions(), context), g);
+            } catch (RuntimeException e) {
+                g.close();
+                throw e;
+            }
+        }
         if (ModelFolder.isModelFolder(path)) {
             if (!Files.isRegularFile(path.resolve("tokenizer.json"))) {
                 throw new IllegalArgumentException(path + " has no tokenizer.json: a model folder needs its tokenizer to turn text into ids");

@@ -130,6 +130,12 @@ public final class ShardedSafeTensorsWriter {
         return shards;
     }
 
+    /** Writes every tensor into the one file {@code file} (any name), as a single shard. */
+    public static void writeFile(Path file, List<Spec> tensors, TensorSource source) throws IOException {
+        List<Shard> one = plan(tensors, Long.MAX_VALUE);
+        writeShard(file, new Shard(file.getFileName().toString(), one.getFirst().tensors()), source);
+    }
+
     private static void writeShard(Path file, Shard shard, TensorSource source) throws IOException {
         byte[] header = header(shard.tensors());
         Path temp = file.resolveSibling("." + file.getFileName() + ".partial");

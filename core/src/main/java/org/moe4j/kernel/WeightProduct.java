@@ -5,9 +5,9 @@ import java.util.function.IntConsumer;
 import org.moe4j.tensor.WeightMatrix;
 
 /**
- * y = x W^T for a weight matrix in its stored format (float32, half, bfloat16 or MXFP4, usually memory
- * mapped): the product of inference, where each weight is read once per call and widened to
- * float32 in registers, never copied.
+ * y = x W^T for a weight matrix in its stored format (float32, half, bfloat16, MXFP4 or one of GGUF's
+ * block formats, usually memory mapped): the product of inference, where each weight is read once per
+ * call and widened or decoded to float32 in registers (the block formats: see {@link QuantizedProduct}).
  *
  * <p>Batch-invariant: each y[t][r] is the dot product of row t of x with row r of W computed by one
  * fixed sequence of float32 operations (lane-wise fused multiply-adds over whole vectors of
@@ -123,6 +123,10 @@ public final class WeightProduct {
                                  int ldy, boolean add) {
         if (w.format() == WeightMatrix.Format.MXFP4) {
             Mxfp4Product.rows(r0, r1, x, xOff, ldx, T, w, y, yOff, ldy, add);
+            return;
+        }
+        if (w.format().isBlockQuantized()) {
+            QuantizedProduct.rows(r0, r1, x, xOff, ldx, T, w, y, yOff, ldy, add);
             return;
         }
         int cols = w.cols();

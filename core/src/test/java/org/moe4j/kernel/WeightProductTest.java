@@ -366,7 +366,7 @@ class WeightProductTest {
                 }
                 yield new WeightMatrix(bits, format, rows, cols);
             }
-            case MXFP4 -> throw new IllegalArgumentException("MXFP4 matrices are made from codes and scales (Mxfp4ProductTest)");
+            default -> throw new IllegalArgumentException(format + " matrices are made from codes and scales (Mxfp4ProductTest, QuantizedProductTest)");
         };
     }
 }

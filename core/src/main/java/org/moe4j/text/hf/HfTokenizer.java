@@ -110,6 +110,11 @@ public final class HfTokenizer implements Tokenizer {
         return fromJson(tokenizerJson.getBytes(StandardCharsets.UTF_8), TokenizerConfig.empty());
     }
 
+    /** A tokenizer from tokenizer.json's text with the special tokens and flags of {@code config}. */
+    public static HfTokenizer fromJson(String tokenizerJson, TokenizerConfig config) {
+        return fromJson(tokenizerJson.getBytes(StandardCharsets.UTF_8), config);
+    }
+
     private static HfTokenizer fromJson(byte[] utf8, TokenizerConfig config) {
         Object parsed;
         try {

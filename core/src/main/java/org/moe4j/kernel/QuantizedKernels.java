@@ -1,0 +1,365 @@
+package org.moe4j.kernel;
+
+import static org.moe4j.kernel.WeightBlocks.FOLD1;
+import static org.moe4j.kernel.WeightBlocks.FOLD2;
+import static org.moe4j.kernel.WeightBlocks.FOLD4;
+import static org.moe4j.kernel.WeightBlocks.FOLD8;
+import static org.moe4j.kernel.WeightBlocks.PAIR_HI;
+import static org.moe4j.kernel.WeightBlocks.PAIR_LO;
+import static org.moe4j.kernel.WeightBlocks.QUAD_HI;
+import static org.moe4j.kernel.WeightBlocks.QUAD_LO;
+import static org.moe4j.kernel.WideningLoads.F;
+import static org.moe4j.kernel.WideningLoads.VL;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
+import jdk.incubator.vector.VectorSpecies;
+import org.moe4j.tensor.WeightMatrix.Format;
+import org.moe4j.tensor.quant.Dequantizer;
+
+/**
+ * The vector decoding of GGUF's block formats for {@link QuantizedProduct}: VL codes are loaded as
+ * bytes, unpacked with byte shifts and masks, widened to float32 and scaled by the same float32
+ * products and differences as {@link Dequantizer} (so every weight has the reference's bits), either
+ * written to a buffer ({@link #decodeRow}) or multiplied straight into four rows' accumulators for
+ * one token ({@link #rows4Token1}), visiting the columns in ascending vectors as the float32 kernel
+ * does. Works for vectors of 8 or 16 floats (AVX2, AVX-512): a block of 32 columns is then a whole
+ * number of vectors, and VL codes are one 64- or 128-bit load. Elsewhere {@link #SUPPORTED} is false
+ * and the scalar decoder fills the buffer. As in {@link F32Blocks}, each format has its own
+ * loop (the JIT keeps vectors in registers only when every call in a loop is inlined with one type).
+ */
+final class QuantizedKernels {
+    static final boolean SUPPORTED = VL == 8 || VL == 16;
+    /** VL bytes: one code per float lane. */
+    private static final VectorSpecies<Byte> B = SUPPORTED ? VectorSpecies.of(byte.class, VectorShape.forBitSize(VL * 8)) : null;
+    private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
+    private static final float[] MXFP4_TABLE = new float[32];
+    private static final FloatVector MXFP4_LO, MXFP4_HI;
+
+    static {
+        for (int i = 0; i < 16; i++) MXFP4_TABLE[i] = Dequantizer.MXFP4_DOUBLED[i];
+        MXFP4_LO = FloatVector.fromArray(F, MXFP4_TABLE, 0);
+        MXFP4_HI = VL >= 16 ? MXFP4_LO : FloatVector.fromArray(F, MXFP4_TABLE, VL);
+    }
+
+    private QuantizedKernels() {}
+
+    private static ByteVector bytes(MemorySegment w, long at) {
+        return ByteVector.fromMemorySegment(B, w, at, LE);
+    }
+
+    private static FloatVector widen(ByteVector b) {
+        return (FloatVector) b.convertShape(VectorOperators.B2F, F, 0);
+    }
+
+    /** The 4-bit codes of VL bytes: low nibbles (shift 0) or high (shift 4), as 0..15. */
+    private static ByteVector nibbles(MemorySegment w, long at, int shift) {
+        ByteVector b = bytes(w, at);
+        return shift == 0 ? b.and((byte) 0xF) : b.lanewise(VectorOperators.LSHR, 4);
+    }
+
+    /** The FP4 values (doubled, as ggml keeps them) of 4-bit codes. */
+    private static FloatVector mxfp4Values(ByteVector codes) {
+        FloatVector index = widen(codes);
+        return VL >= 16 ? index.selectFrom(MXFP4_LO) : index.selectFrom(MXFP4_LO, MXFP4_HI);
+    }
+
+    /**
+     * v shifted right by n bits, with n a constant in each branch: x86 has no byte shifts, and the
+     * JIT emulates one well only for a constant count (a variable count ran ten times slower).
+     */
+    private static ByteVector shiftRight(ByteVector v, int n) {
+        return switch (n) {
+            case 0 -> v;
+            case 1 -> v.lanewise(VectorOperators.LSHR, 1);
+            case 2 -> v.lanewise(VectorOperators.LSHR, 2);
+            case 3 -> v.lanewise(VectorOperators.LSHR, 3);
+            case 4 -> v.lanewise(VectorOperators.LSHR, 4);
+            case 5 -> v.lanewise(VectorOperators.LSHR, 5);
+            case 6 -> v.lanewise(VectorOperators.LSHR, 6);
+            default -> v.lanewise(VectorOperators.LSHR, 7);
+        };
+    }
+
+    /** Q5_K's 5-bit codes: the nibbles with bit {@code j} of the high-bit bytes as bit 4. */
+    private static ByteVector fiveBits(MemorySegment w, long qs, long qh, int shift, int j) {
+        return nibbles(w, qs, shift).or(shiftRight(bytes(w, qh), j).and((byte) 1).lanewise(VectorOperators.LSHL, 4));
+    }
+
+    /** Q6_K's codes minus 32 for columns 32s + k.. of half h (see {@link Dequantizer}). */
+    private static ByteVector sixBits(MemorySegment w, long at, int h, int s, int k) {
+        ByteVector low = nibbles(w, at + 64L * h + k + 32 * (s & 1), 4 * (s >> 1));
+        ByteVector high = shiftRight(bytes(w, at + 128 + 32L * h + k), 2 * s).and((byte) 3);
+        return low.or(high.lanewise(VectorOperators.LSHL, 4)).sub((byte) 32);
+    }
+
+    /** One row of {@code f} from byte {@code at}, decoded into {@code out[off .. off + cols)}. */
+    static void decodeRow(Format f, MemorySegment w, long at, int cols, float[] out, int off) {
+        switch (f) {
+            case Q8_0 -> {
+                for (int c = 0; c < cols; c += 32, at += 34) {
+                    float d = Dequantizer.half(w, at);
+                    for (int k = 0; k < 32; k += VL) widen(bytes(w, at + 2 + k)).mul(d).intoArray(out, off + c + k);
+                }
+            }
+            case Q4_0 -> {
+                for (int c = 0; c < cols; c += 32, at += 18) {
+                    float d = Dequantizer.half(w, at);
+                    for (int k = 0; k < 32; k += VL) widen(nibbles(w, at + 2 + k % 16, k < 16 ? 0 : 4).sub((byte) 8)).mul(d).intoArray(out, off + c + k);
+                }
+            }
+            case MXFP4_GGML -> {
+                for (int c = 0; c < cols; c += 32, at += 17) {
+                    float d = Dequantizer.e8m0Half(w.get(ValueLayout.JAVA_BYTE, at) & 0xFF);
+                    for (int k = 0; k < 32; k += VL) mxfp4Values(nibbles(w, at + 1 + k % 16, k < 16 ? 0 : 4)).mul(d).intoArray(out, off + c + k);
+                }
+            }
+            case Q4_K, Q5_K -> {
+                boolean five = f == Format.Q5_K;
+                for (int c = 0; c < cols; c += 256, at += f.blockBytes()) {
+                    float d = Dequantizer.half(w, at), dmin = Dequantizer.half(w, at + 2);
+                    long qs = at + (five ? 48 : 16);
+                    for (int j = 0; j < 8; j++) {
+                        float dl = d * Dequantizer.scaleMin(w, at + 4, j, 0), ml = dmin * Dequantizer.scaleMin(w, at + 4, j, 1);
+                        for (int k = 0; k < 32; k += VL) {
+                            long q = qs + 32L * (j >> 1) + k;
+                            ByteVector codes = five ? fiveBits(w, q, at + 16 + k, (j & 1) * 4, j) : nibbles(w, q, (j & 1) * 4);
+                            widen(codes).mul(dl).sub(ml).intoArray(out, off + c + 32 * j + k);
+                        }
+                    }
+                }
+            }
+            case Q6_K -> {
+                for (int c = 0; c < cols; c += 256, at += 210) {
+                    float d = Dequantizer.half(w, at + 208);
+                    for (int h = 0; h < 2; h++) {
+                        for (int s = 0; s < 4; s++) {
+                            for (int k = 0; k < 32; k += VL) {
+                                int col = 128 * h + 32 * s + k;
+                                float dl = d * w.get(ValueLayout.JAVA_BYTE, at + 192 + col / 16);
+                                widen(sixBits(w, at, h, s, k)).mul(dl).intoArray(out, off + c + col);
+                            }
+                        }
+                    }
+                }
+            }
+            default -> throw new IllegalArgumentException("no block decoder for " + f);
+        }
+    }
+
+    /**
+     * Rows r..r+3 (row r from byte {@code w0}, rows {@code rowBytes} apart) times one token, into
+     * y[y0 .. y0+4); {@code scales} (64 floats) holds the K formats' sub-block scales of the
+     * super-block at hand, computed by {@link #subBlockScales} outside the vector loop (computed
+     * inline, the loop grew past what the JIT inlines and ran ten times slower). Q5_K and Q6_K, whose
+     * codes take more unpacking, go two rows at a time for the same reason; each row's lanes are
+     * summed by the tree of {@link F32Blocks#row1Token1}, which adds the same
+     * operands in the same order as the four-row sum.
+     */
+    static void rows4Token1(Format f, MemorySegment w, long w0, long rowBytes, int cols, float[] x, int x0, float[] y, int y0,
+                            float[] scales) {
+        switch (f) {
+            case Q8_0 -> q8_0(w, w0, rowBytes, cols, x, x0, y, y0);
+            case Q4_0 -> q4_0(w, w0, rowBytes, cols, x, x0, y, y0);
+            case Q4_K -> q4_k(w, w0, rowBytes, cols, x, x0, y, y0, scales);
+            case Q5_K -> {
+                q5_k(w, w0, rowBytes, cols, x, x0, y, y0, scales);
+                q5_k(w, w0 + 2 * rowBytes, rowBytes, cols, x, x0, y, y0 + 2, scales);
+            }
+            case Q6_K -> {
+                q6_k(w, w0, rowBytes, cols, x, x0, y, y0, scales);
+                q6_k(w, w0 + 2 * rowBytes, rowBytes, cols, x, x0, y, y0 + 2, scales);
+            }
+            case MXFP4_GGML -> mxfp4(w, w0, rowBytes, cols, x, x0, y, y0);
+            default -> throw new IllegalArgumentException("no block kernel for " + f);
+        }
+    }
+
+    private static void q8_0(MemorySegment w, long w0, long rowBytes, int cols, float[] x, int x0, float[] y, int y0) {
+        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
+        long w1 = w0 + rowBytes, w2 = w1 + rowBytes, w3 = w2 + rowBytes;
+        for (int c = 0, b = 0; c < cols; c += 32, b += 34) {
+            float d0 = Dequantizer.half(w, w0 + b), d1 = Dequantizer.half(w, w1 + b);
+            float d2 = Dequantizer.half(w, w2 + b), d3 = Dequantizer.half(w, w3 + b);
+            for (int k = 0; k < 32; k += VL) {
+                FloatVector u = FloatVector.fromArray(F, x, x0 + c + k);
+                int o = b + 2 + k;
+                a0 = u.fma(widen(bytes(w, w0 + o)).mul(d0), a0);
+                a1 = u.fma(widen(bytes(w, w1 + o)).mul(d1), a1);
+                a2 = u.fma(widen(bytes(w, w2 + o)).mul(d2), a2);
+                a3 = u.fma(widen(bytes(w, w3 + o)).mul(d3), a3);
+            }
+        }
+        FloatVector b0 = PAIR_LO.selectFrom(a0, a1).add(PAIR_HI.selectFrom(a0, a1));
+        FloatVector b1 = PAIR_LO.selectFrom(a2, a3).add(PAIR_HI.selectFrom(a2, a3));
+        FloatVector s = QUAD_LO.selectFrom(b0, b1).add(QUAD_HI.selectFrom(b0, b1));
+        if (VL >= 16) s = s.add(s.rearrange(FOLD2));
+        if (VL >= 8) s = s.add(s.rearrange(FOLD1));
+        y[y0] = s.lane(0);
+        y[y0 + 1] = s.lane(VL / 4);
+        y[y0 + 2] = s.lane(VL / 2);
+        y[y0 + 3] = s.lane(3 * VL / 4);
+    }
+
+    private static void q4_0(MemorySegment w, long w0, long rowBytes, int cols, float[] x, int x0, float[] y, int y0) {
+        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
+        long w1 = w0 + rowBytes, w2 = w1 + rowBytes, w3 = w2 + rowBytes;
+        for (int c = 0, b = 0; c < cols; c += 32, b += 18) {
+            float d0 = Dequantizer.half(w, w0 + b), d1 = Dequantizer.half(w, w1 + b);
+            float d2 = Dequantizer.half(w, w2 + b), d3 = Dequantizer.half(w, w3 + b);
+            for (int k = 0; k < 32; k += VL) {
+                FloatVector u = FloatVector.fromArray(F, x, x0 + c + k);
+                int o = b + 2 + k % 16, shift = k < 16 ? 0 : 4;
+                a0 = u.fma(widen(nibbles(w, w0 + o, shift).sub((byte) 8)).mul(d0), a0);
+                a1 = u.fma(widen(nibbles(w, w1 + o, shift).sub((byte) 8)).mul(d1), a1);
+                a2 = u.fma(widen(nibbles(w, w2 + o, shift).sub((byte) 8)).mul(d2), a2);
+                a3 = u.fma(widen(nibbles(w, w3 + o, shift).sub((byte) 8)).mul(d3), a3);
+            }
+        }
+        FloatVector b0 = PAIR_LO.selectFrom(a0, a1).add(PAIR_HI.selectFrom(a0, a1));
+        FloatVector b1 = PAIR_LO.selectFrom(a2, a3).add(PAIR_HI.selectFrom(a2, a3));
+        FloatVector s = QUAD_LO.selectFrom(b0, b1).add(QUAD_HI.selectFrom(b0, b1));
+        if (VL >= 16) s = s.add(s.rearrange(FOLD2));
+        if (VL >= 8) s = s.add(s.rearrange(FOLD1));
+        y[y0] = s.lane(0);
+        y[y0 + 1] = s.lane(VL / 4);
+        y[y0 + 2] = s.lane(VL / 2);
+        y[y0 + 3] = s.lane(3 * VL / 4);
+    }
+
+    private static void mxfp4(MemorySegment w, long w0, long rowBytes, int cols, float[] x, int x0, float[] y, int y0) {
+        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
+        long w1 = w0 + rowBytes, w2 = w1 + rowBytes, w3 = w2 + rowBytes;
+        for (int c = 0, b = 0; c < cols; c += 32, b += 17) {
+            float d0 = e8m0(w, w0 + b), d1 = e8m0(w, w1 + b), d2 = e8m0(w, w2 + b), d3 = e8m0(w, w3 + b);
+            for (int k = 0; k < 32; k += VL) {
+                FloatVector u = FloatVector.fromArray(F, x, x0 + c + k);
+                int o = b + 1 + k % 16, shift = k < 16 ? 0 : 4;
+                a0 = u.fma(mxfp4Values(nibbles(w, w0 + o, shift)).mul(d0), a0);
+                a1 = u.fma(mxfp4Values(nibbles(w, w1 + o, shift)).mul(d1), a1);
+                a2 = u.fma(mxfp4Values(nibbles(w, w2 + o, shift)).mul(d2), a2);
+                a3 = u.fma(mxfp4Values(nibbles(w, w3 + o, shift)).mul(d3), a3);
+            }
+        }
+        FloatVector b0 = PAIR_LO.selectFrom(a0, a1).add(PAIR_HI.selectFrom(a0, a1));
+        FloatVector b1 = PAIR_LO.selectFrom(a2, a3).add(PAIR_HI.selectFrom(a2, a3));
+        FloatVector s = QUAD_LO.selectFrom(b0, b1).add(QUAD_HI.selectFrom(b0, b1));
+        if (VL >= 16) s = s.add(s.rearrange(FOLD2));
+        if (VL >= 8) s = s.add(s.rearrange(FOLD1));
+        y[y0] = s.lane(0);
+        y[y0 + 1] = s.lane(VL / 4);
+        y[y0 + 2] = s.lane(VL / 2);
+        y[y0 + 3] = s.lane(3 * VL / 4);
+    }
+
+    private static float e8m0(MemorySegment w, long at) {
+        return Dequantizer.e8m0Half(w.get(ValueLayout.JAVA_BYTE, at) & 0xFF);
+    }
+
+    /**
+     * The float32 sub-block factors of super-block byte {@code b} of {@code rows} rows from r into {@code s}: for
+     * Q4_K and Q5_K, row i's d sc_j at s[16 i + j] and dmin m_j at s[16 i + 8 + j]; for Q6_K, d sc_j
+     * of its 16 sub-blocks at s[16 i + j]. The products are the reference's.
+     */
+    static void subBlockScales(Format f, MemorySegment w, long w0, long rowBytes, long b, int rows, float[] s) {
+        for (int i = 0; i < rows; i++) {
+            long at = w0 + i * rowBytes + b;
+            if (f == Format.Q6_K) {
+                float d = Dequantizer.half(w, at + 208);
+                for (int j = 0; j < 16; j++) s[16 * i + j] = d * w.get(ValueLayout.JAVA_BYTE, at + 192 + j);
+            } else {
+                float d = Dequantizer.half(w, at), dmin = Dequantizer.half(w, at + 2);
+                for (int j = 0; j < 8; j++) {
+                    s[16 * i + j] = d * Dequantizer.scaleMin(w, at + 4, j, 0);
+                    s[16 * i + 8 + j] = dmin * Dequantizer.scaleMin(w, at + 4, j, 1);
+                }
+            }
+        }
+    }
+
+    private static void q4_k(MemorySegment w, long w0, long rowBytes, int cols, float[] x, int x0, float[] y, int y0, float[] sc) {
+        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
+        long w1 = w0 + rowBytes, w2 = w1 + rowBytes, w3 = w2 + rowBytes;
+        for (int c = 0, b = 0; c < cols; c += 256, b += 144) {
+            subBlockScales(Format.Q4_K, w, w0, rowBytes, b, 4, sc);
+            for (int j = 0; j < 8; j++) {
+                float dl0 = sc[j], dl1 = sc[16 + j], dl2 = sc[32 + j], dl3 = sc[48 + j];
+                float ml0 = sc[8 + j], ml1 = sc[24 + j], ml2 = sc[40 + j], ml3 = sc[56 + j];
+                int shift = (j & 1) * 4;
+                for (int k = 0; k < 32; k += VL) {
+                    FloatVector u = FloatVector.fromArray(F, x, x0 + c + 32 * j + k);
+                    long o = b + 16 + 32L * (j >> 1) + k;
+                    a0 = u.fma(widen(nibbles(w, w0 + o, shift)).mul(dl0).sub(ml0), a0);
+                    a1 = u.fma(widen(nibbles(w, w1 + o, shift)).mul(dl1).sub(ml1), a1);
+                    a2 = u.fma(widen(nibbles(w, w2 + o, shift)).mul(dl2).sub(ml2), a2);
+                    a3 = u.fma(widen(nibbles(w, w3 + o, shift)).mul(dl3).sub(ml3), a3);
+                }
+            }
+        }
+        FloatVector b0 = PAIR_LO.selectFrom(a0, a1).add(PAIR_HI.selectFrom(a0, a1));
+        FloatVector b1 = PAIR_LO.selectFrom(a2, a3).add(PAIR_HI.selectFrom(a2, a3));
+        FloatVector s = QUAD_LO.selectFrom(b0, b1).add(QUAD_HI.selectFrom(b0, b1));
+        if (VL >= 16) s = s.add(s.rearrange(FOLD2));
+        if (VL >= 8) s = s.add(s.rearrange(FOLD1));
+        y[y0] = s.lane(0);
+        y[y0 + 1] = s.lane(VL / 4);
+        y[y0 + 2] = s.lane(VL / 2);
+        y[y0 + 3] = s.lane(3 * VL / 4);
+    }
+
+    // rows r, r+1 only (see rows4Token1)
+    private static void q5_k(MemorySegment w, long w0, long rowBytes, int cols, float[] x, int x0, float[] y, int y0, float[] sc) {
+        FloatVector a0 = FloatVector.zero(F), a1 = a0;
+        long w1 = w0 + rowBytes;
+        for (int c = 0, b = 0; c < cols; c += 256, b += 176) {
+            subBlockScales(Format.Q5_K, w, w0, rowBytes, b, 2, sc);
+            for (int j = 0; j < 8; j++) {
+                float dl0 = sc[j], dl1 = sc[16 + j], ml0 = sc[8 + j], ml1 = sc[24 + j];
+                int shift = (j & 1) * 4;
+                for (int k = 0; k < 32; k += VL) {
+                    FloatVector u = FloatVector.fromArray(F, x, x0 + c + 32 * j + k);
+                    long q = b + 48 + 32L * (j >> 1) + k, h = b + 16 + k;
+                    a0 = u.fma(widen(fiveBits(w, w0 + q, w0 + h, shift, j)).mul(dl0).sub(ml0), a0);
+                    a1 = u.fma(widen(fiveBits(w, w1 + q, w1 + h, shift, j)).mul(dl1).sub(ml1), a1);
+                }
+            }
+        }
+        y[y0] = laneSum(a0);
+        y[y0 + 1] = laneSum(a1);
+    }
+
+    // rows r, r+1 only (see rows4Token1)
+    private static void q6_k(MemorySegment w, long w0, long rowBytes, int cols, float[] x, int x0, float[] y, int y0, float[] sc) {
+        FloatVector a0 = FloatVector.zero(F), a1 = a0;
+        long w1 = w0 + rowBytes;
+        for (int c = 0, b = 0; c < cols; c += 256, b += 210) {
+            subBlockScales(Format.Q6_K, w, w0, rowBytes, b, 2, sc);
+            for (int h = 0; h < 2; h++) {
+                for (int s = 0; s < 4; s++) {
+                    for (int k = 0; k < 32; k += VL) {
+                        int col = 128 * h + 32 * s + k, i = col / 16;
+                        FloatVector u = FloatVector.fromArray(F, x, x0 + c + col);
+                        a0 = u.fma(widen(sixBits(w, w0 + b, h, s, k)).mul(sc[i]), a0);
+                        a1 = u.fma(widen(sixBits(w, w1 + b, h, s, k)).mul(sc[16 + i]), a1);
+                    }
+                }
+            }
+        }
+        y[y0] = laneSum(a0);
+        y[y0 + 1] = laneSum(a1);
+    }
+
+    /** The lanes of one accumulator summed by the fixed pairwise tree of {@link F32Blocks#row1Token1}. */
+    private static float laneSum(FloatVector s) {
+        if (VL >= 16) s = s.add(s.rearrange(FOLD8));
+        s = s.add(s.rearrange(FOLD4));
+        s = s.add(s.rearrange(FOLD2));
+        s = s.add(s.rearrange(FOLD1));
+        return s.lane(0);
+    }
+}

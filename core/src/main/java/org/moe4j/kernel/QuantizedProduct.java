@@ -1,0 +1,115 @@
+package org.moe4j.kernel;
+
+import java.lang.foreign.MemorySegment;
+import org.moe4j.tensor.WeightMatrix;
+import org.moe4j.tensor.WeightMatrix.Format;
+import org.moe4j.tensor.quant.Dequantizer;
+
+/**
+ * Rows of a matrix in one of GGUF's block formats (Q8_0, Q4_0, Q4_K, Q5_K, Q6_K, MXFP4) times
+ * tokens, for {@link WeightProduct}. Each output is defined as the float32 kernel's dot product
+ * ({@link F32Blocks}: lane-wise fused multiply-adds over whole vectors of columns, then
+ * the fixed pairwise lane sum) of the token with the row decoded exactly as
+ * {@link Dequantizer} decodes it. Two schedules compute that same sequence of operations:
+ * <ul>
+ *   <li>one token (decoding): {@link QuantizedKernels} decodes each vector of weights in registers
+ *       straight from the packed blocks and multiplies it in, four rows at a time, so the weights
+ *       are read once and never written back;</li>
+ *   <li>several tokens (prompts, batches): a block of rows is decoded once into a per-thread float
+ *       buffer small enough to stay in the core's L2 cache, and the float32 register blocks of
+ *       {@link F32Blocks} run over it for every token.</li>
+ * </ul>
+ * Both give the same bits, so a sequence decodes to the same result alone or in a batch. Activations
+ * stay in float32: quantising them to 8 bits as llama.cpp does would change results with the batch
+ * composition unless done per token, and the float path is what the reference defines.
+ */
+final class QuantizedProduct {
+    /** Floats of decoded rows per buffer (256 KiB: with a token panel, a fraction of a core's L2). */
+    private static final int BUFFER_FLOATS = 1 << 16;
+    private static final ThreadLocal<Buffer> BUFFERS = ThreadLocal.withInitial(Buffer::new);
+
+    private QuantizedProduct() {}
+
+    /** A per-thread float buffer and its segment view, grown when a wider matrix comes. */
+    private static final class Buffer {
+        float[] rows = new float[0];
+        MemorySegment segment = MemorySegment.ofArray(rows);
+        final float[] scales = new float[64];
+        final float[] four = new float[4];
+
+        void ensure(int floats) {
+            if (rows.length < floats) {
+                rows = new float[floats];
+                segment = MemorySegment.ofArray(rows);
+            }
+        }
+    }
+
+    // x: (T, cols) rows ldx apart   y: (T, rows) rows ldy apart; rows [r0, r1) of w, r0 a multiple of 4
+    static void rows(int r0, int r1, float[] x, int xOff, int ldx, int T, WeightMatrix w, float[] y, int yOff, int ldy, boolean add) {
+        Format f = w.format();
+        int cols = w.cols();
+        long rowBytes = f.rowBytes(cols);
+        MemorySegment data = w.data();
+        Buffer buffer = BUFFERS.get();
+        if (T == 1 && QuantizedKernels.SUPPORTED) {
+            int r = r0;
+            for (; r + 4 <= r1; r += 4) {
+                if (add) {
+                    QuantizedKernels.rows4Token1(f, data, r * rowBytes, rowBytes, cols, x, xOff, buffer.four, 0, buffer.scales);
+                    for (int j = 0; j < 4; j++) y[yOff + r + j] += buffer.four[j];
+                } else {
+                    QuantizedKernels.rows4Token1(f, data, r * rowBytes, rowBytes, cols, x, xOff, y, yOff + r, buffer.scales);
+                }
+            }
+            if (r < r1) {
+                buffer.ensure(cols);
+                for (; r < r1; r++) {
+                    decode(f, data, r * rowBytes, cols, buffer.rows, 0);
+                    WeightBlocks.store(y, yOff + r, F32Blocks.row1Token1(buffer.segment, 0, cols, x, xOff), add);
+                }
+            }
+            return;
+        }
+        // several tokens: decode a block of rows once, then every token panel runs over it
+        int block = Math.max(4, BUFFER_FLOATS / Math.max(1, cols) & ~3);
+        int panel = Math.max(4, BUFFER_FLOATS / Math.max(1, cols) & ~3);
+        buffer.ensure(block * cols);
+        MemorySegment rows = buffer.segment;
+        long decodedRowBytes = 4L * cols;
+        for (int b0 = r0; b0 < r1; b0 += block) {
+            int b1 = Math.min(r1, b0 + block);
+            for (int r = b0; r < b1; r++) decode(f, data, r * rowBytes, cols, buffer.rows, (r - b0) * cols);
+            for (int t0 = 0; t0 < T; t0 += panel) {
+                int t1 = Math.min(T, t0 + panel);
+                int r = b0;
+                for (; r + 4 <= b1; r += 4) {
+                    long w0 = (r - b0) * decodedRowBytes;
+                    int t = t0;
+                    for (; t + 4 <= t1; t += 4) {
+                        F32Blocks.rows4Tokens4(rows, w0, cols, x, xOff + t * ldx, ldx, y, yOff + t * ldy + r, ldy, add);
+                    }
+                    for (; t < t1; t++) {
+                        F32Blocks.rows4Token1(rows, w0, cols, x, xOff + t * ldx, y, yOff + t * ldy + r, add);
+                    }
+                }
+                for (; r < b1; r++) {
+                    for (int t = t0; t < t1; t++) {
+                        WeightBlocks.store(y, yOff + t * ldy + r, F32Blocks.row1Token1(rows, (r - b0) * decodedRowBytes, cols, x, xOff + t * ldx), add);
+                    }
+                }
+            }
+        }
+    }
+
+    /** One row of blocks from byte {@code at} decoded into {@code out[off .. off + cols)}. */
+    static void decode(Format f, MemorySegment data, long at, int cols, float[] out, int off) {
+        if (QuantizedKernels.SUPPORTED) {
+            QuantizedKernels.decodeRow(f, data, at, cols, out, off);
+            return;
+        }
+        for (int b = 0; b < cols / f.blockSize(); b++) {
+            Dequantizer.block(f, data, at + (long) b * f.blockBytes(), out, off + b * f.blockSize());
+        }
+    }
+}
