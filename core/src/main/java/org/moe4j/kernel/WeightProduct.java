@@ -31,8 +31,8 @@ import org.moe4j.tensor.WeightMatrix;
  */
 public final class WeightProduct {
     /**
-     * Below this many multiply-adds the product runs on its caller alone: the threshold the earlier packed kernel used,
-     * and at T = 1 a [32, 2048] matrix (2^16) ran no faster on two threads than on one
+     * Below this many multiply-adds the product runs on its caller alone: at T = 1 a [32, 2048] matrix
+     * (2^16) ran no faster on two threads than on one
      * (medians of alternating rounds, weights from memory, on the shared 2-core machine).
      */
     static final long PARALLEL_MIN_MACS = 1L << 17;
