@@ -22,10 +22,13 @@ JAVA = "/usr/lib/jvm/temurin-25-jdk-amd64/bin/java"
 
 
 def run(cmd):
-    out = subprocess.run(cmd, capture_output=True, text=True)
-    if out.returncode != 0:
-        sys.exit(f"failed: {' '.join(cmd)}\n{out.stderr}")
-    return [line for line in out.stdout.splitlines() if line.strip()]
+    # tried up to three times: on a shared machine a process can be killed when memory runs short
+    for attempt in range(3):
+        out = subprocess.run(cmd, capture_output=True, text=True)
+        if out.returncode == 0:
+            return [line for line in out.stdout.splitlines() if line.strip()]
+        print(f"exit code {out.returncode} (attempt {attempt + 1}): {' '.join(cmd)}\n{out.stderr}", file=sys.stderr)
+    sys.exit(f"failed three times: {' '.join(cmd)}")
 
 
 def main():
@@ -34,7 +37,7 @@ def main():
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--shapes", default="1024x2048,2048x1024,2048x2048,50304x2048")
     p.add_argument("--tokens", default="1,8,64,512")
-    p.add_argument("--working-set-gib", default="2")
+    p.add_argument("--working-set-gib", default="1")
     p.add_argument("--jar", default=os.path.join(ROOT, "cli", "target", "moe4j.jar"))
     a = p.parse_args()
     moe4j = [JAVA, "--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED", "-XX:+UseParallelGC",
