@@ -61,7 +61,7 @@ public final class DecodeBench {
     }
 
     /**
-     * Measures every batch size of {@code settings} on {@code model} (in inference mode) with
+     * Measures every batch size of {@code settings} on the engine {@code model} with
      * {@code threads} kernel threads (restored afterwards); {@code progress} hears of every round.
      * Refuses a prompt and decode steps that do not fit the model's context.
      */
@@ -112,6 +112,25 @@ public final class DecodeBench {
             nanos += System.nanoTime() - start;
         }
         return nanos / 1e6 / steps;
+    }
+
+    /**
+     * Seconds to prefill one fresh sequence with {@code tokens} seeded ids (the time to first token of
+     * a prompt that long, without sampling): the median of {@code rounds} after one warm-up pass.
+     */
+    public static double prefillSeconds(DecoderModel model, int tokens, int rounds) {
+        int vocab = model.config().vocabSize();
+        int[] prompt = new int[tokens];
+        for (int i = 0; i < tokens; i++) prompt[i] = (int) ((i * 7919L + 13) % vocab);
+        double[] times = new double[rounds];
+        for (int r = -1; r < rounds; r++) {
+            Sequence s = model.newSequence(tokens);
+            long start = System.nanoTime();
+            model.forward(List.of(s), List.of(prompt), false, ForwardObserver.NONE);
+            if (r >= 0) times[r] = (System.nanoTime() - start) / 1e9;
+        }
+        java.util.Arrays.sort(times);
+        return times[rounds / 2];
     }
 
     /** The greedy next token of row {@code row} of {@code logits} (ties to the lower id). */

@@ -35,17 +35,26 @@ public final class MemoryRead {
         int before = KernelPool.threads();
         KernelPool.setThreads(threads);
         try {
-            long bytes = buffer.byteSize() - buffer.byteSize() % (4L * F.vectorByteSize());
-            int chunks = (int) ((bytes + CHUNK - 1) / CHUNK);
-            Runnable pass = () -> KernelPool.parallelFor(chunks, c -> {
-                long from = c * CHUNK;
-                sink = sum(buffer, from, Math.min(bytes, from + CHUNK));
-            });
-            double seconds = Timing.medianSeconds(pass, 1, runs, 0);
-            return new Result(bytes, threads, bytes / seconds / 1e9);
+            double seconds = Timing.medianSeconds(pass(buffer), 1, runs, 0);
+            return new Result(readBytes(buffer), threads, readBytes(buffer) / seconds / 1e9);
         } finally {
             KernelPool.setThreads(before);
         }
+    }
+
+    /** Bytes one pass reads: the buffer down to a whole number of 4-vector steps. */
+    static long readBytes(MemorySegment buffer) {
+        return buffer.byteSize() - buffer.byteSize() % (4L * F.vectorByteSize());
+    }
+
+    /** One pass over the buffer on the kernel threads (16 MiB chunks handed out). */
+    static Runnable pass(MemorySegment buffer) {
+        long bytes = readBytes(buffer);
+        int chunks = (int) ((bytes + CHUNK - 1) / CHUNK);
+        return () -> KernelPool.parallelFor(chunks, c -> {
+            long from = c * CHUNK;
+            sink = sum(buffer, from, Math.min(bytes, from + CHUNK));
+        });
     }
 
     /** The float32 sum of bytes [from, to) (a multiple of 4 vectors), four vector accumulators. */

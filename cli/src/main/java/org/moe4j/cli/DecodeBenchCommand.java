@@ -11,6 +11,7 @@ import org.moe4j.engine.HfModel;
 import org.moe4j.engine.ModelConfig;
 import org.moe4j.io.ModelFolder;
 import org.moe4j.infer.OpenModel;
+import org.moe4j.infer.ProcessMemory;
 import org.moe4j.kernel.KernelPool;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -43,6 +44,10 @@ final class DecodeBenchCommand implements Callable<Integer> {
     @Option(names = "--rounds", paramLabel = "R", description = "Rounds over all batch sizes, at least 3; the first "
             + DecodeBench.WARM_UP_ROUNDS + " are warm-up, the rest give the median and the minimum (default: ${DEFAULT-VALUE}).")
     int rounds = 7;
+
+    @Option(names = "--prefill", paramLabel = "N",
+            description = "Also time prompt processing: one fresh sequence prefilled with N tokens (median of 3 after a warm-up).")
+    int prefill = 0;
 
     @Option(names = "--roofline", description = "Also measure the machine's read bandwidth (streaming 4 GiB) and print batch 1's "
             + "memory roofline: weight bytes read per token / bandwidth, against the measured step.")
@@ -112,5 +117,11 @@ final class DecodeBenchCommand implements Callable<Integer> {
         System.out.println();
         System.out.print(DecodeBench.table(rows));
         if (roofline) printRoofline(model, rows);
+        if (prefill > 0) {
+            if (prefill > context) throw new IllegalArgumentException("--prefill " + prefill + " is more than the context " + context);
+            double seconds = DecodeBench.prefillSeconds(model, prefill, 3);
+            System.out.println(String.format(Locale.ROOT, "prefill %d tokens: %.3f s (%.1f tokens/s)", prefill, seconds, prefill / seconds));
+        }
+        System.out.println(String.format(Locale.ROOT, "peak RSS %.2f GiB", ProcessMemory.peakResidentBytes() / (double) (1L << 30)));
     }
 }

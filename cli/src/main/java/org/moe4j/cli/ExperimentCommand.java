@@ -6,7 +6,8 @@ import picocli.CommandLine.Command;
 /** {@code moe4j experiment NAME}: the reproducible experiments, one subcommand each. */
 @Command(name = "experiment", mixinStandardHelpOptions = true,
         description = "Run a reproducible experiment and report its results (--json FILE for machine-readable output).",
-        subcommands = {MnistMlpCommand.class, MoeVsDenseCommand.class, FffMnistCommand.class, Chen2022Command.class})
+        subcommands = {MnistMlpCommand.class, MoeVsDenseCommand.class, FffMnistCommand.class, Chen2022Command.class,
+                HrmeCommand.class})
 final class ExperimentCommand implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

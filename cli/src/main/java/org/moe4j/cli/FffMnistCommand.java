@@ -36,6 +36,12 @@ final class FffMnistCommand implements Callable<Integer> {
     @Option(names = "--hardening", description = "Hardening loss weight h (h * sum of batch-mean node entropies; default ${DEFAULT-VALUE}).")
     double hardening = DEFAULTS.hardeningWeight();
 
+    @Option(names = "--hardening-start", description = "Fraction of the training steps after which the hardening loss is added (default ${DEFAULT-VALUE}).")
+    double hardeningStart = DEFAULTS.hardeningStart();
+
+    @Option(names = "--hard-epochs", description = "More epochs with hard decisions after the soft ones, from the soft tree's weights (default ${DEFAULT-VALUE}).")
+    int hardEpochs = DEFAULTS.hardEpochs();
+
     @Option(names = "--seed", description = "Random seed (default ${DEFAULT-VALUE}).")
     long seed = DEFAULTS.seed();
 
@@ -47,7 +53,8 @@ final class FffMnistCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        var settings = new FffMnistExperiment.Settings(widths, leaves, epochs, batchSize, learningRate, hardening, seed);
+        var settings = new FffMnistExperiment.Settings(widths, leaves, epochs, batchSize, learningRate, hardening,
+                hardeningStart, hardEpochs, seed);
         List<FffMnistExperiment.Cell> cells = FffMnistExperiment.run(settings, System.out::println);
         System.out.println();
         System.out.print(FffMnistExperiment.markdownTable(cells, leaves));

@@ -6,25 +6,22 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Locale;
 import java.util.concurrent.Callable;
-import org.moe4j.engine.EngineConfigException;
 import org.moe4j.infer.EngineGenerator;
-import org.moe4j.infer.Generator;
 import org.moe4j.infer.OpenModel;
+import org.moe4j.infer.ProcessMemory;
 import org.moe4j.infer.SamplingConfig;
-import org.moe4j.infer.TrainedModel;
-import org.moe4j.io.ModelFolder;
 import org.moe4j.text.Tokenizer;
 import org.moe4j.text.hf.HfTokenizer;
 import org.moe4j.text.hf.StreamingDecoder;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /**
  * {@code moe4j generate MODEL "prompt"}: streams a continuation of the prompt with the inference
  * engine, for a Hugging Face model folder or a moe4j run; when the context is full it forgets the
- * oldest tokens (keeping {@code --keep}) and goes on. Runs whose blocks the engine does not run (FFF,
- * hierarchical) generate with the training model instead.
+ * oldest tokens (keeping {@code --keep}) and goes on.
  */
 @Command(name = "generate", mixinStandardHelpOptions = true,
         description = "Continue a prompt with a Hugging Face model folder or a trained run, streaming the text; "
@@ -39,17 +36,8 @@ final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--max-tokens", description = "Tokens to generate at most (default ${DEFAULT-VALUE}).")
     int maxTokens = 200;
 
-    @Option(names = "--temperature", description = "0 for greedy (default: generation_config.json's, else 0.8 for runs).")
-    Double temperature;
-
-    @Option(names = "--top-k", description = "Keep the k most likely tokens (0: all; default: generation_config.json's, else 0).")
-    Integer topK;
-
-    @Option(names = "--top-p", description = "Nucleus probability mass (default: generation_config.json's, else 0.95 for runs).")
-    Double topP;
-
-    @Option(names = "--seed", description = "Sampling seed (default ${DEFAULT-VALUE}).")
-    long seed = 1;
+    @Mixin
+    SamplingOptions sampling = new SamplingOptions();
 
     @Option(names = "--context", paramLabel = "N",
             description = "Positions a sequence holds (default: the model's, at most " + OpenModel.DEFAULT_CONTEXT_CAP + ").")
@@ -64,18 +52,12 @@ final class GenerateCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        OpenModel m;
-        try {
-            m = OpenModel.open(run, context);
-        } catch (EngineConfigException e) {
-            if (ModelFolder.isModelFolder(run)) throw e;
-            System.err.println("note: " + e.getMessage() + "; generating with the training model");
-            return withTrainingModel();
-        }
+        long loadStart = System.nanoTime();
+        OpenModel m = OpenModel.open(run, context);
+        double loadSeconds = (System.nanoTime() - loadStart) / 1e9;
         try (m) {
             SamplingConfig d = m.defaults();
-            SamplingConfig sampling = new SamplingConfig(temperature != null ? temperature : d.temperature(),
-                    topK != null ? topK : d.topK(), topP != null ? topP : d.topP(), seed);
+            SamplingConfig sampling = this.sampling.over(d);
             int ctx = m.contextLength();
             int kept = checkKeep(ctx);
             Tokenizer tok = m.tokenizer();
@@ -95,8 +77,10 @@ final class GenerateCommand implements Callable<Integer> {
             });
             text.finish();
             out.println();
-            System.err.printf(Locale.ROOT, "prompt %d tokens, prefill %.3f s (%.1f tokens/s, time to first token); %d tokens at %.2f tokens/s (%s)%n",
-                    s.promptTokens(), s.prefillSeconds(), s.prefillTokensPerSecond(), s.tokens(), s.decodeTokensPerSecond(), s.finishReason());
+            System.err.printf(Locale.ROOT, "load %.2f s; prompt %d tokens, prefill %.3f s (%.1f tokens/s, time to first token); "
+                    + "%d tokens at %.2f tokens/s (%s); peak RSS %.2f GiB%n", loadSeconds, s.promptTokens(), s.prefillSeconds(),
+                    s.prefillTokensPerSecond(), s.tokens(), s.decodeTokensPerSecond(), s.finishReason(),
+                    ProcessMemory.peakResidentBytes() / (double) (1L << 30));
         }
         return 0;
     }
@@ -117,21 +101,6 @@ final class GenerateCommand implements Callable<Integer> {
         System.err.println("warning: the prompt has " + ids.length + " tokens; keeping its last " + kept.length + " (the context holds "
                 + ctx + ")");
         return kept;
-    }
-
-    /** FFF and hierarchical runs: the training model's cached forward. */
-    private int withTrainingModel() throws Exception {
-        TrainedModel m = TrainedModel.load(run);
-        int ctx = m.model().config().contextLength();
-        int kept = checkKeep(ctx);
-        int[] ids = m.tokenizer().encode(prompt);
-        if (ids.length == 0) throw new IllegalArgumentException("the prompt is empty: give at least one character");
-        String text = prompt;
-        if (ids.length >= ctx) text = m.tokenizer().decode(truncate(ids, ctx));
-        SamplingConfig sampling = new SamplingConfig(temperature != null ? temperature : 0.8, topK != null ? topK : 0,
-                topP != null ? topP : 0.95, seed);
-        Sample.stream(new Generator(m.model(), kept), m.tokenizer(), text, maxTokens, sampling);
-        return 0;
     }
 
     /** Prints ids as text as they come, never a broken character: the tokenizer's own streaming decoder, or whole UTF-8 sequences. */

@@ -20,6 +20,7 @@ import picocli.CommandLine.Command;
                 ConformanceCommand.class,
                 TokenizeCommand.class,
                 ChatTemplateCommand.class,
+                ChatCommand.class,
                 MakeRandomModelCommand.class,
                 QuantizeCommand.class,
                 ConvertCommand.class,

@@ -41,6 +41,9 @@ final class ModelOptions {
     @Option(names = "--router", description = "softmax, switch, noisy or sigmoid (default ${DEFAULT-VALUE}).")
     String router = "softmax";
 
+    @Option(names = "--router-bias", description = "Give the softmax or switch router a learned bias (Switch Transformers' router_bias=True).")
+    boolean routerBias;
+
     @Option(names = "--capacity-factor", description = "Expert capacity factor, 0 for dropless (default ${DEFAULT-VALUE}).")
     double capacityFactor = 0;
 
@@ -87,7 +90,7 @@ final class ModelOptions {
     private FeedForwardSpec spec() {
         return switch (ffn) {
             case "dense" -> new FeedForwardSpec.Dense(hidden);
-            case "moe" -> new MoeSpec(experts, topK, hidden, router, capacityFactor, loadBalancing, zLoss, sharedHidden);
+            case "moe" -> new MoeSpec(experts, topK, hidden, router, capacityFactor, loadBalancing, zLoss, sharedHidden, routerBias);
             case "fff" -> new FffSpec(fffDepth, fffLeaf, fffHardening);
             case "hierarchical" -> new HierarchicalMoeSpec(groups, groupSize, groupTopK, expertTopK, hidden, loadBalancing);
             default -> throw new IllegalArgumentException("--ffn is \"" + ffn + "\": allowed moe, hierarchical, dense, fff");

@@ -6,7 +6,14 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
+import org.moe4j.bench.StepRoofline;
 import org.moe4j.cli.plot.LineChart;
+import org.moe4j.engine.DecoderModel;
+import org.moe4j.engine.HfModel;
+import org.moe4j.engine.ModelSummary;
+import org.moe4j.io.ModelFolder;
+import org.moe4j.kernel.KernelPool;
+import org.moe4j.tensor.WeightMatrix;
 import org.moe4j.server.CompletionServer;
 import org.moe4j.server.LoadGenerator;
 import org.moe4j.server.ServedModel;
@@ -63,6 +70,22 @@ final class ServeBenchCommand implements Callable<Integer> {
             + "(default ${DEFAULT-VALUE}).")
     int rounds = 3;
 
+    @Option(names = "--chat", description = "Clients call POST /v1/chat/completions (each prompt one user message) instead of "
+            + "/v1/completions; the model needs a chat template.")
+    boolean chat;
+
+    @Option(names = "--roofline-batches", split = ",", paramLabel = "B[,B...]", description = "Before the load test (in-process "
+            + "only): the decode step's roofline at these batch sizes (default ${DEFAULT-VALUE}; give 0 to skip).")
+    List<Integer> rooflineBatches = List.of(1, 16, 64);
+
+    @Option(names = "--roofline-prompt", paramLabel = "P", description = "Prompt tokens of each sequence before the roofline's timed "
+            + "steps (default: 64, at most half the context).")
+    Integer rooflinePrompt;
+
+    @Option(names = "--roofline-steps", paramLabel = "S", description = "Decode steps timed per batch size (default: 32, at most what "
+            + "the context leaves after the prompt).")
+    Integer rooflineSteps;
+
     @Option(names = "--plot", paramLabel = "DIR", description = "Also draw serving-throughput.png and serving-latency.png "
             + "(against log2 of the client count) into DIR.")
     Path plot;
@@ -78,14 +101,28 @@ final class ServeBenchCommand implements Callable<Integer> {
         if (maxTokens < 1) throw new IllegalArgumentException("--max-tokens is " + maxTokens + ", must be >= 1");
         CompletionServer server = null;
         URI target = url;
+        if (run != null && ModelFolder.isModelFolder(run) && !java.nio.file.Files.isRegularFile(run.resolve("tokenizer.json"))) {
+            // a folder of random weights made for benchmarks has no tokenizer: the step needs none, the load test does
+            if (rooflineBatches.equals(List.of(0))) throw new IllegalArgumentException(run + " has no tokenizer.json: the load test needs one");
+            try (HfModel hf = HfModel.load(run)) {
+                roofline(hf.model(), hf.config().maxPositions(), run.getFileName().toString());
+            }
+            System.err.println(run + " has no tokenizer.json: the roofline only, no load test");
+            return 0;
+        }
         if (run != null) {
             ServedModel model = ServedModel.load(run);
+            if (chat && !model.hasChatTemplate()) {
+                throw new IllegalArgumentException(run + " has no chat template: --chat needs one (leave it out to load /v1/completions)");
+            }
+            if (!rooflineBatches.equals(List.of(0))) roofline(model.model(), model.contextLength(), model.name());
             ServerConfig config = ServerConfig.defaults().withPort(0).withLimits(1 << 20, most, Math.max(256, most), maxTokens);
             server = CompletionServer.start(model, config);
             target = server.baseUri();
             System.err.println("serving " + model.name() + " in-process on " + target + ", batches of up to " + config.maxBatch());
         }
-        try (LoadGenerator load = new LoadGenerator(target, apiKey, PROMPTS, maxTokens, Duration.ofMinutes(5))) {
+        LoadGenerator.Api api = chat ? LoadGenerator.Api.CHAT : LoadGenerator.Api.COMPLETIONS;
+        try (LoadGenerator load = new LoadGenerator(target, api, apiKey, PROMPTS, maxTokens, Duration.ofMinutes(5))) {
             if (warmup > 0) for (int c : clients) load.run(c, Math.max(warmup, c));
             List<List<LoadGenerator.Level>> runs = new ArrayList<>();
             for (int c : clients) runs.add(new ArrayList<>());
@@ -109,6 +146,42 @@ final class ServeBenchCommand implements Callable<Integer> {
             if (server != null) server.close();
         }
         return 0;
+    }
+
+    /** The decode step against the machine's roofline, before any HTTP (the scheduler thread is idle then). */
+    private void roofline(DecoderModel decoder, int context, String name) throws java.io.IOException {
+        double bytesPerWeight = 4;
+        WeightMatrix.Format format = WeightMatrix.Format.F32;
+        if (ModelFolder.isModelFolder(run)) {
+            try (HfModel hf = HfModel.load(run)) {
+                ModelSummary summary = ModelSummary.of(hf);
+                long bytes = summary.bytesByDtype().values().stream().mapToLong(Long::longValue).sum();
+                bytesPerWeight = (double) bytes / summary.totalParameters();
+                String main = summary.bytesByDtype().entrySet().stream().max(java.util.Map.Entry.comparingByValue()).orElseThrow().getKey();
+                format = main.equals("BF16") ? WeightMatrix.Format.BF16 : main.equals("F16") ? WeightMatrix.Format.F16 : WeightMatrix.Format.F32;
+            }
+        }
+        int prompt = rooflinePrompt != null ? rooflinePrompt : Math.max(1, Math.min(64, context / 2));
+        int steps = rooflineSteps != null ? rooflineSteps : Math.max(1, Math.min(32, context - prompt));
+        if (prompt < 1 || steps < 1 || prompt + steps > context) {
+            throw new IllegalArgumentException("--roofline-prompt " + prompt + " and --roofline-steps " + steps
+                    + " must be >= 1 and together fit the model's context " + context);
+        }
+        for (int b : rooflineBatches) {
+            if (b < 1) throw new IllegalArgumentException("--roofline-batches has " + b + ", each must be >= 1 (or give only 0 to skip)");
+        }
+        System.err.println("measuring read bandwidth and the weight product's rate (" + KernelPool.threads() + " threads)...");
+        StepRoofline.Machine machine = StepRoofline.machine(format);
+        for (int b : rooflineBatches) StepRoofline.measure(decoder, b, prompt, steps, bytesPerWeight, machine);
+        List<StepRoofline.Row> rows = new ArrayList<>();
+        for (int b : rooflineBatches) {
+            rows.add(StepRoofline.measure(decoder, b, prompt, steps, bytesPerWeight, machine));
+            System.err.printf(java.util.Locale.ROOT, "roofline, batch %d: %.3f ms measured, %.3f ms bound%n", b, rows.getLast().measuredMs(),
+                    rows.getLast().rooflineMs());
+        }
+        System.out.println("Decode step against the roofline (" + name + ", prompt " + prompt + " tokens, mean of "
+                + steps + " steps after one warm-up pass):\n");
+        System.out.println(StepRoofline.table(machine, rows));
     }
 
     private void plot(List<LoadGenerator.Level> levels) throws java.io.IOException {

@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import org.moe4j.server.CompletionServer;
+import org.moe4j.server.KvCacheConfig;
 import org.moe4j.infer.OpenModel;
 import org.moe4j.server.ServedModel;
 import org.moe4j.server.ServerConfig;
@@ -12,10 +13,11 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-/** {@code moe4j serve RUN}: an OpenAI-compatible completion server with continuous batching, until Ctrl-C. */
+/** {@code moe4j serve MODEL_DIR}: an OpenAI-compatible chat and completion server with continuous batching, until Ctrl-C. */
 @Command(name = "serve", mixinStandardHelpOptions = true,
-        description = {"Serve a trained model over HTTP: POST /v1/completions (OpenAI-compatible, streaming with \"stream\": true), "
-                + "GET /v1/models, GET /health, GET /metrics (Prometheus). Requests are batched continuously; Ctrl-C stops."})
+        description = {"Serve a model over HTTP: POST /v1/chat/completions (with the model's chat template) and POST /v1/completions "
+                + "(OpenAI-compatible, streaming with \"stream\": true), GET /v1/models, GET /health, GET /metrics (Prometheus). "
+                + "A web chat at http://HOST:PORT/. Requests are batched continuously over a paged KV cache; Ctrl-C stops."})
 final class ServeCommand implements Callable<Integer> {
     static final String API_KEY_ENV = "MOE4J_API_KEY";
 
@@ -50,11 +52,27 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--request-timeout", description = "Seconds before an unfinished request is cancelled (default ${DEFAULT-VALUE}).")
     long requestTimeoutSeconds = ServerConfig.defaults().requestTimeout().toSeconds();
 
+    @Option(names = "--kv-blocks", paramLabel = "N", description = "Blocks of the paged KV cache shared by all sequences (default: "
+            + "--max-batch whole contexts if they fit in a quarter of the heap, else what fits; at least one context).")
+    int kvBlocks = 0;
+
+    @Option(names = "--block-size", paramLabel = "N", description = "Positions per KV block, a power of two (default ${DEFAULT-VALUE}).")
+    int blockSize = KvCacheConfig.defaults().blockSize();
+
+    @Option(names = "--prefill-chunk", paramLabel = "N", description = "Most prompt tokens read in one step, so long prompts do not "
+            + "stall the others' decoding (default ${DEFAULT-VALUE}).")
+    int prefillChunk = KvCacheConfig.defaults().prefillChunk();
+
+    @Option(names = "--no-prefix-reuse", description = "Do not share the KV blocks of common prompt prefixes (a system prompt) between requests.")
+    boolean noPrefixReuse;
+
     @Override
     public Integer call() throws Exception {
         String key = apiKey != null ? apiKey : System.getenv(API_KEY_ENV);
+        KvCacheConfig kv = new KvCacheConfig(kvBlocks, blockSize, prefillChunk,
+                noPrefixReuse ? KvCacheConfig.PrefixReuse.OFF : KvCacheConfig.PrefixReuse.ON);
         ServerConfig config = new ServerConfig(host, port, key, maxBodyBytes, maxBatch, maxQueue, maxTokens,
-                Duration.ofSeconds(requestTimeoutSeconds));
+                Duration.ofSeconds(requestTimeoutSeconds), kv);
         ServedModel model = ServedModel.load(run, context);
         CompletionServer server = CompletionServer.start(model, config);
         CountDownLatch stopped = new CountDownLatch(1);
@@ -63,7 +81,8 @@ final class ServeCommand implements Callable<Integer> {
             stopped.countDown();
         }));
         System.err.println("serving " + model.name() + " (context " + model.contextLength() + ") on " + server.baseUri()
-                + (key == null ? "" : " (API key required)") + "; Ctrl-C stops");
+                + (key == null ? "" : " (API key required)") + (model.hasChatTemplate() ? "" : "; no chat template: /v1/completions only")
+                + "; Ctrl-C stops");
         if (!server.address().getAddress().isLoopbackAddress() && key == null) {
             System.err.println("warning: listening beyond this machine without an API key (--api-key or " + API_KEY_ENV + ")");
         }

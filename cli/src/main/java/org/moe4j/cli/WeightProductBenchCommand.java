@@ -12,11 +12,13 @@ import picocli.CommandLine.Parameters;
 
 /**
  * {@code moe4j bench weight-product ROWS COLS}: y = x W^T with W in its stored format
- * ({@link WeightProductBench}); prints {@code weight-product ROWS COLS DTYPE T GB/s GFLOP/s us/call}.
+ * ({@link WeightProductBench}); prints {@code weight-product ROWS COLS DTYPE T GB/s GFLOP/s us/call} (medians)
+ * followed by {@code best GB/s GFLOP/s us} (the fastest single call).
  */
 @Command(name = "weight-product", mixinStandardHelpOptions = true,
         description = "y = x W^T for W [ROWS x COLS] stored as --dtype and T tokens, weights streamed from memory; prints "
-                + "'weight-product ROWS COLS DTYPE T GB/s GFLOP/s us-per-call'.")
+                + "'weight-product ROWS COLS DTYPE T GB/s GFLOP/s us-per-call best GB/s GFLOP/s us' (medians, then the "
+                + "fastest single call).")
 final class WeightProductBenchCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "ROWS") int rows;
     @Parameters(index = "1", paramLabel = "COLS") int cols;
@@ -33,6 +35,15 @@ final class WeightProductBenchCommand implements Callable<Integer> {
 
     @Option(names = "--file", paramLabel = "PATH", description = "Take the matrices from this file, mapped (e.g. a model shard).")
     Path file;
+
+    @Option(names = "--against-f32", description = "Also time the project's float32 GEMM (kernel.Gemm) "
+            + "on the same shape; prints 'gemm ROWS COLS f32 T GFLOP/s'.")
+    boolean againstF32;
+
+    @Option(names = "--against-memory", description = "Instead, alternate R rounds (--runs) of a plain read of the "
+            + "working set and one call on each matrix in it; prints 'weight-product-vs-memory ROWS COLS DTYPE T "
+            + "kernel-GB/s read-GB/s ratio' (medians; the ratio is per round).")
+    boolean againstMemory;
 
     @Mixin BenchCommand.Common common = new BenchCommand.Common();
 
@@ -51,10 +62,23 @@ final class WeightProductBenchCommand implements Callable<Integer> {
         if (!(workingSetGib >= 0) || workingSetGib > 1024) {
             throw new IllegalArgumentException("--working-set-gib is " + workingSetGib + ", must be in [0, 1024]");
         }
+        if (againstMemory) {
+            WeightProductBench.AgainstMemory m = WeightProductBench.againstMemory(rows, cols, format, tokens, common.threads,
+                    common.runs, (long) (workingSetGib * (1L << 30)));
+            System.out.println(String.format(Locale.ROOT, "weight-product-vs-memory %d %d %s %d %.1f %.1f %.3f", rows, cols,
+                    format.name().toLowerCase(Locale.ROOT), tokens, m.kernelGigabytesPerSecond(), m.readGigabytesPerSecond(),
+                    m.ratio()));
+            return 0;
+        }
         WeightProductBench.Result r = WeightProductBench.measure(rows, cols, format, tokens, common.threads, common.runs,
                 (long) (workingSetGib * (1L << 30)), file);
-        System.out.println(String.format(Locale.ROOT, "weight-product %d %d %s %d %.1f %.1f %.1f", rows, cols,
-                format.name().toLowerCase(Locale.ROOT), tokens, r.gigabytesPerSecond(), r.gflops(), r.microsecondsPerCall()));
+        System.out.println(String.format(Locale.ROOT, "weight-product %d %d %s %d %.1f %.1f %.1f best %.1f %.1f %.1f", rows, cols,
+                format.name().toLowerCase(Locale.ROOT), tokens, r.gigabytesPerSecond(), r.gflops(), r.microsecondsPerCall(),
+                r.bestGigabytesPerSecond(), r.bestGflops(), r.bestMicroseconds()));
+        if (againstF32) {
+            double gflops = WeightProductBench.float32GemmGflops(rows, cols, tokens, common.threads, common.runs);
+            System.out.println(String.format(Locale.ROOT, "gemm %d %d f32 %d %.1f", rows, cols, tokens, gflops));
+        }
         return 0;
     }
 }

@@ -57,6 +57,21 @@ class ExportCommandTest {
     }
 
     @Test
+    void perplexityOfATextIsTheSameFromTheRunAndFromTheExport() throws Exception {
+        Path text = Files.writeString(dir.resolve("text.txt"), "It was the best of times, it was the worst of times. ".repeat(8));
+        StdoutRun fromRun = StdoutRun.of("eval", run.toString(), "--text", text.toString(), "--context", "32", "--stride", "16");
+        StdoutRun fromExport = StdoutRun.of("eval", exported.toString(), "--text", text.toString(), "--context", "32", "--stride", "16");
+        assertEquals(0, fromRun.exitCode(), fromRun.err());
+        assertEquals(0, fromExport.exitCode(), fromExport.err());
+        String perplexity = fromRun.out().replaceAll("(?s).*perplexity ([0-9.]+).*", "$1");
+        assertTrue(Double.parseDouble(perplexity) > 1, fromRun.out());
+        assertTrue(fromExport.out().contains("perplexity " + perplexity + " "), fromRun.out() + " / " + fromExport.out());
+        StdoutRun noText = StdoutRun.of("eval", exported.toString());
+        assertEquals(2, noText.exitCode());
+        assertTrue(noText.err().contains("give --text FILE"), noText.err());
+    }
+
+    @Test
     void aRunTransformersCannotExpressIsRefused() {
         Path fff = dir.resolve("fff");
         StdoutRun t = StdoutRun.of("train", "--steps", "1", "--out", fff.toString(), "--ffn", "fff", "--layers", "1", "--d-model", "16",

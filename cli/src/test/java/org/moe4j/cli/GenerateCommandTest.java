@@ -7,6 +7,8 @@ import java.nio.file.Path;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * {@code moe4j generate} and the training sample past the context length (16 characters here):
@@ -17,12 +19,13 @@ class GenerateCommandTest {
     @TempDir
     static Path dir;
 
+    private static Path corpus;
     private static Path run;
     private static StdoutRun training;
 
     @BeforeAll
     static void trainATinyRun() throws Exception {
-        Path corpus = Files.writeString(dir.resolve("small.txt"), "the whale, the sea, the ship\n".repeat(200));
+        corpus = Files.writeString(dir.resolve("small.txt"), "the whale, the sea, the ship\n".repeat(200));
         run = dir.resolve("run");
         training = StdoutRun.of("train", "--steps", "2", "--out", run.toString(), "--corpus", corpus.toString(),
                 "--layers", "1", "--d-model", "16", "--heads", "2", "--kv-heads", "2", "--hidden", "8", "--experts", "4",
@@ -76,5 +79,23 @@ class GenerateCommandTest {
             assertEquals("moe4j generate: --keep is " + keep + ", must be in [1, 15] (the context holds 16)", r.err().strip());
             assertEquals("", r.out(), "nothing generated");
         }
+    }
+
+    /** FFF and hierarchical runs sample while training and generate past the context, both with the inference engine. */
+    @ParameterizedTest
+    @ValueSource(strings = {"fff", "hierarchical"})
+    void fffAndHierarchicalRunsSampleAndGenerate(String ffn) {
+        Path out = dir.resolve(ffn);
+        StdoutRun train = StdoutRun.of("train", "--steps", "2", "--out", out.toString(), "--corpus", corpus.toString(), "--layers", "2",
+                "--d-model", "16", "--heads", "2", "--kv-heads", "2", "--hidden", "8", "--ffn", ffn, "--fff-depth", "2", "--fff-leaf", "8",
+                "--groups", "3", "--group-size", "2", "--context", "16", "--batch-size", "2", "--eval-every", "2", "--eval-batches", "1",
+                "--sample-tokens", "40");
+        assertEquals(0, train.exitCode(), train.err());
+        assertTrue(train.out().startsWith("\n") && train.out().endsWith(System.lineSeparator()), train.out());
+        assertEquals(1 + 40 + characters(System.lineSeparator()), characters(train.out()), train.out());
+        StdoutRun r = StdoutRun.of("generate", out.toString(), "the sea", "--max-tokens", "40", "--temperature", "0", "--keep", "5");
+        assertEquals(0, r.exitCode(), r.err());
+        assertTrue(r.out().startsWith("the sea"), r.out());
+        assertEquals(7 + 40 + characters(System.lineSeparator()), characters(r.out()), r.out());
     }
 }

@@ -24,9 +24,14 @@ class ServeBenchCommandTest {
         StdoutRun train = StdoutRun.trainTinyRun(runDir.toString());
         assertEquals(0, train.exitCode(), train.err());
         StdoutRun bench = run("bench", "serve", runDir.toString(), "--clients", "1,3", "--rounds", "1", "--warmup", "0",
-                "--min-requests", "2", "--requests-per-client", "1", "--max-tokens", "4", "--plot", dir.resolve("plots").toString());
+                "--min-requests", "2", "--requests-per-client", "1", "--max-tokens", "4", "--plot", dir.resolve("plots").toString(),
+                "--roofline-batches", "1,2");
         assertEquals(0, bench.exitCode(), bench.err());
-        String[] lines = bench.out().split("\n");
+        String out = bench.out();
+        assertTrue(out.startsWith("Decode step against the roofline (run, prompt 32 tokens, mean of 32 steps after one warm-up pass):"), out);
+        assertTrue(out.contains("\n| 1 | ") && out.contains("\n| 2 | "), "one roofline row per batch size:\n" + out);
+        assertTrue(out.matches("(?s).*read bandwidth [0-9.]+ GB/s, weight product \\(F32\\) [0-9.]+ GFLOP/s.*"), out);
+        String[] lines = out.substring(out.indexOf("| clients |")).split("\n");
         assertEquals(4, lines.length, bench.out());
         assertTrue(lines[0].startsWith("| clients | requests | failed | requests/s | tokens/s |"), lines[0]);
         assertTrue(lines[2].startsWith("| 1 | 2 | 0 |") && lines[2].contains("| 1.00x |"), lines[2]);

@@ -13,9 +13,19 @@ class WeightProductBenchCommandTest {
         assertEquals(0, memory.exitCode(), memory.err());
         assertTrue(memory.out().matches("memory 0\\.01 1 \\d+\\.\\d\nmemory 0\\.01 2 \\d+\\.\\d\n"), memory.out());
         StdoutRun product = StdoutRun.of("bench", "weight-product", "33", "70", "--tokens", "3", "--dtype", "f16",
-                "--working-set-gib", "0.001", "--runs", "1");
+                "--working-set-gib", "0.001", "--runs", "1", "--against-f32");
         assertEquals(0, product.exitCode(), product.err());
-        assertTrue(product.out().matches("weight-product 33 70 f16 3 \\d+\\.\\d \\d+\\.\\d \\d+\\.\\d\n"), product.out());
+        assertTrue(product.out().matches("weight-product 33 70 f16 3 \\d+\\.\\d \\d+\\.\\d \\d+\\.\\d best \\d+\\.\\d \\d+\\.\\d \\d+\\.\\d\n"
+                + "gemm 33 70 f32 3 \\d+\\.\\d\n"), product.out());
+    }
+
+    @Test
+    void againstMemoryPrintsBothRatesAndTheirRatio() {
+        StdoutRun vs = StdoutRun.of("bench", "weight-product", "64", "128", "--working-set-gib", "0.01", "--runs", "3",
+                "--against-memory");
+        assertEquals(0, vs.exitCode(), vs.err());
+        assertTrue(vs.out().matches("weight-product-vs-memory 64 128 bf16 1 \\d+\\.\\d \\d+\\.\\d \\d+\\.\\d{3}\n"),
+                vs.out());
     }
 
     @Test

@@ -1,6 +1,5 @@
 package org.moe4j.autograd;
 
-import org.moe4j.kernel.BatchInvariantGemm;
 import org.moe4j.kernel.Elementwise;
 import org.moe4j.kernel.Gemm;
 import org.moe4j.kernel.Reductions;
@@ -34,14 +33,7 @@ public final class MatMul {
         int[] yShape = xv.shape();
         yShape[yShape.length - 1] = out;
         Tensor y = Tensor.zeros(yShape);
-        if (InferenceMode.isActive() && weight.isLeaf() && weight.requiresGrad()) {
-            // a parameter: its packed copy follows valueChanged(); a constant weight takes the general GEMM
-            BatchInvariantGemm.multiply(rows, out, in, xv.data(), xv.offset(), in, weight.packedForInference(), 0,
-                    y.data(), 0, out);
-        } else {
-            Gemm.gemm(false, true, rows, out, in, 1f, xv.data(), xv.offset(), in, w.data(), w.offset(), in,
-                    0f, y.data(), 0, out);
-        }
+        Gemm.gemm(false, true, rows, out, in, 1f, xv.data(), xv.offset(), in, w.data(), w.offset(), in, 0f, y.data(), 0, out);
         if (bias != null) {
             Tensor b = bias.value();
             Elementwise.addRowVector(y.data(), 0, rows, out, b.data(), b.offset(), y.data(), 0);

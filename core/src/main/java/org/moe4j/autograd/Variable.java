@@ -5,7 +5,6 @@ import java.util.ArrayList;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Set;
-import org.moe4j.kernel.BatchInvariantGemm;
 import org.moe4j.tensor.Shape;
 import org.moe4j.tensor.Tensor;
 
@@ -26,8 +25,6 @@ public final class Variable {
     private Tensor grad;
     private boolean gradOwned;
     private boolean retainGrad;
-    private long valueVersion;
-    private PackedCopy packed;
 
     private Variable(Tensor value, boolean requiresGrad, String name, Node creator) {
         this.value = value;
@@ -80,39 +77,6 @@ public final class Variable {
     public String name() {
         return name;
     }
-
-    /**
-     * Records that this variable's value was changed in place (an optimizer step, loaded weights),
-     * so that copies derived from it, such as {@link #packedForInference()}, are rebuilt. Whoever
-     * writes into a parameter's value must call it.
-     */
-    public void valueChanged() {
-        valueVersion++;
-    }
-
-    /** How many times {@link #valueChanged()} has been called. */
-    public long valueVersion() {
-        return valueVersion;
-    }
-
-    /**
-     * A weight [..., out, in] (one Linear or stacked experts) in the layout the batch-invariant
-     * inference kernel reads, {@link BatchInvariantGemm#pack}: one block of out * in floats per
-     * matrix along the leading axes. It is built on first use and kept (one more copy of the weight
-     * in memory) until {@link #valueChanged()} is called.
-     */
-    public synchronized float[] packedForInference() {
-        if (packed == null || packed.version() != valueVersion) {
-            Shape.requireAtLeast("packedForInference", "rank", value.rank(), 2);
-            int n = value.dim(value.rank() - 2);
-            int k = value.dim(value.rank() - 1);
-            int matrices = n * k == 0 ? 0 : value.size() / (n * k);
-            packed = new PackedCopy(BatchInvariantGemm.pack(value.data(), value.offset(), matrices, n, k), valueVersion);
-        }
-        return packed.floats();
-    }
-
-    private record PackedCopy(float[] floats, long version) {}
 
     public boolean isLeaf() {
         return creator == null;

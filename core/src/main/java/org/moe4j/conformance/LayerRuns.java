@@ -26,7 +26,6 @@ final class LayerRuns {
                         + Shape.str(t.shape()) + " but the layer built from its config needs " + Shape.str(p.shape()));
             }
             p.value().copyFrom(t);
-            p.valueChanged();
         });
     }
 

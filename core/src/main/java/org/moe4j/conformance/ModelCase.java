@@ -108,7 +108,7 @@ public final class ModelCase {
                 Sequence seq = model.newSequence(S + Math.max(G, 1));
                 float[] out = model.forward(List.of(seq), List.of(prompt), true, capture);
                 System.arraycopy(out, 0, logits, row * V, S * V);
-                for (int t = 0; t + 1 < S; t++) lossSum += crossEntropy(out, t * V, V, prompt[t + 1]);
+                for (int t = 0; t + 1 < S; t++) lossSum += DecoderModel.negativeLogLikelihood(out, t * V, V, prompt[t + 1]);
                 for (int i = 0; i < S; i++) greedy[b * (S + G) + i] = prompt[i];
                 float[] last = Arrays.copyOfRange(out, (S - 1) * V, S * V);
                 for (int g = 0; g < G; g++) {
@@ -140,14 +140,6 @@ public final class ModelCase {
             }
             return new Result(floats, ints, intShapes);
         }
-    }
-
-    private static double crossEntropy(float[] logits, int off, int V, int target) {
-        double max = Double.NEGATIVE_INFINITY;
-        for (int i = 0; i < V; i++) max = Math.max(max, logits[off + i]);
-        double sum = 0;
-        for (int i = 0; i < V; i++) sum += Math.exp(logits[off + i] - max);
-        return Math.log(sum) + max - logits[off + target];
     }
 
     private static int argmax(float[] x, int n) {

@@ -13,7 +13,8 @@ import org.moe4j.tensor.Rng;
 import org.moe4j.tensor.Tensor;
 
 /**
- * Kind "switch": a {@link SwitchRouter} (top-1, gate = max probability), ReLU MLP experts without
+ * Kind "switch": a {@link SwitchRouter} (top-1, gate = max probability; with a bias when the
+ * case says router_bias = true and brings router.bias), ReLU MLP experts without
  * biases, the case's expert capacity per sequence, router z-loss and the load-balancing loss per
  * group, counted as Hugging Face Switch Transformers counts it (argmax of the kept mask, so a
  * dropped token counts for expert 0).
@@ -21,6 +22,11 @@ import org.moe4j.tensor.Tensor;
 final class SwitchKind implements CaseKind {
     private static final Map<String, String> WEIGHTS = Map.of(
             "router.weight", "gate.classifier.weight",
+            "experts.wi.weight", "experts.wi.weight",
+            "experts.wo.weight", "experts.wo.weight");
+    private static final Map<String, String> WEIGHTS_WITH_BIAS = Map.of(
+            "router.weight", "gate.classifier.weight",
+            "router.bias", "gate.classifier.bias",
             "experts.wi.weight", "experts.wi.weight",
             "experts.wo.weight", "experts.wo.weight");
 
@@ -32,10 +38,12 @@ final class SwitchKind implements CaseKind {
             throw new IllegalArgumentException("conformance case " + c.name() + ": switch input x must be [groups, tokens, d]"
                     + " or [tokens, d] (one group)");
         }
-        if (c.has("router_bias") && c.flag("router_bias")) {
-            throw new IllegalArgumentException("conformance case " + c.name() + ": router_bias = true is not supported"
-                    + " (Switch Transformers' router has no bias by default)");
+        boolean bias = c.has("router_bias") && c.flag("router_bias");
+        if (bias && !c.inputs().contains("router.bias")) {
+            throw new IllegalArgumentException("conformance case " + c.name() + ": router_bias = true but the case has no input"
+                    + " tensor router.bias [E]");
         }
+        Map<String, String> weights = bias ? WEIGHTS_WITH_BIAS : WEIGHTS;
         int experts = wi.dim(0);
         int hidden = wi.dim(1);
         int d = wi.dim(2);
@@ -48,12 +56,12 @@ final class SwitchKind implements CaseKind {
                     + " is not supported (relu)");
         }
         Rng rng = new Rng(0);
-        MoeLayer layer = new MoeLayer(new SwitchRouter(d, experts, 0f, rng),
+        MoeLayer layer = new MoeLayer(new SwitchRouter(d, experts, 0f, bias, rng),
                 new MlpExperts(experts, d, hidden, d, MlpExperts.Act.RELU, false, false, "wi", "wo", rng),
                 null, Capacity.forSlots(slots, groupTokens, 1, experts),
                 new BalancingLosses(c.number("router_aux_loss_coef"), LoadBalancingLoss.Form.HF_SWITCH, 0, 0,
                         c.number("router_z_loss_coef")), false, rng);
-        LayerRuns.load(layer, c, WEIGHTS);
+        LayerRuns.load(layer, c, weights);
         Variable xv = Variable.parameter(x.copy(), "x");
         MoeOutput r = layer.forward(xv);
         Variable objective = LayerRuns.objective(r.output(), c.inputs().get("grad_out"), r.auxLoss());
@@ -86,7 +94,7 @@ final class SwitchKind implements CaseKind {
         out.put("objective", objective.value().copy());
         objective.backward();
         out.put("grad.x", LayerRuns.gradOrZeros(xv));
-        LayerRuns.gradients(out, layer, WEIGHTS, "grad.");
+        LayerRuns.gradients(out, layer, weights, "grad.");
         return out;
     }
 

@@ -66,9 +66,9 @@ final class Attention {
         }
         for (int t = 0; t < T; t++) {
             Sequence s = sequences.get(rows.sequence(t));
-            int p = rows.position(t);
-            System.arraycopy(k, t * keyWidth(spec), s.keys[layer], p * keyWidth(spec), keyWidth(spec));
-            System.arraycopy(v, t * valueWidth(spec), s.values[layer], p * valueWidth(spec), valueWidth(spec));
+            int row = s.row(rows.position(t));
+            System.arraycopy(k, t * keyWidth(spec), s.pool.keys[layer], row * keyWidth(spec), keyWidth(spec));
+            System.arraycopy(v, t * valueWidth(spec), s.pool.values[layer], row * valueWidth(spec), valueWidth(spec));
         }
         float[] attended = ws.zeros(Buffer.ATTENDED, T * spec.heads() * spec.valueDim());
         KernelPool.parallelFor(T * spec.heads(), task -> attend(task / spec.heads(), task % spec.heads(), q, rows, sequences, attended));
@@ -140,16 +140,22 @@ final class Attention {
         }
     }
 
-    private static final ThreadLocal<float[][]> SCORES = ThreadLocal.withInitial(() -> new float[][] {new float[256]});
+    /** Per-thread scratch of one row's attention: its scores and the pool rows of its visible positions (grown, never shrunk). */
+    private static final class Scratch {
+        float[] scores = new float[256];
+        int[] rows = new int[256];
 
-    /** A per-thread array of at least n floats for one row's scores (grown, never shrunk). */
-    private static float[] scoreScratch(int n) {
-        float[][] holder = SCORES.get();
-        if (holder[0].length < n) holder[0] = new float[Math.max(n, 2 * holder[0].length)];
-        return holder[0];
+        void fit(int n) {
+            if (scores.length < n) {
+                scores = new float[Math.max(n, 2 * scores.length)];
+                rows = new int[scores.length];
+            }
+        }
     }
 
-    /** Row t, head h: softmax(q.K^T * scale) V over the visible cached positions. */
+    private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
+
+    /** Row t, head h: softmax(q.K^T * scale) V over the visible cached positions (each found through the sequence's block table). */
     private void attend(int t, int h, float[] q, Rows rows, List<Sequence> sequences, float[] out) {
         Sequence s = sequences.get(rows.sequence(t));
         int p = rows.position(t);
@@ -159,14 +165,18 @@ final class Attention {
         int kvHead = h / (spec.heads() / spec.kvHeads());
         int kw = keyWidth(spec);
         int vw = valueWidth(spec);
-        float[] keys = s.keys[layer];
-        float[] values = s.values[layer];
+        float[] keys = s.pool.keys[layer];
+        float[] values = s.pool.values[layer];
         int qo = (t * spec.heads() + h) * hd;
         int n = p - from + 1;
-        float[] scores = scoreScratch(n);
+        Scratch scratch = SCRATCH.get();
+        scratch.fit(n);
+        float[] scores = scratch.scores;
+        int[] at = scratch.rows;
+        s.rows(from, n, at);
         float max = Float.NEGATIVE_INFINITY;
         for (int j = 0; j < n; j++) {
-            int ko = (from + j) * kw + kvHead * hd;
+            int ko = at[j] * kw + kvHead * hd;
             scores[j] = Reductions.dot(q, qo, keys, ko, hd) * spec.scale();
             max = Math.max(max, scores[j]);
         }
@@ -180,7 +190,7 @@ final class Attention {
         float inv = (float) (1.0 / sum);
         int oo = (t * spec.heads() + h) * vd;
         for (int j = 0; j < n; j++) {
-            Elementwise.axpy(scores[j] * inv, values, (from + j) * vw + kvHead * vd, out, oo, vd);
+            Elementwise.axpy(scores[j] * inv, values, at[j] * vw + kvHead * vd, out, oo, vd);
         }
     }
 }

@@ -8,7 +8,7 @@ import org.moe4j.kernel.WeightProduct;
  * <pre>
  *   h = embed(tokens) * e
  *   for each layer:  h += r * attention(rmsnorm(h))      (appends keys/values to the caches)
- *                    h += r * feedForward(rmsnorm(h))    (MLP, or experts grouped by token choice)
+ *                    h += r * feedForward(rmsnorm(h))    (MLP, experts grouped by token choice, or a tree's leaves)
  *   logits = lmHead(rmsnorm(h)) / l
  * </pre>
  * One call takes new tokens of several sequences at once (prefill, decode or both mixed), so every
@@ -31,7 +31,7 @@ public final class DecoderModel {
         for (int l = 0; l < L; l++) {
             ModelConfig.LayerSpec spec = config.layers().get(l);
             attention[l] = new Attention(config.attention(), weights.layers[l].attention(), l, spec.slidingWindow(), config.normEps());
-            feedForward[l] = new FeedForward(l, config.hiddenSize(), weights.layers[l], spec.feedForward());
+            feedForward[l] = FeedForward.of(l, config.hiddenSize(), weights.layers[l], spec.feedForward());
         }
     }
 
@@ -44,12 +44,24 @@ public final class DecoderModel {
         return weights.bytesPerToken(config);
     }
 
-    /** A new sequence whose caches hold up to {@code capacity} positions. */
+    /** Positions per block of a sequence's own pool ({@link #newSequence}). */
+    static final int OWN_BLOCK_SIZE = 16;
+
+    /** A new sequence whose caches hold up to {@code capacity} positions, in a pool of its own allocated now. */
     public Sequence newSequence(int capacity) {
         if (capacity < 1) {
             throw new IllegalArgumentException("newSequence: capacity " + capacity + ", must be >= 1");
         }
-        return new Sequence(config.numLayers(), capacity, Attention.keyWidth(config.attention()), Attention.valueWidth(config.attention()));
+        KvPool own = newPool((capacity + OWN_BLOCK_SIZE - 1) / OWN_BLOCK_SIZE, OWN_BLOCK_SIZE);
+        Sequence s = own.newSequence(capacity);
+        s.reserve(capacity);
+        return s;
+    }
+
+    /** A pool of {@code blocks} blocks of {@code blockSize} positions for many sequences of this model (paged KV cache). */
+    public KvPool newPool(int blocks, int blockSize) {
+        return new KvPool(config.numLayers(), blocks, blockSize, Attention.keyWidth(config.attention()),
+                Attention.valueWidth(config.attention()));
     }
 
     /**
@@ -70,9 +82,9 @@ public final class DecoderModel {
         Rope rope = a.rope();
         int heads = a.kvHeads();
         int ropeOffset = a.headDim() - rope.dims();
-        for (float[] keys : s.keys) {
+        for (float[] keys : s.pool.keys) {
             for (int p = 0; p < s.length(); p++) {
-                for (int h = 0; h < heads; h++) rope.shift(keys, p * kw + h * a.headDim() + ropeOffset, -drop);
+                for (int h = 0; h < heads; h++) rope.shift(keys, s.row(p) * kw + h * a.headDim() + ropeOffset, -drop);
             }
         }
     }
@@ -99,6 +111,14 @@ public final class DecoderModel {
                         + ", more than its capacity " + seq.capacity());
             }
             T += n;
+        }
+        for (int s = 0; s < S; s++) {
+            Sequence seq = sequences.get(s);
+            int n = tokens.get(s).length;
+            if (!seq.reserve(seq.length() + n)) {
+                throw new IllegalStateException("forward: sequence " + s + " needs " + seq.blocksNeeded(seq.length() + n)
+                        + " more KV blocks, its pool has " + seq.pool.available() + " left");
+            }
         }
         int[] ids = ws.ints(Workspace.IntBuffer.IDS, T);
         int[] rowSequence = ws.ints(Workspace.IntBuffer.ROW_SEQUENCE, T);
@@ -175,5 +195,14 @@ public final class DecoderModel {
         } else {
             for (int i = 0; i < n; i++) h[i] += branch[i] * scale;
         }
+    }
+
+    /** -log softmax(logits)[target] for one row of logits {@code [off, off + V)}, in double precision. */
+    public static double negativeLogLikelihood(float[] logits, int off, int V, int target) {
+        double max = Double.NEGATIVE_INFINITY;
+        for (int i = 0; i < V; i++) max = Math.max(max, logits[off + i]);
+        double sum = 0;
+        for (int i = 0; i < V; i++) sum += Math.exp(logits[off + i] - max);
+        return Math.log(sum) + max - logits[off + target];
     }
 }

@@ -66,10 +66,18 @@ public record ModelConfig(
     public record LayerSpec(int slidingWindow, FeedForwardSpec feedForward) {}
 
     /** A layer's feed-forward block. */
-    public sealed interface FeedForwardSpec permits Dense, Moe {}
+    public sealed interface FeedForwardSpec permits Dense, Moe, HierarchicalMoe, FastFeedForward {
+        /** What a token is routed among: experts, or a tree's leaves; 0 for a dense MLP. */
+        int routedExperts();
+    }
 
     /** A SwiGLU MLP: down(silu(gate x) * up x). */
-    public record Dense(int intermediateSize) implements FeedForwardSpec {}
+    public record Dense(int intermediateSize) implements FeedForwardSpec {
+        @Override
+        public int routedExperts() {
+            return 0;
+        }
+    }
 
     /**
      * A mixture of experts: the router picks topK of numExperts per token by {@code routing}; each
@@ -83,6 +91,64 @@ public record ModelConfig(
                 throw new EngineConfigException("moe: top-k " + topK + " of " + numExperts + " experts; must lie in [1, "
                         + numExperts + "]");
             }
+        }
+
+        @Override
+        public int routedExperts() {
+            return numExperts;
+        }
+    }
+
+    /**
+     * A hierarchical mixture of experts (Shazeer et al. 2017, appendix B): {@code groups} groups of
+     * {@code groupSize} SwiGLU experts of expertSize, expert j of group i at flat index i * groupSize + j.
+     * The group router picks groupTopK groups; each chosen group's own router picks expertTopK of its
+     * experts; a pair's weight is the product of both levels' weights. Both levels route by {@code routing}.
+     */
+    public record HierarchicalMoe(int groups, int groupSize, int groupTopK, int expertTopK, Routing routing, int expertSize)
+            implements FeedForwardSpec {
+        public HierarchicalMoe {
+            if (groupTopK < 1 || groupTopK > groups || expertTopK < 1 || expertTopK > groupSize) {
+                throw new EngineConfigException("hierarchical moe: top-k " + groupTopK + " of " + groups + " groups and " + expertTopK
+                        + " of " + groupSize + " experts per group; each must lie in [1, the count]");
+            }
+        }
+
+        @Override
+        public int routedExperts() {
+            return groups * groupSize;
+        }
+
+        /** (token, expert) pairs per token. */
+        public int pairsPerToken() {
+            return groupTopK * expertTopK;
+        }
+    }
+
+    /**
+     * A fast feedforward tree (Belcak and Wattenhofer 2023) run hard: 2^depth - 1 node neurons decide
+     * the path (right when x . w_n + b_n >= 0), and the one leaf reached, an MLP of leafWidth with exact
+     * GELU and biases, gives the output.
+     */
+    public record FastFeedForward(int depth, int leafWidth) implements FeedForwardSpec {
+        public FastFeedForward {
+            if (depth < 0 || depth > 30 || leafWidth < 1) {
+                throw new EngineConfigException("fast feedforward: depth " + depth + " must lie in [0, 30] and leaf width "
+                        + leafWidth + " must be >= 1");
+            }
+        }
+
+        @Override
+        public int routedExperts() {
+            return leaves();
+        }
+
+        public int leaves() {
+            return 1 << depth;
+        }
+
+        public int nodes() {
+            return (1 << depth) - 1;
         }
     }
 

@@ -6,6 +6,8 @@ import java.util.Arrays;
 import org.moe4j.engine.ModelConfig.AttentionKind;
 import org.moe4j.engine.ModelConfig.AttentionSpec;
 import org.moe4j.engine.ModelConfig.Dense;
+import org.moe4j.engine.ModelConfig.FastFeedForward;
+import org.moe4j.engine.ModelConfig.HierarchicalMoe;
 import org.moe4j.engine.ModelConfig.Moe;
 import org.moe4j.engine.ModelConfig.QkNorm;
 import org.moe4j.engine.WeightNames.ExpertLayout;
@@ -29,8 +31,9 @@ public final class ModelWeights {
     final Layer[] layers;
     private final Arena transposed;
 
-    /** One decoder layer's weights; {@code dense} or {@code moe} is null as the layer has neither. */
-    public record Layer(float[] inputNorm, float[] postNorm, Attention attention, Mlp dense, MoeWeights moe) {}
+    /** One decoder layer's weights; of dense, moe, hierarchical and tree, the one its feed-forward block is, the others null. */
+    public record Layer(float[] inputNorm, float[] postNorm, Attention attention, Mlp dense, MoeWeights moe,
+            HierarchicalWeights hierarchical, TreeWeights tree) {}
 
     /** Attention weights; the LATENT ones (qA..kvB) are null for GROUPED attention and vice versa. */
     public record Attention(WeightMatrix q, WeightMatrix k, WeightMatrix v, WeightMatrix o, float[] qBias, float[] kBias,
@@ -56,6 +59,16 @@ public final class ModelWeights {
 
     public record MoeWeights(WeightMatrix router, float[] routerBias, float[] selectionBias, Mlp[] experts, Mlp shared,
             float[] sharedGate) {}
+
+    /** A hierarchical mixture: the group router (groups, H), each group's router (groupSize, H), the experts by flat index. */
+    public record HierarchicalWeights(WeightMatrix groupRouter, WeightMatrix[] expertRouters, Mlp[] experts) {}
+
+    /**
+     * A fast feedforward tree: node n's weights as a one-row view (1, H) and its bias; each leaf's two
+     * layers as row views of the stacked tensors, (l, H) and (H, l), with their biases (l) and (H).
+     */
+    public record TreeWeights(WeightMatrix[] nodes, float[] nodeBias, WeightMatrix[] leafIn, float[][] leafInBias, WeightMatrix[] leafOut,
+            float[][] leafOutBias) {}
 
     private ModelWeights(WeightMatrix embed, WeightMatrix lmHead, float[] finalNorm, Layer[] layers, Arena transposed) {
         this.embed = embed;
@@ -98,13 +111,16 @@ public final class ModelWeights {
             Attention a = attention(l, names, c.attention(), H, i);
             Mlp dense = null;
             MoeWeights moe = null;
-            if (spec.feedForward() instanceof Dense d) {
-                dense = mlp(l, names, Weight.MLP_GATE, Weight.MLP_UP, Weight.MLP_DOWN, i, -1, H, d.intermediateSize());
-            } else if (spec.feedForward() instanceof Moe m) {
-                moe = moe(l, names, m, H, i);
+            HierarchicalWeights hierarchical = null;
+            TreeWeights tree = null;
+            switch (spec.feedForward()) {
+                case Dense d -> dense = mlp(l, names, Weight.MLP_GATE, Weight.MLP_UP, Weight.MLP_DOWN, i, -1, H, d.intermediateSize());
+                case Moe m -> moe = moe(l, names, m, H, i);
+                case HierarchicalMoe h -> hierarchical = hierarchical(l, names, h, H, i);
+                case FastFeedForward f -> tree = tree(l, names, f, H, i);
             }
             layers[i] = new Layer(l.vector(names.name(Weight.INPUT_NORM, i), H), l.vector(names.name(Weight.POST_ATTENTION_NORM, i), H),
-                    a, dense, moe);
+                    a, dense, moe, hierarchical, tree);
         }
         return new ModelWeights(embed, head, norm, layers, l.arena);
     }
@@ -214,10 +230,55 @@ public final class ModelWeights {
         return new MoeWeights(router, routerBias, selectionBias, experts, shared, sharedGate);
     }
 
+    private static HierarchicalWeights hierarchical(Loader l, WeightNames n, HierarchicalMoe h, int H, int i)
+            throws FileFormatException {
+        WeightMatrix groupRouter = l.matrix(n.name(Weight.GROUP_ROUTER, i), h.groups(), H);
+        WeightMatrix[] expertRouters = new WeightMatrix[h.groups()];
+        for (int g = 0; g < h.groups(); g++) expertRouters[g] = l.matrix(n.name(Weight.GROUP_EXPERT_ROUTER, i, g), h.groupSize(), H);
+        int E = h.routedExperts();
+        int I = h.expertSize();
+        // the experts stay the stacked tensors of the checkpoint; expert e is rows [e I, (e + 1) I) (down: [e H, (e + 1) H))
+        WeightMatrix gate = l.matrix3(n.name(Weight.STACKED_EXPERT_GATE, i), E, I, H);
+        WeightMatrix up = l.matrix3(n.name(Weight.STACKED_EXPERT_UP, i), E, I, H);
+        WeightMatrix down = l.matrix3(n.name(Weight.STACKED_EXPERT_DOWN, i), E, H, I);
+        Mlp[] experts = new Mlp[E];
+        for (int e = 0; e < E; e++) experts[e] = new Mlp(gate.rows(e * I, I), up.rows(e * I, I), down.rows(e * H, H), null, null, null);
+        return new HierarchicalWeights(groupRouter, expertRouters, experts);
+    }
+
+    private static TreeWeights tree(Loader l, WeightNames n, FastFeedForward f, int H, int i) throws FileFormatException {
+        int N = f.nodes();
+        int L = f.leaves();
+        int w = f.leafWidth();
+        WeightMatrix[] nodes = new WeightMatrix[N];
+        float[] nodeBias = new float[0];
+        if (N > 0) {
+            WeightMatrix all = l.matrix(n.name(Weight.TREE_NODE, i), N, H);
+            for (int node = 0; node < N; node++) nodes[node] = all.rows(node, 1);
+            nodeBias = l.vector(n.name(Weight.TREE_NODE_BIAS, i), N);
+        }
+        // the leaves stay one stacked tensor each: leaf j is rows [j l, (j + 1) l) of (L l, H), [j H, (j + 1) H) of (L H, l)
+        WeightMatrix in = l.matrix3(n.name(Weight.TREE_LEAF_IN, i), L, w, H);
+        WeightMatrix out = l.matrix3(n.name(Weight.TREE_LEAF_OUT, i), L, H, w);
+        float[] inBias = l.vector2(n.name(Weight.TREE_LEAF_IN_BIAS, i), L, w);
+        float[] outBias = l.vector2(n.name(Weight.TREE_LEAF_OUT_BIAS, i), L, H);
+        WeightMatrix[] leafIn = new WeightMatrix[L];
+        WeightMatrix[] leafOut = new WeightMatrix[L];
+        float[][] leafInBias = new float[L][];
+        float[][] leafOutBias = new float[L][];
+        for (int j = 0; j < L; j++) {
+            leafIn[j] = in.rows(j * w, w);
+            leafOut[j] = out.rows(j * H, H);
+            leafInBias[j] = Arrays.copyOfRange(inBias, j * w, (j + 1) * w);
+            leafOutBias[j] = Arrays.copyOfRange(outBias, j * H, (j + 1) * H);
+        }
+        return new TreeWeights(nodes, nodeBias, leafIn, leafInBias, leafOut, leafOutBias);
+    }
+
     /**
      * Bytes of weights one token reads when decoded alone: every attention and router matrix, the k
-     * experts it is routed to (the mean expert size of each layer), shared experts, dense MLPs, the
-     * LM head and one embedding row. Norms and biases are left out (they stay in cache). Divided by
+     * experts it is routed to (the mean expert size of each layer), shared experts, dense MLPs, a
+     * tree's depth node rows and one leaf, the LM head and one embedding row. Norms and biases are left out (they stay in cache). Divided by
      * the machine's read bandwidth, this is the memory roofline of batch-1 decoding.
      */
     public long bytesPerToken(ModelConfig config) {
@@ -237,6 +298,20 @@ public final class ModelWeights {
                 int k = ((ModelConfig.Moe) config.layers().get(l).feedForward()).topK();
                 bytes += experts * k / m.experts().length;
                 if (m.shared() != null) bytes += mlpBytes(m.shared());
+            }
+            if (layer.hierarchical() != null) {
+                HierarchicalWeights h = layer.hierarchical();
+                HierarchicalMoe spec = (HierarchicalMoe) config.layers().get(l).feedForward();
+                bytes += h.groupRouter().byteSize() + spec.groupTopK() * h.expertRouters()[0].byteSize();
+                long experts = 0;
+                for (Mlp e : h.experts()) experts += mlpBytes(e);
+                bytes += experts * spec.pairsPerToken() / h.experts().length;
+            }
+            if (layer.tree() != null) {
+                TreeWeights t = layer.tree();
+                int depth = ((FastFeedForward) config.layers().get(l).feedForward()).depth();
+                if (depth > 0) bytes += depth * t.nodes()[0].byteSize();
+                bytes += t.leafIn()[0].byteSize() + t.leafOut()[0].byteSize();
             }
         }
         return bytes;

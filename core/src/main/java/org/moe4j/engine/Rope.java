@@ -136,14 +136,7 @@ public record Rope(float[] invFreq, float attentionFactor, boolean interleaved) 
         int n = invFreq.length;
         for (int i = 0; i < n; i++) {
             double angle = (double) invFreq[i] * delta;
-            float cos = (float) Math.cos(angle);
-            float sin = (float) Math.sin(angle);
-            int a = interleaved ? off + 2 * i : off + i;
-            int b = interleaved ? a + 1 : off + n + i;
-            float x0 = x[a];
-            float x1 = x[b];
-            x[a] = x0 * cos - x1 * sin;
-            x[b] = x1 * cos + x0 * sin;
+            rotatePair(x, off, i, (float) Math.cos(angle), (float) Math.sin(angle));
         }
     }
 
@@ -151,14 +144,17 @@ public record Rope(float[] invFreq, float attentionFactor, boolean interleaved) 
     public void rotate(float[] x, int off, float[] table, int tableOff) {
         int n = invFreq.length;
         for (int i = 0; i < n; i++) {
-            float cos = table[tableOff + i];
-            float sin = table[tableOff + n + i];
-            int a = interleaved ? off + 2 * i : off + i;
-            int b = interleaved ? a + 1 : off + n + i;
-            float x0 = x[a];
-            float x1 = x[b];
-            x[a] = x0 * cos - x1 * sin;
-            x[b] = x1 * cos + x0 * sin;
+            rotatePair(x, off, i, table[tableOff + i], table[tableOff + n + i]);
         }
+    }
+
+    /** Pair i of the head at {@code off} turned by the angle whose cosine and sine are given. */
+    private void rotatePair(float[] x, int off, int i, float cos, float sin) {
+        int a = interleaved ? off + 2 * i : off + i;
+        int b = interleaved ? a + 1 : off + invFreq.length + i;
+        float x0 = x[a];
+        float x1 = x[b];
+        x[a] = x0 * cos - x1 * sin;
+        x[b] = x1 * cos + x0 * sin;
     }
 }

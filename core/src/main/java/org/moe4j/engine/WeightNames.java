@@ -50,7 +50,21 @@ public final class WeightNames {
         SHARED_GATE("model.layers.{L}.mlp.shared_expert.gate_proj.weight"),
         SHARED_UP("model.layers.{L}.mlp.shared_expert.up_proj.weight"),
         SHARED_DOWN("model.layers.{L}.mlp.shared_expert.down_proj.weight"),
-        SHARED_EXPERT_GATE("model.layers.{L}.mlp.shared_expert_gate.weight");
+        SHARED_EXPERT_GATE("model.layers.{L}.mlp.shared_expert_gate.weight"),
+        // a hierarchical mixture: the group router (groups, H), each group's router ({E}: the group) (groupSize, H),
+        // and the experts stacked (E, I, H) for gate and up, (E, H, I) for down
+        GROUP_ROUTER(""),
+        GROUP_EXPERT_ROUTER(""),
+        STACKED_EXPERT_GATE(""),
+        STACKED_EXPERT_UP(""),
+        STACKED_EXPERT_DOWN(""),
+        // a fast feedforward tree: nodes (N, H) and (N); leaves stacked (L, l, H), (L, l), (L, H, l), (L, H)
+        TREE_NODE(""),
+        TREE_NODE_BIAS(""),
+        TREE_LEAF_IN(""),
+        TREE_LEAF_IN_BIAS(""),
+        TREE_LEAF_OUT(""),
+        TREE_LEAF_OUT_BIAS("");
 
         private final String defaultTemplate;
 

@@ -36,9 +36,17 @@ import org.moe4j.train.TrainingTask;
 public final class FffMnistExperiment {
     private FffMnistExperiment() {}
 
-    /** Settings, validated. */
+    /**
+     * Settings, validated. {@code hardeningStart} is the fraction of the training steps after which
+     * the hardening loss is added (0: from the first step, as the reference code does); before it
+     * the tree trains soft, so that its decisions are not pushed to 0 or 1 before they are useful.
+     * {@code hardEpochs} more epochs then train a tree with hard decisions in its forward (each
+     * input through its one leaf, as at inference), from the soft tree's weights, with a fresh Adam
+     * and cosine schedule and no hardening loss; the FF of the same width trains for
+     * epochs + hardEpochs, so both see the same number of passes.
+     */
     public record Settings(int[] widths, int[] leafWidths, int epochs, int batchSize, double learningRate,
-                           double hardeningWeight, long seed) {
+                           double hardeningWeight, double hardeningStart, int hardEpochs, long seed) {
         public Settings {
             for (int w : widths) if (w < 1) throw new IllegalArgumentException("width is " + w + ", must be >= 1");
             for (int l : leafWidths) if (l < 1) throw new IllegalArgumentException("leaf width is " + l + ", must be >= 1");
@@ -46,6 +54,16 @@ public final class FffMnistExperiment {
             if (batchSize < 1 || batchSize > 8000) throw new IllegalArgumentException("batch size is " + batchSize + ", must be in [1, 8000]");
             if (!(learningRate > 0)) throw new IllegalArgumentException("learning rate is " + learningRate + ", must be > 0");
             if (!(hardeningWeight >= 0)) throw new IllegalArgumentException("hardening weight is " + hardeningWeight + ", must be >= 0");
+            if (!(hardeningStart >= 0 && hardeningStart < 1)) {
+                throw new IllegalArgumentException("hardening start is " + hardeningStart + ", must be in [0, 1) (a fraction of the steps)");
+            }
+            if (hardEpochs < 0) throw new IllegalArgumentException("hard epochs is " + hardEpochs + ", must be >= 0");
+        }
+
+        /** The settings before the hardening start existed: hardening from the first step. */
+        public Settings(int[] widths, int[] leafWidths, int epochs, int batchSize, double learningRate, double hardeningWeight,
+                        long seed) {
+            this(widths, leafWidths, epochs, batchSize, learningRate, hardeningWeight, 0, 0, seed);
         }
 
         public static Settings defaults() {
@@ -60,6 +78,8 @@ public final class FffMnistExperiment {
             m.put("batch_size", (long) batchSize);
             m.put("learning_rate", learningRate);
             m.put("hardening_weight", hardeningWeight);
+            m.put("hardening_start", hardeningStart);
+            m.put("hard_epochs", (long) hardEpochs);
             m.put("seed", seed);
             return m;
         }
@@ -113,15 +133,35 @@ public final class FffMnistExperiment {
         return cells;
     }
 
-    private record Trained(FastFeedForward layer, double seconds) {}
+    record Trained(FastFeedForward layer, double seconds) {}
 
-    private static Trained trainOne(Settings s, int width, int leaf, Tensor x, int[] labels) throws IOException {
+    static Trained trainOne(Settings s, int width, int leaf, Tensor x, int[] labels) throws IOException {
         int depth = Integer.numberOfTrailingZeros(width / leaf);
-        FastFeedForward layer = new FastFeedForward(FastFeedForwardConfig.of(x.cols(), leaf, 10, depth)
-                .withHardeningWeight(s.hardeningWeight()).withSeed(s.seed() * 7919 + width * 31L + leaf));
+        FastFeedForwardConfig config = FastFeedForwardConfig.of(x.cols(), leaf, 10, depth)
+                .withHardeningWeight(s.hardeningWeight()).withSeed(s.seed() * 7919 + width * 31L + leaf);
+        FastFeedForward layer = new FastFeedForward(config);
         long start = System.nanoTime();
-        ClassificationTask classification = new ClassificationTask(layer, layer::forward, x, labels, s.batchSize(),
-                s.seed(), List.of());
+        boolean hardPhase = depth > 0 && s.hardEpochs() > 0;
+        fit(layer, s, x, labels, hardPhase ? s.epochs() : s.epochs() + s.hardEpochs(), s.hardeningStart(), s.seed());
+        if (hardPhase) {
+            FastFeedForward hard = new FastFeedForward(config.withHardTraining(true));
+            hard.loadStateDict(layer.stateDict());
+            fit(hard, s, x, labels, s.hardEpochs(), -1, s.seed() + 1);
+            layer = hard;
+        }
+        return new Trained(layer, (System.nanoTime() - start) / 1e9);
+    }
+
+    /**
+     * Adam with the settings' learning rate, cosine-decayed over {@code epochs}; the hardening loss
+     * from the fraction {@code hardeningStart} of the steps on (never if it is negative).
+     */
+    private static void fit(FastFeedForward layer, Settings s, Tensor x, int[] labels, int epochs, double hardeningStart,
+                            long seed) throws IOException {
+        ClassificationTask classification = new ClassificationTask(layer, layer::forward, x, labels, s.batchSize(), seed,
+                List.of());
+        long steps = (long) epochs * classification.stepsPerEpoch();
+        long hardeningFrom = hardeningStart < 0 ? Long.MAX_VALUE : (long) Math.ceil(hardeningStart * steps);
         TrainingTask task = new TrainingTask() {
             @Override
             public Module model() {
@@ -130,7 +170,8 @@ public final class FffMnistExperiment {
 
             @Override
             public Variable loss(long step) {
-                return Arithmetic.add(classification.loss(step), layer.hardeningLoss());
+                Variable loss = classification.loss(step);
+                return step < hardeningFrom ? loss : Arithmetic.add(loss, layer.hardeningLoss());
             }
 
             @Override
@@ -138,12 +179,10 @@ public final class FffMnistExperiment {
                 return List.of();
             }
         };
-        long steps = (long) s.epochs() * classification.stepsPerEpoch();
         Adam adam = new Adam(ParameterGroups.standard(layer, s.learningRate(), 0), Adam.Config.adam());
         Trainer trainer = new Trainer(task, adam, new Trainer.Config(steps, 0, LearningRateSchedule.warmupCosine(0, steps, 0.05),
                 null, 0), s.toJson());
         trainer.run((step, loss, gradNorm, lr) -> {});
-        return new Trained(layer, (System.nanoTime() - start) / 1e9);
     }
 
     private static Cell evaluate(Trained trained, FastFeedForward dense, int width, Tensor trainX,

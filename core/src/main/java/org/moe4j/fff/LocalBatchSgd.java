@@ -111,7 +111,6 @@ public final class LocalBatchSgd {
                 v[value.offset() + i] -= rate * sum[i];
                 sum[i] = 0f;
             }
-            p.variable().valueChanged();
         }
     }
 

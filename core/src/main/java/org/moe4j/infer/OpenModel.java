@@ -67,12 +67,17 @@ public record OpenModel(String name, DecoderModel model, Tokenizer tokenizer, Se
             throw new IllegalArgumentException(path + " is not a folder (expected a Hugging Face model folder or a run folder of moe4j train)");
         }
         RunFolder run = new RunFolder(path);
-        Tokenizer tok = Tokenizer.load(run.tokenizerFile());
         RunEngine.Opened opened = RunEngine.open(run);
-        if (tok.vocabSize() != opened.config().vocabSize()) {
+        Tokenizer tok;
+        try {
+            tok = Tokenizer.load(run.tokenizerFile());
+            if (tok.vocabSize() != opened.config().vocabSize()) {
+                throw new IllegalArgumentException(run.tokenizerFile() + " has " + tok.vocabSize() + " ids but the model's vocabulary is "
+                        + opened.config().vocabSize());
+            }
+        } catch (IOException | RuntimeException e) {
             opened.close();
-            throw new IllegalArgumentException(run.tokenizerFile() + " has " + tok.vocabSize() + " ids but the model's vocabulary is "
-                    + opened.config().vocabSize());
+            throw e;
         }
         return new OpenModel(name, opened.model(), tok, Set.of(), new SamplingConfig(0.8, 0, 0.95, 1),
                 context(opened.config().maxPositions(), context), opened);

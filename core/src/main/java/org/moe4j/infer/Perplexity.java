@@ -40,20 +40,12 @@ public final class Perplexity {
             int[] chunk = java.util.Arrays.copyOfRange(ids, begin, end);
             float[] logits = model.forward(List.of(seq), List.of(chunk), true, ForwardObserver.NONE);
             for (int t = Math.max(1, chunk.length - fresh); t < chunk.length; t++) {
-                nll += negativeLogLikelihood(logits, (t - 1) * V, V, chunk[t]);
+                nll += DecoderModel.negativeLogLikelihood(logits, (t - 1) * V, V, chunk[t]);
                 scored++;
             }
             windows++;
             previousEnd = end;
         }
         return new Result(nll / scored, scored, windows);
-    }
-
-    private static double negativeLogLikelihood(float[] logits, int off, int V, int target) {
-        double max = Double.NEGATIVE_INFINITY;
-        for (int i = 0; i < V; i++) max = Math.max(max, logits[off + i]);
-        double sum = 0;
-        for (int i = 0; i < V; i++) sum += Math.exp(logits[off + i] - max);
-        return Math.log(sum) + max - logits[off + target];
     }
 }

@@ -57,6 +57,13 @@ public final class SafeTensorsWriter {
         return put(new Entry(name, dtype, tensor.shape(), tensor.size(), encoder));
     }
 
+    /** Adds an F64 tensor of the given shape holding {@code values} (row-major), exactly. */
+    public SafeTensorsWriter addDoubles(String name, double[] values, int... shape) {
+        requireCount(name, values.length, shape);
+        double[] v = values.clone();
+        return put(new Entry(name, DType.F64, shape.clone(), v.length, (out, i) -> out.putDouble(v[i])));
+    }
+
     /** Adds an I64 tensor of the given shape holding {@code values} (row-major). */
     public SafeTensorsWriter addLongs(String name, long[] values, int... shape) {
         requireCount(name, values.length, shape);

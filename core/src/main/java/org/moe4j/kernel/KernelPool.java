@@ -2,6 +2,7 @@ package org.moe4j.kernel;
 
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.IntConsumer;
@@ -20,13 +21,17 @@ import java.util.function.IntConsumer;
  * long back to back, and waking a parked thread costs 10 to 50 µs on this kind of machine, more than
  * many of those loops. One loop runs at a time; a loop started while another one holds the workers
  * (from another thread) runs on its caller alone.
+ *
+ * <p>A parallel loop allocates nothing: the one {@link Loop} object is reused, each loop under a new
+ * generation number, so a decoding step of many small parallel kernels makes no garbage.
  */
 public final class KernelPool {
     private static final int DEFAULT_THREADS = positiveProperty("moe4j.threads", Runtime.getRuntime().availableProcessors(), 1024);
     private static final long SPIN_NANOS = 1000L * positiveProperty("moe4j.spinMicros", 100, 1_000_000);
+    /** The loop every parallelFor runs in, reused; only the holder of BUSY starts one. */
+    private static final Loop LOOP = new Loop();
     private static final Worker[] WORKERS = startWorkers(DEFAULT_THREADS - 1);
     private static final AtomicBoolean BUSY = new AtomicBoolean();
-    private static volatile Loop current;
     private static volatile int threads = DEFAULT_THREADS;
     /** Set on every thread while it runs tasks of a parallel loop, so a kernel nested in one runs serially. */
     private static final ThreadLocal<Boolean> IN_PARALLEL_LOOP = ThreadLocal.withInitial(() -> false);
@@ -92,62 +97,95 @@ public final class KernelPool {
             return;
         }
         try {
-            Loop loop = new Loop(count, body, helpers);
-            current = loop;
+            long generation = LOOP.start(count, body, helpers);
             for (int w = 0; w < helpers; w++) {
                 WORKERS[w].wake();
             }
-            loop.drain();
-            loop.awaitHelpers();
-            switch (loop.failure.get()) {
+            LOOP.drain(generation);
+            LOOP.awaitTasks();
+            Throwable failure = LOOP.failure.getAndSet(null);
+            switch (failure) {
                 case null -> { }
                 case RuntimeException e -> throw e;
                 case Error e -> throw e;
                 case Throwable t -> throw new IllegalStateException(t);
             }
         } finally {
-            current = null;
+            LOOP.body = null;
             BUSY.set(false);
         }
     }
 
-    /** One parallel loop: its tasks, the next index to hand out, and how many threads are inside. */
+    /**
+     * The parallel loop, reused from loop to loop under a new generation number each time. Tasks are
+     * claimed from {@code ticket}, which holds the generation (high 32 bits) and the next index (low
+     * 32 bits), by compare-and-set: a thread late for a finished loop finds another generation there
+     * and leaves without touching anything, so the caller never waits for it. The caller waits only
+     * for tasks actually claimed ({@code done} reaching {@code count}). Setting up a loop first closes
+     * the ticket (the new generation with an index past any count), then writes count, body and
+     * helpers, then opens it; so whoever wins a claim reads the count and body of its own loop.
+     */
     private static final class Loop {
-        final int count;
-        final IntConsumer body;
-        final int helpers;
-        final AtomicInteger next = new AtomicInteger();
-        /** Threads between announcing themselves and leaving drain(); a claimed task is always inside one. */
-        final AtomicInteger inside = new AtomicInteger();
+        private static final long CLOSED = Integer.MAX_VALUE;
+        /** The newest generation, for the workers to notice a new loop (written after the ticket opens). */
+        volatile long generation;
+        final AtomicLong ticket = new AtomicLong();
+        // written while the ticket is closed, read by a thread only after it has claimed a task of this loop
+        int count;
+        IntConsumer body;
+        int helpers;
+        /** Tasks claimed and finished (run, or skipped after a failure). */
+        final AtomicInteger done = new AtomicInteger();
         // the first failure itself, so its message reaches the user unchanged
         final AtomicReference<Throwable> failure = new AtomicReference<>();
+        /** The last generation handed out (read and written by the BUSY holder only). */
+        private long issued;
 
-        Loop(int count, IntConsumer body, int helpers) {
+        /** Sets up a new loop and returns its generation. */
+        long start(int count, IntConsumer body, int helpers) {
+            long gen = ++issued;
+            long high = (gen & 0xFFFF_FFFFL) << 32;
+            ticket.set(high | CLOSED);
             this.count = count;
             this.body = body;
             this.helpers = helpers;
+            done.set(0);
+            failure.set(null);
+            ticket.set(high);
+            generation = gen;
+            return gen;
         }
 
-        void drain() {
-            // announce before claiming: once the caller has seen next >= count and inside == 0, no task can still start
-            inside.incrementAndGet();
+        /** Claims and runs tasks of loop {@code gen} until none is left; returns at once if that loop is over. */
+        void drain(long gen) {
+            long high = (gen & 0xFFFF_FFFFL) << 32;
             IN_PARALLEL_LOOP.set(true);
             try {
-                for (int i = next.getAndIncrement(); i < count; i = next.getAndIncrement()) {
-                    body.accept(i);
+                while (true) {
+                    long t = ticket.get();
+                    if ((t & 0xFFFF_FFFF_0000_0000L) != high || (int) t >= count) {
+                        return;
+                    }
+                    if (!ticket.compareAndSet(t, t + 1)) {
+                        continue;
+                    }
+                    if (failure.get() == null) {
+                        try {
+                            body.accept((int) t);
+                        } catch (Throwable e) {
+                            failure.compareAndSet(null, e);
+                        }
+                    }
+                    done.incrementAndGet();
                 }
-            } catch (Throwable t) {
-                failure.compareAndSet(null, t);
-                next.set(count);
             } finally {
                 IN_PARALLEL_LOOP.set(false);
-                inside.decrementAndGet();
             }
         }
 
         /** Called by the caller once its own drain() has returned: every index is claimed; wait for the ones in flight. */
-        void awaitHelpers() {
-            for (int spins = 0; inside.get() != 0; spins++) {
+        void awaitTasks() {
+            for (int spins = 0; done.get() < count; spins++) {
                 if (spins < 10_000) {
                     Thread.onSpinWait();
                 } else {
@@ -162,7 +200,7 @@ public final class KernelPool {
         final int index;
         final Thread thread;
         volatile boolean parked;
-        private Loop last;
+        private long last;
 
         Worker(int index) {
             this.index = index;
@@ -177,20 +215,21 @@ public final class KernelPool {
 
         private void run() {
             while (true) {
-                Loop loop = awaitNewLoop();
-                last = loop;
-                if (index < loop.helpers) {
-                    loop.drain();
+                long gen = awaitNewLoop();
+                last = gen;
+                if (index < LOOP.helpers) {
+                    LOOP.drain(gen);
                 }
             }
         }
 
-        private Loop awaitNewLoop() {
+        /** The generation of the next loop after {@code last} (a set-up in progress, -1, is not one). */
+        private long awaitNewLoop() {
             long spinUntil = System.nanoTime() + SPIN_NANOS;
             for (int spins = 1; ; spins++) {
-                Loop loop = current;
-                if (loop != null && loop != last) {
-                    return loop;
+                long gen = LOOP.generation;
+                if (gen > last) {
+                    return gen;
                 }
                 if (System.nanoTime() < spinUntil) {
                     // now and then let another runnable thread have this core (the JIT compiler, while the code is cold)
@@ -202,8 +241,7 @@ public final class KernelPool {
                     continue;
                 }
                 parked = true;
-                loop = current;
-                if (loop == null || loop == last) {
+                if (LOOP.generation <= last) {
                     LockSupport.park(this);
                 }
                 parked = false;

@@ -16,7 +16,7 @@ final class Mxfp4Product {
     private Mxfp4Product() {}
 
     // x: (T, cols) rows ldx apart   y: (T, rows) rows ldy apart; rows [r0, r1) of w
-    static void rows(int r0, int r1, float[] x, int xOff, int ldx, int T, WeightMatrix w, float[] y, int yOff, int ldy) {
+    static void rows(int r0, int r1, float[] x, int xOff, int ldx, int T, WeightMatrix w, float[] y, int yOff, int ldy, boolean add) {
         int cols = w.cols();
         float[][] holder = ROW.get();
         if (holder[0].length < cols) holder[0] = new float[cols];
@@ -24,7 +24,8 @@ final class Mxfp4Product {
         for (int r = r0; r < r1; r++) {
             decodeRow(w, r, row);
             for (int t = 0; t < T; t++) {
-                y[yOff + t * ldy + r] = Reductions.dot(x, xOff + t * ldx, row, 0, cols);
+                float dot = Reductions.dot(x, xOff + t * ldx, row, 0, cols);
+                y[yOff + t * ldy + r] = add ? y[yOff + t * ldy + r] + dot : dot;
             }
         }
     }

@@ -1,13 +1,13 @@
 package org.moe4j.kernel;
 
-import static org.moe4j.kernel.WeightProductKernels.FOLD1;
-import static org.moe4j.kernel.WeightProductKernels.FOLD2;
-import static org.moe4j.kernel.WeightProductKernels.FOLD4;
-import static org.moe4j.kernel.WeightProductKernels.FOLD8;
-import static org.moe4j.kernel.WeightProductKernels.PAIR_HI;
-import static org.moe4j.kernel.WeightProductKernels.PAIR_LO;
-import static org.moe4j.kernel.WeightProductKernels.QUAD_HI;
-import static org.moe4j.kernel.WeightProductKernels.QUAD_LO;
+import static org.moe4j.kernel.WeightBlocks.FOLD1;
+import static org.moe4j.kernel.WeightBlocks.FOLD2;
+import static org.moe4j.kernel.WeightBlocks.FOLD4;
+import static org.moe4j.kernel.WeightBlocks.FOLD8;
+import static org.moe4j.kernel.WeightBlocks.PAIR_HI;
+import static org.moe4j.kernel.WeightBlocks.PAIR_LO;
+import static org.moe4j.kernel.WeightBlocks.QUAD_HI;
+import static org.moe4j.kernel.WeightBlocks.QUAD_LO;
 import static org.moe4j.kernel.WideningLoads.F;
 import static org.moe4j.kernel.WideningLoads.VL;
 
@@ -30,7 +30,7 @@ import org.moe4j.tensor.quant.Dequantizer;
  * one token ({@link #rows4Token1}), visiting the columns in ascending vectors as the float32 kernel
  * does. Works for vectors of 8 or 16 floats (AVX2, AVX-512): a block of 32 columns is then a whole
  * number of vectors, and VL codes are one 64- or 128-bit load. Elsewhere {@link #SUPPORTED} is false
- * and the scalar decoder fills the buffer. As in {@link WeightProductKernels}, each format has its own
+ * and the scalar decoder fills the buffer. As in {@link F32Blocks}, each format has its own
  * loop (the JIT keeps vectors in registers only when every call in a loop is inlined with one type).
  */
 final class QuantizedKernels {
@@ -158,7 +158,7 @@ final class QuantizedKernels {
      * super-block at hand, computed by {@link #subBlockScales} outside the vector loop (computed
      * inline, the loop grew past what the JIT inlines and ran ten times slower). Q5_K and Q6_K, whose
      * codes take more unpacking, go two rows at a time for the same reason; each row's lanes are
-     * summed by the tree of {@link WeightProductKernels#f32Row1Token1}, which adds the same
+     * summed by the tree of {@link F32Blocks#row1Token1}, which adds the same
      * operands in the same order as the four-row sum.
      */
     static void rows4Token1(Format f, MemorySegment w, long w0, long rowBytes, int cols, float[] x, int x0, float[] y, int y0,
@@ -354,7 +354,7 @@ final class QuantizedKernels {
         y[y0 + 1] = laneSum(a1);
     }
 
-    /** The lanes of one accumulator summed by the fixed pairwise tree of {@link WeightProductKernels#f32Row1Token1}. */
+    /** The lanes of one accumulator summed by the fixed pairwise tree of {@link F32Blocks#row1Token1}. */
     private static float laneSum(FloatVector s) {
         if (VL >= 16) s = s.add(s.rearrange(FOLD8));
         s = s.add(s.rearrange(FOLD4));

@@ -8,7 +8,7 @@ import org.moe4j.tensor.quant.Dequantizer;
 /**
  * Rows of a matrix in one of GGUF's block formats (Q8_0, Q4_0, Q4_K, Q5_K, Q6_K, MXFP4) times
  * tokens, for {@link WeightProduct}. Each output is defined as the float32 kernel's dot product
- * ({@link WeightProductKernels}: lane-wise fused multiply-adds over whole vectors of columns, then
+ * ({@link F32Blocks}: lane-wise fused multiply-adds over whole vectors of columns, then
  * the fixed pairwise lane sum) of the token with the row decoded exactly as
  * {@link Dequantizer} decodes it. Two schedules compute that same sequence of operations:
  * <ul>
@@ -17,7 +17,7 @@ import org.moe4j.tensor.quant.Dequantizer;
  *       are read once and never written back;</li>
  *   <li>several tokens (prompts, batches): a block of rows is decoded once into a per-thread float
  *       buffer small enough to stay in the core's L2 cache, and the float32 register blocks of
- *       {@link WeightProductKernels} run over it for every token.</li>
+ *       {@link F32Blocks} run over it for every token.</li>
  * </ul>
  * Both give the same bits, so a sequence decodes to the same result alone or in a batch. Activations
  * stay in float32: quantising them to 8 bits as llama.cpp does would change results with the batch
@@ -35,6 +35,7 @@ final class QuantizedProduct {
         float[] rows = new float[0];
         MemorySegment segment = MemorySegment.ofArray(rows);
         final float[] scales = new float[64];
+        final float[] four = new float[4];
 
         void ensure(int floats) {
             if (rows.length < floats) {
@@ -45,7 +46,7 @@ final class QuantizedProduct {
     }
 
     // x: (T, cols) rows ldx apart   y: (T, rows) rows ldy apart; rows [r0, r1) of w, r0 a multiple of 4
-    static void rows(int r0, int r1, float[] x, int xOff, int ldx, int T, WeightMatrix w, float[] y, int yOff, int ldy) {
+    static void rows(int r0, int r1, float[] x, int xOff, int ldx, int T, WeightMatrix w, float[] y, int yOff, int ldy, boolean add) {
         Format f = w.format();
         int cols = w.cols();
         long rowBytes = f.rowBytes(cols);
@@ -54,13 +55,18 @@ final class QuantizedProduct {
         if (T == 1 && QuantizedKernels.SUPPORTED) {
             int r = r0;
             for (; r + 4 <= r1; r += 4) {
-                QuantizedKernels.rows4Token1(f, data, r * rowBytes, rowBytes, cols, x, xOff, y, yOff + r, buffer.scales);
+                if (add) {
+                    QuantizedKernels.rows4Token1(f, data, r * rowBytes, rowBytes, cols, x, xOff, buffer.four, 0, buffer.scales);
+                    for (int j = 0; j < 4; j++) y[yOff + r + j] += buffer.four[j];
+                } else {
+                    QuantizedKernels.rows4Token1(f, data, r * rowBytes, rowBytes, cols, x, xOff, y, yOff + r, buffer.scales);
+                }
             }
             if (r < r1) {
                 buffer.ensure(cols);
                 for (; r < r1; r++) {
                     decode(f, data, r * rowBytes, cols, buffer.rows, 0);
-                    y[yOff + r] = WeightProductKernels.f32Row1Token1(buffer.segment, 0, cols, x, xOff);
+                    WeightBlocks.store(y, yOff + r, F32Blocks.row1Token1(buffer.segment, 0, cols, x, xOff), add);
                 }
             }
             return;
@@ -81,15 +87,15 @@ final class QuantizedProduct {
                     long w0 = (r - b0) * decodedRowBytes;
                     int t = t0;
                     for (; t + 4 <= t1; t += 4) {
-                        WeightProductKernels.f32Rows4Tokens4(rows, w0, cols, x, xOff + t * ldx, ldx, y, yOff + t * ldy + r, ldy);
+                        F32Blocks.rows4Tokens4(rows, w0, cols, x, xOff + t * ldx, ldx, y, yOff + t * ldy + r, ldy, add);
                     }
                     for (; t < t1; t++) {
-                        WeightProductKernels.f32Rows4Token1(rows, w0, cols, x, xOff + t * ldx, y, yOff + t * ldy + r);
+                        F32Blocks.rows4Token1(rows, w0, cols, x, xOff + t * ldx, y, yOff + t * ldy + r, add);
                     }
                 }
                 for (; r < b1; r++) {
                     for (int t = t0; t < t1; t++) {
-                        y[yOff + t * ldy + r] = WeightProductKernels.f32Row1Token1(rows, (r - b0) * decodedRowBytes, cols, x, xOff + t * ldx);
+                        WeightBlocks.store(y, yOff + t * ldy + r, F32Blocks.row1Token1(rows, (r - b0) * decodedRowBytes, cols, x, xOff + t * ldx), add);
                     }
                 }
             }

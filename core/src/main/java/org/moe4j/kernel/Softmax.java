@@ -98,7 +98,7 @@ public final class Softmax {
 
     /**
      * One row of (log-)softmax, from x[xr, xr + cols) into y[yr, yr + cols) (y may be x), on the
-     * calling thread and without argument checks; also the softmax step of {@link CachedAttention}.
+     * calling thread and without argument checks.
      */
     static void row(float[] x, int xr, int cols, float[] y, int yr, boolean log) {
         if (cols == 0) {

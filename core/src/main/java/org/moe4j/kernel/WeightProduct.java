@@ -12,19 +12,30 @@ import org.moe4j.tensor.WeightMatrix;
  * <p>Batch-invariant: each y[t][r] is the dot product of row t of x with row r of W computed by one
  * fixed sequence of float32 operations (lane-wise fused multiply-adds over whole vectors of
  * columns, a fixed pairwise lane sum, then the tail columns one by one; see
- * {@link WeightProductKernels}), whatever T, the other rows of x, the blocking and the thread
+ * {@link WeightBlocks}), whatever T, the other rows of x, the blocking and the thread
  * count, so a sequence's results do not depend on the batch it is decoded in.
  *
  * <p>Schedule: rows of W in blocks of 4 are spread over the {@link KernelPool}; within a task,
  * tokens go in panels small enough that the panel's rows of x stay in the core's L2 cache while the
  * task's rows of W pass by once per panel, and each block of 4 rows is held in L1 while every group
  * of 4 tokens of the panel runs over it. At T = 1 the product is bound by memory bandwidth (each
- * weight is used once); from T of a few dozen it is bound by arithmetic. Nothing is allocated per
- * call once a thread has called it once.
+ * weight is used once); from T of about 8 it is bound by arithmetic. For bfloat16 weights x is first
+ * copied into a per-thread buffer with its columns permuted ({@link Bf16Blocks}). Nothing is
+ * allocated per call once a thread's buffer has grown to the largest T * cols it has seen.
+ *
+ * <p>Weights in native memory (a mapped file, an off-heap buffer) take the fast path for every
+ * format and block. On the heap, the Vector API compiles loads only from an array of the loaded
+ * element type: float32 in a float[] and half in a short[] are fast; bfloat16 (loaded as 32-bit
+ * pairs) in a short[], and any format in a byte[], take the API's slow path: correct, but
+ * allocating and many times slower. Keep bfloat16 weights mapped or off-heap.
  */
 public final class WeightProduct {
-    /** Below this many multiply-adds one thread is faster than waking the others (measured in docs/performance.md). */
-    static final long PARALLEL_MIN_MACS = 1L << 16;
+    /**
+     * Below this many multiply-adds the product runs on its caller alone: at T = 1 a [32, 2048] matrix
+     * (2^16) ran no faster on two threads than on one
+     * (medians of alternating rounds, weights from memory, on the shared 2-core machine).
+     */
+    static final long PARALLEL_MIN_MACS = 1L << 17;
     /** Tasks per thread: enough that a thread slowed by another process hands rows to the others. */
     private static final int TASKS_PER_THREAD = 4;
     /** Floats of x per token panel (256 KiB: a fraction of a core's L2, leaving room for the rows of W). */
@@ -46,20 +57,43 @@ public final class WeightProduct {
      * and v into one row; gate and up into one row).
      */
     public static void multiply(float[] x, int xOff, int ldx, int T, WeightMatrix w, float[] y, int yOff, int ldy) {
+        run(x, xOff, ldx, T, w, y, yOff, ldy, false);
+    }
+
+    // x: (T, cols) from xOff   w: (rows, cols)   y: (T, rows) from yOff, added to
+    /** y += x W^T: each product, computed exactly as {@link #multiply} computes it, is added to y (a residual). */
+    public static void multiplyAdd(float[] x, int xOff, int T, WeightMatrix w, float[] y, int yOff) {
+        run(x, xOff, w.cols(), T, w, y, yOff, w.rows(), true);
+    }
+
+    // x: (T, cols) rows ldx apart from xOff   w: (rows, cols)   y: (T, rows) rows ldy apart from yOff, added to
+    /** y += x W^T with strided rows of x and y (see the strided {@link #multiply}). */
+    public static void multiplyAdd(float[] x, int xOff, int ldx, int T, WeightMatrix w, float[] y, int yOff, int ldy) {
+        run(x, xOff, ldx, T, w, y, yOff, ldy, true);
+    }
+
+    private static void run(float[] x, int xOff, int ldx, int T, WeightMatrix w, float[] y, int yOff, int ldy, boolean add) {
         int rows = w.rows();
         int cols = w.cols();
         check(x, xOff, ldx, T, rows, cols, y, yOff, ldy);
         if (T == 0 || rows == 0) {
             return;
         }
+        Call call = CALLS.get();
+        float[] xs = x;
+        if (w.format() == WeightMatrix.Format.BF16) {
+            xs = call.permuted(T * cols);
+            Bf16Blocks.permute(x, xOff, ldx, T, cols, xs);
+            xOff = 0;
+            ldx = cols;
+        }
         int quads = (rows + 3) / 4;
         int threads = KernelPool.threads();
         if (threads == 1 || quads < 2 || (long) T * rows * cols < PARALLEL_MIN_MACS) {
-            rowRange(0, rows, x, xOff, ldx, T, w, y, yOff, ldy);
+            rowRange(0, rows, xs, xOff, ldx, T, w, y, yOff, ldy, add);
             return;
         }
-        Call call = CALLS.get();
-        call.set(Math.min(quads, TASKS_PER_THREAD * threads), quads, x, xOff, ldx, T, w, y, yOff, ldy);
+        call.set(Math.min(quads, TASKS_PER_THREAD * threads), quads, xs, xOff, ldx, T, w, y, yOff, ldy, add);
         try {
             KernelPool.parallelFor(call.tasks, call);
         } finally {
@@ -86,17 +120,21 @@ public final class WeightProduct {
 
     /** Rows [r0, r1) of W for all T tokens, in token panels; r0 is a multiple of 4. */
     private static void rowRange(int r0, int r1, float[] x, int xOff, int ldx, int T, WeightMatrix w, float[] y, int yOff,
-                                 int ldy) {
+                                 int ldy, boolean add) {
         if (w.format() == WeightMatrix.Format.MXFP4) {
-            Mxfp4Product.rows(r0, r1, x, xOff, ldx, T, w, y, yOff, ldy);
+            Mxfp4Product.rows(r0, r1, x, xOff, ldx, T, w, y, yOff, ldy, add);
             return;
         }
         if (w.format().isBlockQuantized()) {
-            QuantizedProduct.rows(r0, r1, x, xOff, ldx, T, w, y, yOff, ldy);
+            QuantizedProduct.rows(r0, r1, x, xOff, ldx, T, w, y, yOff, ldy, add);
             return;
         }
         int cols = w.cols();
         int panel = Math.max(4, PANEL_FLOATS / Math.max(1, cols) & ~3);
+        if (w.format() == WeightMatrix.Format.F16) {
+            halfRowRange(r0, r1, x, xOff, ldx, T, w, y, yOff, ldy, add, panel);
+            return;
+        }
         MemorySegment data = w.data();
         long rowBytes = (long) cols * w.format().bytes();
         int format = w.format().ordinal();
@@ -107,57 +145,104 @@ public final class WeightProduct {
                 long w0 = r * rowBytes;
                 int t = t0;
                 for (; t + 4 <= t1; t += 4) {
-                    rows4Tokens4(format, data, w0, cols, x, xOff + t * ldx, ldx, y, yOff + t * ldy + r, ldy);
+                    rows4Tokens4(format, data, w0, cols, x, xOff + t * ldx, ldx, y, yOff + t * ldy + r, ldy, add);
                 }
                 for (; t < t1; t++) {
-                    rows4Token1(format, data, w0, cols, x, xOff + t * ldx, y, yOff + t * ldy + r);
+                    rows4Token1(format, data, w0, cols, x, xOff + t * ldx, y, yOff + t * ldy + r, add);
                 }
             }
             for (; r < r1; r++) {
                 for (int t = t0; t < t1; t++) {
-                    y[yOff + t * ldy + r] = row1Token1(format, data, r * rowBytes, cols, x, xOff + t * ldx);
+                    WeightBlocks.store(y, yOff + t * ldy + r, row1Token1(format, data, r * rowBytes, cols, x, xOff + t * ldx), add);
                 }
             }
         }
     }
 
-    // the format is chosen once per block, outside the loops over columns (see WeightProductKernels)
-    private static void rows4Tokens4(int format, MemorySegment w, long w0, int cols, float[] x, int x0, int ldx,
-                                     float[] y, int y0, int ldy) {
-        switch (format) {
-            case 0 -> WeightProductKernels.f32Rows4Tokens4(w, w0, cols, x, x0, ldx, y, y0, ldy);
-            case 1 -> WeightProductKernels.f16Rows4Tokens4(w, w0, cols, x, x0, ldx, y, y0, ldy);
-            default -> WeightProductKernels.bf16Rows4Tokens4(w, w0, cols, x, x0, ldx, y, y0, ldy);
+    /** rowRange for half weights: each block of rows widened once per panel into the thread's buffer ({@link F16Blocks}). */
+    private static void halfRowRange(int r0, int r1, float[] x, int xOff, int ldx, int T, WeightMatrix w, float[] y,
+                                     int yOff, int ldy, boolean add, int panel) {
+        int cols = w.cols();
+        float[] rows = CALLS.get().widened(4 * cols);
+        MemorySegment data = w.data();
+        for (int t0 = 0; t0 < T; t0 += panel) {
+            int t1 = Math.min(T, t0 + panel);
+            int r = r0;
+            for (; r + 4 <= r1; r += 4) {
+                F16Blocks.widen(data, (long) r * cols, 4 * cols, rows, 0);
+                int t = t0;
+                for (; t + 4 <= t1; t += 4) {
+                    ArrayBlocks.rows4Tokens4(rows, 0, cols, x, xOff + t * ldx, ldx, y, yOff + t * ldy + r, ldy, add);
+                }
+                for (; t < t1; t++) {
+                    ArrayBlocks.rows4Token1(rows, 0, cols, x, xOff + t * ldx, y, yOff + t * ldy + r, add);
+                }
+            }
+            for (; r < r1; r++) {
+                F16Blocks.widen(data, (long) r * cols, cols, rows, 0);
+                for (int t = t0; t < t1; t++) {
+                    WeightBlocks.store(y, yOff + t * ldy + r, ArrayBlocks.row1Token1(rows, 0, cols, x, xOff + t * ldx), add);
+                }
+            }
         }
     }
 
-    private static void rows4Token1(int format, MemorySegment w, long w0, int cols, float[] x, int x0, float[] y, int y0) {
+    // the format (float32 or bfloat16) is chosen once per block, outside the loops over columns (see WeightBlocks)
+    private static void rows4Tokens4(int format, MemorySegment w, long w0, int cols, float[] x, int x0, int ldx,
+                                     float[] y, int y0, int ldy, boolean add) {
         switch (format) {
-            case 0 -> WeightProductKernels.f32Rows4Token1(w, w0, cols, x, x0, y, y0);
-            case 1 -> WeightProductKernels.f16Rows4Token1(w, w0, cols, x, x0, y, y0);
-            default -> WeightProductKernels.bf16Rows4Token1(w, w0, cols, x, x0, y, y0);
+            case 0 -> F32Blocks.rows4Tokens4(w, w0, cols, x, x0, ldx, y, y0, ldy, add);
+            default -> Bf16Blocks.rows4Tokens4(w, w0, cols, x, x0, ldx, y, y0, ldy, add);
+        }
+    }
+
+    private static void rows4Token1(int format, MemorySegment w, long w0, int cols, float[] x, int x0, float[] y, int y0,
+                                    boolean add) {
+        switch (format) {
+            case 0 -> F32Blocks.rows4Token1(w, w0, cols, x, x0, y, y0, add);
+            default -> Bf16Blocks.rows4Token1(w, w0, cols, x, x0, y, y0, add);
         }
     }
 
     private static float row1Token1(int format, MemorySegment w, long w0, int cols, float[] x, int x0) {
         return switch (format) {
-            case 0 -> WeightProductKernels.f32Row1Token1(w, w0, cols, x, x0);
-            case 1 -> WeightProductKernels.f16Row1Token1(w, w0, cols, x, x0);
-            default -> WeightProductKernels.bf16Row1Token1(w, w0, cols, x, x0);
+            case 0 -> F32Blocks.row1Token1(w, w0, cols, x, x0);
+            default -> Bf16Blocks.row1Token1(w, w0, cols, x, x0);
         };
     }
 
     /**
      * The arguments of one parallel call, kept per calling thread and reused, so that handing the
      * work to the pool allocates no lambda; task i takes blocks of 4 rows [quads i / tasks,
-     * quads (i + 1) / tasks).
+     * quads (i + 1) / tasks). It also keeps the thread's buffer for x permuted for bfloat16 weights.
      */
     private static final class Call implements IntConsumer {
         int tasks, quads, xOff, ldx, T, yOff, ldy;
+        boolean add;
         float[] x, y;
         WeightMatrix w;
+        private float[] permuted = new float[0];
+        private float[] widened = new float[0];
 
-        void set(int tasks, int quads, float[] x, int xOff, int ldx, int T, WeightMatrix w, float[] y, int yOff, int ldy) {
+        /** A buffer of at least {@code n} floats for half weights widened by this thread. */
+        float[] widened(int n) {
+            if (widened.length < n) {
+                widened = new float[n];
+            }
+            return widened;
+        }
+
+        /** A buffer of at least {@code n} floats, grown (never shrunk) as calls need. */
+        float[] permuted(int n) {
+            if (permuted.length < n) {
+                permuted = new float[Math.max(n, permuted.length * 3 / 2)];
+            }
+            return permuted;
+        }
+
+        void set(int tasks, int quads, float[] x, int xOff, int ldx, int T, WeightMatrix w, float[] y, int yOff, int ldy,
+                 boolean add) {
+            this.add = add;
             this.tasks = tasks;
             this.quads = quads;
             this.x = x;
@@ -181,7 +266,7 @@ public final class WeightProduct {
         public void accept(int task) {
             int r0 = 4 * (int) ((long) quads * task / tasks);
             int r1 = Math.min(w.rows(), 4 * (int) ((long) quads * (task + 1) / tasks));
-            rowRange(r0, r1, x, xOff, ldx, T, w, y, yOff, ldy);
+            rowRange(r0, r1, x, xOff, ldx, T, w, y, yOff, ldy, add);
         }
     }
 }

@@ -2,14 +2,12 @@ package org.moe4j.model;
 
 import org.moe4j.autograd.Arithmetic;
 import org.moe4j.autograd.Variable;
-import org.moe4j.nn.AttentionCache;
 import org.moe4j.nn.AuxiliaryLosses;
 import org.moe4j.nn.CausalSelfAttention;
 import org.moe4j.nn.FeedForwardBlock;
 import org.moe4j.nn.Module;
 import org.moe4j.nn.RmsNormLayer;
 import org.moe4j.tensor.Rng;
-import org.moe4j.tensor.Tensor;
 
 /**
  * One pre-norm decoder layer: h = x + attn(norm1(x)); y = h + ffn(norm2(h)). Names follow
@@ -35,20 +33,7 @@ final class DecoderLayer extends Module {
         return Arithmetic.add(h, feedForward.forward(postAttentionNorm.forward(h), aux));
     }
 
-    /** Inference step over new tokens of several sequences (see {@link CausalSelfAttention#forwardCached}). */
-    // x: (R, d)   returns (R, d)
-    Tensor forwardCached(Tensor x, int[] rowStart, AttentionCache[] caches, AuxiliaryLosses aux) {
-        Variable xv = Variable.constant(x);
-        Tensor a = attention.forwardCached(inputNorm.forward(xv).value(), rowStart, caches);
-        Variable h = Arithmetic.add(xv, Variable.constant(a));
-        return Arithmetic.add(h, feedForward.forward(postAttentionNorm.forward(h), aux)).value();
-    }
-
     FeedForwardBlock feedForward() {
         return feedForward;
-    }
-
-    CausalSelfAttention attention() {
-        return attention;
     }
 }

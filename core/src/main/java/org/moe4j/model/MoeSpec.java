@@ -29,9 +29,11 @@ import org.moe4j.tensor.Rng;
  * @param loadBalancing    coefficient of the Switch load-balancing loss (0: off)
  * @param zLoss            coefficient of the router z-loss (0: off)
  * @param sharedHidden     width of the shared SwiGLU expert every token passes through (0: none)
+ * @param routerBias       whether the router's logits add a learned bias [E] (Switch Transformers'
+ *                         router_bias=True; softmax and switch routers only)
  */
 public record MoeSpec(int experts, int topK, int hidden, String router, double capacityFactor, double loadBalancing,
-                      double zLoss, int sharedHidden) implements FeedForwardSpec {
+                      double zLoss, int sharedHidden, boolean routerBias) implements FeedForwardSpec {
     public static final List<String> ROUTERS = List.of("softmax", "switch", "noisy", "sigmoid");
 
     public MoeSpec {
@@ -43,6 +45,16 @@ public record MoeSpec(int experts, int topK, int hidden, String router, double c
         if (!(capacityFactor >= 0)) throw new IllegalArgumentException("moe: capacity_factor is " + capacityFactor + ", must be >= 0 (0: dropless)");
         if (sharedHidden < 0) throw new IllegalArgumentException("moe: shared_hidden is " + sharedHidden + ", must be >= 0 (0: none)");
         new BalancingLosses(loadBalancing, LoadBalancingLoss.Form.SWITCH, 0, 0, zLoss);
+        if (routerBias && !(router.equals("softmax") || router.equals("switch"))) {
+            throw new IllegalArgumentException("moe: router_bias is true for router \"" + router
+                    + "\"; a router bias is supported by the softmax and switch routers only");
+        }
+    }
+
+    /** A block whose router has no bias (every router but Switch Transformers' router_bias=True). */
+    public MoeSpec(int experts, int topK, int hidden, String router, double capacityFactor, double loadBalancing,
+                   double zLoss, int sharedHidden) {
+        this(experts, topK, hidden, router, capacityFactor, loadBalancing, zLoss, sharedHidden, false);
     }
 
     /** Mixtral at small scale: softmax router, top-k renormalised, dropless, load balancing 0.01, z-loss 0.001. */
@@ -52,19 +64,20 @@ public record MoeSpec(int experts, int topK, int hidden, String router, double c
 
     @Override
     public long activeParameters(int dModel) {
-        return (long) experts * dModel + 3L * dModel * hidden * topK + 3L * dModel * sharedHidden;
+        return (long) experts * dModel + (routerBias ? experts : 0) + 3L * dModel * hidden * topK + 3L * dModel * sharedHidden;
     }
 
     @Override
     public long totalParameters(int dModel) {
-        long routerParams = (long) experts * dModel * (router.equals("noisy") ? 2 : 1);
+        long routerParams = (long) experts * dModel * (router.equals("noisy") ? 2 : 1) + (routerBias ? experts : 0);
         return routerParams + 3L * dModel * hidden * experts + 3L * dModel * sharedHidden;
     }
 
     @Override
     public List<String> describe(int dModel) {
-        return List.of(String.format(Locale.ROOT, "router (%s): %,d; %d experts of %,d (%d active per token)%s", router,
-                (long) experts * dModel * (router.equals("noisy") ? 2 : 1), experts, 3L * dModel * hidden, topK,
+        return List.of(String.format(Locale.ROOT, "router (%s%s): %,d; %d experts of %,d (%d active per token)%s", router,
+                routerBias ? ", with bias" : "", (long) experts * dModel * (router.equals("noisy") ? 2 : 1) + (routerBias ? experts : 0),
+                experts, 3L * dModel * hidden, topK,
                 sharedHidden > 0 ? String.format(Locale.ROOT, "; shared expert %,d", 3L * dModel * sharedHidden) : ""));
     }
 
@@ -81,9 +94,10 @@ public record MoeSpec(int experts, int topK, int hidden, String router, double c
         SwiGluFeedForward shared = sharedHidden > 0 ? new SwiGluFeedForward(dModel, sharedHidden, rng) : null;
         Rng noise = rng.fork();
         return switch (router) {
-            case "softmax" -> new MoeLayer(new SoftmaxTopKRouter(dModel, experts, TopKGating.mixtral(topK), 0f, rng), routed, shared,
-                    capacity, losses, true, noise);
-            case "switch" -> new MoeLayer(new SwitchRouter(dModel, experts, 0f, rng), routed, shared, capacity, losses, true, noise);
+            case "softmax" -> new MoeLayer(new SoftmaxTopKRouter(dModel, experts, TopKGating.mixtral(topK), 0f, routerBias, rng), routed,
+                    shared, capacity, losses, true, noise);
+            case "switch" -> new MoeLayer(new SwitchRouter(dModel, experts, 0f, routerBias, rng), routed, shared, capacity, losses, true,
+                    noise);
             case "noisy" -> new MoeLayer(new NoisyTopKRouter(dModel, experts, new TopKGating(topK, TopKGating.Order.TOPK_THEN_SOFTMAX,
                     true, 0f, 1f), 0.01f, NoisyTopKRouter.ThresholdSource.NOISY_LOGITS), routed, shared, capacity, losses, true, noise);
             case "sigmoid" -> new MoeLayer(new SigmoidBiasRouter(dModel, experts, topK, true, 1f, 0.001f, 0f, rng), routed, shared,
@@ -104,6 +118,8 @@ public record MoeSpec(int experts, int topK, int hidden, String router, double c
         m.put("load_balancing", loadBalancing);
         m.put("z_loss", zLoss);
         m.put("shared_hidden", (long) sharedHidden);
+        // only when set, so that a run.json written before router_bias existed reads back byte for byte
+        if (routerBias) m.put("router_bias", true);
         return m;
     }
 
@@ -111,6 +127,8 @@ public record MoeSpec(int experts, int topK, int hidden, String router, double c
         String w = "moe feed-forward";
         return new MoeSpec(JsonFields.integer(m, "experts", w), JsonFields.integer(m, "top_k", w), JsonFields.integer(m, "hidden", w),
                 JsonFields.string(m, "router", w), JsonFields.number(m, "capacity_factor", w), JsonFields.number(m, "load_balancing", w),
-                JsonFields.number(m, "z_loss", w), JsonFields.integer(m, "shared_hidden", w));
+                JsonFields.number(m, "z_loss", w), JsonFields.integer(m, "shared_hidden", w),
+                // run.json files written before router_bias existed have no such field: no bias
+                m.containsKey("router_bias") && JsonFields.bool(m, "router_bias", w));
     }
 }

@@ -4,12 +4,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.moe4j.autograd.CrossEntropy;
-import org.moe4j.autograd.InferenceMode;
 import org.moe4j.autograd.MatMul;
 import org.moe4j.autograd.Variable;
 import org.moe4j.moe.MoeLayer;
 import org.moe4j.moe.PerExpertWeights;
-import org.moe4j.nn.AttentionCache;
 import org.moe4j.nn.AuxiliaryLosses;
 import org.moe4j.nn.Embedding;
 import org.moe4j.nn.FeedForwardBlock;
@@ -127,79 +125,5 @@ public final class TransformerLM extends Module {
     /** The feed-forward block of every layer, in order. */
     public List<FeedForwardBlock> feedForwardBlocks() {
         return body.layers.items().stream().map(DecoderLayer::feedForward).toList();
-    }
-
-    /** A new, empty decoding state for one sequence (a KV cache per layer). */
-    public SequenceState newSequence() {
-        AttentionCache[] caches = new AttentionCache[body.layers.size()];
-        for (int i = 0; i < caches.length; i++) {
-            caches[i] = body.layers.get(i).attention().newCache(config.contextLength());
-        }
-        return new SequenceState(caches);
-    }
-
-    /**
-     * Context shift: forgets the oldest {@code drop} tokens of a sequence in every layer, so that it
-     * continues from its last length - drop tokens, now at positions 0, 1, ..., with room for drop
-     * more (see {@link org.moe4j.nn.CausalSelfAttention#shiftCache}). The kept positions keep their
-     * keys and values, computed while the dropped tokens were still visible (as llama.cpp's context
-     * shift does), so the continuation is not exactly that of the kept tokens alone except in the
-     * first layer. drop = 0 changes nothing; drop must be less than the sequence's length.
-     */
-    public void shiftContext(SequenceState sequence, int drop) {
-        if (drop < 0 || (drop > 0 && drop >= sequence.length())) {
-            throw new IllegalArgumentException("shiftContext: cannot drop " + drop + " of the " + sequence.length()
-                    + " tokens the sequence holds; drop must be >= 0 and less than its length (at least one token stays)");
-        }
-        for (int l = 0; l < body.layers.size(); l++) {
-            body.layers.get(l).attention().shiftCache(sequence.cache(l), drop);
-        }
-    }
-
-    /**
-     * One inference step for several sequences at once (continuous batching): sequence s brings
-     * {@code tokens[s]} (its whole prompt when prefilling, one token when decoding; may be empty),
-     * which extend its cached state. All new tokens go through each layer together, so a mixture of
-     * experts groups them by expert. Returns the logits after the last new token of each sequence
-     * (a zero row for a sequence that brought none). Records nothing for backward.
-     */
-    // returns (S, V)
-    public Tensor forwardCached(List<SequenceState> sequences, List<int[]> tokens, AuxiliaryLosses aux) {
-        int S = sequences.size();
-        if (tokens.size() != S) {
-            throw new IllegalArgumentException("forwardCached: " + S + " sequences but " + tokens.size() + " token lists");
-        }
-        int[] rowStart = new int[S + 1];
-        for (int s = 0; s < S; s++) {
-            int room = config.contextLength() - sequences.get(s).length();
-            if (tokens.get(s).length > room) {
-                throw new IllegalArgumentException("forwardCached: sequence " + s + " holds " + sequences.get(s).length()
-                        + " tokens and brings " + tokens.get(s).length + ", more than the context length " + config.contextLength());
-            }
-            rowStart[s + 1] = rowStart[s] + tokens.get(s).length;
-        }
-        int[] ids = new int[rowStart[S]];
-        for (int s = 0; s < S; s++) System.arraycopy(tokens.get(s), 0, ids, rowStart[s], tokens.get(s).length);
-        Tensor logits = Tensor.zeros(S, config.vocabSize());
-        if (ids.length == 0) return logits;
-        try (var scope = InferenceMode.enter()) {
-            Tensor h = body.embed.forward(ids).value();
-            for (int l = 0; l < body.layers.size(); l++) {
-                AttentionCache[] caches = new AttentionCache[S];
-                for (int s = 0; s < S; s++) caches[s] = sequences.get(s).cache(l);
-                h = body.layers.get(l).forwardCached(h, rowStart, caches, aux);
-            }
-            int d = config.dModel();
-            Tensor last = Tensor.zeros(S, d);
-            for (int s = 0; s < S; s++) {
-                if (rowStart[s + 1] > rowStart[s]) System.arraycopy(h.data(), (rowStart[s + 1] - 1) * d, last.data(), s * d, d);
-            }
-            Variable normed = body.norm.forward(Variable.constant(last));
-            Tensor out = (head != null ? head.forward(normed) : MatMul.linear(normed, body.embed.weight(), null)).value();
-            for (int s = 0; s < S; s++) {
-                if (rowStart[s + 1] > rowStart[s]) System.arraycopy(out.data(), s * config.vocabSize(), logits.data(), s * config.vocabSize(), config.vocabSize());
-            }
-        }
-        return logits;
     }
 }

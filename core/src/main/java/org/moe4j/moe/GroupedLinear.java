@@ -1,7 +1,5 @@
 package org.moe4j.moe;
 
-import org.moe4j.autograd.InferenceMode;
-import org.moe4j.kernel.BatchInvariantGemm;
 import org.moe4j.kernel.GroupedGemm;
 import org.moe4j.kernel.Reductions;
 import org.moe4j.tensor.Tensor;
@@ -20,15 +18,10 @@ final class GroupedLinear {
         int out = map.outFeatures();
         int n = groups.active().length;
         if (n == 0) return;
-        if (InferenceMode.isActive()) {
-            BatchInvariantGemm.multiplyGrouped(groups.activeCounts(), out, in, x, groups.rowOffsets(in), in,
-                    map.weight().packedForInference(), groups.expertOffsets(0, in * out), y, groups.rowOffsets(out), out);
-        } else {
-            Tensor w = map.weight().value();
-            GroupedGemm.gemm(false, true, groups.activeCounts(), ExpertGroups.filled(n, out), ExpertGroups.filled(n, in), 1f,
-                    x, groups.rowOffsets(in), in, w.data(), groups.expertOffsets(w.offset(), out * in), in,
-                    0f, y, groups.rowOffsets(out), out);
-        }
+        Tensor w = map.weight().value();
+        GroupedGemm.gemm(false, true, groups.activeCounts(), ExpertGroups.filled(n, out), ExpertGroups.filled(n, in), 1f,
+                x, groups.rowOffsets(in), in, w.data(), groups.expertOffsets(w.offset(), out * in), in,
+                0f, y, groups.rowOffsets(out), out);
         if (map.bias() != null) {
             Tensor b = map.bias().value();
             for (int e : groups.active()) {

@@ -5,7 +5,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.moe4j.autograd.Arithmetic;
-import org.moe4j.autograd.InferenceMode;
 import org.moe4j.autograd.Variable;
 import org.moe4j.nn.AuxiliaryLosses;
 import org.moe4j.nn.FeedForwardBlock;
@@ -115,15 +114,13 @@ public final class MoeLayer extends FeedForwardBlock {
         Map<String, Variable> terms = new LinkedHashMap<>();
         List<Variable> weighted = new ArrayList<>();
         List<Float> coefficients = new ArrayList<>();
-        // decoding (InferenceMode) has no use for the balancing losses: skip them
-        boolean wantLosses = !InferenceMode.isActive();
-        if (wantLosses && losses.loadBalancing() > 0) {
+        if (losses.loadBalancing() > 0) {
             Variable lb = LoadBalancingLoss.apply(routing, keep, groupTokens, losses.form());
             terms.put("load_balancing", lb);
             weighted.add(lb);
             coefficients.add((float) losses.loadBalancing());
         }
-        if (wantLosses && losses.importance() > 0) {
+        if (losses.importance() > 0) {
             Variable importance = ExpertImportance.apply(routing);
             Variable cv = CvSquared.apply(importance);
             terms.put("importance", importance);
@@ -131,7 +128,7 @@ public final class MoeLayer extends FeedForwardBlock {
             weighted.add(cv);
             coefficients.add((float) losses.importance());
         }
-        if (wantLosses && losses.load() > 0) {
+        if (losses.load() > 0) {
             Variable load = ExpertImportance.load(routing);
             Variable cv = CvSquared.apply(load);
             terms.put("load", load);
@@ -139,7 +136,7 @@ public final class MoeLayer extends FeedForwardBlock {
             weighted.add(cv);
             coefficients.add((float) losses.load());
         }
-        if (wantLosses && losses.zLoss() > 0) {
+        if (losses.zLoss() > 0) {
             Variable z = RouterZLoss.apply(routing.logits());
             terms.put("z_loss", z);
             weighted.add(z);

@@ -7,7 +7,7 @@ import org.moe4j.tensor.Rng;
 import org.moe4j.tensor.Tensor;
 
 /**
- * l = W_g (x * jitter): the router's linear map, with Switch Transformers' optional multiplicative
+ * l = W_g (x * jitter) + b_g: the router's linear map (the bias optional), with Switch Transformers' optional multiplicative
  * jitter x * U(1 - eps, 1 + eps) on the router input while training (ROUTING.md), and a check that
  * every logit is finite, since one NaN logit silently sends a token nowhere.
  */
@@ -16,6 +16,11 @@ final class RouterLogits {
 
     // x: (T, d)   weight: (E, d)   l: (T, E)
     static Variable compute(Variable x, Variable weight, float jitter, boolean training, Rng rng) {
+        return compute(x, weight, null, jitter, training, rng);
+    }
+
+    // x: (T, d)   weight: (E, d)   bias: (E) or null   l: (T, E)
+    static Variable compute(Variable x, Variable weight, Variable bias, float jitter, boolean training, Rng rng) {
         Variable input = x;
         if (training && jitter > 0f) {
             Tensor factors = Tensor.zeros(x.shape());
@@ -23,7 +28,7 @@ final class RouterLogits {
             for (int i = 0; i < f.length; i++) f[i] = (float) (1.0 - jitter + 2.0 * jitter * rng.nextDouble());
             input = Arithmetic.mul(x, Variable.constant(factors));
         }
-        Variable logits = MatMul.linear(input, weight, null);
+        Variable logits = MatMul.linear(input, weight, bias);
         requireFinite("router", logits.value());
         return logits;
     }

@@ -52,7 +52,6 @@ public final class StackedLinear extends Module {
         }
         int block = outFeatures * inFeatures;
         System.arraycopy(expertWeight.toArray(), 0, weight.value().data(), weight.value().offset() + expert * block, block);
-        weight.valueChanged();
         if (bias != null) {
             if (expertBias.rank() != 1 || expertBias.dim(0) != outFeatures) {
                 throw new IllegalArgumentException("StackedLinear.setExpert: expert " + expert + " bias has shape "
@@ -60,7 +59,6 @@ public final class StackedLinear extends Module {
             }
             System.arraycopy(expertBias.toArray(), 0, bias.value().data(), bias.value().offset() + expert * outFeatures,
                     outFeatures);
-            bias.valueChanged();
         }
     }
 

@@ -95,10 +95,7 @@ public abstract class Module {
                         + "', which this model does not have");
             }
         }
-        own.forEach((k, v) -> {
-            v.value().copyFrom(state.get(k));
-            v.valueChanged();
-        });
+        own.forEach((k, v) -> v.value().copyFrom(state.get(k)));
     }
 
     /**

@@ -2,23 +2,23 @@ package org.moe4j.text;
 
 import java.util.Arrays;
 
-/** A growable int array. */
-final class IntList {
+/** A growable int array (the ids of an encoding as they are produced). */
+public final class IntList {
     private int[] items;
     private int size;
 
-    IntList(int capacity) {
+    public IntList(int capacity) {
         items = new int[Math.max(4, capacity)];
     }
 
-    void add(int v) {
+    public void add(int v) {
         if (size == items.length) {
             items = Arrays.copyOf(items, items.length * 2);
         }
         items[size++] = v;
     }
 
-    void addAll(int[] vs) {
+    public void addAll(int[] vs) {
         if (size + vs.length > items.length) {
             items = Arrays.copyOf(items, Math.max(items.length * 2, size + vs.length));
         }
@@ -26,15 +26,15 @@ final class IntList {
         size += vs.length;
     }
 
-    int get(int i) {
+    public int get(int i) {
         return items[i];
     }
 
-    int size() {
+    public int size() {
         return size;
     }
 
-    int[] toArray() {
+    public int[] toArray() {
         return Arrays.copyOf(items, size);
     }
 }

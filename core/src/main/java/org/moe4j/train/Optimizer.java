@@ -46,10 +46,7 @@ public abstract class Optimizer {
             double lr = g.learningRate() * lrFactor;
             for (var e : g.parameters().entrySet()) {
                 Variable p = e.getValue();
-                if (p.grad() != null) {
-                    update(e.getKey(), p.value(), p.grad(), lr, g.weightDecay());
-                    p.valueChanged();
-                }
+                if (p.grad() != null) update(e.getKey(), p.value(), p.grad(), lr, g.weightDecay());
             }
         }
     }

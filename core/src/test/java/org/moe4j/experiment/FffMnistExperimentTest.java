@@ -30,4 +30,43 @@ class FffMnistExperimentTest {
         assertTrue(svg.startsWith("<svg ") && svg.trim().endsWith("</svg>"));
         assertEquals(2, svg.split("<circle ", -1).length - 1, "one point per trained model");
     }
+
+    @Test
+    void theHardeningLossStartsAtTheGivenFractionOfTheSteps() throws Exception {
+        // one epoch of 40 steps: a start of 0.99 begins at step 40, after the last one, so the run
+        // must equal one without hardening, and differ from one that hardens from the first step
+        float[] never = trainedNodeWeights(new FffMnistExperiment.Settings(new int[] {4}, new int[] {2}, 1, 200, 5e-3, 5, 0.99, 0, 3));
+        float[] none = trainedNodeWeights(new FffMnistExperiment.Settings(new int[] {4}, new int[] {2}, 1, 200, 5e-3, 0, 0, 0, 3));
+        float[] always = trainedNodeWeights(new FffMnistExperiment.Settings(new int[] {4}, new int[] {2}, 1, 200, 5e-3, 5, 0, 0, 3));
+        assertArrayEquals(none, never);
+        assertFalse(java.util.Arrays.equals(none, always), "hardening from step 0 changes the node weights");
+        var e = assertThrows(IllegalArgumentException.class,
+                () -> new FffMnistExperiment.Settings(new int[] {4}, new int[] {2}, 1, 200, 5e-3, 5, 1, 0, 3));
+        assertTrue(e.getMessage().contains("hardening start is 1.0, must be in [0, 1)"), e.getMessage());
+    }
+
+    /** The FFF's weights after training (no evaluation or timing: the comparison needs only them). */
+    private static float[] trainedNodeWeights(FffMnistExperiment.Settings s) throws Exception {
+        org.moe4j.io.Mnist.Digits train = org.moe4j.io.Mnist.train();
+        org.moe4j.tensor.Tensor x = train.images().reshape(-1, train.rows() * train.cols()).copy();
+        var layer = FffMnistExperiment.trainOne(s, 4, 2, x, train.labels()).layer();
+        return layer.namedParameters().get("node.weight").value().toArray();
+    }
+
+    @Test
+    void hardEpochsTrainTheTreeWithHardDecisions() throws Exception {
+        org.moe4j.io.Mnist.Digits train = org.moe4j.io.Mnist.train();
+        org.moe4j.tensor.Tensor x = train.images().reshape(-1, train.rows() * train.cols()).copy();
+        var s = new FffMnistExperiment.Settings(new int[] {4}, new int[] {2}, 1, 200, 5e-3, 0.1, 0, 1, 3);
+        var layer = FffMnistExperiment.trainOne(s, 4, 2, x, train.labels()).layer();
+        assertTrue(layer.config().hardTraining(), "the returned tree is the one trained hard");
+        var soft = FffMnistExperiment.trainOne(new FffMnistExperiment.Settings(new int[] {4}, new int[] {2}, 1, 200, 5e-3, 0.1, 0, 0, 3),
+                4, 2, x, train.labels()).layer();
+        assertFalse(soft.config().hardTraining());
+        assertFalse(java.util.Arrays.equals(soft.namedParameters().get("leaves.w1.weight").value().toArray(),
+                layer.namedParameters().get("leaves.w1.weight").value().toArray()), "the hard epochs moved the leaves");
+        var e = assertThrows(IllegalArgumentException.class,
+                () -> new FffMnistExperiment.Settings(new int[] {4}, new int[] {2}, 1, 200, 5e-3, 0.1, 0, -1, 3));
+        assertTrue(e.getMessage().contains("hard epochs is -1, must be >= 0"), e.getMessage());
+    }
 }

@@ -44,4 +44,68 @@ class SamplerTest {
         assertEquals("top_p is 0.0, must be in (0, 1]", e.getMessage());
         assertThrows(IllegalStateException.class, () -> a.next(new float[] {Float.NaN, 1}, 0, 2));
     }
+
+    /**
+     * The draws equal those of the plain definition (all ids sorted by logit descending, then id, the
+     * top k kept, then the nucleus), over logits with ties, signed zeros and infinities, for top-k
+     * small (the bounded-heap path) and large or off (the full sort).
+     */
+    @Test
+    void drawsEqualThePlainSortedDefinition() {
+        java.util.Random r = new java.util.Random(5);
+        for (int trial = 0; trial < 200; trial++) {
+            int vocab = 1 + r.nextInt(300);
+            float[] logits = new float[vocab];
+            for (int i = 0; i < vocab; i++) {
+                int kind = r.nextInt(20);
+                logits[i] = kind == 0 ? -0.0f : kind == 1 ? 0.0f : kind == 2 ? Float.NEGATIVE_INFINITY : (r.nextInt(8) - 4) * 0.5f;
+            }
+            if (java.util.stream.IntStream.range(0, vocab).allMatch(i -> logits[i] == Float.NEGATIVE_INFINITY)) logits[0] = 1f;
+            int topK = r.nextInt(3) == 0 ? 0 : 1 + r.nextInt(vocab);
+            double topP = r.nextBoolean() ? 1.0 : 0.05 + 0.9 * r.nextDouble();
+            SamplingConfig c = new SamplingConfig(0.3 + r.nextDouble(), topK, topP, trial);
+            Sampler fast = new Sampler(c);
+            org.moe4j.tensor.Rng rng = new org.moe4j.tensor.Rng(trial);
+            for (int draw = 0; draw < 5; draw++) {
+                assertEquals(plainDraw(logits, c, rng), fast.next(logits, 0, vocab), "trial " + trial + " draw " + draw);
+            }
+        }
+    }
+
+    private static int plainDraw(float[] logits, SamplingConfig c, org.moe4j.tensor.Rng rng) {
+        int vocab = logits.length;
+        Integer[] order = new Integer[vocab];
+        for (int i = 0; i < vocab; i++) order[i] = i;
+        java.util.Arrays.sort(order, (a, b) -> {
+            int cmp = Float.compare(logits[b], logits[a]);
+            return cmp != 0 ? cmp : Integer.compare(a, b);
+        });
+        int keep = c.topK() > 0 ? Math.min(c.topK(), vocab) : vocab;
+        double max = logits[order[0]];
+        double[] p = new double[keep];
+        double sum = 0;
+        for (int i = 0; i < keep; i++) {
+            p[i] = Math.exp((logits[order[i]] - max) / c.temperature());
+            sum += p[i];
+        }
+        int nucleus = keep;
+        if (c.topP() < 1) {
+            double cumulative = 0;
+            for (int i = 0; i < keep; i++) {
+                cumulative += p[i] / sum;
+                if (cumulative >= c.topP()) {
+                    nucleus = i + 1;
+                    break;
+                }
+            }
+        }
+        double total = 0;
+        for (int i = 0; i < nucleus; i++) total += p[i];
+        double u = rng.nextDouble() * total;
+        for (int i = 0; i < nucleus; i++) {
+            u -= p[i];
+            if (u < 0) return order[i];
+        }
+        return order[nucleus - 1];
+    }
 }

@@ -68,6 +68,29 @@ class KernelPoolTest {
     }
 
     @Test
+    void manyShortLoopsInARowEachRunEveryIndexOnceAndAllocateNothing() {
+        KernelPool.setThreads(2);
+        var mx = (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+        int[] hits = new int[64];
+        java.util.function.IntConsumer body = i -> hits[i]++;
+        long least = Long.MAX_VALUE;
+        for (int round = 0; round < 200; round++) {
+            long before = mx.getThreadAllocatedBytes(Thread.currentThread().threadId());
+            for (int loop = 0; loop < 100; loop++) {
+                // loops of 1 to 64 tasks back to back: a worker late for one must not take a task of the next
+                KernelPool.parallelFor(1 + (round * 100 + loop) % 64, body);
+            }
+            least = Math.min(least, mx.getThreadAllocatedBytes(Thread.currentThread().threadId()) - before);
+        }
+        int[] expected = new int[64];
+        for (int n = 0; n < 20_000; n++) {
+            for (int i = 0; i < 1 + n % 64; i++) expected[i]++;
+        }
+        assertEquals(java.util.Arrays.toString(expected), java.util.Arrays.toString(hits), "runs per index");
+        assertEquals(0, least, "bytes allocated by 100 parallel loops");
+    }
+
+    @Test
     void threadCountsOutsideThePoolAreRefused() {
         var zero = assertThrows(IllegalArgumentException.class, () -> KernelPool.setThreads(0));
         assertTrue(zero.getMessage().startsWith("KernelPool.setThreads: 0 threads requested, must be in [1, "),

@@ -160,48 +160,4 @@ class TransformerLMTest {
                 () -> new TransformerLM(c).logits(new int[] {1, 2, 3}, 9, new AuxiliaryLosses()));
         assertTrue(e4.getMessage().contains("[1, 8]"), e4.getMessage());
     }
-
-    private static float[] row(org.moe4j.tensor.Tensor t, int r) {
-        int c = t.cols();
-        return java.util.Arrays.copyOfRange(t.data(), t.offset() + r * c, t.offset() + (r + 1) * c);
-    }
-
-    private static void assertClose(float[] expected, float[] actual, String what) {
-        assertEquals(expected.length, actual.length);
-        for (int i = 0; i < expected.length; i++) assertEquals(expected[i], actual[i], 1e-4, what + " [" + i + "]");
-    }
-
-    @Test
-    void cachedDecodingEqualsTheFullForwardAlsoWhenBatched() {
-        for (TransformerConfig c : List.of(tiny(false), tinyMoe(), tinyFff(), tinyHierarchical())) {
-            cachedDecodingEqualsTheFullForward(new TransformerLM(c));
-        }
-    }
-
-    private void cachedDecodingEqualsTheFullForward(TransformerLM lm) {
-        int[] a = {3, 1, 4, 1, 5, 9, 2, 6};
-        int[] b = {2, 7, 1, 8, 2};
-        org.moe4j.tensor.Tensor fullA;
-        org.moe4j.tensor.Tensor fullB;
-        try (var s = org.moe4j.autograd.GradMode.noGrad()) {
-            fullA = lm.logits(a, a.length, new AuxiliaryLosses()).value();
-            fullB = lm.logits(b, b.length, new AuxiliaryLosses()).value();
-        }
-        // a: prefill 5 then decode 3; b: prefill 2 then decode 3; both in the same batch
-        SequenceState sa = lm.newSequence();
-        SequenceState sb = lm.newSequence();
-        var out = lm.forwardCached(List.of(sa, sb), List.of(java.util.Arrays.copyOf(a, 5), java.util.Arrays.copyOf(b, 2)),
-                new AuxiliaryLosses());
-        assertClose(row(fullA, 4), row(out, 0), "prefill a");
-        assertClose(row(fullB, 1), row(out, 1), "prefill b");
-        for (int step = 0; step < 3; step++) {
-            out = lm.forwardCached(List.of(sa, sb), List.of(new int[] {a[5 + step]}, new int[] {b[2 + step]}), new AuxiliaryLosses());
-            assertClose(row(fullA, 5 + step), row(out, 0), "decode a " + step);
-            assertClose(row(fullB, 2 + step), row(out, 1), "decode b " + step);
-        }
-        assertEquals(8, sa.length());
-        var e = assertThrows(IllegalArgumentException.class,
-                () -> lm.forwardCached(List.of(sa), List.of(new int[] {1}), new AuxiliaryLosses()));
-        assertTrue(e.getMessage().contains("context length 8"), e.getMessage());
-    }
 }

@@ -39,13 +39,9 @@ final class CompletionEndpoint {
         long n = ids.incrementAndGet();
         CompletionRequest request = CompletionRequest.parse(body, served.name(), served.tokenizer(), served.contextLength(),
                 config.maxTokens(), () -> System.nanoTime() ^ n);
-        CompletionJob job = new CompletionJob(request, served.tokenizer());
-        if (!scheduler.submit(job)) {
-            ex.getResponseHeaders().set("Retry-After", "1");
-            Exchanges.error(ex, 429, null, "the server is busy: " + scheduler.queueLength() + " requests are waiting (the limit is "
-                    + config.maxQueue() + "); retry after 1 s");
-            return 429;
-        }
+        CompletionJob job = new CompletionJob(request.generation(), served.tokenizer());
+        int refused = submit(ex, scheduler, job, config);
+        if (refused != 0) return refused;
         String id = "cmpl-" + n;
         long created = System.currentTimeMillis() / 1000;
         try {
@@ -55,6 +51,19 @@ final class CompletionEndpoint {
             Thread.currentThread().interrupt();
             throw new IOException("completion " + id + " interrupted", e);
         }
+    }
+
+    /** Queues the job; 0, or the status sent when the queue or the KV pool is full (429 with Retry-After). */
+    static int submit(HttpExchange ex, BatchScheduler scheduler, CompletionJob job, ServerConfig config) throws IOException {
+        BatchScheduler.Refusal refusal = scheduler.submit(job);
+        if (refusal == BatchScheduler.Refusal.NONE) return 0;
+        ex.getResponseHeaders().set("Retry-After", "1");
+        Exchanges.error(ex, 429, null, refusal == BatchScheduler.Refusal.QUEUE_FULL
+                ? "the server is busy: " + scheduler.queueLength() + " requests are waiting (the limit is " + config.maxQueue()
+                        + "); retry after 1 s"
+                : "the server is busy: its KV cache is full (" + scheduler.availableBlocks() + " of " + scheduler.poolBlocks()
+                        + " blocks free, not enough for the waiting prompts and this one); retry after 1 s");
+        return 429;
     }
 
     private int collect(HttpExchange ex, CompletionJob job, String id, long created) throws IOException, InterruptedException {
@@ -119,7 +128,7 @@ final class CompletionEndpoint {
     }
 
     /** One server-sent event. */
-    private static void send(OutputStream out, String data) throws IOException {
+    static void send(OutputStream out, String data) throws IOException {
         out.write(("data: " + data + "\n\n").getBytes(StandardCharsets.UTF_8));
         out.flush();
     }
@@ -139,7 +148,7 @@ final class CompletionEndpoint {
         return m;
     }
 
-    private static Map<String, Object> usage(CompletionEvent.Finished f) {
+    static Map<String, Object> usage(CompletionEvent.Finished f) {
         Map<String, Object> u = new LinkedHashMap<>();
         u.put("prompt_tokens", (long) f.promptTokens());
         u.put("completion_tokens", (long) f.completionTokens());

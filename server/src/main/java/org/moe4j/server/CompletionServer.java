@@ -15,17 +15,20 @@ import java.util.concurrent.Executors;
 
 /**
  * The HTTP side: the JDK's own {@link HttpServer}, one virtual thread per exchange, in front of a
- * {@link BatchScheduler}. Endpoints: {@code POST /v1/completions}, {@code GET /v1/models},
- * {@code GET /health} (never needs the key) and {@code GET /metrics}. Every answer is JSON (the
+ * {@link BatchScheduler}. Endpoints: {@code POST /v1/chat/completions}, {@code POST /v1/completions}, {@code GET /v1/models},
+ * {@code GET /health} (never needs the key), {@code GET /metrics}, and the web chat at {@code GET /}. Every answer is JSON (the
  * metrics are Prometheus text); any failure inside a handler becomes a JSON error, never a dead
  * server.
  */
 public final class CompletionServer implements AutoCloseable {
+    private static final System.Logger LOG = System.getLogger(CompletionServer.class.getName());
+
     private final ServedModel served;
     private final ServerConfig config;
     private final ServerMetrics metrics = new ServerMetrics();
     private final BatchScheduler scheduler;
     private final CompletionEndpoint completions;
+    private final ChatEndpoint chat;
     private final ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
     private final HttpServer http;
     private final byte[] expectedAuthorization;
@@ -39,8 +42,9 @@ public final class CompletionServer implements AutoCloseable {
         this.served = served;
         this.config = config;
         this.expectedAuthorization = config.apiKey() == null ? null : ("Bearer " + config.apiKey()).getBytes(StandardCharsets.UTF_8);
-        this.scheduler = new BatchScheduler(served, config.maxBatch(), config.maxQueue(), metrics);
+        this.scheduler = new BatchScheduler(served, config, metrics);
         this.completions = new CompletionEndpoint(served, config, scheduler);
+        this.chat = new ChatEndpoint(served, config, scheduler);
         try {
             this.http = HttpServer.create(new InetSocketAddress(config.host(), config.port()), 0);
         } catch (IOException e) {
@@ -49,6 +53,7 @@ public final class CompletionServer implements AutoCloseable {
         }
         http.setExecutor(executor);
         route("/v1/completions", "POST", true, completions::handle);
+        route("/v1/chat/completions", "POST", true, chat::handle);
         route("/v1/models", "GET", true, this::models);
         route("/health", "GET", false, this::health);
         route("/metrics", "GET", true, ex -> {
@@ -56,8 +61,9 @@ public final class CompletionServer implements AutoCloseable {
             return 200;
         });
         http.createContext("/", ex -> guarded(ex, false, e -> {
+            if (WebPage.serves(e.getRequestURI().getPath())) return WebPage.answer(e);
             Exchanges.error(e, 404, null, "no endpoint " + e.getRequestURI().getPath()
-                    + " (try POST /v1/completions, GET /v1/models, /health, /metrics)");
+                    + " (try POST /v1/chat/completions, POST /v1/completions, GET /v1/models, /health, /metrics)");
             return 404;
         }));
     }
@@ -116,11 +122,13 @@ public final class CompletionServer implements AutoCloseable {
             status = CompletionEndpoint.CLIENT_CLOSED;
         } catch (RuntimeException | Error e) {
             status = 500;
-            trySend(ex, 500, null, "internal error: " + e);
+            LOG.log(System.Logger.Level.ERROR, ex.getRequestMethod() + " " + ex.getRequestURI().getPath() + " failed", e);
+            trySend(ex, 500, null, "internal error (the server log has the details)");
         } finally {
             ex.close();
         }
-        boolean isCompletion = ex.getRequestURI().getPath().equals("/v1/completions");
+        String path = ex.getRequestURI().getPath();
+        boolean isCompletion = path.equals("/v1/completions") || path.equals("/v1/chat/completions");
         metrics.request(status, isCompletion ? (System.nanoTime() - t0) / 1e9 : -1);
     }
 
@@ -145,6 +153,7 @@ public final class CompletionServer implements AutoCloseable {
         model.put("created", 0L);
         model.put("owned_by", "moe4j");
         model.put("context_length", (long) served.contextLength());
+        model.put("chat_template", served.hasChatTemplate());
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("object", "list");
         m.put("data", List.of(model));
@@ -158,6 +167,8 @@ public final class CompletionServer implements AutoCloseable {
         m.put("model", served.name());
         m.put("active_sequences", (long) scheduler.activeSequences());
         m.put("queue_length", (long) scheduler.queueLength());
+        m.put("kv_blocks", (long) scheduler.poolBlocks());
+        m.put("kv_blocks_available", (long) scheduler.availableBlocks());
         Exchanges.json(ex, 200, m);
         return 200;
     }

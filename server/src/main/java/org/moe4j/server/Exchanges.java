@@ -13,23 +13,51 @@ import org.moe4j.io.Json;
 final class Exchanges {
     private Exchanges() {}
 
-    /** The request body, refused with 413 when longer than {@code limit} bytes (declared or actual). */
+    /**
+     * The request body, refused with 413 when longer than {@code limit} bytes (declared or actual).
+     * The refusal is sent before the body is read further, with {@code Connection: close}; then the
+     * rest of the body is read and dropped (at most {@link #DRAIN_LIMIT} bytes) before the
+     * connection closes. Closing a socket with unread bytes in its receive buffer makes TCP answer
+     * with a reset, and a reset can destroy the 413 in the client's buffer before it is read: the
+     * client would see "connection reset" instead of the JSON error (the "lingering close" of web
+     * servers).
+     */
     static byte[] body(HttpExchange ex, int limit) throws IOException {
         String declared = ex.getRequestHeaders().getFirst("Content-Length");
-        if (declared != null) {
-            long length;
-            try {
-                length = Long.parseLong(declared.trim());
-            } catch (NumberFormatException e) {
-                throw new BadRequestException(null, "Content-Length is not a number: " + Json.quoteForMessage(declared));
-            }
-            if (length > limit) throw new BadRequestException(413, null, "the body has " + length + " bytes, the limit is " + limit);
-        }
         try (InputStream in = ex.getRequestBody()) {
+            if (declared != null) {
+                long length;
+                try {
+                    length = Long.parseLong(declared.trim());
+                } catch (NumberFormatException e) {
+                    throw new BadRequestException(null, "Content-Length is not a number: " + Json.quoteForMessage(declared));
+                }
+                if (length > limit) refuseTooLarge(ex, in, "the body has " + length + " bytes, the limit is " + limit);
+            }
             byte[] b = in.readNBytes(limit + 1);
-            if (b.length > limit) throw new BadRequestException(413, null, "the body has more than " + limit + " bytes, the limit");
+            if (b.length > limit) refuseTooLarge(ex, in, "the body has more than " + limit + " bytes, the limit");
             return b;
         }
+    }
+
+    /** Most bytes of a refused body read and dropped so the 413 reaches the client; beyond, the connection is just closed. */
+    static final long DRAIN_LIMIT = 64L << 20;
+
+    private static void refuseTooLarge(HttpExchange ex, InputStream in, String message) throws IOException {
+        byte[] b = (Json.write(errorBody(413, null, message)) + "\n").getBytes(StandardCharsets.UTF_8);
+        ex.getResponseHeaders().set("Content-Type", "application/json");
+        ex.getResponseHeaders().set("Connection", "close");
+        ex.sendResponseHeaders(413, b.length);
+        // the answer is flushed now, but the stream stays open while the body is read: closing it
+        // would drain only 64 KiB (the JDK's sun.net.httpserver.drainAmount) and then close the socket
+        OutputStream out = ex.getResponseBody();
+        out.write(b);
+        out.flush();
+        byte[] sink = new byte[1 << 16];
+        long drained = 0;
+        for (int n; drained < DRAIN_LIMIT && (n = in.read(sink)) > 0; ) drained += n;
+        out.close();
+        throw new BadRequestException(413, null, message);
     }
 
     static void json(HttpExchange ex, int status, Object value) throws IOException {

@@ -17,14 +17,19 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.moe4j.io.Json;
 
 /**
- * A closed-loop load generator for {@code POST /v1/completions} on a loopback server: C clients,
+ * A closed-loop load generator for {@code POST /v1/completions} (or, as chat clients,
+ * {@code POST /v1/chat/completions} with each prompt as one user message) on a loopback server: C clients,
  * each sending its next request as soon as the previous one is answered, until a fixed number of
  * requests has been sent. Greedy, non-streamed requests of {@code maxTokens} tokens over a list of
  * prompts; measures requests and generated tokens per second over the wall time and the latency
  * percentiles of the successful requests.
  */
 public final class LoadGenerator implements AutoCloseable {
+    /** Which API the clients call. */
+    public enum Api { COMPLETIONS, CHAT }
+
     private final URI base;
+    private final Api api;
     private final String apiKey;
     private final List<String> prompts;
     private final int maxTokens;
@@ -49,7 +54,12 @@ public final class LoadGenerator implements AutoCloseable {
     }
 
     public LoadGenerator(URI base, String apiKey, List<String> prompts, int maxTokens, Duration timeout) {
+        this(base, Api.COMPLETIONS, apiKey, prompts, maxTokens, timeout);
+    }
+
+    public LoadGenerator(URI base, Api api, String apiKey, List<String> prompts, int maxTokens, Duration timeout) {
         requireLoopback(base);
+        this.api = api;
         if (prompts.isEmpty()) throw new IllegalArgumentException("load generator: no prompts");
         if (maxTokens < 1) throw new IllegalArgumentException("load generator: max tokens is " + maxTokens + ", must be >= 1");
         this.base = base;
@@ -116,8 +126,10 @@ public final class LoadGenerator implements AutoCloseable {
 
     /** Tokens generated for one request, or -1 if it failed. */
     private long send(String prompt) {
-        String body = "{\"prompt\":" + Json.quote(prompt) + ",\"max_tokens\":" + maxTokens + ",\"temperature\":0}";
-        HttpRequest.Builder b = HttpRequest.newBuilder(base.resolve("/v1/completions")).timeout(timeout)
+        String input = api == Api.CHAT ? "\"messages\":[{\"role\":\"user\",\"content\":" + Json.quote(prompt) + "}]"
+                : "\"prompt\":" + Json.quote(prompt);
+        String body = "{" + input + ",\"max_tokens\":" + maxTokens + ",\"temperature\":0}";
+        HttpRequest.Builder b = HttpRequest.newBuilder(base.resolve(api == Api.CHAT ? "/v1/chat/completions" : "/v1/completions")).timeout(timeout)
                 .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body));
         if (apiKey != null) b.header("Authorization", "Bearer " + apiKey);
         try {

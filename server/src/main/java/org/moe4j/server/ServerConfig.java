@@ -13,9 +13,10 @@ import java.time.Duration;
  * @param maxQueue        requests waiting for a batch slot at most; beyond, 429 with Retry-After
  * @param maxTokens       the largest max_tokens a request may ask for
  * @param requestTimeout  a non-streamed request not finished by then is cancelled (504)
+ * @param kvCache         the paged KV cache: pool size, block size, prefill chunk, prefix reuse
  */
 public record ServerConfig(String host, int port, String apiKey, int maxBodyBytes, int maxBatch, int maxQueue, int maxTokens,
-                           Duration requestTimeout) {
+                           Duration requestTimeout, KvCacheConfig kvCache) {
     public static final String LOOPBACK = "127.0.0.1";
     public static final int DEFAULT_PORT = 8080;
 
@@ -30,6 +31,12 @@ public record ServerConfig(String host, int port, String apiKey, int maxBodyByte
         if (requestTimeout == null || requestTimeout.isNegative() || requestTimeout.isZero()) {
             throw new IllegalArgumentException("server: request timeout is " + requestTimeout + ", must be positive");
         }
+        if (kvCache == null) throw new IllegalArgumentException("server: the KV cache configuration is null (use KvCacheConfig.defaults())");
+    }
+
+    public ServerConfig(String host, int port, String apiKey, int maxBodyBytes, int maxBatch, int maxQueue, int maxTokens,
+                        Duration requestTimeout) {
+        this(host, port, apiKey, maxBodyBytes, maxBatch, maxQueue, maxTokens, requestTimeout, KvCacheConfig.defaults());
     }
 
     /** Loopback on port 8080, no key, 1 MiB bodies, batches of 32, 256 queued, max_tokens up to 1024, 5 minutes per request. */
@@ -38,18 +45,22 @@ public record ServerConfig(String host, int port, String apiKey, int maxBodyByte
     }
 
     public ServerConfig withPort(int p) {
-        return new ServerConfig(host, p, apiKey, maxBodyBytes, maxBatch, maxQueue, maxTokens, requestTimeout);
+        return new ServerConfig(host, p, apiKey, maxBodyBytes, maxBatch, maxQueue, maxTokens, requestTimeout, kvCache);
     }
 
     public ServerConfig withApiKey(String key) {
-        return new ServerConfig(host, port, key, maxBodyBytes, maxBatch, maxQueue, maxTokens, requestTimeout);
+        return new ServerConfig(host, port, key, maxBodyBytes, maxBatch, maxQueue, maxTokens, requestTimeout, kvCache);
     }
 
     public ServerConfig withLimits(int bodyBytes, int batch, int queue, int tokens) {
-        return new ServerConfig(host, port, apiKey, bodyBytes, batch, queue, tokens, requestTimeout);
+        return new ServerConfig(host, port, apiKey, bodyBytes, batch, queue, tokens, requestTimeout, kvCache);
     }
 
     public ServerConfig withRequestTimeout(Duration timeout) {
-        return new ServerConfig(host, port, apiKey, maxBodyBytes, maxBatch, maxQueue, maxTokens, timeout);
+        return new ServerConfig(host, port, apiKey, maxBodyBytes, maxBatch, maxQueue, maxTokens, timeout, kvCache);
+    }
+
+    public ServerConfig withKvCache(KvCacheConfig kv) {
+        return new ServerConfig(host, port, apiKey, maxBodyBytes, maxBatch, maxQueue, maxTokens, requestTimeout, kv);
     }
 }

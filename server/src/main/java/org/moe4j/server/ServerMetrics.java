@@ -19,18 +19,48 @@ public final class ServerMetrics {
     private final Histogram latency = new Histogram(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300);
     private final Histogram firstToken = new Histogram(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30);
     private final Histogram batchSize = new Histogram(1, 2, 4, 8, 16, 32, 64, 128, 256, 512);
+    private final Histogram stepPromptTokens = new Histogram(0, 1, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096);
+    private long maxStepPromptTokens;
     private final ArrayDeque<long[]> recentTokens = new ArrayDeque<>();
     private long promptTokens;
     private long generatedTokens;
     private long steps;
     private long cancelled;
     private long[][] expertTokens = new long[0][];
+    private long promptTokensAdmitted;
+    private long prefixTokensReused;
+    private long preemptions;
+    private int poolBlocks;
+    private int blockSize;
+    private IntSupplier blocksInUse = () -> 0;
     private IntSupplier queueLength = () -> 0;
     private IntSupplier activeSequences = () -> 0;
 
     synchronized void gauges(IntSupplier queue, IntSupplier active) {
         this.queueLength = queue;
         this.activeSequences = active;
+    }
+
+    /** The KV pool: its blocks, their size, and how many are taken (by sequences or cached prefixes) now. */
+    synchronized void pool(int blocks, int positionsPerBlock, IntSupplier taken) {
+        this.poolBlocks = blocks;
+        this.blockSize = positionsPerBlock;
+        this.blocksInUse = taken;
+    }
+
+    /** A job joined the batch with a prompt of {@code promptTokens}, of which {@code reused} came from cached blocks. */
+    synchronized void admitted(int promptTokens, int reused) {
+        promptTokensAdmitted += promptTokens;
+        prefixTokensReused += reused;
+    }
+
+    synchronized void preempted() {
+        preemptions++;
+    }
+
+    /** Prompt tokens taken from cached blocks over prompt tokens admitted (0 before any). */
+    synchronized double prefixHitRate() {
+        return promptTokensAdmitted == 0 ? 0 : (double) prefixTokensReused / promptTokensAdmitted;
     }
 
     synchronized void request(int status, double seconds) {
@@ -53,6 +83,8 @@ public final class ServerMetrics {
     synchronized void step(int sequences, int prefilled, int drawn, List<int[]> tokensPerExpert) {
         steps++;
         batchSize.observe(sequences);
+        stepPromptTokens.observe(prefilled);
+        maxStepPromptTokens = Math.max(maxStepPromptTokens, prefilled);
         promptTokens += prefilled;
         generatedTokens += drawn;
         long now = System.nanoTime();
@@ -65,6 +97,15 @@ public final class ServerMetrics {
             if (expertTokens[l] == null || expertTokens[l].length != counts.length) expertTokens[l] = new long[counts.length];
             for (int e = 0; e < counts.length; e++) expertTokens[l][e] += counts[e];
         }
+    }
+
+    /** The most prompt tokens one step has computed (chunked prefill bounds it). */
+    synchronized long maxStepPromptTokens() {
+        return maxStepPromptTokens;
+    }
+
+    synchronized long preemptions() {
+        return preemptions;
     }
 
     synchronized long generatedTokens() {
@@ -86,7 +127,7 @@ public final class ServerMetrics {
         latency.write(out, "moe4j_request_duration_seconds");
         PrometheusText.header(out, "moe4j_time_to_first_token_seconds", "histogram", "Time from submitting a completion to drawing its first token.");
         firstToken.write(out, "moe4j_time_to_first_token_seconds");
-        PrometheusText.header(out, "moe4j_prompt_tokens_total", "counter", "Prompt tokens prefilled.");
+        PrometheusText.header(out, "moe4j_prompt_tokens_total", "counter", "Prompt tokens computed (tokens reused from cached prefix blocks are not).");
         out.append("moe4j_prompt_tokens_total ").append(promptTokens).append('\n');
         PrometheusText.header(out, "moe4j_generated_tokens_total", "counter", "Tokens generated.");
         out.append("moe4j_generated_tokens_total ").append(generatedTokens).append('\n');
@@ -100,10 +141,22 @@ public final class ServerMetrics {
         out.append("moe4j_steps_total ").append(steps).append('\n');
         PrometheusText.header(out, "moe4j_batch_size", "histogram", "Sequences in each scheduler step.");
         batchSize.write(out, "moe4j_batch_size");
+        PrometheusText.header(out, "moe4j_step_prompt_tokens", "histogram", "Prompt tokens computed in each scheduler step (chunked prefill bounds them).");
+        stepPromptTokens.write(out, "moe4j_step_prompt_tokens");
         PrometheusText.header(out, "moe4j_queue_length", "gauge", "Requests waiting for a batch slot.");
         out.append("moe4j_queue_length ").append(queueLength.getAsInt()).append('\n');
         PrometheusText.header(out, "moe4j_active_sequences", "gauge", "Sequences in the running batch.");
         out.append("moe4j_active_sequences ").append(activeSequences.getAsInt()).append('\n');
+        PrometheusText.header(out, "moe4j_kv_blocks", "gauge", "Blocks of the paged KV cache (" + blockSize + " positions each).");
+        out.append("moe4j_kv_blocks ").append(poolBlocks).append('\n');
+        PrometheusText.header(out, "moe4j_kv_blocks_taken", "gauge", "KV blocks held by sequences or cached prefixes nobody uses yet.");
+        out.append("moe4j_kv_blocks_taken ").append(blocksInUse.getAsInt()).append('\n');
+        PrometheusText.header(out, "moe4j_prefix_reused_tokens_total", "counter", "Prompt tokens taken from cached blocks instead of computed.");
+        out.append("moe4j_prefix_reused_tokens_total ").append(prefixTokensReused).append('\n');
+        PrometheusText.header(out, "moe4j_prefix_hit_rate", "gauge", "Reused prompt tokens over admitted prompt tokens, since the start.");
+        out.append("moe4j_prefix_hit_rate ").append(PrometheusText.number(prefixHitRate())).append('\n');
+        PrometheusText.header(out, "moe4j_preemptions_total", "counter", "Sequences that gave their blocks back to be recomputed later.");
+        out.append("moe4j_preemptions_total ").append(preemptions).append('\n');
         PrometheusText.header(out, "moe4j_cancelled_total", "counter", "Requests dropped because the client went away or timed out.");
         out.append("moe4j_cancelled_total ").append(cancelled).append('\n');
         PrometheusText.header(out, "moe4j_expert_tokens_total", "counter", "Tokens computed by each expert of each MoE layer.");

@@ -37,7 +37,7 @@ class BatchingConsistencyTest {
                 TestClient.Response r = client.post("/v1/completions", TestClient.greedy(prompts.get(i), maxTokens.get(i), ""));
                 assertEquals(200, r.status(), r.body());
                 alone.add(r.text());
-                assertEquals(TinyModel.greedyAlone(model, prompts.get(i), maxTokens.get(i)), r.text(), "served alone = Generator, prompt " + i);
+                assertEquals(TinyModel.greedyAlone(model, prompts.get(i), maxTokens.get(i)), r.text(), "served alone = EngineGenerator, prompt " + i);
             }
             String batchHistogramBefore = batchesOverOne(client.get("/metrics").body());
             assertEquals("0", batchHistogramBefore, "requests one after another run alone");

@@ -54,7 +54,7 @@ class CompletionServerTest {
     }
 
     @Test
-    void maxTokensStopsAtTheContextLikeTheGenerator() throws Exception {
+    void maxTokensStopsAtTheContext() throws Exception {
         String prompt = "x".repeat(60);
         TestClient.Response r = client.post("/v1/completions", TestClient.greedy(prompt, 50, ""));
         assertEquals(200, r.status(), r.body());
@@ -103,6 +103,17 @@ class CompletionServerTest {
             assertEquals(expected, r.text());
             assertEquals("stop", ((Map<?, ?>) ((List<?>) r.json().get("choices")).getFirst()).get("finish_reason"));
         }
+    }
+
+    @Test
+    void anAnswerThatReachesTheEndOfTheContextEndsWithLength() throws Exception {
+        // the context holds 64 positions; a 59-byte prompt leaves room for 5 tokens of the 50 asked
+        String prompt = "x".repeat(59);
+        TestClient.Response r = client.post("/v1/completions", TestClient.greedy(prompt, 50, ""));
+        assertEquals(200, r.status(), r.body());
+        assertEquals(5L, ((Map<?, ?>) r.json().get("usage")).get("completion_tokens"));
+        assertEquals("length", ((Map<?, ?>) ((List<?>) r.json().get("choices")).getFirst()).get("finish_reason"));
+        assertEquals(TinyModel.greedyAlone(model, prompt, 5), r.text());
     }
 
     @Test

@@ -113,8 +113,8 @@ class LimitsTest {
         }
     }
 
-    /** Waits until no sequence is active and none is queued. */
-    private static void awaitIdle(CompletionServer server, Duration limit) throws Exception {
+    /** Waits until no sequence is active and none is queued (an answer reaches its client just before its sequence is retired). */
+    static void awaitIdle(CompletionServer server, Duration limit) throws Exception {
         TestClient client = new TestClient(server.baseUri());
         long deadline = System.nanoTime() + limit.toNanos();
         while (System.nanoTime() < deadline) {

@@ -31,6 +31,19 @@ class LoadGeneratorTest {
     }
 
     @Test
+    void chatClientsCallTheChatEndpoint() throws Exception {
+        try (CompletionServer server = CompletionServer.start(ChatModel.served(512), ServerConfig.defaults().withPort(0));
+             LoadGenerator chat = new LoadGenerator(server.baseUri(), LoadGenerator.Api.CHAT, null, List.of("hi", "how are you?"), 4,
+                     Duration.ofSeconds(20))) {
+            LoadGenerator.Level l = chat.run(2, 4);
+            assertEquals(0, l.failures());
+            assertTrue(l.completionTokens() > 0 && l.completionTokens() <= 16, l.toString());
+            assertEquals(4, server.metrics().requests(200));
+            assertTrue(server.metrics().render().contains("moe4j_prompt_tokens_total"), "served");
+        }
+    }
+
+    @Test
     void countsRefusedRequestsAsFailures() throws Exception {
         ServedModel model = TinyModel.served(64);
         try (CompletionServer server = CompletionServer.start(model, ServerConfig.defaults().withPort(0).withApiKey("k"));

@@ -45,4 +45,23 @@ class PlotTest {
         assertArrayEquals(new double[] {0, 0.5, 1.0, 1.5, 2.0}, Canvas.ticks(0, 2), 1e-12);
         assertFalse(Files.exists(Path.of("load.png")));
     }
+
+    @Test
+    void scatterPlotDrawsGreyPointsAndColouredCurvesBrokenAtNaN() throws Exception {
+        double[] x = {0, 1, 2, 3, 4}, y = {0, 1, 4, 9, 16};
+        ScatterPlot plot = new ScatterPlot("fit", "x", "y")
+                .add(new ScatterPlot.Points("data", x, y, -1))
+                .add(new ScatterPlot.Curve("leaf 1", x, new double[] {0, 2, Double.NaN, Double.NaN, 14}, 2, 2f));
+        BufferedImage img = ImageIO.read(new ByteArrayInputStream(plot.png(400, 300)));
+        assertTrue(hasColor(img, new Color(0xb0b0b0)), "points in grey");
+        assertTrue(hasColor(img, Canvas.PALETTE[2]), "the curve in its palette colour");
+        // the curve is broken at the NaNs: the middle of the plot, between x = 1 and x = 4, has no curve colour
+        int green = 0;
+        int x1 = 70 + (int) ((400 - 90) * 0.4), x2 = 70 + (int) ((400 - 90) * 0.7);
+        for (int px = x1; px < x2; px++) {
+            for (int py = 40; py < 250; py++) if ((img.getRGB(px, py) & 0xFFFFFF) == (Canvas.PALETTE[2].getRGB() & 0xFFFFFF)) green++;
+        }
+        assertEquals(0, green, "no segment across the NaN gap");
+        assertThrows(IllegalArgumentException.class, () -> new ScatterPlot.Points("p", new double[2], new double[1], 0));
+    }
 }

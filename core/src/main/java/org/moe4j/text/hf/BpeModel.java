@@ -6,6 +6,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import org.moe4j.text.IntList;
 
 /**
  * The {@code BPE} model of a tokenizer.json (Sennrich et al. 2016, "Neural Machine Translation of

@@ -18,6 +18,7 @@ import java.util.zip.GZIPInputStream;
 import org.moe4j.io.AtomicFiles;
 import org.moe4j.io.Json;
 import org.moe4j.io.JsonException;
+import org.moe4j.text.IntList;
 import org.moe4j.text.Tokenizer;
 
 /**

@@ -301,6 +301,7 @@ final class Py {
             case List<?> l -> l.stream().anyMatch(x -> eq(x, item));
             case Map<?, ?> m -> m.keySet().stream().anyMatch(k -> eq(k, item));
             case Undefined u -> false;
+            case null -> throw new PyError("argument of type 'NoneType' is not iterable");
             default -> throw new PyError("argument of type '" + typeName(container) + "' is not iterable");
         };
     }

@@ -34,6 +34,14 @@ class TemplateErrorsTest {
     }
 
     @Test
+    void membershipInNoneIsPythonsTypeError() {
+        // Qwen3's template tests '<tool_call>' in content, which is None for an assistant message with only tool calls
+        TemplateException e = assertThrows(TemplateException.class,
+                () -> Template.compile("{{ 'x' in content }}").render(new java.util.HashMap<>(java.util.Collections.singletonMap("content", null))));
+        assertTrue(e.getMessage().contains("argument of type 'NoneType' is not iterable"), e.getMessage());
+    }
+
+    @Test
     void unknownTestIsNamed() {
         TemplateException e = assertThrows(TemplateException.class, () -> Template.compile("{% if x is shiny %}{% endif %}"));
         assertTrue(e.getMessage().startsWith("unknown test 'shiny'; known tests: "), e.getMessage());

@@ -1,0 +1,149 @@
+package org.moe4j.dist;
+
+import java.lang.foreign.MemorySegment;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.BrokenBarrierException;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Function;
+
+/**
+ * N ranks as threads of one JVM, for unit tests and single-machine runs. A collective is two
+ * phases around a shared barrier: every rank posts its buffer, and once all have posted each rank
+ * reads its peers' buffers directly (no transport, no staging); a second barrier keeps a buffer
+ * untouched until every peer has read it. Segments must therefore be readable from other threads:
+ * heap segments, or native ones from a shared or global arena.
+ *
+ * <p>A barrier that waits longer than the timeout, or a rank that fails ({@link #run} breaks the
+ * barriers of every group of the run), ends every waiting rank with a {@link CommunicationException}:
+ * a test never hangs.
+ */
+public final class LocalGroup {
+    private final int size;
+    private final Duration timeout;
+    private final CyclicBarrier barrier;
+    /** Each rank's posted argument of the collective under way, indexed by rank. */
+    final Object[] posted;
+    /** The run's groups, this one and every split of it, so a failure can break them all. */
+    private final List<LocalGroup> family;
+    /** Set once a rank of the run failed: a rank arriving at a barrier later fails at once. */
+    private volatile boolean broken;
+
+    private LocalGroup(int size, Duration timeout, List<LocalGroup> family) {
+        if (size < 1) throw new IllegalArgumentException("ranks: " + size + " must be >= 1");
+        if (timeout.isNegative() || timeout.isZero()) {
+            throw new IllegalArgumentException("timeout: " + timeout + " must be positive");
+        }
+        this.size = size;
+        this.timeout = timeout;
+        this.barrier = new CyclicBarrier(size);
+        this.posted = new Object[size];
+        this.family = family;
+        synchronized (family) {
+            family.add(this);
+        }
+    }
+
+    /** One communicator per rank of a new group; each must be driven by its own thread. */
+    public static List<Communicator> create(int size, Duration timeout) {
+        LocalGroup group = new LocalGroup(size, timeout, new ArrayList<>());
+        List<Communicator> ranks = new ArrayList<>(size);
+        for (int r = 0; r < size; r++) ranks.add(new LocalCommunicator(r, group));
+        return ranks;
+    }
+
+    /**
+     * Runs body on every rank of a new group, each in its own thread, and returns the results in
+     * rank order. The first failure breaks the group so the other ranks stop too, and is rethrown.
+     */
+    public static <T> List<T> run(int size, Duration timeout, Function<Communicator, T> body) {
+        List<Communicator> ranks = create(size, timeout);
+        LocalGroup group = ((LocalCommunicator) ranks.getFirst()).group();
+        List<T> results = new ArrayList<>(size);
+        Throwable[] failures = new Throwable[size];
+        Thread[] threads = new Thread[size];
+        for (int r = 0; r < size; r++) {
+            results.add(null);
+            int rank = r;
+            threads[r] = Thread.ofPlatform().name("moe4j-rank-" + r).unstarted(() -> {
+                try (Communicator comm = ranks.get(rank)) {
+                    T value = body.apply(comm);
+                    synchronized (results) {
+                        results.set(rank, value);
+                    }
+                } catch (Throwable t) {
+                    failures[rank] = t;
+                    group.breakAll();
+                }
+            });
+            threads[r].start();
+        }
+        for (Thread t : threads) {
+            try {
+                t.join();
+            } catch (InterruptedException e) {
+                group.breakAll();
+                Thread.currentThread().interrupt();
+                throw new CommunicationException("interrupted while waiting for the ranks", e);
+            }
+        }
+        // The first failure that is not only a consequence of another rank's failure tells why.
+        Throwable first = null;
+        for (Throwable f : failures) {
+            if (f != null && (first == null || first instanceof CommunicationException && !(f instanceof CommunicationException))) first = f;
+        }
+        if (first != null) {
+            if (first instanceof RuntimeException e) throw e;
+            if (first instanceof Error e) throw e;
+            throw new CommunicationException("a rank failed", first);
+        }
+        return results;
+    }
+
+    int size() {
+        return size;
+    }
+
+    /** A new group of n ranks in this run's family (the split of a group). */
+    LocalGroup child(int n) {
+        return new LocalGroup(n, timeout, family);
+    }
+
+    /** Waits for every rank of the group; a timeout or a broken barrier names the rank and the call. */
+    void await(int rank, String call) {
+        if (broken) {
+            throw new CommunicationException("rank " + rank + " of " + size + ": " + call + ": another rank failed, so the group stopped");
+        }
+        try {
+            barrier.await(timeout.toNanos(), TimeUnit.NANOSECONDS);
+        } catch (TimeoutException e) {
+            breakAll();
+            throw new CommunicationException("rank " + rank + " of " + size + ": " + call + ": the other ranks did not arrive within " + timeout, e);
+        } catch (BrokenBarrierException e) {
+            throw new CommunicationException("rank " + rank + " of " + size + ": " + call + ": another rank failed, so the group stopped", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            breakAll();
+            throw new CommunicationException("rank " + rank + " of " + size + ": " + call + ": interrupted", e);
+        }
+    }
+
+    /** Breaks every barrier of the run: whoever waits, or arrives later, fails at once. */
+    void breakAll() {
+        List<LocalGroup> groups;
+        synchronized (family) {
+            groups = List.copyOf(family);
+        }
+        for (LocalGroup g : groups) {
+            g.broken = true;
+            g.barrier.reset();
+        }
+    }
+
+    MemorySegment postedSegment(int rank) {
+        return (MemorySegment) posted[rank];
+    }
+}

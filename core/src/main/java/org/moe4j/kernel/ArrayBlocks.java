@@ -1,0 +1,165 @@
+package org.moe4j.kernel;
+
+import static org.moe4j.kernel.WeightBlocks.FOLD1;
+import static org.moe4j.kernel.WeightBlocks.FOLD16;
+import static org.moe4j.kernel.WeightBlocks.FOLD2;
+import static org.moe4j.kernel.WeightBlocks.FOLD32;
+import static org.moe4j.kernel.WeightBlocks.FOLD4;
+import static org.moe4j.kernel.WeightBlocks.FOLD8;
+import static org.moe4j.kernel.WeightBlocks.PAIR_HI;
+import static org.moe4j.kernel.WeightBlocks.PAIR_LO;
+import static org.moe4j.kernel.WeightBlocks.QUAD_HI;
+import static org.moe4j.kernel.WeightBlocks.QUAD_LO;
+import static org.moe4j.kernel.WeightBlocks.store;
+import static org.moe4j.kernel.WideningLoads.F;
+import static org.moe4j.kernel.WideningLoads.VL;
+
+import jdk.incubator.vector.FloatVector;
+
+/**
+ * The register blocks of {@link WeightProduct} over weights already widened into a float[] (rows
+ * {@code cols} apart): the blocks for IEEE half weights, which are widened a few rows at a time by
+ * {@link F16Blocks#widen} and then used by every token of a panel. The operation order is
+ * {@link WeightBlocks}', lanes over chunks of VL columns, as for float32.
+ */
+final class ArrayBlocks {
+    private ArrayBlocks() {}
+
+    /** Rows r..r+3 of W (row r from element {@code w0} of {@code w}, rows {@code cols} apart) times tokens t..t+3 of x. */
+    static void rows4Tokens4(float[] w, int w0, int cols, float[] x, int x0, int ldx, float[] y, int y0, int ldy, boolean add) {
+        FloatVector a00 = FloatVector.zero(F), a01 = a00, a02 = a00, a03 = a00;
+        FloatVector a10 = a00, a11 = a00, a12 = a00, a13 = a00;
+        FloatVector a20 = a00, a21 = a00, a22 = a00, a23 = a00;
+        FloatVector a30 = a00, a31 = a00, a32 = a00, a33 = a00;
+        int w1 = w0 + cols, w2 = w1 + cols, w3 = w2 + cols;
+        int x1 = x0 + ldx, x2 = x1 + ldx, x3 = x2 + ldx;
+        int upper = cols - cols % VL;
+        for (int c = 0; c < upper; c += VL) {
+            FloatVector v0 = FloatVector.fromArray(F, w, w0 + c);
+            FloatVector v1 = FloatVector.fromArray(F, w, w1 + c);
+            FloatVector v2 = FloatVector.fromArray(F, w, w2 + c);
+            FloatVector v3 = FloatVector.fromArray(F, w, w3 + c);
+            FloatVector u = FloatVector.fromArray(F, x, x0 + c);
+            a00 = u.fma(v0, a00);
+            a01 = u.fma(v1, a01);
+            a02 = u.fma(v2, a02);
+            a03 = u.fma(v3, a03);
+            u = FloatVector.fromArray(F, x, x1 + c);
+            a10 = u.fma(v0, a10);
+            a11 = u.fma(v1, a11);
+            a12 = u.fma(v2, a12);
+            a13 = u.fma(v3, a13);
+            u = FloatVector.fromArray(F, x, x2 + c);
+            a20 = u.fma(v0, a20);
+            a21 = u.fma(v1, a21);
+            a22 = u.fma(v2, a22);
+            a23 = u.fma(v3, a23);
+            u = FloatVector.fromArray(F, x, x3 + c);
+            a30 = u.fma(v0, a30);
+            a31 = u.fma(v1, a31);
+            a32 = u.fma(v2, a32);
+            a33 = u.fma(v3, a33);
+        }
+        FloatVector b0, b1, s;
+        // token t + 0
+        b0 = PAIR_LO.selectFrom(a00, a01).add(PAIR_HI.selectFrom(a00, a01));
+        b1 = PAIR_LO.selectFrom(a02, a03).add(PAIR_HI.selectFrom(a02, a03));
+        s = QUAD_LO.selectFrom(b0, b1).add(QUAD_HI.selectFrom(b0, b1));
+        if (VL >= 64) s = s.add(s.rearrange(FOLD8));
+        if (VL >= 32) s = s.add(s.rearrange(FOLD4));
+        if (VL >= 16) s = s.add(s.rearrange(FOLD2));
+        if (VL >= 8) s = s.add(s.rearrange(FOLD1));
+        store(y, y0, tail(s.lane(0), w, w0, cols, upper, x, x0), add);
+        store(y, y0 + 1, tail(s.lane(VL / 4), w, w1, cols, upper, x, x0), add);
+        store(y, y0 + 2, tail(s.lane(VL / 2), w, w2, cols, upper, x, x0), add);
+        store(y, y0 + 3, tail(s.lane(3 * VL / 4), w, w3, cols, upper, x, x0), add);
+        // token t + 1
+        b0 = PAIR_LO.selectFrom(a10, a11).add(PAIR_HI.selectFrom(a10, a11));
+        b1 = PAIR_LO.selectFrom(a12, a13).add(PAIR_HI.selectFrom(a12, a13));
+        s = QUAD_LO.selectFrom(b0, b1).add(QUAD_HI.selectFrom(b0, b1));
+        if (VL >= 64) s = s.add(s.rearrange(FOLD8));
+        if (VL >= 32) s = s.add(s.rearrange(FOLD4));
+        if (VL >= 16) s = s.add(s.rearrange(FOLD2));
+        if (VL >= 8) s = s.add(s.rearrange(FOLD1));
+        store(y, y0 + ldy, tail(s.lane(0), w, w0, cols, upper, x, x1), add);
+        store(y, y0 + ldy + 1, tail(s.lane(VL / 4), w, w1, cols, upper, x, x1), add);
+        store(y, y0 + ldy + 2, tail(s.lane(VL / 2), w, w2, cols, upper, x, x1), add);
+        store(y, y0 + ldy + 3, tail(s.lane(3 * VL / 4), w, w3, cols, upper, x, x1), add);
+        // token t + 2
+        b0 = PAIR_LO.selectFrom(a20, a21).add(PAIR_HI.selectFrom(a20, a21));
+        b1 = PAIR_LO.selectFrom(a22, a23).add(PAIR_HI.selectFrom(a22, a23));
+        s = QUAD_LO.selectFrom(b0, b1).add(QUAD_HI.selectFrom(b0, b1));
+        if (VL >= 64) s = s.add(s.rearrange(FOLD8));
+        if (VL >= 32) s = s.add(s.rearrange(FOLD4));
+        if (VL >= 16) s = s.add(s.rearrange(FOLD2));
+        if (VL >= 8) s = s.add(s.rearrange(FOLD1));
+        store(y, y0 + 2 * ldy, tail(s.lane(0), w, w0, cols, upper, x, x2), add);
+        store(y, y0 + 2 * ldy + 1, tail(s.lane(VL / 4), w, w1, cols, upper, x, x2), add);
+        store(y, y0 + 2 * ldy + 2, tail(s.lane(VL / 2), w, w2, cols, upper, x, x2), add);
+        store(y, y0 + 2 * ldy + 3, tail(s.lane(3 * VL / 4), w, w3, cols, upper, x, x2), add);
+        // token t + 3
+        b0 = PAIR_LO.selectFrom(a30, a31).add(PAIR_HI.selectFrom(a30, a31));
+        b1 = PAIR_LO.selectFrom(a32, a33).add(PAIR_HI.selectFrom(a32, a33));
+        s = QUAD_LO.selectFrom(b0, b1).add(QUAD_HI.selectFrom(b0, b1));
+        if (VL >= 64) s = s.add(s.rearrange(FOLD8));
+        if (VL >= 32) s = s.add(s.rearrange(FOLD4));
+        if (VL >= 16) s = s.add(s.rearrange(FOLD2));
+        if (VL >= 8) s = s.add(s.rearrange(FOLD1));
+        store(y, y0 + 3 * ldy, tail(s.lane(0), w, w0, cols, upper, x, x3), add);
+        store(y, y0 + 3 * ldy + 1, tail(s.lane(VL / 4), w, w1, cols, upper, x, x3), add);
+        store(y, y0 + 3 * ldy + 2, tail(s.lane(VL / 2), w, w2, cols, upper, x, x3), add);
+        store(y, y0 + 3 * ldy + 3, tail(s.lane(3 * VL / 4), w, w3, cols, upper, x, x3), add);
+    }
+
+    /** Rows r..r+3 of W times one token of x: four independent chains. */
+    static void rows4Token1(float[] w, int w0, int cols, float[] x, int x0, float[] y, int y0, boolean add) {
+        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
+        int w1 = w0 + cols, w2 = w1 + cols, w3 = w2 + cols;
+        int upper = cols - cols % VL;
+        for (int c = 0; c < upper; c += VL) {
+            FloatVector u = FloatVector.fromArray(F, x, x0 + c);
+            a0 = u.fma(FloatVector.fromArray(F, w, w0 + c), a0);
+            a1 = u.fma(FloatVector.fromArray(F, w, w1 + c), a1);
+            a2 = u.fma(FloatVector.fromArray(F, w, w2 + c), a2);
+            a3 = u.fma(FloatVector.fromArray(F, w, w3 + c), a3);
+        }
+        FloatVector b0, b1, s;
+        b0 = PAIR_LO.selectFrom(a0, a1).add(PAIR_HI.selectFrom(a0, a1));
+        b1 = PAIR_LO.selectFrom(a2, a3).add(PAIR_HI.selectFrom(a2, a3));
+        s = QUAD_LO.selectFrom(b0, b1).add(QUAD_HI.selectFrom(b0, b1));
+        if (VL >= 64) s = s.add(s.rearrange(FOLD8));
+        if (VL >= 32) s = s.add(s.rearrange(FOLD4));
+        if (VL >= 16) s = s.add(s.rearrange(FOLD2));
+        if (VL >= 8) s = s.add(s.rearrange(FOLD1));
+        store(y, y0, tail(s.lane(0), w, w0, cols, upper, x, x0), add);
+        store(y, y0 + 1, tail(s.lane(VL / 4), w, w1, cols, upper, x, x0), add);
+        store(y, y0 + 2, tail(s.lane(VL / 2), w, w2, cols, upper, x, x0), add);
+        store(y, y0 + 3, tail(s.lane(3 * VL / 4), w, w3, cols, upper, x, x0), add);
+    }
+
+    /** One row of W times one token of x. */
+    static float row1Token1(float[] w, int w0, int cols, float[] x, int x0) {
+        FloatVector s = FloatVector.zero(F);
+        int upper = cols - cols % VL;
+        for (int c = 0; c < upper; c += VL) {
+            s = FloatVector.fromArray(F, x, x0 + c).fma(FloatVector.fromArray(F, w, w0 + c), s);
+        }
+        // the lane sum of the 4-row blocks, one vector at a time: halves, then quarters, ...
+        if (VL >= 64) s = s.add(s.rearrange(FOLD32));
+        if (VL >= 32) s = s.add(s.rearrange(FOLD16));
+        if (VL >= 16) s = s.add(s.rearrange(FOLD8));
+        if (VL >= 8) s = s.add(s.rearrange(FOLD4));
+        s = s.add(s.rearrange(FOLD2));
+        s = s.add(s.rearrange(FOLD1));
+        return tail(s.lane(0), w, w0, cols, upper, x, x0);
+    }
+
+    /** The columns past the last whole vector, one fused multiply-add each, continuing from {@code s}. */
+    private static float tail(float s, float[] w, int w0, int cols, int upper, float[] x, int x0) {
+        for (int c = upper; c < cols; c++) {
+            s = Math.fma(x[x0 + c], w[w0 + c], s);
+        }
+        return s;
+    }
+
+}
