@@ -97,6 +97,24 @@ class GgufCommandsTest {
     }
 
     @Test
+    void chatOnAGgufFileUsesItsChatTemplateAndAnswersAsTheFolder() throws Exception {
+        Path folder = ChatFixture.model(dir.resolve("chat"));
+        Path gguf = dir.resolve("chat.gguf");
+        StdoutRun q = StdoutRun.of("quantize", folder.toString(), "--type", "f32", "--out", gguf.toString());
+        assertEquals(0, q.exitCode(), q.err());
+        try (GgufFile f = GgufFile.open(gguf)) {
+            assertEquals(ChatFixture.TEMPLATE, f.metadata().string("tokenizer.chat_template"));
+        }
+        String script = "call me\nthe whale\n";
+        ChatRun fromFolder = ChatRun.of(script, folder.toString(), "--temperature", "0", "--max-tokens", "12", "--color", "never");
+        ChatRun fromGguf = ChatRun.of(script, gguf.toString(), "--temperature", "0", "--max-tokens", "12", "--color", "never");
+        assertEquals(0, fromFolder.exitCode(), fromFolder.err());
+        assertEquals(0, fromGguf.exitCode(), fromGguf.err());
+        assertTrue(fromFolder.out().length() > 10, fromFolder.out());
+        assertEquals(fromFolder.out(), fromGguf.out());
+    }
+
+    @Test
     void badArgumentsGetOneLine() throws Exception {
         StdoutRun q = StdoutRun.of("quantize", run.toString(), "--type", "q3_k", "--out", dir.resolve("x.gguf").toString());
         assertEquals(2, q.exitCode());
