@@ -39,6 +39,18 @@ public final class DecoderModel {
         return config;
     }
 
+    /**
+     * From now on keeps the {@code perLayer} most used experts of each MoE layer in RAM and reads the
+     * others from the mapped file ({@link ExpertResidency}); close the result to free the copies.
+     */
+    public ExpertResidency keepExpertsInRam(int perLayer) {
+        ExpertResidency r = new ExpertResidency(weights, perLayer);
+        for (FeedForward f : feedForward) {
+            if (f instanceof MixtureOfExperts m) m.residency = r;
+        }
+        return r;
+    }
+
     /** Bytes of weights one token decoded alone reads (see {@link ModelWeights#bytesPerToken}). */
     public long weightBytesPerToken() {
         return weights.bytesPerToken(config);
