@@ -14,7 +14,7 @@ import org.moe4j.tensor.WeightMatrix;
  * experts that fell out of that set go back to their views of the file, whose pages the system may
  * drop. A copy holds the same bytes as the file, so every product gives the same bits either way.
  * A (token, expert) pair whose expert is resident when the router picks it is a hit; per-layer hit
- * rates are in {@link #stats}. Used from the thread that runs the forward pass.
+ * rates are in {@link #stats}, which other threads may read (the server's metrics) while forward passes run.
  */
 public final class ExpertResidency implements AutoCloseable {
     /** Routed tokens of a layer between two rebalances. */
@@ -75,7 +75,7 @@ public final class ExpertResidency implements AutoCloseable {
 
     // chosen: (pairs) expert ids of the routed (token, expert) pairs of one forward call
     /** Counts one call's routing of layer {@code index}, and rebalances the layer when its turn has come. */
-    void record(int index, int[] chosen, int pairs, int tokens) {
+    synchronized void record(int index, int[] chosen, int pairs, int tokens) {
         if (closed) return;
         Layer l = layer(index);
         for (int i = 0; i < pairs; i++) {
@@ -132,7 +132,7 @@ public final class ExpertResidency implements AutoCloseable {
     }
 
     /** Each MoE layer's lookups, hits and resident experts so far. */
-    public List<LayerStats> stats() {
+    public synchronized List<LayerStats> stats() {
         List<LayerStats> out = new ArrayList<>();
         for (Layer l : layers) {
             int resident = 0;
@@ -155,7 +155,7 @@ public final class ExpertResidency implements AutoCloseable {
     }
 
     /** Bytes of the resident copies. */
-    public long residentBytes() {
+    public synchronized long residentBytes() {
         long bytes = 0;
         for (Layer l : layers) {
             for (int e = 0; e < l.live.length; e++) {
@@ -167,7 +167,7 @@ public final class ExpertResidency implements AutoCloseable {
 
     /** Puts every expert back to its view of the file and frees the copies; the model then reads the file only. */
     @Override
-    public void close() {
+    public synchronized void close() {
         closed = true;
         for (Layer l : layers) {
             for (int e = 0; e < l.live.length; e++) {
