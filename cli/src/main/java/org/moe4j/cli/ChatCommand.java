@@ -77,13 +77,14 @@ final class ChatCommand implements Callable<Integer> {
             default -> throw new IllegalArgumentException("--color is " + color + ", must be auto, always or never");
         };
         Map<String, Object> extra = parseKwargs();
-        if (!ModelFolder.isModelFolder(modelDir)) {
-            throw new IllegalArgumentException(modelDir + " is not a Hugging Face model folder (config.json and weights); "
+        if (!ModelFolder.isModelFolder(modelDir) && !org.moe4j.io.gguf.GgufFile.isGguf(modelDir)) {
+            throw new IllegalArgumentException(modelDir + " is not a Hugging Face model folder (config.json and weights) or a GGUF file; "
                     + "for a run of moe4j train, export it first: moe4j export RUN --out DIR");
         }
         try (OpenModel m = OpenModel.open(modelDir, context)) {
             HfTokenizer tok = (HfTokenizer) m.tokenizer();
-            ChatTemplate template = chatTemplate != null ? fileTemplate(tok) : folderTemplate();
+            ChatTemplate template = chatTemplate != null ? fileTemplate(tok) : org.moe4j.io.gguf.GgufFile.isGguf(modelDir)
+                    ? ggufTemplate(tok) : folderTemplate();
             SamplingConfig d = m.defaults();
             SamplingConfig sampling = this.sampling.over(d);
             Chat.Settings settings = new Chat.Settings(sampling, maxTokens, verbose);
@@ -119,12 +120,25 @@ final class ChatCommand implements Callable<Integer> {
 
     private ChatTemplate fileTemplate(HfTokenizer tok) throws java.io.IOException {
         if (!Files.isRegularFile(chatTemplate)) throw new IllegalArgumentException("--chat-template " + chatTemplate + ": no such file");
+        return ChatTemplate.of(Files.readString(chatTemplate, StandardCharsets.UTF_8), specialTokens(tok));
+    }
+
+    /** A GGUF file's tokenizer.chat_template. */
+    private ChatTemplate ggufTemplate(HfTokenizer tok) throws java.io.IOException {
+        try (var gguf = org.moe4j.io.gguf.GgufFile.open(modelDir)) {
+            String template = org.moe4j.text.gguf.GgufVocabulary.chatTemplate(gguf.metadata()).orElseThrow(() -> new IllegalArgumentException(
+                    "no chat template in " + modelDir + " (tokenizer.chat_template); give one with --chat-template FILE.jinja"));
+            return ChatTemplate.of(template, specialTokens(tok));
+        }
+    }
+
+    private static Map<String, String> specialTokens(HfTokenizer tok) {
         Map<String, String> special = new LinkedHashMap<>();
         tok.config().bosToken().ifPresent(t -> special.put("bos_token", t));
         tok.config().eosToken().ifPresent(t -> special.put("eos_token", t));
         tok.config().padToken().ifPresent(t -> special.put("pad_token", t));
         tok.config().unkToken().ifPresent(t -> special.put("unk_token", t));
-        return ChatTemplate.of(Files.readString(chatTemplate, StandardCharsets.UTF_8), special);
+        return special;
     }
 
     @SuppressWarnings("unchecked")

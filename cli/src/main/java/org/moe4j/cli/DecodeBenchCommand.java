@@ -56,6 +56,9 @@ final class DecodeBenchCommand implements Callable<Integer> {
     @Option(names = "--threads", paramLabel = "N", description = "Kernel threads (default: all cores, ${DEFAULT-VALUE} here).")
     int threads = KernelPool.threads();
 
+    @picocli.CommandLine.Mixin
+    ExpertOptions experts = new ExpertOptions();
+
     @Override
     public Integer call() throws Exception {
         DecodeBench.Settings settings = new DecodeBench.Settings(batches, promptTokens, steps, rounds);
@@ -103,6 +106,13 @@ final class DecodeBenchCommand implements Callable<Integer> {
     }
 
     private void measure(DecoderModel model, int context, DecodeBench.Settings settings) {
+        try (var residency = experts.apply(model)) {
+            measureKept(model, context, settings);
+            experts.report(residency, System.out);
+        }
+    }
+
+    private void measureKept(DecoderModel model, int context, DecodeBench.Settings settings) {
         ModelConfig c = model.config();
         settings.checkFits(context);
         System.out.println(String.format(Locale.ROOT, "model: %s (%s): %d layers, width %d, context %d, vocabulary %d", run,

@@ -50,12 +50,15 @@ final class GenerateCommand implements Callable<Integer> {
             description = "Tokens kept when the context is full and generation goes on (default: half the context).")
     Integer keep;
 
+    @Mixin
+    ExpertOptions experts = new ExpertOptions();
+
     @Override
     public Integer call() throws Exception {
         long loadStart = System.nanoTime();
         OpenModel m = OpenModel.open(run, context);
         double loadSeconds = (System.nanoTime() - loadStart) / 1e9;
-        try (m) {
+        try (m; var residency = experts.apply(m.model())) {
             SamplingConfig d = m.defaults();
             SamplingConfig sampling = this.sampling.over(d);
             int ctx = m.contextLength();
@@ -81,6 +84,7 @@ final class GenerateCommand implements Callable<Integer> {
                     + "%d tokens at %.2f tokens/s (%s); peak RSS %.2f GiB%n", loadSeconds, s.promptTokens(), s.prefillSeconds(),
                     s.prefillTokensPerSecond(), s.tokens(), s.decodeTokensPerSecond(), s.finishReason(),
                     ProcessMemory.peakResidentBytes() / (double) (1L << 30));
+            experts.report(residency, System.err);
         }
         return 0;
     }

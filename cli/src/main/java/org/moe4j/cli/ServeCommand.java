@@ -21,7 +21,7 @@ import picocli.CommandLine.Parameters;
 final class ServeCommand implements Callable<Integer> {
     static final String API_KEY_ENV = "MOE4J_API_KEY";
 
-    @Parameters(index = "0", paramLabel = "MODEL", description = "a run folder written by moe4j train, or a Hugging Face model folder")
+    @Parameters(index = "0", paramLabel = "MODEL", description = "a run folder written by moe4j train, a Hugging Face model folder or a GGUF file")
     Path run;
 
     @Option(names = "--context", paramLabel = "N",
@@ -66,6 +66,9 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--no-prefix-reuse", description = "Do not share the KV blocks of common prompt prefixes (a system prompt) between requests.")
     boolean noPrefixReuse;
 
+    @picocli.CommandLine.Mixin
+    ExpertOptions experts = new ExpertOptions();
+
     @Override
     public Integer call() throws Exception {
         String key = apiKey != null ? apiKey : System.getenv(API_KEY_ENV);
@@ -74,10 +77,13 @@ final class ServeCommand implements Callable<Integer> {
         ServerConfig config = new ServerConfig(host, port, key, maxBodyBytes, maxBatch, maxQueue, maxTokens,
                 Duration.ofSeconds(requestTimeoutSeconds), kv);
         ServedModel model = ServedModel.load(run, context);
+        var residency = experts.apply(model.model());
         CompletionServer server = CompletionServer.start(model, config);
+        if (residency != null) server.metrics().expertResidency(residency::stats);
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             server.close();
+            experts.report(residency, System.err);
             stopped.countDown();
         }));
         System.err.println("serving " + model.name() + " (context " + model.contextLength() + ") on " + server.baseUri()

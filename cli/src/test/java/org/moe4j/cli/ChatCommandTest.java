@@ -219,7 +219,7 @@ class ChatCommandTest {
         assertRefused("--chat-template " + dir.resolve("none.jinja") + ": no such file", m, "--chat-template", dir.resolve("none.jinja").toString());
         assertRefused("no chat template in " + noTemplate + ": neither chat_template.jinja nor a chat_template field in tokenizer_config.json; "
                 + "give one with --chat-template FILE.jinja", noTemplate.toString());
-        assertRefused(dir.resolve("run") + " is not a Hugging Face model folder (config.json and weights); for a run of moe4j train, export it "
+        assertRefused(dir.resolve("run") + " is not a Hugging Face model folder (config.json and weights) or a GGUF file; for a run of moe4j train, export it "
                 + "first: moe4j export RUN --out DIR", dir.resolve("run").toString());
     }
 

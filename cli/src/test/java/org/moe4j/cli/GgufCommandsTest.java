@@ -45,6 +45,33 @@ class GgufCommandsTest {
     }
 
     @Test
+    void expertsKeptInRamGiveTheSameTextAndTheirHitRates() {
+        StdoutRun plain = StdoutRun.of("generate", f32.toString(), "the sea", "--max-tokens", "100", "--temperature", "0");
+        java.io.PrintStream err0 = System.err;
+        java.io.ByteArrayOutputStream stderr = new java.io.ByteArrayOutputStream();
+        System.setErr(new java.io.PrintStream(stderr, true, java.nio.charset.StandardCharsets.UTF_8));
+        StdoutRun kept;
+        try {
+            kept = StdoutRun.of("generate", f32.toString(), "the sea", "--max-tokens", "100", "--temperature", "0",
+                    "--experts-in-ram", "2", "--stats");
+        } finally {
+            System.setErr(err0);
+        }
+        String stats = stderr.toString(java.nio.charset.StandardCharsets.UTF_8);
+        assertEquals(0, kept.exitCode(), kept.err());
+        assertEquals(plain.out(), kept.out());
+        assertTrue(stats.matches("(?s).*\\nlayer 0: 2 experts in RAM, \\d+ of \\d+ routed experts found there \\(\\d+\\.\\d%\\)\\n.*"),
+                stats);
+        assertTrue(stats.contains("hit rate"), stats);
+        StdoutRun both = StdoutRun.of("generate", f32.toString(), "x", "--experts-in-ram", "2", "--memory", "1");
+        assertEquals(2, both.exitCode());
+        assertEquals("moe4j generate: give --experts-in-ram or --memory, not both\n", both.err());
+        StdoutRun tooMany = StdoutRun.of("generate", f32.toString(), "x", "--experts-in-ram", "5");
+        assertEquals(2, tooMany.exitCode());
+        assertEquals("moe4j generate: experts in RAM per layer is 5, must be in [0, 4]\n", tooMany.err());
+    }
+
+    @Test
     void q8FileIsSmallerAndRuns() throws Exception {
         Path q8 = dir.resolve("run.q8_0.gguf");
         StdoutRun q = StdoutRun.of("quantize", run.toString(), "--type", "q8_0", "--out", q8.toString());
@@ -94,6 +121,24 @@ class GgufCommandsTest {
                 assertArrayEquals(g.floats(t.name()).data(), s.floats(t.name()).data(), t.name());
             }
         }
+    }
+
+    @Test
+    void chatOnAGgufFileUsesItsChatTemplateAndAnswersAsTheFolder() throws Exception {
+        Path folder = ChatFixture.model(dir.resolve("chat"));
+        Path gguf = dir.resolve("chat.gguf");
+        StdoutRun q = StdoutRun.of("quantize", folder.toString(), "--type", "f32", "--out", gguf.toString());
+        assertEquals(0, q.exitCode(), q.err());
+        try (GgufFile f = GgufFile.open(gguf)) {
+            assertEquals(ChatFixture.TEMPLATE, f.metadata().string("tokenizer.chat_template"));
+        }
+        String script = "call me\nthe whale\n";
+        ChatRun fromFolder = ChatRun.of(script, folder.toString(), "--temperature", "0", "--max-tokens", "12", "--color", "never");
+        ChatRun fromGguf = ChatRun.of(script, gguf.toString(), "--temperature", "0", "--max-tokens", "12", "--color", "never");
+        assertEquals(0, fromFolder.exitCode(), fromFolder.err());
+        assertEquals(0, fromGguf.exitCode(), fromGguf.err());
+        assertTrue(fromFolder.out().length() > 10, fromFolder.out());
+        assertEquals(fromFolder.out(), fromGguf.out());
     }
 
     @Test

@@ -39,6 +39,36 @@ public final class DecoderModel {
         return config;
     }
 
+    /** As {@link #keepExpertsInRam(int)}, with as many experts per layer as {@code bytes} of copies hold. */
+    public ExpertResidency keepExpertsWithin(long bytes) {
+        if (bytes < 0) throw new IllegalArgumentException("memory for experts is " + bytes + " bytes, must be >= 0");
+        long perExpert = 0;
+        int moeLayers = 0;
+        for (ModelWeights.Layer l : weights.layers) {
+            if (l.moe() == null) continue;
+            moeLayers++;
+            long sum = 0;
+            for (ModelWeights.Mlp e : l.moe().experts()) sum += ModelWeights.mlpBytes(e);
+            perExpert = Math.max(perExpert, sum / l.moe().experts().length);
+        }
+        if (moeLayers == 0) throw new IllegalArgumentException(config.architecture() + " has no experts to keep in RAM");
+        int most = 0;
+        for (ModelWeights.Layer l : weights.layers) if (l.moe() != null) most = Math.max(most, l.moe().experts().length);
+        return keepExpertsInRam((int) Math.min(most, bytes / (perExpert * moeLayers)));
+    }
+
+    /**
+     * From now on keeps the {@code perLayer} most used experts of each MoE layer in RAM and reads the
+     * others from the mapped file ({@link ExpertResidency}); close the result to free the copies.
+     */
+    public ExpertResidency keepExpertsInRam(int perLayer) {
+        ExpertResidency r = new ExpertResidency(weights, perLayer);
+        for (FeedForward f : feedForward) {
+            if (f instanceof MixtureOfExperts m) m.residency = r;
+        }
+        return r;
+    }
+
     /** Bytes of weights one token decoded alone reads (see {@link ModelWeights#bytesPerToken}). */
     public long weightBytesPerToken() {
         return weights.bytesPerToken(config);

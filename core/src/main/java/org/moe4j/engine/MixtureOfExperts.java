@@ -17,6 +17,8 @@ final class MixtureOfExperts implements FeedForward {
     private final Moe spec;
     private final ModelWeights.MoeWeights weights;
     private final Router router;
+    /** Counts the routing and keeps the most used experts in RAM, when the model was asked to ({@link DecoderModel#keepExpertsInRam}). */
+    ExpertResidency residency;
 
     MixtureOfExperts(int layer, int hidden, Moe spec, ModelWeights.MoeWeights weights) {
         this.layer = layer;
@@ -42,6 +44,7 @@ final class MixtureOfExperts implements FeedForward {
             router.choose(logits, t * E, k, weights.selectionBias(), chosen, routingWeights, t * k);
         }
         observer.routing(layer, chosen, routingWeights, T, k);
+        if (residency != null) residency.record(layer, chosen, T * k, T);
         Experts.dispatch(x, T, hidden, chosen, routingWeights, k, weights.experts(), spec.activation(), out, ws);
         if (weights.shared() != null) {
             float[] shared = ws.floats(Buffer.SHARED, T * hidden);

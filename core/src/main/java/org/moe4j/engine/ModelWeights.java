@@ -317,7 +317,7 @@ public final class ModelWeights {
         return bytes;
     }
 
-    private static long mlpBytes(Mlp m) {
+    static long mlpBytes(Mlp m) {
         long b = m.down().byteSize();
         if (m.gateUp() != null) return b + m.gateUp().byteSize();
         return b + m.gate().byteSize() + m.up().byteSize();

@@ -32,8 +32,9 @@ record ChatFormat(ChatTemplate template, String thinkOpen, String thinkClose) {
         }
     }
 
-    /** The folder's chat template and reasoning tags, or null when the folder has no chat template (a moe4j run). */
+    /** The folder's (or GGUF file's) chat template and reasoning tags, or null when it has none (a moe4j run). */
     static ChatFormat load(Path folder, Tokenizer tokenizer) {
+        if (org.moe4j.io.gguf.GgufFile.isGguf(folder)) return gguf(folder, tokenizer);
         if (!Files.isRegularFile(folder.resolve("tokenizer_config.json")) && !Files.isRegularFile(folder.resolve("chat_template.jinja"))) {
             return null;
         }
@@ -46,6 +47,24 @@ record ChatFormat(ChatTemplate template, String thinkOpen, String thinkClose) {
         }
         boolean thinks = tokenizer instanceof HfTokenizer hf && hf.tokenId(OPEN) >= 0 && hf.tokenId(CLOSE) >= 0;
         return new ChatFormat(template, thinks ? OPEN : null, thinks ? CLOSE : null);
+    }
+
+    /** A GGUF file's tokenizer.chat_template, with the special tokens of its vocabulary; null when it has none. */
+    private static ChatFormat gguf(Path file, Tokenizer tokenizer) {
+        java.util.Optional<String> source;
+        try (var g = org.moe4j.io.gguf.GgufFile.open(file)) {
+            source = org.moe4j.text.gguf.GgufVocabulary.chatTemplate(g.metadata());
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        if (source.isEmpty()) return null;
+        java.util.Map<String, String> special = new java.util.LinkedHashMap<>();
+        if (tokenizer instanceof HfTokenizer hf) {
+            hf.config().bosToken().ifPresent(t -> special.put("bos_token", t));
+            hf.config().eosToken().ifPresent(t -> special.put("eos_token", t));
+        }
+        boolean thinks = tokenizer instanceof HfTokenizer hf && hf.tokenId(OPEN) >= 0 && hf.tokenId(CLOSE) >= 0;
+        return new ChatFormat(ChatTemplate.of(source.get(), special), thinks ? OPEN : null, thinks ? CLOSE : null);
     }
 
     boolean marksReasoning() {

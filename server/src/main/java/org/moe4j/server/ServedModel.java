@@ -39,7 +39,7 @@ public record ServedModel(String name, DecoderModel model, Tokenizer tokenizer, 
     public static ServedModel load(Path path, int context) throws IOException {
         OpenModel m = OpenModel.open(path, context);
         try {
-            ChatFormat chat = ModelFolder.isModelFolder(path) ? ChatFormat.load(path, m.tokenizer()) : null;
+            ChatFormat chat = ModelFolder.isModelFolder(path) || org.moe4j.io.gguf.GgufFile.isGguf(path) ? ChatFormat.load(path, m.tokenizer()) : null;
             return new ServedModel(m.name(), m.model(), m.tokenizer(), m.contextLength(), m.stopIds(), chat, m);
         } catch (RuntimeException e) {
             m.close();

@@ -27,6 +27,8 @@ public final class ServerMetrics {
     private long steps;
     private long cancelled;
     private long[][] expertTokens = new long[0][];
+    /** The experts kept in RAM and their hits ({@code --experts-in-ram}), read when the metrics are rendered; null without. */
+    private java.util.function.Supplier<List<org.moe4j.engine.ExpertResidency.LayerStats>> expertResidency;
     private long promptTokensAdmitted;
     private long prefixTokensReused;
     private long preemptions;
@@ -104,6 +106,19 @@ public final class ServerMetrics {
         return maxStepPromptTokens;
     }
 
+    private static void residency(StringBuilder out, List<org.moe4j.engine.ExpertResidency.LayerStats> stats) {
+        PrometheusText.header(out, "moe4j_experts_in_ram", "gauge", "Experts of each MoE layer kept in RAM (--experts-in-ram, --memory).");
+        for (var s : stats) out.append("moe4j_experts_in_ram{layer=\"").append(s.layer()).append("\"} ").append(s.resident()).append('\n');
+        PrometheusText.header(out, "moe4j_expert_lookups_total", "counter", "Routed (token, expert) pairs of each MoE layer.");
+        for (var s : stats) out.append("moe4j_expert_lookups_total{layer=\"").append(s.layer()).append("\"} ").append(s.lookups()).append('\n');
+        PrometheusText.header(out, "moe4j_expert_hits_total", "counter", "Routed pairs whose expert was in RAM.");
+        for (var s : stats) out.append("moe4j_expert_hits_total{layer=\"").append(s.layer()).append("\"} ").append(s.hits()).append('\n');
+        PrometheusText.header(out, "moe4j_expert_hit_rate", "gauge", "Hits over lookups of each MoE layer, since the start.");
+        for (var s : stats) {
+            out.append("moe4j_expert_hit_rate{layer=\"").append(s.layer()).append("\"} ").append(PrometheusText.number(s.hitRate())).append('\n');
+        }
+    }
+
     synchronized long preemptions() {
         return preemptions;
     }
@@ -114,6 +129,11 @@ public final class ServerMetrics {
 
     synchronized long requests(int status) {
         return requestsByStatus.getOrDefault(status, 0L);
+    }
+
+    /** Where to read the per-layer counts of experts kept in RAM from. */
+    public synchronized void expertResidency(java.util.function.Supplier<List<org.moe4j.engine.ExpertResidency.LayerStats>> stats) {
+        this.expertResidency = stats;
     }
 
     /** Everything in the Prometheus text format. */
@@ -167,6 +187,7 @@ public final class ServerMetrics {
                         .append(expertTokens[l][e]).append('\n');
             }
         }
+        if (expertResidency != null) residency(out, expertResidency.get());
         return out.toString();
     }
 }

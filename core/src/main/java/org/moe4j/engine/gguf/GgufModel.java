@@ -4,10 +4,13 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import org.moe4j.engine.DecoderModel;
 import org.moe4j.engine.HfConfig;
 import org.moe4j.engine.ModelConfig;
 import org.moe4j.engine.ModelConfig.AttentionSpec;
+import org.moe4j.engine.ModelSummary;
 import org.moe4j.engine.ModelWeights;
 import org.moe4j.engine.Rope;
 import org.moe4j.engine.family.Families;
@@ -96,14 +99,14 @@ public final class GgufModel implements AutoCloseable {
     }
 
     /** Architecture, sizes, parameters in total and active per token, bytes by ggml type. */
-    public org.moe4j.engine.ModelSummary summary() {
+    public ModelSummary summary() {
         long total = 0;
-        java.util.Map<String, Long> bytes = new java.util.TreeMap<>();
+        Map<String, Long> bytes = new TreeMap<>();
         for (var t : file.tensors()) {
             total += t.elementCount();
             bytes.merge(t.type().name(), t.byteSize(), Long::sum);
         }
-        return org.moe4j.engine.ModelSummary.of(config, total, bytes);
+        return ModelSummary.of(config, total, bytes);
     }
 
     /** tokenizer.ggml.eos_token_id and, if set, tokenizer.ggml.eot_token_id: the ids that end a completion. */

@@ -196,7 +196,7 @@ public final class GgufFile implements TensorSource, AutoCloseable {
             long[] s = t.shape();
             for (int i = 0; i < shape.length; i++) shape[i] = (int) s[i];
             float[] values = t.elementCount() == 0 ? new float[0] : matrix(name).toFloats();
-            return Tensor.of(values, shape.length == 0 ? new int[0] : shape);
+            return Tensor.of(values, shape);
         } catch (FileFormatException e) {
             throw new IllegalArgumentException(e.getMessage());
         }
