@@ -30,6 +30,7 @@ final class ExpertParallelDispatch implements ExpertParallelism {
 
     private final Communicator group;
     private final Communicator world;
+    private int lastRowsSent;
 
     /** {@code group}: the expert group (rank q holds shard q); {@code world}: every rank of the run. */
     ExpertParallelDispatch(Communicator group, Communicator world) {
@@ -74,6 +75,7 @@ final class ExpertParallelDispatch implements ExpertParallelism {
         int[] tokenStart = Sums.prefix(tokenCount);
         int[] pairStart = Sums.prefix(pairCount);
         int sentRows = tokenStart[ranks];
+        lastRowsSent = sentRows;
         // sendToken[r]: the local token of sent row r (blocks in rank order)
         int[] sendToken = new int[sentRows];
         float[] sendX = new float[sentRows * in];
@@ -166,6 +168,11 @@ final class ExpertParallelDispatch implements ExpertParallelism {
             x.accumulateOwnedGrad(dx);
             gates.accumulateGrad(dGates);
         }, x, gates);
+    }
+
+    /** Token rows the last forward sent, its own share included: one per (token, rank holding one of its experts). */
+    int lastRowsSent() {
+        return lastRowsSent;
     }
 
     /** The holder's leaves and output, kept for the backward pass. */
