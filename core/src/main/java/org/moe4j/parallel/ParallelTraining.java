@@ -216,6 +216,11 @@ public final class ParallelTraining implements Distribution, AutoCloseable {
         return out;
     }
 
+    @Override
+    public void agree(Exception localFailure) {
+        Agreement.check(world, localFailure);
+    }
+
     /** The model runs in this process alone again (on rank 0 after the last checkpoint it is whole). */
     @Override
     public void close() {

@@ -1,5 +1,6 @@
 package org.moe4j.train;
 
+import java.io.IOException;
 import java.util.List;
 import org.moe4j.autograd.Variable;
 import org.moe4j.data.Batch;
@@ -44,6 +45,13 @@ public interface Distribution {
         public long fromFirstRank(long value) {
             return value;
         }
+
+        @Override
+        public void agree(Exception localFailure) throws IOException {
+            if (localFailure instanceof IOException io) throw io;
+            if (localFailure instanceof RuntimeException re) throw re;
+            if (localFailure != null) throw new IllegalStateException(localFailure);
+        }
     };
 
     /** Whether this rank writes the run's files (run.json, metrics, checkpoints): rank 0 only. */
@@ -66,4 +74,10 @@ public interface Distribution {
 
     /** Rank 0's value, on every rank (the step count of a time budget, a stop request). */
     long fromFirstRank(long value);
+
+    /**
+     * Ends a phase that may fail on some ranks only (loading a checkpoint): returns on every rank
+     * when none failed, else throws on every rank, naming the first rank that failed and why.
+     */
+    void agree(Exception localFailure) throws IOException;
 }

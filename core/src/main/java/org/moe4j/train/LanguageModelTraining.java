@@ -70,15 +70,22 @@ public final class LanguageModelTraining {
                 : LearningRateSchedule.linearWarmup(warmup);
         Trainer trainer = new Trainer(task, adam, new Trainer.Config(steps, fixed.maxGradNorm(), schedule, run.checkpoint(),
                 fixed.checkpointEvery()), Map.of("run", run.runFile().getFileName().toString()), distribution);
-        if (resume) {
-            if (!Files.isDirectory(run.checkpoint())) {
-                throw new IllegalArgumentException("--resume: " + run.path() + " has no checkpoint to resume from");
+        // every rank loads the whole checkpoint; one that cannot must stop them all, with its reason
+        Exception failure = null;
+        try {
+            if (resume) {
+                if (!Files.isDirectory(run.checkpoint())) {
+                    throw new IllegalArgumentException("--resume: " + run.path() + " has no checkpoint to resume from");
+                }
+                trainer.resume(run.checkpoint());
+                if (distribution.writesFiles()) MetricsLog.truncateAfter(run.metrics(), trainer.step());
+            } else if (distribution.writesFiles()) {
+                Files.deleteIfExists(run.metrics());
             }
-            trainer.resume(run.checkpoint());
-            if (distribution.writesFiles()) MetricsLog.truncateAfter(run.metrics(), trainer.step());
-        } else if (distribution.writesFiles()) {
-            Files.deleteIfExists(run.metrics());
+        } catch (IOException | RuntimeException e) {
+            failure = e;
         }
+        distribution.agree(failure);
         long tokensPerStep = (long) fixed.batchSize() * T;
         long start = System.nanoTime();
         long firstStep = trainer.step();

@@ -68,6 +68,27 @@ class ParallelTrainingTest {
         }
     }
 
+    /**
+     * Ten steps on 2 expert-parallel ranks, stopped (checkpoint written by rank 0 alone, every
+     * expert gathered into it), then resumed on 4 ranks in two data groups of 2: the same
+     * training as 20 steps in one process.
+     */
+    @Test
+    void resumesOnAnotherRankCount() throws IOException {
+        Path run = dir.resolve("resumed");
+        java.nio.file.Files.createDirectories(run);
+        List<LanguageModelTraining.Result> first = TinyRun.parallel(corpus, config, training, rank -> run, false, 2, 2, STEPS / 2);
+        assertEquals(STEPS / 2, first.getFirst().steps());
+        assertTrue(first.getFirst().stoppedEarly());
+        assertEquals(STEPS / 2, Checkpoint.load(run.resolve("checkpoint")).step());
+        List<LanguageModelTraining.Result> second = TinyRun.parallel(corpus, config, training, rank -> run, true, 4, 2, 0);
+        for (LanguageModelTraining.Result got : second) {
+            assertEquals(STEPS, got.steps());
+            assertEquals(reference.lastLoss(), got.lastLoss(), 1e-3 * reference.lastLoss());
+        }
+        assertSameWeights(dir.resolve("single").resolve("checkpoint"), run.resolve("checkpoint"));
+    }
+
     @Test
     void dataParallelOnTwoRanks() throws IOException {
         assertSameTraining(2, 1);

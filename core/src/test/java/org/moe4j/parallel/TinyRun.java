@@ -6,8 +6,11 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.function.BooleanSupplier;
+import java.util.function.IntFunction;
 import org.moe4j.data.CorpusSource;
 import org.moe4j.data.TokenCorpus;
+import org.moe4j.dist.Communicator;
 import org.moe4j.dist.LocalGroup;
 import org.moe4j.model.FeedForwardSpec;
 import org.moe4j.model.MoeSpec;
@@ -84,15 +87,36 @@ final class TinyRun {
     static List<LanguageModelTraining.Result> parallel(Corpus c, TransformerConfig config, LanguageModelTrainingConfig t, Path runDir,
                                                        boolean resume, int ranks, int expertParallel) throws IOException {
         Files.createDirectories(runDir);
+        return parallel(c, config, t, rank -> runDir, resume, ranks, expertParallel, 0);
+    }
+
+    /**
+     * As above with a run folder per rank (rank 0's is the one written) and, when {@code stopAfter}
+     * is above 0, a stop request after that many steps (the checkpoint is saved as on Ctrl-C).
+     */
+    static List<LanguageModelTraining.Result> parallel(Corpus c, TransformerConfig config, LanguageModelTrainingConfig t,
+                                                       IntFunction<Path> runDir, boolean resume, int ranks, int expertParallel,
+                                                       int stopAfter) {
         return LocalGroup.run(ranks, TIMEOUT, comm -> {
-            TransformerLM model = new TransformerLM(config);
-            try (TokenCorpus corpus = c.open(t.validationFraction());
-                 ParallelTraining p = ParallelTraining.start(comm, model, new ParallelLayout(ranks, expertParallel), t.batchSize())) {
-                return LanguageModelTraining.run(new RunFolder(runDir), model, c.source(), corpus, t, resume, () -> false, quiet(), p);
+            int[] asked = {0};
+            BooleanSupplier stop = () -> stopAfter > 0 && asked[0]++ >= stopAfter;
+            try {
+                return parallelRank(comm, c, config, t, runDir.apply(comm.rank()), resume, expertParallel, stop);
             } catch (IOException e) {
                 throw new java.io.UncheckedIOException(e);
             }
         });
+    }
+
+    /** One rank's part of a parallel run. */
+    static LanguageModelTraining.Result parallelRank(Communicator comm, Corpus c, TransformerConfig config, LanguageModelTrainingConfig t,
+                                                     Path runDir, boolean resume, int expertParallel, BooleanSupplier stop)
+            throws IOException {
+        TransformerLM model = new TransformerLM(config);
+        try (TokenCorpus corpus = c.open(t.validationFraction());
+             ParallelTraining p = ParallelTraining.start(comm, model, new ParallelLayout(comm.size(), expertParallel), t.batchSize())) {
+            return LanguageModelTraining.run(new RunFolder(runDir), model, c.source(), corpus, t, resume, stop, quiet(), p);
+        }
     }
 
     static LanguageModelTraining.Progress quiet() {
