@@ -58,6 +58,7 @@ final class DistributedTraining {
                         layout.dataParallel(), layout.expertParallel(), world.libraryVersion());
             }
             int code = command.train(setup, parallel, model);
+            if (first) System.err.println("moe4j train: rank 0 communication: " + parallel.communicationSummary());
             world.close();
             return code;
         } catch (Agreement.RankFailedException e) {

@@ -46,16 +46,16 @@ public final class ParallelTraining implements Distribution, AutoCloseable {
     private final Map<Variable, String> names = new IdentityHashMap<>();
 
     private ParallelTraining(Communicator world, TransformerLM model, ParallelLayout layout) {
-        this.world = world;
+        this.world = new CommunicationLog(world, new CommunicationLog.Totals());
         this.model = model;
         this.layout = layout;
         int rank = world.rank();
-        this.expertGroup = world.split(layout.groupOf(rank), rank);
-        this.replicas = world.split(layout.shardOf(rank), rank);
+        this.expertGroup = this.world.split(layout.groupOf(rank), rank);
+        this.replicas = this.world.split(layout.shardOf(rank), rank);
         model.namedParameters().forEach((name, v) -> names.put(v, name));
         for (FeedForwardBlock block : model.feedForwardBlocks()) {
             if (!(block instanceof MoeLayer moe)) continue;
-            moe.distribute(new ExpertParallelDispatch(expertGroup, world));
+            moe.distribute(new ExpertParallelDispatch(expertGroup, this.world));
             if (layout.expertParallel() == 1) continue;
             int experts = moe.experts().numExperts();
             int perRank = experts / layout.expertParallel();
@@ -86,6 +86,17 @@ public final class ParallelTraining implements Distribution, AutoCloseable {
 
     public Communicator world() {
         return world;
+    }
+
+    /**
+     * What this rank's collectives cost so far: calls, bytes it sent to other ranks (all of an
+     * all-reduce's buffer) and seconds, for all-reduce and all-to-all.
+     */
+    public String communicationSummary() {
+        CommunicationLog.Totals t = ((CommunicationLog) world).totals();
+        return String.format(java.util.Locale.ROOT, "all-reduce %d calls, %.1f MB, %.2f s; all-to-all %d calls, %.1f MB, %.2f s",
+                t.allReduceCalls, t.allReduceBytes / 1e6, t.allReduceNanos / 1e9, t.allToAllCalls, t.allToAllBytes / 1e6,
+                t.allToAllNanos / 1e9);
     }
 
     @Override
