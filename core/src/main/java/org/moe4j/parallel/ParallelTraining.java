@@ -148,7 +148,8 @@ public final class ParallelTraining implements Distribution, AutoCloseable {
             }
             at += r[1] - r[0];
         }
-        group.allReduceSum(buffer);
+        // a group of one (pure expert parallel: each slice held once) already holds its sum
+        if (group.size() > 1) group.allReduceSum(buffer);
         float scale = 1f / world.size();
         at = 0;
         for (int i = 0; i < params.size(); i++) {
