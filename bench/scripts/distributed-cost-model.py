@@ -55,7 +55,7 @@ if a.here:
     for n, x in [(2, 1), (2, 2), (4, 1), (4, 2)]:
         # the ranks share this machine's cores: the compute of the global batch stays a.step_seconds
         t, t_ar, t_a2a, a2a = step(n, x, seq * ctx // n, a.step_seconds, bw, alpha)
-        print(f"| {n} | {'dp' if x == 1 else f'{n // x} x ep{x}'} | {t:.3f} | {4 * (dense + (expert if x == 1 else expert / x)) / 1e6:.1f} | {a2a / 1e6:.1f} |")
+        print(f"| {n} | {'dp' if x == 1 else f'{n // x} x ep{x}'} | {t:.3f} | {4 * (dense + (expert / x if n // x > 1 else 0)) / 1e6:.1f} | {a2a / 1e6:.1f} |")
 else:
     bw = a.link_gbps * 1e9 / 8
     print(f"dense {dense:,} and expert {expert:,} parameters; step {a.step_seconds} s per machine of {seq * ctx} tokens; "
