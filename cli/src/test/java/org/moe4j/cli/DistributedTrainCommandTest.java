@@ -33,7 +33,7 @@ class DistributedTrainCommandTest {
 
     private static final String[] TINY = {"--layers", "1", "--d-model", "16", "--heads", "2", "--kv-heads", "2", "--hidden", "8",
             "--top-k", "2", "--context", "16", "--batch-size", "4", "--eval-every", "5", "--eval-batches", "1",
-            "--sample-tokens", "0", "--steps", "10"};
+            "--sample-tokens", "0"};
 
     private record Job(int exitCode, String output) {}
 
@@ -98,15 +98,28 @@ class DistributedTrainCommandTest {
     @Test
     @Tag("slow")
     void twoExpertParallelRanksTrainAsOneProcess() throws Exception {
+        assertTrainsAsOneProcess(2, 2);
+    }
+
+    /** Four ranks as 2 data groups of 2 expert ranks: both kinds of sub-communicator hold more than one rank. */
+    @Test
+    @Tag("slow")
+    void twoDataGroupsOfTwoExpertRanksTrainAsOneProcess() throws Exception {
+        assertTrainsAsOneProcess(4, 2);
+    }
+
+    private void assertTrainsAsOneProcess(int ranks, int expertParallel) throws Exception {
         Path single = dir.resolve("single");
-        Job one = java(with(TINY, "train", "--experts", "4", "--out", single.toString()));
+        Job one = java(with(TINY, "train", "--steps", "10", "--experts", "4", "--out", single.toString()));
         assertEquals(0, one.exitCode(), one.output());
         double want = finalLoss(one.output());
 
         Path run = dir.resolve("distributed");
-        Job job = mpi(2, List.of(), with(TINY, "train", "--distributed", "--expert-parallel", "2", "--experts", "4", "--out", run.toString()));
+        Job job = mpi(ranks, List.of(), with(TINY, "train", "--steps", "10", "--distributed", "--expert-parallel",
+                Integer.toString(expertParallel), "--experts", "4", "--out", run.toString()));
         assertEquals(0, job.exitCode(), job.output());
-        assertTrue(job.output().contains("2 ranks, 1 data group(s) of 2 expert rank(s)"), job.output());
+        assertTrue(job.output().contains(ranks + " ranks, " + ranks / expertParallel + " data group(s) of " + expertParallel
+                + " expert rank(s)"), job.output());
         assertEquals(1, FINISHED.matcher(job.output()).results().count(), "rank 0 alone reports:\n" + job.output());
         assertEquals(want, finalLoss(job.output()), 1e-3 * want, job.output());
         // written once, by rank 0, with every expert
@@ -116,7 +129,7 @@ class DistributedTrainCommandTest {
 
     @Test
     void expertsThatDoNotSplitStopEveryRank() throws Exception {
-        Job job = mpi(2, List.of(), with(TINY, "train", "--distributed", "--expert-parallel", "2", "--experts", "3",
+        Job job = mpi(2, List.of(), with(TINY, "train", "--steps", "10", "--distributed", "--expert-parallel", "2", "--experts", "3",
                 "--out", dir.resolve("bad").toString()));
         assertNotEquals(0, job.exitCode(), job.output());
         for (int rank = 0; rank < 2; rank++) {
@@ -128,9 +141,63 @@ class DistributedTrainCommandTest {
     @Test
     void aMissingMpiLibraryIsNamedOnEveryRank() throws Exception {
         Job job = mpi(2, List.of("-Dmoe4j.mpi.library=/nonexistent/libmpi.so"),
-                with(TINY, "train", "--distributed", "--experts", "4", "--out", dir.resolve("nompi").toString()));
+                with(TINY, "train", "--steps", "10", "--distributed", "--experts", "4", "--out", dir.resolve("nompi").toString()));
         assertNotEquals(0, job.exitCode(), job.output());
         String message = "moe4j train: cannot open /nonexistent/libmpi.so";
         assertEquals(2, job.output().lines().filter(l -> l.startsWith(message)).count(), job.output());
+    }
+
+    /**
+     * A rank killed mid-training (SIGKILL, as a crashed node) ends the whole job within the
+     * timeout with a non-zero exit, and mpirun names the rank: the survivors do not wait forever
+     * in their next collective.
+     */
+    @Test
+    @Tag("slow")
+    void aRankThatDiesEndsTheJob() throws Exception {
+        assumeTrue(mpirun().isPresent(), "mpirun is not installed: apt-get install openmpi-bin libopenmpi-dev");
+        Path run = dir.resolve("dies");
+        List<String> command = new ArrayList<>(List.of(mpirun().get().toString(), "--allow-run-as-root", "--oversubscribe", "-np", "2",
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(), "--enable-native-access=ALL-UNNAMED",
+                "--add-modules", "jdk.incubator.vector", "-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
+                "-cp", System.getProperty("java.class.path"), Main.class.getName()));
+        command.addAll(List.of(with(TINY, "train", "--distributed", "--expert-parallel", "2", "--experts", "4", "--out", run.toString(),
+                "--steps", "100000")));
+        Path log = Files.createTempFile("moe4j-mpi-dies", ".log");
+        try {
+            Process mpirun = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(TIMEOUT_SECONDS);
+            Path metrics = run.resolve("metrics.jsonl");
+            while ((!Files.exists(metrics) || Files.size(metrics) == 0) && System.nanoTime() < deadline && mpirun.isAlive()) {
+                Thread.sleep(100);
+            }
+            assertTrue(mpirun.isAlive() && Files.size(metrics) > 0, "training did not start:\n" + Files.readString(log));
+            ProcessHandle rank1 = mpirun.descendants().filter(p -> rankOf(p) == 1).findFirst()
+                    .orElseThrow(() -> new AssertionError("no process of rank 1 under mpirun"));
+            rank1.destroyForcibly();
+            boolean ended = mpirun.waitFor(Math.max(1, (deadline - System.nanoTime()) / 1_000_000_000L), TimeUnit.SECONDS);
+            if (!ended) {
+                mpirun.descendants().forEach(ProcessHandle::destroyForcibly);
+                mpirun.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+                fail("the job went on after rank 1 died and was killed; output:\n" + Files.readString(log));
+            }
+            String output = Files.readString(log);
+            assertNotEquals(0, mpirun.exitValue(), output);
+            assertTrue(output.contains("exited on signal 9"), output);
+        } finally {
+            Files.deleteIfExists(log);
+        }
+    }
+
+    /** The MPI rank of a process (OMPI_COMM_WORLD_RANK in its environment, readable as its owner), or -1. */
+    private static int rankOf(ProcessHandle p) {
+        try {
+            for (String entry : Files.readString(Path.of("/proc", Long.toString(p.pid()), "environ")).split("\0")) {
+                if (entry.startsWith("OMPI_COMM_WORLD_RANK=")) return Integer.parseInt(entry.substring(entry.indexOf('=') + 1));
+            }
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        }
+        return -1;
     }
 }
