@@ -26,7 +26,7 @@ for c in "${configs[@]}"; do
     dp2ep2) cmd=("${mpi[@]}" -np 4 "$root/moe4j" "${common[@]}" --distributed --expert-parallel 2) ;;
     *) echo "unknown config $c" >&2; exit 2 ;;
   esac
-  ranks=1; case "$c" in *2) ranks=2 ;; *4) ranks=4 ;; esac
+  ranks=1; case "$c" in dp2ep2|*4) ranks=4 ;; *2) ranks=2 ;; esac
   threads=$(( $(nproc) / ranks )); [ "$threads" -ge 1 ] || threads=1
   MOE4J_JAVA_OPTS="-Dmoe4j.threads=$threads" "${cmd[@]}" --out "$out" >"$work/$c.log" 2>&1 || { cat "$work/$c.log"; exit 1; }
   comm="$(grep -o 'rank 0 communication: .*' "$work/$c.log" || echo 'rank 0 communication: none (one process)')"
