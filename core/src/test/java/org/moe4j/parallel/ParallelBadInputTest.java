@@ -98,4 +98,32 @@ class ParallelBadInputTest {
         }
         assertEquals(messages.get(0), messages.get(1));
     }
+
+    /**
+     * A rank that fails in the middle of training (here on its fourth step) stops its peers at
+     * once, waiting in their next collective, instead of leaving them there: the run ends well
+     * before the group's timeout with that rank's error.
+     */
+    @Test
+    void aRankThatFailsDuringTrainingEndsTheGroup() throws IOException {
+        TinyRun.Corpus corpus = TinyRun.Corpus.in(dir);
+        TransformerConfig config = TinyRun.model(corpus.tokenizer().vocabSize(), TinyRun.mixtral());
+        LanguageModelTrainingConfig training = TinyRun.training(20);
+        Path run = dir.resolve("fails");
+        Files.createDirectories(run);
+        long start = System.nanoTime();
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> LocalGroup.run(2, Duration.ofSeconds(60), comm -> {
+            int[] asked = {0};
+            try {
+                return TinyRun.parallelRank(comm, corpus, config, training, run, false, 2, () -> {
+                    if (comm.rank() == 1 && ++asked[0] == 4) throw new IllegalStateException("rank 1 failed on purpose");
+                    return false;
+                });
+            } catch (IOException io) {
+                throw new java.io.UncheckedIOException(io);
+            }
+        }));
+        assertEquals("rank 1 failed on purpose", e.getMessage());
+        assertTrue(System.nanoTime() - start < 30e9, "the group ended only after " + (System.nanoTime() - start) / 1e9 + " s");
+    }
 }
