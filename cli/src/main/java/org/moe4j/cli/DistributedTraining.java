@@ -33,6 +33,9 @@ final class DistributedTraining {
             TrainCommand.Setup setup = null;
             Exception failure = null;
             try {
+                if (command.out == null) {
+                    throw new IllegalArgumentException("--distributed needs --out DIR, the run folder every rank shares");
+                }
                 if (first) {
                     setup = command.setup(false);
                     // the token file is written once, here; the others open it

@@ -139,6 +139,25 @@ class DistributedTrainCommandTest {
     }
 
     @Test
+    void aDistributedRunNeedsItsFolderOnEveryRank() throws Exception {
+        Job job = mpi(2, List.of(), with(TINY, "train", "--steps", "10", "--distributed", "--experts", "4"));
+        assertNotEquals(0, job.exitCode(), job.output());
+        for (int rank = 0; rank < 2; rank++) {
+            assertTrue(job.output().contains("moe4j train: rank " + rank + " of 2: stopped, rank 0 of 2 (and 1 more): --distributed needs"
+                    + " --out DIR, the run folder every rank shares"), job.output());
+        }
+    }
+
+    @Test
+    void expertParallelNeedsDistributed() {
+        java.io.StringWriter err = new java.io.StringWriter();
+        picocli.CommandLine cl = Main.commandLine();
+        cl.setErr(new java.io.PrintWriter(err));
+        assertEquals(2, cl.execute(with(TINY, "train", "--steps", "10", "--expert-parallel", "2", "--out", dir.resolve("x").toString())));
+        assertTrue(err.toString().contains("moe4j train: --expert-parallel 2 needs --distributed (under mpirun)"), err.toString());
+    }
+
+    @Test
     void aMissingMpiLibraryIsNamedOnEveryRank() throws Exception {
         Job job = mpi(2, List.of("-Dmoe4j.mpi.library=/nonexistent/libmpi.so"),
                 with(TINY, "train", "--steps", "10", "--distributed", "--experts", "4", "--out", dir.resolve("nompi").toString()));
