@@ -67,6 +67,7 @@ class LayeringTest {
         USES.put("experiment", Set.of("train", "infer", "hrme"));
         USES.put("conformance", Set.of("moe", "fff", "io", "engine"));
         USES.put("dist", Set.of());
+        USES.put("parallel", Set.of("train", "dist"));
     }
 
     /**

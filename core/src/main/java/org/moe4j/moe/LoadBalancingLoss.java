@@ -1,5 +1,6 @@
 package org.moe4j.moe;
 
+import java.util.function.UnaryOperator;
 import org.moe4j.autograd.Variable;
 import org.moe4j.tensor.Tensor;
 
@@ -34,14 +35,39 @@ public final class LoadBalancingLoss {
 
     private LoadBalancingLoss() {}
 
+    /**
+     * The loss of one shard of a batch spread over ranks, for one group (the whole batch): the
+     * counts behind f_e and the token count are summed over ranks by {@code sumOverBatch}, so
+     * f_e is the global batch's, and P_e is this shard's mean. The mean of this loss over
+     * equal shards is then the one-process loss, E sum_e f_e P_e, since P_e is the mean of the
+     * shards' means; so is the mean of its gradients dL/dp_te = E f_e / T_shard.
+     */
+    // probs: (T, E)   keep: (P)   out: ()
+    public static Variable apply(Routing routing, boolean[] keep, Form form, UnaryOperator<double[]> sumOverBatch) {
+        if (routing.topK() == 0) {
+            throw new IllegalArgumentException("load-balancing loss: needs a token-choice router (expert choice is"
+                    + " balanced by construction)");
+        }
+        int tokens = routing.tokens();
+        int experts = routing.numExperts();
+        double[] counts = new double[experts + 1];
+        for (int q = 0; q < routing.pairToken().length; q++) {
+            counts[form.counting() == Counting.KEPT_ARGMAX && !keep[q] ? 0 : routing.pairExpert()[q]]++;
+        }
+        counts[experts] = tokens;
+        double[] global = sumOverBatch.apply(counts);
+        double per = global[experts] * (form.normalisation() == Normalisation.PER_ASSIGNMENT ? routing.topK() : 1);
+        double[] fraction = new double[experts];
+        for (int e = 0; e < experts; e++) fraction[e] = global[e] / per;
+        return loss(routing, fraction, tokens, 1);
+    }
+
     // probs: (T, E)   keep: (P)   out: ()
     public static Variable apply(Routing routing, boolean[] keep, int groupTokens, Form form) {
         if (routing.topK() == 0) {
             throw new IllegalArgumentException("load-balancing loss: needs a token-choice router (expert choice is"
                     + " balanced by construction)");
         }
-        Variable probs = routing.probs();
-        Tensor p = probs.value();
         int tokens = routing.tokens();
         int experts = routing.numExperts();
         int groupSize = form.scope() == Scope.BATCH ? tokens : groupTokens;
@@ -52,6 +78,15 @@ public final class LoadBalancingLoss {
             int expert = form.counting() == Counting.KEPT_ARGMAX && !keep[q] ? 0 : routing.pairExpert()[q];
             fraction[(routing.pairToken()[q] / groupSize) * experts + expert] += 1.0 / per;
         }
+        return loss(routing, fraction, groupSize, groups);
+    }
+
+    // L = (E / G) sum_g sum_e f_ge P_ge with P_ge the mean of p_te over the groupSize tokens of group g
+    private static Variable loss(Routing routing, double[] fraction, int groupSize, int groups) {
+        Variable probs = routing.probs();
+        Tensor p = probs.value();
+        int tokens = routing.tokens();
+        int experts = routing.numExperts();
         double[] meanProb = new double[groups * experts];
         for (int t = 0; t < tokens; t++) {
             for (int e = 0; e < experts; e++) {
