@@ -16,8 +16,8 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code moe4j bench}: kernel throughput, one result line per run (median of several timed runs
- * after warm-up), to compare side by side with ../shared/bench/numpy_gemm.py. JMH benchmarks of the
- * same kernels live in the bench module.
+ * after warm-up), to compare side by side with numpy's sgemm (OpenBLAS). JMH benchmarks of the
+ * same kernels live in the jmh module.
  */
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = "Measure kernel throughput (median of several runs after warm-up).",

@@ -1,4 +1,4 @@
-package org.moe4j.io;
+package org.moe4j.data;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -6,8 +6,8 @@ import java.io.UncheckedIOException;
 import org.moe4j.tensor.Tensor;
 
 /**
- * The 10,000 MNIST digits bundled in core's resources (org/moe4j/data/mnist-10k, see the README
- * there): 8,000 for training and 2,000 for testing, 28 x 28 pixels.
+ * The 10,000 MNIST digits bundled with moe4j (resources org/moe4j/data/mnist-10k of the datasets
+ * module, see the README there): 8,000 for training and 2,000 for testing, 28 x 28 pixels.
  */
 public final class Mnist {
     private static final String FOLDER = "/org/moe4j/data/mnist-10k/";
@@ -73,7 +73,7 @@ public final class Mnist {
         String path = FOLDER + name;
         try (InputStream in = Mnist.class.getResourceAsStream(path)) {
             if (in == null) {
-                throw new IllegalStateException("resource " + path + " is missing from the moe4j core jar");
+                throw new IllegalStateException("resource " + path + " is missing from the class path; it ships in the moe4j-datasets jar");
             }
             return reader.read(in, path);
         } catch (IOException e) {

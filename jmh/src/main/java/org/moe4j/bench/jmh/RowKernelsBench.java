@@ -1,4 +1,4 @@
-package org.moe4j.bench;
+package org.moe4j.bench.jmh;
 
 import java.util.concurrent.TimeUnit;
 import org.moe4j.kernel.Activations;

@@ -7,7 +7,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.LongFunction;
 import org.moe4j.autograd.Activation;
-import org.moe4j.io.Mnist;
+import org.moe4j.data.Mnist;
 import org.moe4j.model.MlpClassifier;
 import org.moe4j.model.MlpClassifierConfig;
 import org.moe4j.train.Adam;

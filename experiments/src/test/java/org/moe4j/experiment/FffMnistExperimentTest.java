@@ -47,7 +47,7 @@ class FffMnistExperimentTest {
 
     /** The FFF's weights after training (no evaluation or timing: the comparison needs only them). */
     private static float[] trainedNodeWeights(FffMnistExperiment.Settings s) throws Exception {
-        org.moe4j.io.Mnist.Digits train = org.moe4j.io.Mnist.train();
+        org.moe4j.data.Mnist.Digits train = org.moe4j.data.Mnist.train();
         org.moe4j.tensor.Tensor x = train.images().reshape(-1, train.rows() * train.cols()).copy();
         var layer = FffMnistExperiment.trainOne(s, 4, 2, x, train.labels()).layer();
         return layer.namedParameters().get("node.weight").value().toArray();
@@ -55,7 +55,7 @@ class FffMnistExperimentTest {
 
     @Test
     void hardEpochsTrainTheTreeWithHardDecisions() throws Exception {
-        org.moe4j.io.Mnist.Digits train = org.moe4j.io.Mnist.train();
+        org.moe4j.data.Mnist.Digits train = org.moe4j.data.Mnist.train();
         org.moe4j.tensor.Tensor x = train.images().reshape(-1, train.rows() * train.cols()).copy();
         var s = new FffMnistExperiment.Settings(new int[] {4}, new int[] {2}, 1, 200, 5e-3, 0.1, 0, 1, 3);
         var layer = FffMnistExperiment.trainOne(s, 4, 2, x, train.labels()).layer();

@@ -1,4 +1,4 @@
-package org.moe4j.io;
+package org.moe4j.data;
 
 import java.io.BufferedInputStream;
 import java.io.DataInputStream;
@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.zip.GZIPInputStream;
 import java.util.zip.ZipException;
+import org.moe4j.io.FileFormatException;
 
 /**
  * The IDX format of the MNIST files (yann.lecun.com/exdb/mnist): a big-endian int magic, 2051

@@ -1,4 +1,4 @@
-package org.moe4j.io;
+package org.moe4j.data;
 
 import static org.junit.jupiter.api.Assertions.*;
 
@@ -12,6 +12,7 @@ import java.util.Arrays;
 import java.util.zip.GZIPOutputStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.moe4j.io.FileFormatException;
 
 class IdxTest {
     @TempDir
