@@ -2,12 +2,12 @@ package org.moe4j.bench;
 
 import org.moe4j.autograd.Variable;
 import org.moe4j.kernel.KernelPool;
-import org.moe4j.moe.BalancingLosses;
+import org.moe4j.moe.loss.BalancingLosses;
 import org.moe4j.moe.Capacity;
 import org.moe4j.moe.MoeLayer;
-import org.moe4j.moe.SoftmaxTopKRouter;
+import org.moe4j.moe.router.SoftmaxTopKRouter;
 import org.moe4j.moe.SwiGluExperts;
-import org.moe4j.moe.TopKGating;
+import org.moe4j.moe.router.TopKGating;
 import org.moe4j.nn.SwiGluFeedForward;
 import org.moe4j.tensor.Init;
 import org.moe4j.tensor.Rng;

@@ -27,7 +27,7 @@ import org.moe4j.model.MoeSpec;
 import org.moe4j.model.TransformerConfig;
 import org.moe4j.model.TransformerLM;
 import org.moe4j.moe.MoeLayer;
-import org.moe4j.moe.SigmoidBiasRouter;
+import org.moe4j.moe.router.SigmoidBiasRouter;
 import org.moe4j.nn.FeedForwardBlock;
 import org.moe4j.run.RunFolder;
 import org.moe4j.tensor.Tensor;

@@ -1,5 +1,7 @@
 package org.moe4j.moe;
 
+import org.moe4j.moe.router.Routing;
+
 /**
  * Expert capacity (ROUTING.md; Fedus et al. 2021, section 2.2): each expert takes at most
  * <pre>

@@ -1,5 +1,13 @@
 package org.moe4j.moe;
 
+import org.moe4j.moe.loss.BalancingLosses;
+import org.moe4j.moe.loss.CvSquared;
+import org.moe4j.moe.loss.ExpertImportance;
+import org.moe4j.moe.loss.LoadBalancingLoss;
+import org.moe4j.moe.loss.RouterZLoss;
+import org.moe4j.moe.router.Router;
+import org.moe4j.moe.router.Routing;
+
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;

@@ -1,4 +1,4 @@
-package org.moe4j.moe;
+package org.moe4j.moe.loss;
 
 /**
  * Which auxiliary losses a MoE layer adds, each with its own coefficient (0 = off), composable:

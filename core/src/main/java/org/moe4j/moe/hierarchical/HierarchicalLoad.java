@@ -1,4 +1,4 @@
-package org.moe4j.moe;
+package org.moe4j.moe.hierarchical;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -18,11 +18,11 @@ import org.moe4j.tensor.Tensor;
  * </pre>
  * Output index i * b + j, the same flat numbering as the experts.
  */
-final class HierarchicalLoad {
+public final class HierarchicalLoad {
     private HierarchicalLoad() {}
 
     // primary: (a)   secondary[i]: (b) or null when |X^(i)| = 0   out: (a * b)
-    static Variable apply(Variable primary, Variable[] secondary, int[] groupTokens, int groupSize) {
+    public static Variable apply(Variable primary, Variable[] secondary, int[] groupTokens, int groupSize) {
         int groups = secondary.length;
         Tensor pv = primary.value();
         Tensor out = Tensor.zeros(groups * groupSize);

@@ -1,4 +1,11 @@
-package org.moe4j.moe;
+package org.moe4j.moe.hierarchical;
+
+import org.moe4j.moe.DispatchPlan;
+import org.moe4j.moe.router.NoisyTopKRouter;
+import org.moe4j.moe.router.Router;
+import org.moe4j.moe.router.Routing;
+import org.moe4j.moe.router.SoftmaxTopKRouter;
+import org.moe4j.moe.router.TopKGating;
 
 import java.util.ArrayList;
 import java.util.List;

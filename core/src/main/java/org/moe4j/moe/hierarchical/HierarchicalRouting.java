@@ -1,4 +1,7 @@
-package org.moe4j.moe;
+package org.moe4j.moe.hierarchical;
+
+import org.moe4j.moe.DispatchPlan;
+import org.moe4j.moe.router.Routing;
 
 import org.moe4j.autograd.Variable;
 

@@ -1,4 +1,4 @@
-package org.moe4j.moe;
+package org.moe4j.moe.router;
 
 import org.moe4j.autograd.Arithmetic;
 import org.moe4j.autograd.SoftmaxOps;
@@ -51,16 +51,16 @@ public record TopKGating(int topK, Order order, boolean renormalize, float renor
     }
 
     /** The gating of one batch: p over all experts, the choice, and the gate weights. */
-    record Gated(Variable probs, int[] expertIndex, Variable gates) {}
+    public record Gated(Variable probs, int[] expertIndex, Variable gates) {}
 
     // h: (T, E)   probs: (T, E)   expertIndex: (T, k)   gates: (T, k)
-    Gated apply(Variable h) {
+    public Gated apply(Variable h) {
         int tokens = h.value().dim(0);
         int experts = h.value().dim(1);
         requireFits(experts);
         Variable probs = SoftmaxOps.softmax(h);
         // softmax is monotone, so top-k of h and of p agree; choose on p as the peers do
-        int[] index = TopK.indices(probs.value().data(), probs.value().offset(), tokens, experts, topK, null);
+        int[] index = TopExperts.indices(probs.value().data(), probs.value().offset(), tokens, experts, topK, null);
         Variable gates;
         if (order == Order.SOFTMAX_THEN_TOPK) {
             gates = GatherColumns.apply(probs, index, topK);

@@ -1,12 +1,12 @@
-package org.moe4j.moe;
+package org.moe4j.moe.router;
 
 /**
  * Top-k expert indices per row, in descending order with ties to the lower index (ROUTING.md),
  * through the kernel's {@link org.moe4j.kernel.TopK}; an optional bias is added to the scores for
  * the choice only (DeepSeek-V3's selection bias).
  */
-public final class TopK {
-    private TopK() {}
+public final class TopExperts {
+    private TopExperts() {}
 
     // scores: (rows, cols)   bias: (cols) or null, added for the choice only   out: (rows, k) column indices
     public static int[] indices(float[] scores, int off, int rows, int cols, int k, float[] bias) {

@@ -1,4 +1,4 @@
-package org.moe4j.moe;
+package org.moe4j.moe.hierarchical;
 
 import java.util.ArrayList;
 import java.util.List;

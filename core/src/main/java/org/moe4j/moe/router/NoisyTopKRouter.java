@@ -1,4 +1,4 @@
-package org.moe4j.moe;
+package org.moe4j.moe.router;
 
 import org.moe4j.autograd.Activation;
 import org.moe4j.autograd.Arithmetic;
@@ -107,7 +107,7 @@ public final class NoisyTopKRouter extends Module implements Router {
         Variable source = thresholds == ThresholdSource.PROBABILITIES ? g.probs() : noisy;
         // with k = E every expert is always in: there is no (k+1)-th threshold and no smooth load
         int[] top = gating.topK() < e
-                ? TopK.indices(source.value().data(), source.value().offset(), tokens, e, gating.topK() + 1, null)
+                ? TopExperts.indices(source.value().data(), source.value().offset(), tokens, e, gating.topK() + 1, null)
                 : null;
         Routing.NoisyTerms terms = new Routing.NoisyTerms(noisy, std, source, top);
         return Routing.tokenChoice(clean, g.probs(), gating.topK(), g.expertIndex(), g.gates(), terms);

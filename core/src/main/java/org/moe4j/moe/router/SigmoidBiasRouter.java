@@ -1,4 +1,4 @@
-package org.moe4j.moe;
+package org.moe4j.moe.router;
 
 import org.moe4j.autograd.Activation;
 import org.moe4j.autograd.Arithmetic;
@@ -68,7 +68,7 @@ public final class SigmoidBiasRouter extends Module implements Router {
         Variable logits = RouterLogits.compute(x, weight, jitter, training, rng);
         Variable scores = Activation.sigmoid(logits);
         int tokens = logits.value().dim(0);
-        int[] index = TopK.indices(scores.value().data(), scores.value().offset(), tokens, numExperts(), topK, selectionBias);
+        int[] index = TopExperts.indices(scores.value().data(), scores.value().offset(), tokens, numExperts(), topK, selectionBias);
         Variable gates = GatherColumns.apply(scores, index, topK);
         if (renormalize) gates = Renormalize.apply(gates, 0f);
         if (outputScale != 1f) gates = Arithmetic.scale(gates, outputScale);

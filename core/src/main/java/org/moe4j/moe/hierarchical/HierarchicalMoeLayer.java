@@ -1,4 +1,11 @@
-package org.moe4j.moe;
+package org.moe4j.moe.hierarchical;
+
+import org.moe4j.moe.DispatchPlan;
+import org.moe4j.moe.Experts;
+import org.moe4j.moe.MoeDispatch;
+import org.moe4j.moe.loss.BalancingLosses;
+import org.moe4j.moe.loss.CvSquared;
+import org.moe4j.moe.loss.ExpertImportance;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;

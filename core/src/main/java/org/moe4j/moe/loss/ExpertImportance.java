@@ -1,4 +1,6 @@
-package org.moe4j.moe;
+package org.moe4j.moe.loss;
+
+import org.moe4j.moe.router.Routing;
 
 import org.moe4j.autograd.Variable;
 import org.moe4j.tensor.Tensor;
@@ -18,7 +20,7 @@ public final class ExpertImportance {
 
     /** Importance of any set of gated pairs: pair p gives gates[pairGate[p]] to expert pairExpert[p]. */
     // gates: flat-indexed by pairGate   importance: (experts)
-    static Variable apply(Variable gates, int experts, int[] pairExpert, int[] pairGate) {
+    public static Variable apply(Variable gates, int experts, int[] pairExpert, int[] pairGate) {
         Tensor gv = gates.value();
         double[] sum = new double[experts];
         for (int p = 0; p < pairGate.length; p++) sum[pairExpert[p]] += gv.data()[gv.offset() + pairGate[p]];
@@ -44,7 +46,7 @@ public final class ExpertImportance {
      * The load Shazeer's loss uses: the smooth load ({@link SmoothLoad}) when the routing carries
      * noisy top-k's thresholds (training, k &lt; E), else the integer counts.
      */
-    static Variable load(Routing routing) {
+    public static Variable load(Routing routing) {
         return routing.noisy() != null && routing.noisy().hasThresholds()
                 ? SmoothLoad.apply(routing.logits(), routing.noisy(), routing.topK())
                 : counts(routing);

@@ -1,4 +1,4 @@
-package org.moe4j.moe;
+package org.moe4j.moe.router;
 
 import org.moe4j.autograd.Variable;
 
@@ -41,7 +41,7 @@ public record Routing(Variable logits, Variable probs, int topK, int[] expertInd
     }
 
     /** Token choice pairs in slot-major order for (T, k) choices: pair j*T + t is token t's choice j. */
-    static Routing tokenChoice(Variable logits, Variable probs, int k, int[] expertIndex, Variable gates, NoisyTerms noisy) {
+    public static Routing tokenChoice(Variable logits, Variable probs, int k, int[] expertIndex, Variable gates, NoisyTerms noisy) {
         int tokens = logits.value().dim(0);
         int pairs = tokens * k;
         int[] pairToken = new int[pairs];

@@ -1,4 +1,4 @@
-package org.moe4j.moe;
+package org.moe4j.moe.loss;
 
 import org.moe4j.kernel.ErfReference;
 

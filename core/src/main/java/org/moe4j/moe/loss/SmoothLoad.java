@@ -1,4 +1,6 @@
-package org.moe4j.moe;
+package org.moe4j.moe.loss;
+
+import org.moe4j.moe.router.Routing;
 
 import org.moe4j.autograd.Variable;
 import org.moe4j.tensor.Tensor;

@@ -1,4 +1,4 @@
-package org.moe4j.moe;
+package org.moe4j.moe.hierarchical;
 
 import java.util.Map;
 import org.moe4j.autograd.Variable;

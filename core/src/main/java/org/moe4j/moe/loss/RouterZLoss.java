@@ -1,4 +1,4 @@
-package org.moe4j.moe;
+package org.moe4j.moe.loss;
 
 import org.moe4j.autograd.Variable;
 import org.moe4j.tensor.Tensor;
@@ -36,7 +36,7 @@ public final class RouterZLoss {
         }, logits);
     }
 
-    static double logSumExp(float[] x, int off, int n) {
+    public static double logSumExp(float[] x, int off, int n) {
         double max = Double.NEGATIVE_INFINITY;
         for (int i = 0; i < n; i++) max = Math.max(max, x[off + i]);
         double s = 0;

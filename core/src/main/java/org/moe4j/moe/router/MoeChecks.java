@@ -1,4 +1,4 @@
-package org.moe4j.moe;
+package org.moe4j.moe.router;
 
 /** Argument checks shared by the MoE classes; messages name the value and the allowed range. */
 final class MoeChecks {

@@ -1,4 +1,4 @@
-package org.moe4j.moe;
+package org.moe4j.moe.router;
 
 import org.moe4j.autograd.Variable;
 import org.moe4j.tensor.Shape;
