@@ -16,7 +16,7 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code moe4j bench}: kernel throughput, one result line per run (median of several timed runs
- * after warm-up), to compare side by side with numpy's sgemm (OpenBLAS). JMH benchmarks of the
+ * after warm-up), to compare side by side with bench/scripts/numpy_gemm.py (OpenBLAS through numpy). JMH benchmarks of the
  * same kernels live in the jmh module.
  */
 @Command(name = "bench", mixinStandardHelpOptions = true,

@@ -3,7 +3,7 @@ package org.moe4j.fff;
 import org.moe4j.kernel.KernelPool;
 
 /**
- * Hard decisions down the tree (ROUTING.md, FFF section): at node n go right (child 2n + 2) iff
+ * Hard decisions down the tree (docs/routing.md, FFF section): at node n go right (child 2n + 2) iff
  * x . w_n + b_n >= 0, else left (2n + 1); after D decisions the node index minus (2^D - 1) is the
  * leaf. D dot products per input, whatever the width of the tree.
  */

@@ -20,7 +20,7 @@ import org.moe4j.tensor.Rng;
 import org.moe4j.tensor.Shape;
 
 /**
- * A hierarchical Mixture-of-Experts layer (Shazeer et al. 2017, appendix B; ROUTING.md): a groups
+ * A hierarchical Mixture-of-Experts layer (Shazeer et al. 2017, appendix B; docs/routing.md): a groups
  * of b experts, expert j of group i at flat index i * b + j,
  * <pre>
  *   y = sum_i sum_j G_primary(x)_i * G_i(x)_j * E_{i,j}(x)

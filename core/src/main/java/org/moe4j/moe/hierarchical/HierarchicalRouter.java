@@ -16,7 +16,7 @@ import org.moe4j.nn.ModuleList;
 import org.moe4j.tensor.Rng;
 
 /**
- * Hierarchical gating (Shazeer et al. 2017, appendix B; ROUTING.md): a groups of b experts. A
+ * Hierarchical gating (Shazeer et al. 2017, appendix B; docs/routing.md): a groups of b experts. A
  * primary router (module {@code primary}) picks k_1 groups per token; the secondary router of
  * each chosen group (module {@code secondary.i}) picks k_2 experts inside it, routing only the
  * tokens X^(i) the primary gate sent there. Expert j of group i has flat index i * b + j and the

@@ -6,7 +6,7 @@ import org.moe4j.autograd.Variable;
 import org.moe4j.tensor.Tensor;
 
 /**
- * Switch / GShard load-balancing loss (Fedus et al. 2021, eq. 4-6; ROUTING.md):
+ * Switch / GShard load-balancing loss (Fedus et al. 2021, eq. 4-6; docs/routing.md):
  * <pre>
  *   L = (E / G) * sum_g sum_e f_ge * P_ge
  *   f_ge = (pairs of group g routed to e) / (S * (k if PER_ASSIGNMENT else 1)),   P_ge = mean_{t in g} p_te

@@ -8,7 +8,7 @@ import org.moe4j.tensor.Tensor;
 
 /**
  * l = W_g (x * jitter) + b_g: the router's linear map (the bias optional), with Switch Transformers' optional multiplicative
- * jitter x * U(1 - eps, 1 + eps) on the router input while training (ROUTING.md), and a check that
+ * jitter x * U(1 - eps, 1 + eps) on the router input while training (docs/routing.md), and a check that
  * every logit is finite, since one NaN logit silently sends a token nowhere.
  */
 final class RouterLogits {

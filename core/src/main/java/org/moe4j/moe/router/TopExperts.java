@@ -1,7 +1,7 @@
 package org.moe4j.moe.router;
 
 /**
- * Top-k expert indices per row, in descending order with ties to the lower index (ROUTING.md),
+ * Top-k expert indices per row, in descending order with ties to the lower index (docs/routing.md),
  * through the kernel's {@link org.moe4j.kernel.TopK}; an optional bias is added to the scores for
  * the choice only (DeepSeek-V3's selection bias).
  */

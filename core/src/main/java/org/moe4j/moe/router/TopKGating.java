@@ -6,7 +6,7 @@ import org.moe4j.autograd.Variable;
 
 /**
  * Softmax top-k gating, the one implementation behind {@link SoftmaxTopKRouter},
- * {@link NoisyTopKRouter} and {@link SwitchRouter} (ROUTING.md, token-choice table). With h the
+ * {@link NoisyTopKRouter} and {@link SwitchRouter} (docs/routing.md, token-choice table). With h the
  * (possibly noisy) logits of a token and C its k chosen experts (top-k of h, ties to the lower index):
  * <pre>
  *   SOFTMAX_THEN_TOPK:  p = softmax(h) over all E;  g_i = p_i / (sum_{j in C} p_j + eps) if renormalised, else p_i
