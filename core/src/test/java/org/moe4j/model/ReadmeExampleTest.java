@@ -3,6 +3,7 @@ package org.moe4j.model;
 import static org.junit.jupiter.api.Assertions.*;
 
 import java.util.List;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.moe4j.autograd.Variable;
 import org.moe4j.nn.AuxiliaryLosses;
@@ -13,6 +14,7 @@ import org.moe4j.train.ParameterGroups;
  * The README's "As a library" example, as written there (with a small vocabulary and one short
  * sequence): the loop must learn, so a forward, backward or optimiser that is wrong fails here.
  */
+@Tag("slow")
 class ReadmeExampleTest {
     @Test
     void theLibraryExampleRunsAndLearns() {

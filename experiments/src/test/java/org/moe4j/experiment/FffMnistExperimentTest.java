@@ -4,9 +4,11 @@ import static org.junit.jupiter.api.Assertions.*;
 
 import java.util.ArrayList;
 import java.util.List;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /** A one-epoch corner of the fff-mnist grid, and its table and chart. */
+@Tag("slow")
 class FffMnistExperimentTest {
     @Test
     void aSmallGridTrainsBothModelsAndTabulatesThem() throws Exception {
