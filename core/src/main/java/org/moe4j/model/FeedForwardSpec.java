@@ -6,6 +6,7 @@ import java.util.Map;
 import org.moe4j.nn.FeedForwardBlock;
 import org.moe4j.nn.SwiGluFeedForward;
 import org.moe4j.tensor.Rng;
+import org.moe4j.tensor.Require;
 
 /**
  * What feed-forward block a transformer layer has. Each kind is a record that validates itself
@@ -34,7 +35,7 @@ public sealed interface FeedForwardSpec permits FeedForwardSpec.Dense, MoeSpec, 
     /** A dense SwiGLU block (Llama's mlp: gate_proj, up_proj, down_proj). */
     record Dense(int hidden) implements FeedForwardSpec {
         public Dense {
-            if (hidden < 1) throw new IllegalArgumentException("dense feed-forward: hidden is " + hidden + ", must be >= 1");
+            Require.atLeast("dense feed-forward", "hidden", hidden, 1);
         }
 
         @Override

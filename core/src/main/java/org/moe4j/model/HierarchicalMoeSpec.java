@@ -12,6 +12,7 @@ import org.moe4j.moe.loss.LoadBalancingLoss;
 import org.moe4j.moe.SwiGluExperts;
 import org.moe4j.nn.FeedForwardBlock;
 import org.moe4j.tensor.Rng;
+import org.moe4j.tensor.Require;
 
 /**
  * A hierarchical mixture of experts (Shazeer et al. 2017, appendix B) as a transformer block:
@@ -22,17 +23,13 @@ import org.moe4j.tensor.Rng;
 public record HierarchicalMoeSpec(int groups, int groupSize, int groupTopK, int expertTopK, int hidden, double balancing)
         implements FeedForwardSpec {
     public HierarchicalMoeSpec {
-        if (groups < 1 || groupSize < 1) {
-            throw new IllegalArgumentException("hierarchical moe: groups " + groups + " and group_size " + groupSize + " must be >= 1");
-        }
-        if (groupTopK < 1 || groupTopK > groups) {
-            throw new IllegalArgumentException("hierarchical moe: group_top_k is " + groupTopK + ", must be in [1, " + groups + "]");
-        }
-        if (expertTopK < 1 || expertTopK > groupSize) {
-            throw new IllegalArgumentException("hierarchical moe: expert_top_k is " + expertTopK + ", must be in [1, " + groupSize + "]");
-        }
-        if (hidden < 1) throw new IllegalArgumentException("hierarchical moe: hidden is " + hidden + ", must be >= 1");
-        if (!(balancing >= 0)) throw new IllegalArgumentException("hierarchical moe: balancing is " + balancing + ", must be >= 0");
+        String w = "hierarchical moe";
+        Require.atLeast(w, "groups", groups, 1);
+        Require.atLeast(w, "group_size", groupSize, 1);
+        Require.inRange(w, "group_top_k", groupTopK, 1, groups);
+        Require.inRange(w, "expert_top_k", expertTopK, 1, groupSize);
+        Require.atLeast(w, "hidden", hidden, 1);
+        Require.nonNegative(w, "balancing", balancing);
     }
 
     private int experts() {

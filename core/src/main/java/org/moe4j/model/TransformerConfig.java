@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.moe4j.tensor.Require;
 
 /**
  * A decoder-only transformer in the Llama/Mixtral form: token embedding, layers of
@@ -17,22 +18,19 @@ public record TransformerConfig(int vocabSize, int dModel, int heads, int kvHead
     public static final int FORMAT_VERSION = 1;
 
     public TransformerConfig {
-        require(vocabSize >= 1, "vocabSize", vocabSize, ">= 1");
-        require(dModel >= 2, "dModel", dModel, ">= 2");
-        require(heads >= 1 && dModel % heads == 0, "heads", heads, ">= 1 and dividing dModel " + dModel);
-        require((dModel / Math.max(1, heads)) % 2 == 0, "heads", heads, "such that dModel / heads is even (rotary embeddings)");
-        require(kvHeads >= 1 && heads % kvHeads == 0, "kvHeads", kvHeads, ">= 1 and dividing heads " + heads);
-        require(contextLength >= 1, "contextLength", contextLength, ">= 1");
-        require(ropeTheta > 0, "ropeTheta", ropeTheta, "> 0");
-        require(normEps > 0, "normEps", normEps, "> 0");
+        String w = "transformer config";
+        Require.that(vocabSize >= 1, w, "vocabSize", vocabSize, ">= 1");
+        Require.that(dModel >= 2, w, "dModel", dModel, ">= 2");
+        Require.that(heads >= 1 && dModel % heads == 0, w, "heads", heads, ">= 1 and dividing dModel " + dModel);
+        Require.that((dModel / Math.max(1, heads)) % 2 == 0, w, "heads", heads, "such that dModel / heads is even (rotary embeddings)");
+        Require.that(kvHeads >= 1 && heads % kvHeads == 0, w, "kvHeads", kvHeads, ">= 1 and dividing heads " + heads);
+        Require.that(contextLength >= 1, w, "contextLength", contextLength, ">= 1");
+        Require.that(ropeTheta > 0, w, "ropeTheta", ropeTheta, "> 0");
+        Require.that(normEps > 0, w, "normEps", normEps, "> 0");
         if (feedForward == null || feedForward.isEmpty()) {
             throw new IllegalArgumentException("feedForward must list one spec per layer (at least one layer)");
         }
         feedForward = List.copyOf(feedForward);
-    }
-
-    private static void require(boolean ok, String field, Object value, String allowed) {
-        if (!ok) throw new IllegalArgumentException("transformer config: " + field + " is " + value + ", must be " + allowed);
     }
 
     public int layers() {
