@@ -1,6 +1,6 @@
 package org.moe4j.model;
 
-import org.moe4j.io.JsonFields;
+import org.moe4j.io.JsonRecords;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.moe4j.nn.FeedForwardBlock;
@@ -62,7 +62,7 @@ public sealed interface FeedForwardSpec permits FeedForwardSpec.Dense, MoeSpec, 
         public Map<String, Object> toJson() {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("kind", "dense");
-            m.put("hidden", (long) hidden);
+            m.putAll(JsonRecords.toJson(this));
             return m;
         }
     }
@@ -74,7 +74,7 @@ public sealed interface FeedForwardSpec permits FeedForwardSpec.Dense, MoeSpec, 
         }
         Object kind = m.get("kind");
         if ("dense".equals(kind)) {
-            return new Dense(JsonFields.integer(m, "hidden", "feed_forward"));
+            return JsonRecords.fromJson(Dense.class, m, "feed_forward");
         }
         if ("moe".equals(kind)) {
             return MoeSpec.fromJson(m);

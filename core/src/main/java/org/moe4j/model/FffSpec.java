@@ -7,7 +7,7 @@ import java.util.Map;
 import org.moe4j.autograd.Activation;
 import org.moe4j.fff.FastFeedForward;
 import org.moe4j.fff.FastFeedForwardConfig;
-import org.moe4j.io.JsonFields;
+import org.moe4j.io.JsonRecords;
 import org.moe4j.nn.FeedForwardBlock;
 import org.moe4j.tensor.Rng;
 import org.moe4j.tensor.Require;
@@ -59,15 +59,11 @@ public record FffSpec(int depth, int leafWidth, double hardeningWeight) implemen
     public Map<String, Object> toJson() {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("kind", "fff");
-        m.put("depth", (long) depth);
-        m.put("leaf_width", (long) leafWidth);
-        m.put("hardening_weight", hardeningWeight);
+        m.putAll(JsonRecords.toJson(this));
         return m;
     }
 
     static FffSpec fromJson(Map<?, ?> m) {
-        String w = "fff feed-forward";
-        return new FffSpec(JsonFields.integer(m, "depth", w), JsonFields.integer(m, "leaf_width", w),
-                JsonFields.number(m, "hardening_weight", w));
+        return JsonRecords.fromJson(FffSpec.class, m, "fff feed-forward");
     }
 }

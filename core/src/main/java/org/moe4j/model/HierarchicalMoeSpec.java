@@ -4,7 +4,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import org.moe4j.io.JsonFields;
+import org.moe4j.io.JsonRecords;
 import org.moe4j.moe.loss.BalancingLosses;
 import org.moe4j.moe.hierarchical.HierarchicalMoeLayer;
 import org.moe4j.moe.hierarchical.HierarchicalRouter;
@@ -68,19 +68,11 @@ public record HierarchicalMoeSpec(int groups, int groupSize, int groupTopK, int 
     public Map<String, Object> toJson() {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("kind", "hierarchical_moe");
-        m.put("groups", (long) groups);
-        m.put("group_size", (long) groupSize);
-        m.put("group_top_k", (long) groupTopK);
-        m.put("expert_top_k", (long) expertTopK);
-        m.put("hidden", (long) hidden);
-        m.put("balancing", balancing);
+        m.putAll(JsonRecords.toJson(this));
         return m;
     }
 
     static HierarchicalMoeSpec fromJson(Map<?, ?> m) {
-        String w = "hierarchical moe feed-forward";
-        return new HierarchicalMoeSpec(JsonFields.integer(m, "groups", w), JsonFields.integer(m, "group_size", w),
-                JsonFields.integer(m, "group_top_k", w), JsonFields.integer(m, "expert_top_k", w), JsonFields.integer(m, "hidden", w),
-                JsonFields.number(m, "balancing", w));
+        return JsonRecords.fromJson(HierarchicalMoeSpec.class, m, "hierarchical moe feed-forward");
     }
 }

@@ -4,7 +4,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import org.moe4j.io.JsonFields;
+import org.moe4j.io.JsonRecords;
 import org.moe4j.moe.loss.BalancingLosses;
 import org.moe4j.moe.Capacity;
 import org.moe4j.moe.loss.LoadBalancingLoss;
@@ -134,25 +134,15 @@ public record MoeSpec(int experts, int topK, int hidden, RouterKind router, doub
     public Map<String, Object> toJson() {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("kind", "moe");
-        m.put("experts", (long) experts);
-        m.put("top_k", (long) topK);
-        m.put("hidden", (long) hidden);
-        m.put("router", router.jsonName());
-        m.put("capacity_factor", capacityFactor);
-        m.put("load_balancing", loadBalancing);
-        m.put("z_loss", zLoss);
-        m.put("shared_hidden", (long) sharedHidden);
+        m.putAll(JsonRecords.toJson(this));
         // only when set, so that a run.json written before router_bias existed reads back byte for byte
-        if (routerBias) m.put("router_bias", true);
+        if (!routerBias) m.remove("router_bias");
         return m;
     }
 
     static MoeSpec fromJson(Map<?, ?> m) {
-        String w = "moe feed-forward";
-        return new MoeSpec(JsonFields.integer(m, "experts", w), JsonFields.integer(m, "top_k", w), JsonFields.integer(m, "hidden", w),
-                RouterKind.parse(JsonFields.string(m, "router", w)), JsonFields.number(m, "capacity_factor", w), JsonFields.number(m, "load_balancing", w),
-                JsonFields.number(m, "z_loss", w), JsonFields.integer(m, "shared_hidden", w),
-                // run.json files written before router_bias existed have no such field: no bias
-                m.containsKey("router_bias") && JsonFields.bool(m, "router_bias", w));
+        // run.json files written before router_bias existed have no such field: no bias
+        Map<String, Object> absent = m.containsKey("router_bias") ? Map.of() : Map.of("router_bias", false);
+        return JsonRecords.fromJson(MoeSpec.class, m, "moe feed-forward", absent);
     }
 }

@@ -1,6 +1,7 @@
 package org.moe4j.model;
 
 import org.moe4j.io.JsonFields;
+import org.moe4j.io.JsonRecords;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -63,18 +64,10 @@ public record TransformerConfig(int vocabSize, int dModel, int heads, int kvHead
     public Map<String, Object> toJson() {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("format_version", (long) FORMAT_VERSION);
-        m.put("vocab_size", (long) vocabSize);
-        m.put("d_model", (long) dModel);
-        m.put("heads", (long) heads);
-        m.put("kv_heads", (long) kvHeads);
-        m.put("context_length", (long) contextLength);
-        m.put("rope_theta", ropeTheta);
-        m.put("norm_eps", (double) normEps);
+        m.putAll(JsonRecords.toJson(this));
         List<Object> ffn = new ArrayList<>();
         for (FeedForwardSpec f : feedForward) ffn.add(f.toJson());
-        m.put("feed_forward", ffn);
-        m.put("tie_embeddings", tieEmbeddings);
-        m.put("seed", seed);
+        m.put("feed_forward", ffn);   // each spec with its kind, in its place among the fields
         return m;
     }
 
@@ -94,10 +87,6 @@ public record TransformerConfig(int vocabSize, int dModel, int heads, int kvHead
         }
         List<FeedForwardSpec> specs = new ArrayList<>();
         for (Object o : list) specs.add(FeedForwardSpec.fromJson(o));
-        return new TransformerConfig(JsonFields.integer(m, "vocab_size", where), JsonFields.integer(m, "d_model", where),
-                JsonFields.integer(m, "heads", where), JsonFields.integer(m, "kv_heads", where),
-                JsonFields.integer(m, "context_length", where), JsonFields.number(m, "rope_theta", where),
-                (float) JsonFields.number(m, "norm_eps", where), specs, JsonFields.bool(m, "tie_embeddings", where),
-                JsonFields.longValue(m, "seed", where));
+        return JsonRecords.fromJson(TransformerConfig.class, m, where, Map.of("feed_forward", specs));
     }
 }
