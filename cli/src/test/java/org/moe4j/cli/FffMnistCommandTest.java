@@ -38,6 +38,12 @@ class FffMnistCommandTest {
             assertTrue(test > 0.45, c.get("model") + " test accuracy " + test);
             assertTrue(((Number) c.get("memorisation_accuracy")).doubleValue() > 0.45, c.toString());
         }
+        Map<?, ?> settings = (Map<?, ?>) results.get("settings");
+        assertEquals(List.of("widths", "leaf_widths", "epochs", "batch_size", "learning_rate", "hardening_weight", "hardening_start",
+                "hard_epochs", "seed"), List.copyOf(settings.keySet()));
+        assertEquals(List.of(8L), settings.get("widths"));
+        assertEquals(List.of(2L), settings.get("leaf_widths"));
+        assertEquals(100L, settings.get("batch_size"));
         assertTrue(Files.readString(svg).startsWith("<svg "));
     }
 }

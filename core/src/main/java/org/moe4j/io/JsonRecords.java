@@ -13,7 +13,7 @@ import java.util.Map;
  * One mapping between records and JSON objects, instead of a hand-written toJson/fromJson pair per
  * config. A component is a field under its name in snake_case ({@code topK} is {@code top_k}), in
  * declaration order: int and long as integers, float and double as numbers, booleans, strings,
- * enums by their {@code toString} (read back by a static {@code parse(String)} when the enum has
+ * int[] and double[] as lists (written only), enums by their {@code toString} (read back by a static {@code parse(String)} when the enum has
  * one, else by constant name), nested records as objects and lists element by element. Reading
  * goes through the canonical constructor, so the record's own checks run; a missing or mistyped
  * field fails with {@link JsonFields}'s message naming it.
@@ -92,6 +92,8 @@ public final class JsonRecords {
             case Float f -> (double) f;
             case Enum<?> e -> e.toString();
             case Record r -> toJson(r);
+            case int[] a -> java.util.Arrays.stream(a).mapToObj(i -> (Object) (long) i).toList();
+            case double[] a -> java.util.Arrays.stream(a).boxed().map(d -> (Object) d).toList();
             case List<?> list -> {
                 List<Object> out = new ArrayList<>(list.size());
                 for (Object o : list) out.add(value(o));

@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.moe4j.io.JsonRecords;
 import org.moe4j.train.Adam;
 import org.moe4j.train.ParameterGroup;
 import org.moe4j.tensor.Rng;
@@ -82,22 +83,7 @@ public final class Chen2022Experiment {
         }
 
         public Map<String, Object> toJson() {
-            Map<String, Object> m = new LinkedHashMap<>();
-            m.put("seeds", (long) seeds);
-            m.put("first_seed", firstSeed);
-            m.put("train_size", (long) trainSize);
-            m.put("test_size", (long) testSize);
-            m.put("experts", (long) experts);
-            m.put("expert_filters_per_class", (long) expertFiltersPerClass);
-            m.put("single_filters_per_class", (long) singleFiltersPerClass);
-            m.put("moe_epochs", (long) moeEpochs);
-            m.put("single_epochs", (long) singleEpochs);
-            m.put("expert_lr", expertLr);
-            m.put("router_lr", routerLr);
-            m.put("single_linear_lr", singleLinearLr);
-            m.put("single_nonlinear_lr", singleNonlinearLr);
-            m.put("single_weight_decay", singleWeightDecay);
-            return m;
+            return JsonRecords.toJson(this);
         }
     }
 

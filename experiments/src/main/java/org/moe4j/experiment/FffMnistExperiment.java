@@ -13,6 +13,7 @@ import org.moe4j.data.Mnist;
 import org.moe4j.fff.FastFeedForward;
 import org.moe4j.fff.FastFeedForwardConfig;
 import org.moe4j.fff.SingleTokenInference;
+import org.moe4j.io.JsonRecords;
 import org.moe4j.nn.Module;
 import org.moe4j.tensor.Rng;
 import org.moe4j.tensor.Tensor;
@@ -71,17 +72,7 @@ public final class FffMnistExperiment {
         }
 
         public Map<String, Object> toJson() {
-            Map<String, Object> m = new LinkedHashMap<>();
-            m.put("widths", java.util.Arrays.stream(widths).mapToObj(i -> (Object) (long) i).toList());
-            m.put("leaf_widths", java.util.Arrays.stream(leafWidths).mapToObj(i -> (Object) (long) i).toList());
-            m.put("epochs", (long) epochs);
-            m.put("batch_size", (long) batchSize);
-            m.put("learning_rate", learningRate);
-            m.put("hardening_weight", hardeningWeight);
-            m.put("hardening_start", hardeningStart);
-            m.put("hard_epochs", (long) hardEpochs);
-            m.put("seed", seed);
-            return m;
+            return JsonRecords.toJson(this);
         }
     }
 

@@ -8,6 +8,7 @@ import org.moe4j.hrme.HrmeConfig;
 import org.moe4j.hrme.HrmeModel;
 import org.moe4j.hrme.HrmeTrainer;
 import org.moe4j.hrme.RegressionData;
+import org.moe4j.io.JsonRecords;
 
 /**
  * Reproduces the regression comparison of Zhao, Gao, Memon, Raj and Singh, "Hierarchical Routing
@@ -85,12 +86,7 @@ public final class HrmeExperiment {
         }
 
         public Map<String, Object> toJson() {
-            Map<String, Object> m = new LinkedHashMap<>();
-            m.put("train_mae", trainMae);
-            m.put("train_rmse", trainRmse);
-            m.put("test_mae", testMae);
-            m.put("test_rmse", testRmse);
-            return m;
+            return JsonRecords.toJson(this);
         }
     }
 
