@@ -1,5 +1,6 @@
 package org.moe4j.fff;
 
+import org.moe4j.kernel.ChainedDot;
 import org.moe4j.kernel.KernelPool;
 
 /**
@@ -19,7 +20,7 @@ public final class HardRouting {
                            int depth) {
         int node = 0;
         for (int level = 0; level < depth; level++) {
-            float logit = Dot.dot(x, xOff, nodeWeight, wOff + node * in, in) + nodeBias[bOff + node];
+            float logit = ChainedDot.dot(x, xOff, nodeWeight, wOff + node * in, in) + nodeBias[bOff + node];
             node = logit >= 0f ? 2 * node + 2 : 2 * node + 1;
         }
         return node - ((1 << depth) - 1);

@@ -1,22 +1,23 @@
-package org.moe4j.fff;
+package org.moe4j.kernel;
 
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
-import org.moe4j.kernel.Lanes;
 
 /**
- * One dot product with four independent vector accumulators: a single accumulator waits out the
- * fused multiply-add latency on every step, and a tree walk is a chain of D such dot products with
- * nothing else to overlap them. Its plain reference is {@link org.moe4j.kernel.ReductionsReference}'s dot.
+ * One dot product with four independent vector accumulators, for chains of dependent dot products
+ * such as a fast feedforward tree walk (D dots, each choosing the next row): a single accumulator
+ * waits out the fused multiply-add latency on every step, and such a chain has nothing else to
+ * overlap it with. {@link Reductions#dot} keeps one accumulator. Its plain reference is
+ * {@link ReductionsReference}'s dot.
  */
-final class Dot {
-    private Dot() {}
+public final class ChainedDot {
+    private ChainedDot() {}
 
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
 
     // a, b: (n)
     /** sum_k a_k b_k. */
-    static float dot(float[] a, int aOff, float[] b, int bOff, int n) {
+    public static float dot(float[] a, int aOff, float[] b, int bOff, int n) {
         int step = F.length();
         FloatVector a0 = FloatVector.zero(F);
         FloatVector a1 = FloatVector.zero(F);
