@@ -34,6 +34,38 @@ public record TransformerConfig(int vocabSize, int dModel, int heads, int kvHead
         feedForward = List.copyOf(feedForward);
     }
 
+    /**
+     * The default `moe4j train` shape around the given layers: width 256, 4 heads and 4 key/value
+     * heads, context 128, rotary base 10,000, norm epsilon 1e-5, untied embeddings, seed 1. Change
+     * what differs by name: {@code TransformerConfig.of(vocab, layers).withDModel(512).withHeads(8, 2)}.
+     */
+    public static TransformerConfig of(int vocabSize, List<FeedForwardSpec> layers) {
+        return new TransformerConfig(vocabSize, 256, 4, 4, 128, 10000.0, 1e-5f, layers, false, 1);
+    }
+
+    public TransformerConfig withDModel(int width) {
+        return new TransformerConfig(vocabSize, width, heads, kvHeads, contextLength, ropeTheta, normEps, feedForward, tieEmbeddings, seed);
+    }
+
+    /** Query heads and key/value heads (grouped-query attention when kvHeads < heads). */
+    public TransformerConfig withHeads(int queryHeads, int keyValueHeads) {
+        return new TransformerConfig(vocabSize, dModel, queryHeads, keyValueHeads, contextLength, ropeTheta, normEps, feedForward,
+                tieEmbeddings, seed);
+    }
+
+    public TransformerConfig withContextLength(int positions) {
+        return new TransformerConfig(vocabSize, dModel, heads, kvHeads, positions, ropeTheta, normEps, feedForward, tieEmbeddings, seed);
+    }
+
+    public TransformerConfig withTieEmbeddings(boolean tie) {
+        return new TransformerConfig(vocabSize, dModel, heads, kvHeads, contextLength, ropeTheta, normEps, feedForward, tie, seed);
+    }
+
+    public TransformerConfig withSeed(long newSeed) {
+        return new TransformerConfig(vocabSize, dModel, heads, kvHeads, contextLength, ropeTheta, normEps, feedForward, tieEmbeddings,
+                newSeed);
+    }
+
     public int layers() {
         return feedForward.size();
     }

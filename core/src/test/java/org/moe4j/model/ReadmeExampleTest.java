@@ -28,8 +28,7 @@ class ReadmeExampleTest {
         double first = Double.NaN;
         double last = Double.NaN;
 
-        var config = new TransformerConfig(vocab, 256, 4, 4, 128, 10000.0, 1e-5f,
-                List.of(MoeSpec.mixtral(8, 2, 384), MoeSpec.mixtral(8, 2, 384)), false, 1);
+        var config = TransformerConfig.of(vocab, List.of(MoeSpec.mixtral(8, 2, 384), MoeSpec.mixtral(8, 2, 384)));  // d 256, 4 heads, context 128
         var lm = new TransformerLM(config);
         var optimizer = new Adam(ParameterGroups.standard(lm, 3e-3, 0.1), Adam.Config.adamW());
         for (int step = 0; step < 8; step++) {
