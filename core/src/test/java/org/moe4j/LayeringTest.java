@@ -26,7 +26,6 @@ import org.junit.jupiter.api.Test;
  * ({@code org.moe4j.moe.x} is {@code moe}).
  *
  * <pre>
- *   experiment                    (above train, infer and hrme, driven by moe4j experiment NAME)
  *   train      infer              (siblings: neither uses the other; infer also uses engine)
  *        run                      (RunFolder: a run folder's layout and run.json)
  *        model                    engine: the inference engine (families, formats), on kernel and io
@@ -37,7 +36,6 @@ import org.junit.jupiter.api.Test;
  *        kernel
  *        tensor
  *   io -> tensor, text -> io, data -> text: used by model and everything above it
- *   hrme -> io                    (HRME regression trees on plain arrays: used only by experiment)
  * </pre>
  *
  * A new package must be placed in {@link #USES}. An edge the code has but the diagram does not
@@ -63,8 +61,6 @@ class LayeringTest {
         USES.put("run", Set.of("model"));
         USES.put("train", Set.of("run"));
         USES.put("infer", Set.of("run", "engine"));
-        USES.put("hrme", Set.of("io"));
-        USES.put("experiment", Set.of("train", "infer", "hrme"));
         USES.put("conformance", Set.of("moe", "fff", "io", "engine"));
         USES.put("dist", Set.of());
         USES.put("parallel", Set.of("train", "dist"));

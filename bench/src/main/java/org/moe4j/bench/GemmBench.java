@@ -6,7 +6,7 @@ import org.moe4j.tensor.Rng;
 
 /**
  * {@code moe4j bench gemm}: throughput of C = A.B for random row-major float32 A [M x K] and
- * B [K x N], the same problem ../shared/bench/numpy_gemm.py gives OpenBLAS, in GFLOP/s (2MNK per call).
+ * B [K x N], the same problem bench/scripts/numpy_gemm.py gives OpenBLAS, in GFLOP/s (2MNK per call).
  */
 public final class GemmBench {
     private GemmBench() {}

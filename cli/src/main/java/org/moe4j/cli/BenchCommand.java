@@ -16,8 +16,8 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code moe4j bench}: kernel throughput, one result line per run (median of several timed runs
- * after warm-up), to compare side by side with ../shared/bench/numpy_gemm.py. JMH benchmarks of the
- * same kernels live in the bench module.
+ * after warm-up), to compare side by side with bench/scripts/numpy_gemm.py (OpenBLAS through numpy). JMH benchmarks of the
+ * same kernels live in the jmh module.
  */
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = "Measure kernel throughput (median of several runs after warm-up).",
@@ -107,10 +107,10 @@ final class BenchCommand implements Runnable {
             description = "Forward + backward of a Mixtral-shaped MoE layer and of a dense SwiGLU with the same active "
                     + "parameters (hidden k * h); prints 'moe: N tokens/s' and 'dense: N tokens/s'.")
     static final class MoeCommand implements Callable<Integer> {
-        @Option(names = "--d", paramLabel = "D", description = "Model width (default: ${DEFAULT-VALUE}).") int d = 512;
+        @Option(names = "--d-model", paramLabel = "D", description = "Model width (default: ${DEFAULT-VALUE}).") int d = 512;
         @Option(names = "--hidden", paramLabel = "H", description = "Expert hidden size (default: ${DEFAULT-VALUE}).") int hidden = 1408;
         @Option(names = "--experts", paramLabel = "E", description = "Experts (default: ${DEFAULT-VALUE}).") int experts = 8;
-        @Option(names = "--k", paramLabel = "K", description = "Experts per token (default: ${DEFAULT-VALUE}).") int k = 2;
+        @Option(names = "--top-k", paramLabel = "K", description = "Experts per token (default: ${DEFAULT-VALUE}).") int k = 2;
         @Option(names = "--tokens", paramLabel = "T", description = "Tokens per batch (default: ${DEFAULT-VALUE}).") int tokens = 4096;
         @picocli.CommandLine.Mixin Common common = new Common();
 
@@ -118,7 +118,7 @@ final class BenchCommand implements Runnable {
         public Integer call() {
             common.check();
             MoeBench.Result r = MoeBench.measure(d, hidden, experts, k, tokens, common.threads, common.runs);
-            System.out.println(String.format(Locale.ROOT, "moe d=%d hidden=%d experts=%d k=%d tokens=%d threads=%d",
+            System.out.println(String.format(Locale.ROOT, "moe d-model=%d hidden=%d experts=%d top-k=%d tokens=%d threads=%d",
                     d, hidden, experts, k, tokens, common.threads));
             System.out.println(String.format(Locale.ROOT, "moe: %.0f tokens/s", r.moeTokensPerSecond()));
             System.out.println(String.format(Locale.ROOT, "dense: %.0f tokens/s", r.denseTokensPerSecond()));

@@ -1,5 +1,13 @@
 package org.moe4j.moe;
 
+import org.moe4j.moe.loss.BalancingLosses;
+import org.moe4j.moe.loss.CvSquared;
+import org.moe4j.moe.loss.ExpertImportance;
+import org.moe4j.moe.loss.LoadBalancingLoss;
+import org.moe4j.moe.loss.RouterZLoss;
+import org.moe4j.moe.router.Router;
+import org.moe4j.moe.router.Routing;
+
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -14,7 +22,7 @@ import org.moe4j.tensor.Rng;
 import org.moe4j.tensor.Shape;
 
 /**
- * A sparse Mixture-of-Experts layer (Shazeer et al. 2017; Fedus et al. 2021; ROUTING.md):
+ * A sparse Mixture-of-Experts layer (Shazeer et al. 2017; Fedus et al. 2021; docs/routing.md):
  * <pre>
  *   y_t = sum over kept pairs (t, e) of g_te * expert_e(x_t)  +  shared(x_t)
  * </pre>

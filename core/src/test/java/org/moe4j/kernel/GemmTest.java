@@ -6,9 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.moe4j.tensor.Rng;
 
+@Tag("slow")
 class GemmTest {
     private static final int VL = GemmMicroKernel.VL;
     private final int threadsBefore = KernelPool.threads();

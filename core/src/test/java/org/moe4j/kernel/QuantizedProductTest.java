@@ -1,5 +1,6 @@
 package org.moe4j.kernel;
 
+import org.junit.jupiter.api.Tag;
 import static org.junit.jupiter.api.Assertions.*;
 
 import java.lang.foreign.MemorySegment;
@@ -19,6 +20,7 @@ import org.moe4j.tensor.quant.Dequantizer;
  * product); the vector decoder must give the scalar decoder's bits; and the product stays within
  * rounding of the plain {@link WeightProductReference}.
  */
+@Tag("slow")
 class QuantizedProductTest {
     private static final int[] ROWS = {1, 3, 4, 5, 9, 36};
     private static final int[] TOKENS = {1, 2, 3, 4, 5, 9, 33};
