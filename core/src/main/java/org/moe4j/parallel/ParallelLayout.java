@@ -2,6 +2,7 @@ package org.moe4j.parallel;
 
 import org.moe4j.model.FeedForwardSpec;
 import org.moe4j.model.MoeSpec;
+import org.moe4j.model.RouterKind;
 import org.moe4j.model.TransformerConfig;
 
 /**
@@ -63,7 +64,7 @@ public record ParallelLayout(int ranks, int expertParallel) {
                 throw new IllegalArgumentException("layer " + l + ": capacity_factor is " + moe.capacityFactor() + "; distributed"
                         + " training needs dropless experts (0), as a capacity over the whole batch is not a per-rank limit");
             }
-            if (moe.router().equals("noisy")) {
+            if (moe.router() == RouterKind.NOISY) {
                 throw new IllegalArgumentException("layer " + l + ": the noisy router draws noise per token from one generator;"
                         + " distributed training supports the softmax, switch and sigmoid routers");
             }

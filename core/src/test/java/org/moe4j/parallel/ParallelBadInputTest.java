@@ -11,6 +11,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.moe4j.dist.LocalGroup;
 import org.moe4j.io.Checkpoint;
+import org.moe4j.model.RouterKind;
 import org.moe4j.model.MoeSpec;
 import org.moe4j.model.TransformerConfig;
 import org.moe4j.model.TransformerLM;
@@ -51,9 +52,9 @@ class ParallelBadInputTest {
 
     @Test
     void capacityAndNoisyRoutingAreRefused() {
-        TransformerConfig capped = TinyRun.model(20, new MoeSpec(4, 2, 16, "softmax", 1.25, 0.01, 0, 0));
+        TransformerConfig capped = TinyRun.model(20, new MoeSpec(4, 2, 16, RouterKind.SOFTMAX, 1.25, 0.01, 0, 0));
         assertTrue(start(2, 1, capped, 8).getFirst().contains("capacity_factor is 1.25; distributed training needs dropless experts"));
-        TransformerConfig noisy = TinyRun.model(20, new MoeSpec(4, 2, 16, "noisy", 0, 0.01, 0, 0));
+        TransformerConfig noisy = TinyRun.model(20, new MoeSpec(4, 2, 16, RouterKind.NOISY, 0, 0.01, 0, 0));
         assertTrue(start(2, 2, noisy, 8).get(1).contains("the noisy router draws noise per token"));
     }
 
