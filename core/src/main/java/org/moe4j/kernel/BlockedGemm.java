@@ -1,6 +1,5 @@
 package org.moe4j.kernel;
 
-import static org.moe4j.kernel.GemmMicroKernel.MR;
 import static org.moe4j.kernel.GemmMicroKernel.NR;
 
 /**
@@ -18,25 +17,43 @@ final class BlockedGemm {
      * last block pays a full load and store of C for little work.
      */
     static final int KC = 256;
-    /** Rows of a packed A block (MC x KC floats, 144 KiB) that stays in L2. */
-    static final int MC = 24 * MR;
-    /** Columns of a packed B block (KC x NC floats, 2 MiB) that stays in L3. */
-    static final int NC = 64 * NR;
 
     private static final ThreadLocal<Buffers> BUFFERS = ThreadLocal.withInitial(Buffers::new);
 
     private BlockedGemm() {}
 
-    /** Packing space, one set per thread, allocated on the thread's first GEMM and then reused. */
+    /** Packing space, one set per thread, sized for the plan on the thread's first GEMM and then reused. */
     private static final class Buffers {
-        final float[] a = new float[MC * KC];
-        final float[] b = new float[KC * NC];
-        final float[] edge = new float[MR * NR];
+        float[] a = new float[0];
+        float[] b = new float[0];
+        float[] edge = new float[0];
+
+        Buffers fit(GemmPlan plan) {
+            if (a.length < plan.mc() * KC) {
+                a = new float[plan.mc() * KC];
+            }
+            if (b.length < KC * plan.nc()) {
+                b = new float[KC * plan.nc()];
+            }
+            if (edge.length < plan.tile().rows * NR) {
+                edge = new float[plan.tile().rows * NR];
+            }
+            return this;
+        }
     }
 
-    /** Computes rows [i0, i1) and columns [j0, j1) of C for {@code g}; requires g.k() > 0. */
+    /** Computes rows [i0, i1) and columns [j0, j1) of C for {@code g} with this process's plan; requires g.k() > 0. */
     static void compute(GemmCall g, int i0, int i1, int j0, int j1) {
-        Buffers buf = BUFFERS.get();
+        compute(GemmPlans.current(), g, i0, i1, j0, j1);
+    }
+
+    /** As {@link #compute(GemmCall, int, int, int, int)} with the given plan (calibration and tests). */
+    static void compute(GemmPlan plan, GemmCall g, int i0, int i1, int j0, int j1) {
+        Buffers buf = BUFFERS.get().fit(plan);
+        GemmTile tile = plan.tile();
+        int mr = tile.rows;
+        int blockRows = plan.mc();
+        int blockCols = plan.nc();
         float[] c = g.c();
         int ldc = g.ldc();
         // beta = 0 lets the first depth block overwrite C; any other beta except 1 scales C up front,
@@ -51,26 +68,26 @@ final class BlockedGemm {
         }
         int depthBlocks = (g.k() + KC - 1) / KC;
         int kcStep = (g.k() + depthBlocks - 1) / depthBlocks;
-        for (int jc = j0; jc < j1; jc += NC) {
-            int nc = Math.min(NC, j1 - jc);
+        for (int jc = j0; jc < j1; jc += blockCols) {
+            int nc = Math.min(blockCols, j1 - jc);
             for (int pc = 0; pc < g.k(); pc += kcStep) {
                 int kc = Math.min(kcStep, g.k() - pc);
                 boolean accumulate = pc > 0 || !overwriteFirst;
                 GemmPacking.packB(g.transB(), g.b(), g.bOff(), g.ldb(), pc, kc, jc, nc, buf.b);
-                for (int ic = i0; ic < i1; ic += MC) {
-                    int mc = Math.min(MC, i1 - ic);
-                    GemmPacking.packA(g.transA(), g.a(), g.aOff(), g.lda(), g.alpha(), ic, mc, pc, kc, buf.a);
+                for (int ic = i0; ic < i1; ic += blockRows) {
+                    int mc = Math.min(blockRows, i1 - ic);
+                    GemmPacking.packA(mr, g.transA(), g.a(), g.aOff(), g.lda(), g.alpha(), ic, mc, pc, kc, buf.a);
                     for (int jr = 0; jr < nc; jr += NR) {
                         int cols = Math.min(NR, nc - jr);
                         int bp = jr / NR * kc * NR;
-                        for (int ir = 0; ir < mc; ir += MR) {
-                            int rows = Math.min(MR, mc - ir);
-                            int ap = ir / MR * kc * MR;
+                        for (int ir = 0; ir < mc; ir += mr) {
+                            int rows = Math.min(mr, mc - ir);
+                            int ap = ir / mr * kc * mr;
                             int at = g.cOff() + (ic + ir) * ldc + jc + jr;
-                            if (rows == MR && cols == NR) {
-                                GemmMicroKernel.multiply(kc, buf.a, ap, buf.b, bp, c, at, ldc, accumulate);
+                            if (rows == mr && cols == NR) {
+                                tile.multiply(kc, buf.a, ap, buf.b, bp, c, at, ldc, accumulate);
                             } else {
-                                GemmMicroKernel.multiply(kc, buf.a, ap, buf.b, bp, buf.edge, 0, NR, false);
+                                tile.multiply(kc, buf.a, ap, buf.b, bp, buf.edge, 0, NR, false);
                                 mergeEdge(buf.edge, rows, cols, c, at, ldc, accumulate);
                             }
                         }

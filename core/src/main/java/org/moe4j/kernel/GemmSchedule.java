@@ -1,6 +1,5 @@
 package org.moe4j.kernel;
 
-import static org.moe4j.kernel.GemmMicroKernel.MR;
 import static org.moe4j.kernel.GemmMicroKernel.NR;
 
 import java.util.ArrayList;
@@ -115,11 +114,12 @@ final class GemmSchedule {
             }
             return;
         }
-        int rowTiles = ceilDiv(g.m(), MR);
+        int mr = GemmPlans.current().tile().rows;
+        int rowTiles = ceilDiv(g.m(), mr);
         int colTiles = ceilDiv(g.n(), NR);
         int r = (int) Math.max(1, Math.min(rowTiles, Math.round(Math.sqrt((double) parts * g.m() / g.n()))));
         int c = Math.max(1, Math.min(colTiles, ceilDiv(parts, r)));
-        int rowStep = ceilDiv(rowTiles, r) * MR;
+        int rowStep = ceilDiv(rowTiles, r) * mr;
         int colStep = ceilDiv(colTiles, c) * NR;
         for (int i0 = 0; i0 < g.m(); i0 += rowStep) {
             for (int j0 = 0; j0 < g.n(); j0 += colStep) {
