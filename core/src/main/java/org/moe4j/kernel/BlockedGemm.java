@@ -77,6 +77,24 @@ final class BlockedGemm {
                 for (int ic = i0; ic < i1; ic += blockRows) {
                     int mc = Math.min(blockRows, i1 - ic);
                     GemmPacking.packA(mr, g.transA(), g.a(), g.aOff(), g.lda(), g.alpha(), ic, mc, pc, kc, buf.a);
+                    if (plan.rowsOuter()) {
+                        for (int ir = 0; ir < mc; ir += mr) {
+                            int rows = Math.min(mr, mc - ir);
+                            int ap = ir / mr * kc * mr;
+                            for (int jr = 0; jr < nc; jr += NR) {
+                                int cols = Math.min(NR, nc - jr);
+                                int bp = jr / NR * kc * NR;
+                                int at = g.cOff() + (ic + ir) * ldc + jc + jr;
+                                if (rows == mr && cols == NR) {
+                                    tile.multiply(kc, buf.a, ap, buf.b, bp, c, at, ldc, accumulate);
+                                } else {
+                                    tile.multiply(kc, buf.a, ap, buf.b, bp, buf.edge, 0, NR, false);
+                                    mergeEdge(buf.edge, rows, cols, c, at, ldc, accumulate);
+                                }
+                            }
+                        }
+                        continue;
+                    }
                     for (int jr = 0; jr < nc; jr += NR) {
                         int cols = Math.min(NR, nc - jr);
                         int bp = jr / NR * kc * NR;

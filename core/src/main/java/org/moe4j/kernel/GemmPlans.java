@@ -25,7 +25,7 @@ import java.util.function.Function;
  *       A cache file that cannot be read or holds an invalid plan is ignored with a warning and
  *       rewritten; one written for another CPU (a shared home folder) is rewritten.</li>
  *   <li>{@code table}: the table's plan for this CPU, no timing and no file.</li>
- *   <li>{@code tile=14,mc=140,nc=2048}: exactly that plan.</li>
+ *   <li>{@code tile=14,mc=140,nc=2048,order=rows}: exactly that plan.</li>
  * </ul>
  * No plan changes a result bit (see {@link GemmPlan}), so the choice only changes speed.
  */
@@ -113,7 +113,7 @@ final class GemmPlans {
         for (String part : text.split(",")) {
             int eq = part.indexOf('=');
             if (eq <= 0) {
-                throw new IllegalArgumentException(PROPERTY + " is '" + text + "', must be calibrate, table or tile=ROWS,mc=ROWS,nc=COLUMNS");
+                throw new IllegalArgumentException(PROPERTY + " is '" + text + "', must be calibrate, table or tile=ROWS,mc=ROWS,nc=COLUMNS[,order=rows|columns]");
             }
             p.setProperty(part.substring(0, eq).trim(), part.substring(eq + 1).trim());
         }
@@ -132,7 +132,11 @@ final class GemmPlans {
             throw new IllegalArgumentException("GEMM plan tile is " + rows + ", must be the rows of a tile: "
                     + GemmTile.ROWS_6.rows + " or " + GemmTile.ROWS_14.rows);
         }
-        return new GemmPlan(tile, number(p, "mc"), number(p, "nc"), why);
+        String order = p.getProperty("order", "columns");
+        if (!order.equals("rows") && !order.equals("columns")) {
+            throw new IllegalArgumentException("GEMM plan order is '" + order + "', must be rows or columns");
+        }
+        return new GemmPlan(tile, number(p, "mc"), number(p, "nc"), order.equals("rows"), why);
     }
 
     private static int number(Properties p, String key) {
@@ -170,6 +174,7 @@ final class GemmPlans {
         p.setProperty("tile", Integer.toString(plan.tile().rows));
         p.setProperty("mc", Integer.toString(plan.mc()));
         p.setProperty("nc", Integer.toString(plan.nc()));
+        p.setProperty("order", plan.rowsOuter() ? "rows" : "columns");
         p.setProperty("why", plan.why());
         StringWriter text = new StringWriter();
         p.store(text, "moe4j GEMM plan for this CPU; delete the file to calibrate again");
