@@ -49,14 +49,14 @@ final class GemmPacking {
     }
 
     /**
-     * dst[(panel * kc + p) * NR + j] = op(B)[p0 + p][j0 + panel * NR + j] for steps p0 to p0 + kc and
+     * dst[dstOff + (panel * kc + p) * NR + j] = op(B)[p0 + p][j0 + panel * NR + j] for steps p0 to p0 + kc and
      * columns j0 to j0 + nc; op(B)[p][j] is b[bOff + p*ldb + j], or b[bOff + j*ldb + p] if transB.
      */
     static void packB(boolean transB, float[] b, int bOff, int ldb,
-                      int p0, int kc, int j0, int nc, float[] dst) {
+                      int p0, int kc, int j0, int nc, float[] dst, int dstOff) {
         for (int panel = 0, jr = 0; jr < nc; panel++, jr += NR) {
             int cols = Math.min(NR, nc - jr);
-            int base = panel * kc * NR;
+            int base = dstOff + panel * kc * NR;
             if (cols < NR) {
                 Arrays.fill(dst, base, base + kc * NR, 0f);
             }

@@ -93,6 +93,11 @@ final class GemmSchedule {
             return;
         }
         int threads = KernelPool.threads();
+        if (calls.length == 1 && threads > 1 && total >= PARALLEL_MIN_FLOPS && !isSkinny(calls[0])) {
+            // one product: the threads share each packed B block instead of repacking B per rectangle
+            BlockedGemm.computeShared(GemmPlans.current(), calls[0]);
+            return;
+        }
         int targetTasks = threads == 1 || total < PARALLEL_MIN_FLOPS ? 1 : TASKS_PER_THREAD * threads;
         List<Task> tasks = new ArrayList<>();
         for (GemmCall g : calls) {
