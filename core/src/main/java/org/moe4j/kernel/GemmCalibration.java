@@ -80,7 +80,7 @@ final class GemmCalibration {
      * timing before it is done would pick a plan by compile order instead of speed.
      */
     private static void warmUp(List<GemmPlan> candidates, ThreadMXBean clock, boolean cpuClock) {
-        int k = BlockedGemm.KC;
+        int k = 2 * BlockedGemm.KC; // two depth blocks: both the overwriting and the accumulating kernel
         for (GemmPlan plan : candidates) {
             int m = 2 * plan.tile().rows;
             int n = 2 * GemmMicroKernel.NR;

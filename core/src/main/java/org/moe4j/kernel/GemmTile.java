@@ -22,12 +22,27 @@ enum GemmTile {
         this.registers = registers;
     }
 
-    /** Runs this tile's micro-kernel; see {@link GemmMicroKernel#multiply} for the arguments. */
+    /**
+     * Runs this tile's micro-kernel: C = (or, accumulating, +=) the tile's product; see
+     * {@link GemmMicroKernel#overwrite} for the arguments.
+     */
     void multiply(int kc, float[] ap, int apOff, float[] bp, int bpOff,
                   float[] c, int cOff, int ldc, boolean accumulate) {
         switch (this) {
-            case ROWS_6 -> GemmMicroKernel.multiply(kc, ap, apOff, bp, bpOff, c, cOff, ldc, accumulate);
-            case ROWS_14 -> GemmMicroKernel14.multiply(kc, ap, apOff, bp, bpOff, c, cOff, ldc, accumulate);
+            case ROWS_6 -> {
+                if (accumulate) {
+                    GemmMicroKernel.accumulate(kc, ap, apOff, bp, bpOff, c, cOff, ldc);
+                } else {
+                    GemmMicroKernel.overwrite(kc, ap, apOff, bp, bpOff, c, cOff, ldc);
+                }
+            }
+            case ROWS_14 -> {
+                if (accumulate) {
+                    GemmMicroKernel14.accumulate(kc, ap, apOff, bp, bpOff, c, cOff, ldc);
+                } else {
+                    GemmMicroKernel14.overwrite(kc, ap, apOff, bp, bpOff, c, cOff, ldc);
+                }
+            }
         }
     }
 }
