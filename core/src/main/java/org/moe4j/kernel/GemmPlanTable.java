@@ -41,7 +41,7 @@ final class GemmPlanTable {
 
     /**
      * The table's plan first, then every tile that fits the registers at one and two times the base
-     * block rows, in both loop orders: at most eight, few enough to time in well under a second once
+     * block rows (one size if a small L2 makes them equal), in both loop orders: at most eight, few enough to time in well under a second once
      * the micro-kernels are compiled.
      */
     static List<GemmPlan> candidates(CpuInfo cpu) {
@@ -56,7 +56,7 @@ final class GemmPlanTable {
             for (int rows : new int[] {BASE_BLOCK_ROWS, 2 * BASE_BLOCK_ROWS}) {
                 for (boolean rowsOuter : new boolean[] {false, true}) {
                     GemmPlan p = plan(tile, rows, rowsOuter, cpu, "candidate");
-                    if (!p.shape().equals(first.shape())) {
+                    if (out.stream().noneMatch(q -> q.shape().equals(p.shape()))) {
                         out.add(p);
                     }
                 }
