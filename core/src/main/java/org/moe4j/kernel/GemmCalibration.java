@@ -31,6 +31,11 @@ final class GemmCalibration {
     record Result(GemmPlan best, double bestGflops, String summary) {}
 
     static Result fastest(List<GemmPlan> candidates) {
+        return fastest(candidates, WARM_UP_NANOS);
+    }
+
+    /** As {@link #fastest(List)} with at most {@code warmUpNanos} of warm-up per candidate (tests). */
+    static Result fastest(List<GemmPlan> candidates, long warmUpNanos) {
         if (candidates.isEmpty()) {
             throw new IllegalArgumentException("GemmCalibration: no candidate plans to time, need at least one");
         }
@@ -45,7 +50,7 @@ final class GemmCalibration {
         for (int i = 0; i < b.length; i++) {
             b[i] = (i % 7) * 0.25f - 0.5f;
         }
-        warmUp(candidates, clock, cpuClock);
+        warmUp(candidates, clock, cpuClock, warmUpNanos);
         GemmCall call = new GemmCall(false, false, M, N, K, 1f, a, 0, K, b, 0, N, 0f, c, 0, N);
         long[] best = new long[candidates.size()];
         java.util.Arrays.fill(best, Long.MAX_VALUE);
@@ -74,12 +79,12 @@ final class GemmCalibration {
 
     /**
      * Runs every candidate on one small block until the JIT has compiled its micro-kernel: until a
-     * batch of calls runs at {@link #COMPILED_GFLOPS} or more, or {@link #WARM_UP_NANOS} have passed.
+     * batch of calls runs at {@link #COMPILED_GFLOPS} or more, or the warm-up time (at most {@link #WARM_UP_NANOS}) has passed.
      * Interpreted or compiled by C1, the Vector API boxes every vector and runs about a hundred times
      * slower (1.4 GFLOP/s seen here), and C2 compiles in the background, late on a loaded machine:
      * timing before it is done would pick a plan by compile order instead of speed.
      */
-    private static void warmUp(List<GemmPlan> candidates, ThreadMXBean clock, boolean cpuClock) {
+    private static void warmUp(List<GemmPlan> candidates, ThreadMXBean clock, boolean cpuClock, long warmUpNanos) {
         int k = 2 * BlockedGemm.KC; // two depth blocks: both the overwriting and the accumulating kernel
         for (GemmPlan plan : candidates) {
             int m = 2 * plan.tile().rows;
@@ -88,7 +93,7 @@ final class GemmCalibration {
             float[] b = new float[k * n];
             float[] c = new float[m * n];
             GemmCall small = new GemmCall(false, false, m, n, k, 1f, a, 0, k, b, 0, n, 0f, c, 0, n);
-            long deadline = System.nanoTime() + WARM_UP_NANOS;
+            long deadline = System.nanoTime() + warmUpNanos;
             while (System.nanoTime() < deadline) {
                 long start = cpuClock ? clock.getCurrentThreadCpuTime() : System.nanoTime();
                 for (int i = 0; i < WARM_UP_BATCH; i++) {
