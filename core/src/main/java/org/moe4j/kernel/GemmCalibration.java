@@ -10,7 +10,8 @@ import java.util.Locale;
  * of a fixed problem (588 x 1024 x 512, a multiple of both tiles' rows, two depth blocks) on the
  * calling thread; the candidates take turns for {@link #ROUNDS} rounds, the micro-kernels are compiled first
  * and the first round is warm-up, and a candidate's score is its best later round.
- * Time is the thread's CPU time, not the wall clock, so other processes on a shared machine take
+ * The first candidate, the table's plan, is kept unless another is more than {@link #MARGIN} times
+ * as fast. Time is the thread's CPU time, not the wall clock, so other processes on a shared machine take
  * turns on the core without counting against whichever candidate was running then.
  */
 final class GemmCalibration {
@@ -18,6 +19,8 @@ final class GemmCalibration {
     static final int N = 1024;
     static final int K = 512;
     static final int ROUNDS = 4;
+    /** How much faster than the first candidate another must run to replace it. */
+    static final double MARGIN = 1.03;
     /** Small calls per warm-up batch. */
     static final int WARM_UP_BATCH = 50;
     /** A tile that runs this fast is compiled by C2 (compiled it runs above 100 on the CPUs measured). */
@@ -27,7 +30,7 @@ final class GemmCalibration {
 
     private GemmCalibration() {}
 
-    /** The fastest candidate and a line of every candidate's GFLOP/s. */
+    /** The chosen candidate and a line of every candidate's GFLOP/s. */
     record Result(GemmPlan best, double bestGflops, String summary) {}
 
     static Result fastest(List<GemmPlan> candidates) {
@@ -64,15 +67,18 @@ final class GemmCalibration {
                 }
             }
         }
-        int winner = 0;
+        int fastest = 0;
         StringBuilder summary = new StringBuilder();
         for (int i = 0; i < candidates.size(); i++) {
-            if (best[i] < best[winner]) {
-                winner = i;
+            if (best[i] < best[fastest]) {
+                fastest = i;
             }
             summary.append(i == 0 ? "" : "; ").append(candidates.get(i).shape())
                     .append(String.format(Locale.ROOT, " %.1f", gflops(best[i])));
         }
+        // the first candidate (the table's plan) stays unless another beats it clearly: a few percent
+        // is within what a loaded machine moves from one round to the next
+        int winner = best[fastest] * MARGIN < best[0] ? fastest : 0;
         return new Result(candidates.get(winner), gflops(best[winner]), summary + " GFLOP/s (one thread, "
                 + (cpuClock ? "thread CPU time" : "wall clock") + ", " + M + "x" + N + "x" + K + ")");
     }

@@ -21,7 +21,8 @@ import java.util.function.Function;
  * <ul>
  *   <li>{@code calibrate} (the default): the plan cached for this CPU in
  *       {@code $XDG_CACHE_HOME/moe4j/gemm-plan.properties} (or {@code ~/.cache/moe4j/...}), else the
- *       fastest of {@link GemmPlanTable#candidates} timed by {@link GemmCalibration}, then saved there.
+ *       fastest of {@link GemmPlanTable#candidates} timed by {@link GemmCalibration} (the table's plan unless
+ *       another is clearly faster), then saved there.
  *       A cache file that cannot be read or holds an invalid plan is ignored with a warning and
  *       rewritten; one written for another CPU (a shared home folder) is rewritten.</li>
  *   <li>{@code table}: the table's plan for this CPU, no timing and no file.</li>
@@ -95,7 +96,7 @@ final class GemmPlans {
             }
         }
         GemmCalibration.Result r = calibrate.apply(GemmPlanTable.candidates(cpu));
-        String why = "calibrated on this CPU (" + CoreKind.of(cpu).label + ") " + Instant.now() + ": fastest of "
+        String why = "calibrated on this CPU (" + CoreKind.of(cpu).label + ") " + Instant.now() + ": chose " + r.best().shape() + " of "
                 + r.summary() + "; table said " + GemmPlanTable.plan(cpu).shape();
         GemmPlan chosen = r.best().because(why);
         try {
