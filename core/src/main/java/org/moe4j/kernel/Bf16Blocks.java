@@ -70,22 +70,6 @@ final class Bf16Blocks {
         return pairs.and(HIGH_HALVES).reinterpretAsFloats();
     }
 
-    // w: bytes [b0, b0 + 2n) of the matrix, n a multiple of 2 VL   dst: (n) from off
-    /**
-     * n bfloat16 values from byte {@code b0}, widened into {@code dst[off ..]} in the blocks' column
-     * order (per chunk of 2 VL: the even columns, then the odd ones), the order {@link #permute} gives x.
-     * {@link ArrayBlocks} over these rows and permuted x then run the very operations of this class's
-     * blocks (the same lanes, the same fold, no tail when cols is a multiple of 2 VL): the same bits,
-     * without widening every weight again for every group of 4 tokens.
-     */
-    static void widenPermuted(MemorySegment w, long b0, int n, float[] dst, int off) {
-        for (int c = 0; c < n; c += 2 * VL) {
-            IntVector p = IntVector.fromMemorySegment(I, w, b0 + 2L * c, LE);
-            p.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().intoArray(dst, off + c);
-            p.and(HIGH_HALVES).reinterpretAsFloats().intoArray(dst, off + c + VL);
-        }
-    }
-
     /** Rows r..r+3 of W (row r from byte {@code w0}) times tokens t..t+3 of x, into y[t..t+3][r..r+3]. */
     static void rows4Tokens4(MemorySegment w, long w0, int cols, float[] x, int x0, int ldx, float[] y, int y0, int ldy,
                              boolean add) {

@@ -36,12 +36,6 @@ public final class WeightProduct {
      * (medians of alternating rounds, weights from memory, on the shared 2-core machine).
      */
     static final long PARALLEL_MIN_MACS = 1L << 17;
-    /**
-     * From this many tokens, bfloat16 rows are widened once per panel into a float buffer instead of
-     * in registers for every group of 4 tokens; both give the same bits, so the threshold only
-     * decides speed (below it, widening a block costs more than the groups of tokens save).
-     */
-    static final int WIDEN_MIN_TOKENS = 8;
     /** Tasks per thread: enough that a thread slowed by another process hands rows to the others. */
     private static final int TASKS_PER_THREAD = 4;
     /** Floats of x per token panel (256 KiB: a fraction of a core's L2, leaving room for the rows of W). */
@@ -141,10 +135,6 @@ public final class WeightProduct {
             halfRowRange(r0, r1, x, xOff, ldx, T, w, y, yOff, ldy, add, panel);
             return;
         }
-        if (w.format() == WeightMatrix.Format.BF16 && T >= WIDEN_MIN_TOKENS && cols % (2 * WideningLoads.VL) == 0) {
-            bf16WidenedRowRange(r0, r1, x, xOff, ldx, T, w, y, yOff, ldy, add, panel);
-            return;
-        }
         MemorySegment data = w.data();
         long rowBytes = (long) cols * w.format().bytes();
         int format = w.format().ordinal();
@@ -164,40 +154,6 @@ public final class WeightProduct {
             for (; r < r1; r++) {
                 for (int t = t0; t < t1; t++) {
                     WeightBlocks.store(y, yOff + t * ldy + r, row1Token1(format, data, r * rowBytes, cols, x, xOff + t * ldx), add);
-                }
-            }
-        }
-    }
-
-    /**
-     * rowRange for bfloat16 weights and many tokens (prefill): each block of 4 rows widened once per
-     * panel into the thread's buffer in the blocks' column order ({@link Bf16Blocks#widenPermuted}),
-     * then {@link ArrayBlocks} over it and the permuted x: the same operations, so the same bits, as
-     * widening in registers for every group of tokens, which is what decoding (T = 1) does.
-     */
-    private static void bf16WidenedRowRange(int r0, int r1, float[] x, int xOff, int ldx, int T, WeightMatrix w,
-                                            float[] y, int yOff, int ldy, boolean add, int panel) {
-        int cols = w.cols();
-        float[] rows = CALLS.get().widened(4 * cols);
-        MemorySegment data = w.data();
-        long rowBytes = 2L * cols;
-        for (int t0 = 0; t0 < T; t0 += panel) {
-            int t1 = Math.min(T, t0 + panel);
-            int r = r0;
-            for (; r + 4 <= r1; r += 4) {
-                Bf16Blocks.widenPermuted(data, r * rowBytes, 4 * cols, rows, 0);
-                int t = t0;
-                for (; t + 4 <= t1; t += 4) {
-                    ArrayBlocks.rows4Tokens4(rows, 0, cols, x, xOff + t * ldx, ldx, y, yOff + t * ldy + r, ldy, add);
-                }
-                for (; t < t1; t++) {
-                    ArrayBlocks.rows4Token1(rows, 0, cols, x, xOff + t * ldx, y, yOff + t * ldy + r, add);
-                }
-            }
-            for (; r < r1; r++) {
-                Bf16Blocks.widenPermuted(data, r * rowBytes, cols, rows, 0);
-                for (int t = t0; t < t1; t++) {
-                    WeightBlocks.store(y, yOff + t * ldy + r, ArrayBlocks.row1Token1(rows, 0, cols, x, xOff + t * ldx), add);
                 }
             }
         }
