@@ -4,14 +4,21 @@
 """Reference GEMM throughput of OpenBLAS (through numpy) or of PyTorch's CPU BLAS (MKL in the x86
 wheels) on this machine, float32.
 Prints one line per shape: M N K GFLOP/s (best of R runs).
-Usage: numpy_gemm.py [--threads N] [--lib numpy|torch] [M,N,K ...]   (default shapes below)
+Usage: numpy_gemm.py [--threads N] [--lib numpy|torch] [--cpu-time] [M,N,K ...]
+(--cpu-time: the thread's CPU time instead of the wall clock, for one thread on a shared machine)   (default shapes below)
 Run it in the same session as the project's own GEMM benchmark and compare the ratio:
 absolute figures drift between runs and machines, ratios measured side by side do not."""
 import os, sys, time
 args = sys.argv[1:]
 threads = None
 lib = "numpy"
-while args[:1] in (["--threads"], ["--lib"]):
+clock = time.perf_counter
+while args[:1] in (["--threads"], ["--lib"], ["--cpu-time"]):
+    if args[0] == "--cpu-time":
+        # the calling thread's CPU time: fair on a shared machine only with one thread
+        clock = time.thread_time
+        args = args[1:]
+        continue
     if args[0] == "--threads":
         threads = int(args[1])
         os.environ["OPENBLAS_NUM_THREADS"] = args[1]
@@ -38,7 +45,7 @@ for m, n, k in shapes:
     reps = min(reps, 200)
     best = float("inf")
     for _ in range(5):
-        t = time.perf_counter()
+        t = clock()
         for _ in range(reps): a @ b
-        best = min(best, (time.perf_counter() - t) / reps)
+        best = min(best, (clock() - t) / reps)
     print(f"{m} {n} {k} {2 * m * n * k / best / 1e9:.1f}")

@@ -57,12 +57,15 @@ final class BenchCommand implements Runnable {
         @Parameters(index = "0", paramLabel = "M") int m;
         @Parameters(index = "1", paramLabel = "N") int n;
         @Parameters(index = "2", paramLabel = "K") int k;
+        @Option(names = "--cpu-time", description = "Time in this thread's CPU time instead of the wall clock "
+                + "(needs --threads 1): on a machine shared with other jobs, leaves out the time the core ran them.")
+        boolean cpuTime;
         @Mixin Common common = new Common();
 
         @Override
         public Integer call() {
             common.check();
-            double gflops = GemmBench.gflops(m, n, k, common.threads, common.runs);
+            double gflops = GemmBench.gflops(m, n, k, common.threads, common.runs, cpuTime);
             for (String line : Gemm.describe(m, n, k).split("\n")) {
                 System.out.println("# " + line);
             }
