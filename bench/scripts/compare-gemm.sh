@@ -10,7 +10,13 @@ cd "$(dirname "$0")/../.."
 rounds=${1:-3}
 threads=${2:-2}
 py=${PYTHON:-/work/V/bin/python}
-shapes="1024,1024,1024 4096,1408,512 512,1408,512 1,14336,4096"
+shapes=${SHAPES:-"1024,1024,1024 4096,1408,512 512,1408,512 1,14336,4096"}
+cpu=""
+if [ "${CPU_TIME:-0}" = 1 ]; then
+  [ "$threads" = 1 ] || { echo "compare-gemm.sh: CPU_TIME=1 needs THREADS 1, got $threads" >&2; exit 2; }
+  cpu="--cpu-time"
+  echo "timing: the calling thread's CPU time"
+fi
 ./moe4j --version >/dev/null 2>&1
 echo "CPU: $(lscpu | sed -n 's/^Model name: *//p'), $(nproc) cores; $(date -u '+%Y-%m-%d %H:%M UTC')"
 echo "load at start:$(uptime | sed 's/.*load average://')"
@@ -25,10 +31,10 @@ declare -A np tc jv
 for r in $(seq "$rounds"); do
   for s in $shapes; do
     IFS=, read -r m n k <<<"$s"
-    jv[$s]+=" $(./moe4j bench gemm "$m" "$n" "$k" --threads "$threads" 2>/dev/null | awk '/^gemm /{print $5}')"
-    np[$s]+=" $( (unset OPENBLAS_CORETYPE OPENBLAS_L2_SIZE; python3 bench/scripts/numpy_gemm.py --threads "$threads" "$s") | awk '{print $4}')"
+    jv[$s]+=" $(./moe4j bench gemm "$m" "$n" "$k" --threads "$threads" $cpu 2>/dev/null | awk '/^gemm /{print $5}')"
+    np[$s]+=" $( (unset OPENBLAS_CORETYPE OPENBLAS_L2_SIZE; python3 bench/scripts/numpy_gemm.py --threads "$threads" $cpu "$s") | awk '{print $4}')"
     if [ "$have_torch" = 1 ]; then
-      tc[$s]+=" $("$py" bench/scripts/numpy_gemm.py --lib torch --threads "$threads" "$s" | awk '{print $4}')"
+      tc[$s]+=" $("$py" bench/scripts/numpy_gemm.py --lib torch --threads "$threads" $cpu "$s" | awk '{print $4}')"
     else
       tc[$s]+=" 0"
     fi
@@ -42,6 +48,7 @@ for s in $shapes; do
   printf '%-18s %10.1f %10.1f %10.1f %8.2f   (numpy:%s | torch:%s | moe4j:%s)\n' "${s//,/ }" "$o" "$t" "$j" \
     "$(echo "$j / $best" | bc -l)" "${np[$s]}" "${tc[$s]}" "${jv[$s]}"
 done
+if [ -n "$cpu" ]; then echo "load at end:$(uptime | sed 's/.*load average://')"; exit 0; fi
 g=$(for r in $(seq "$rounds"); do ./moe4j bench grouped-gemm 8 4096 1408 512 --threads "$threads" 2>/dev/null | awk '{print $6}'; done | tr '\n' ' ')
 d=$(echo "${jv[4096,1408,512]}" | median)
 printf 'grouped 8 x 4096 rows 1408x512: %s GFLOP/s (median), %.2f of moe4j single GEMM   (%s)\n' "$(echo "$g" | median)" "$(echo "$(echo "$g" | median) / $d" | bc -l)" "$g"
