@@ -7,7 +7,9 @@ import java.util.Arrays;
 import java.util.List;
 
 /**
- * Splits one or more GEMM problems into rectangles of C and runs them on the kernel pool. Each
+ * Runs GEMM problems on the kernel pool. One product on several threads goes to
+ * {@link BlockedGemm#computeShared}, where the threads share each packed block of B. Otherwise
+ * (several groups, or one thread) the problems are split into rectangles of C. Each
  * rectangle packs its own share of A and B, so splitting costs repacking: cutting the rows of C
  * into r parts repacks B r times, cutting the columns into c parts repacks A c times, and the
  * split keeps r / c near m / n to minimise that. Problems get rectangles in proportion to their
