@@ -3,6 +3,7 @@ package org.moe4j.cli;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.moe4j.bench.GemmBench;
+import org.moe4j.kernel.Gemm;
 import org.moe4j.bench.GemvBench;
 import org.moe4j.bench.GroupedGemmBench;
 import org.moe4j.bench.MoeBench;
@@ -50,17 +51,24 @@ final class BenchCommand implements Runnable {
     }
 
     @Command(name = "gemm", mixinStandardHelpOptions = true,
-            description = "C = A.B for random A [M x K], B [K x N]; prints 'gemm M N K GFLOPS'.")
+            description = "C = A.B for random A [M x K], B [K x N]; prints the CPU, the kernel and blocking chosen and why "
+                    + "(lines starting with '# '), then 'gemm M N K GFLOPS'.")
     static final class GemmCommand implements Callable<Integer> {
         @Parameters(index = "0", paramLabel = "M") int m;
         @Parameters(index = "1", paramLabel = "N") int n;
         @Parameters(index = "2", paramLabel = "K") int k;
+        @Option(names = "--cpu-time", description = "Time in this thread's CPU time instead of the wall clock "
+                + "(needs --threads 1): on a machine shared with other jobs, leaves out the time the core ran them.")
+        boolean cpuTime;
         @Mixin Common common = new Common();
 
         @Override
         public Integer call() {
             common.check();
-            double gflops = GemmBench.gflops(m, n, k, common.threads, common.runs);
+            double gflops = GemmBench.gflops(m, n, k, common.threads, common.runs, cpuTime);
+            for (String line : Gemm.describe(m, n, k).split("\n")) {
+                System.out.println("# " + line);
+            }
             System.out.println(String.format(Locale.ROOT, "gemm %d %d %d %.1f", m, n, k, gflops));
             return 0;
         }

@@ -1,6 +1,5 @@
 package org.moe4j.kernel;
 
-import static org.moe4j.kernel.GemmMicroKernel.MR;
 import static org.moe4j.kernel.GemmMicroKernel.NR;
 import static org.moe4j.kernel.GemmMicroKernel.SPECIES;
 import static org.moe4j.kernel.GemmMicroKernel.VL;
@@ -19,21 +18,21 @@ final class GemmPacking {
     private GemmPacking() {}
 
     /**
-     * dst[(panel * kc + p) * MR + r] = alpha * op(A)[i0 + panel * MR + r][p0 + p] for rows i0 to
-     * i0 + mc and steps p0 to p0 + kc; op(A)[i][p] is a[aOff + i*lda + p], or a[aOff + p*lda + i] if transA.
+     * dst[(panel * kc + p) * mr + r] = alpha * op(A)[i0 + panel * mr + r][p0 + p] for rows i0 to
+     * i0 + mc and steps p0 to p0 + kc, in panels of the register tile's mr rows; op(A)[i][p] is a[aOff + i*lda + p], or a[aOff + p*lda + i] if transA.
      */
-    static void packA(boolean transA, float[] a, int aOff, int lda, float alpha,
+    static void packA(int mr, boolean transA, float[] a, int aOff, int lda, float alpha,
                       int i0, int mc, int p0, int kc, float[] dst) {
-        for (int panel = 0, ir = 0; ir < mc; panel++, ir += MR) {
-            int rows = Math.min(MR, mc - ir);
-            int base = panel * kc * MR;
-            if (rows < MR) {
-                Arrays.fill(dst, base, base + kc * MR, 0f);
+        for (int panel = 0, ir = 0; ir < mc; panel++, ir += mr) {
+            int rows = Math.min(mr, mc - ir);
+            int base = panel * kc * mr;
+            if (rows < mr) {
+                Arrays.fill(dst, base, base + kc * mr, 0f);
             }
             if (transA) {
                 for (int p = 0; p < kc; p++) {
                     int src = aOff + (p0 + p) * lda + i0 + ir;
-                    int d = base + p * MR;
+                    int d = base + p * mr;
                     for (int r = 0; r < rows; r++) {
                         dst[d + r] = alpha * a[src + r];
                     }
@@ -41,7 +40,7 @@ final class GemmPacking {
             } else {
                 for (int r = 0; r < rows; r++) {
                     int src = aOff + (i0 + ir + r) * lda + p0;
-                    for (int p = 0, d = base + r; p < kc; p++, d += MR) {
+                    for (int p = 0, d = base + r; p < kc; p++, d += mr) {
                         dst[d] = alpha * a[src + p];
                     }
                 }
@@ -50,14 +49,14 @@ final class GemmPacking {
     }
 
     /**
-     * dst[(panel * kc + p) * NR + j] = op(B)[p0 + p][j0 + panel * NR + j] for steps p0 to p0 + kc and
+     * dst[dstOff + (panel * kc + p) * NR + j] = op(B)[p0 + p][j0 + panel * NR + j] for steps p0 to p0 + kc and
      * columns j0 to j0 + nc; op(B)[p][j] is b[bOff + p*ldb + j], or b[bOff + j*ldb + p] if transB.
      */
     static void packB(boolean transB, float[] b, int bOff, int ldb,
-                      int p0, int kc, int j0, int nc, float[] dst) {
+                      int p0, int kc, int j0, int nc, float[] dst, int dstOff) {
         for (int panel = 0, jr = 0; jr < nc; panel++, jr += NR) {
             int cols = Math.min(NR, nc - jr);
-            int base = panel * kc * NR;
+            int base = dstOff + panel * kc * NR;
             if (cols < NR) {
                 Arrays.fill(dst, base, base + kc * NR, 0f);
             }

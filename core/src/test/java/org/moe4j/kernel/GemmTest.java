@@ -69,7 +69,7 @@ class GemmTest {
     void shapesSpanningSeveralCacheBlocksAgreeWithTheReference() {
         Rng rng = new Rng(11);
         int[][] shapes = {
-                {BlockedGemm.MC + 5, BlockedGemm.NC + 3, BlockedGemm.KC + 7},
+                {GemmPlans.current().mc() + 5, GemmPlans.current().nc() + 3, BlockedGemm.KC + 7},
                 {301, 77, 2 * BlockedGemm.KC + 1},
                 {5, 600, 300},
                 {1, 3000, 700},
