@@ -5,12 +5,11 @@
 #   bench/scripts/compare-serving.sh FILE.gguf [CLIENTS] [ROUNDS] [THREADS]
 #       CLIENTS: comma-separated concurrent client counts (default 16,64); ROUNDS (default 3); THREADS (default 2)
 #
-# moe4j: `moe4j serve FILE --max-batch MAX --context 512` (its kernel pool uses all cores; run with THREADS = the
-# core count). llama.cpp: bench/scripts/llama_cpp_chat_server.mjs, node-llama-cpp 3.21.1's prebuilt llama.cpp, one
+# moe4j: `moe4j serve FILE --max-batch MAX --context 512` with THREADS kernel threads (-Dmoe4j.threads). llama.cpp: bench/scripts/llama_cpp_chat_server.mjs, node-llama-cpp 3.21.1's prebuilt llama.cpp, one
 # context with as many sequences as clients at each level (a server per level), THREADS threads. Both are driven by
 # `moe4j bench serve --url ... --chat`: closed-loop clients, each sending its next request when the last is answered,
 # greedy non-streamed 32-token answers to one user message (8 English prompts in turn), max(16, 4 C) requests per
-# level after a warm-up of max(16, C). Prints the CPU, the date and the load (uptime) with every measurement.
+# level after a warm-up of max(16, C); a level that takes over LEVEL_TIMEOUT seconds (default 300) counts 0 tokens/s. Prints the CPU, the date and the load (uptime) with every measurement.
 # Node-llama-cpp must be installed in /work/peers/nlc (bench/scripts/build-llama-run.sh does it); override with NLC_DIR.
 set -euo pipefail
 file="${1:?usage: compare-serving.sh FILE.gguf [CLIENTS] [ROUNDS] [THREADS]}"
@@ -22,7 +21,6 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)"
 root="$(cd "$here/../.." && pwd -P)"
 [ -f "$file" ] || { echo "compare-serving: $file is not a file" >&2; exit 2; }
 [ -d "$nlc/node_modules/node-llama-cpp" ] || { echo "compare-serving: no node-llama-cpp in $nlc (run bench/scripts/build-llama-run.sh)" >&2; exit 2; }
-[ "$threads" = "$(nproc)" ] || echo "compare-serving: note: moe4j uses all $(nproc) cores, llama.cpp $threads threads" >&2
 IFS=, read -r -a levels <<< "$clients"
 most=0
 for c in "${levels[@]}"; do [ "$c" -gt "$most" ] && most="$c"; done
@@ -42,7 +40,7 @@ wait_up() {  # PORT NAME: waits for GET /v1/models
 }
 
 port=$((20000 + RANDOM % 20000))
-"$root/moe4j" serve "$file" --port "$port" --max-batch "$most" --max-queue 1024 --context 512 >"$log/moe4j.log" 2>&1 &
+MOE4J_JAVA_OPTS="-Dmoe4j.threads=$threads" "$root/moe4j" serve "$file" --port "$port" --max-batch "$most" --max-queue 1024 --context 512 >"$log/moe4j.log" 2>&1 &
 pids+=($!)
 declare -A llama_port
 for c in "${levels[@]}"; do
@@ -66,8 +64,8 @@ echo "# both servers report $mp for the first prompt"
 echo
 echo "| round | clients | server | tokens/s | p50 (s) | p99 (s) | failed | load before |"
 echo "|---:|---:|---|---:|---:|---:|---:|---|"
-bench() {  # PORT CLIENTS: the one level row of moe4j bench serve's table
-  "$root/moe4j" bench serve --url "http://127.0.0.1:$1" --chat --clients "$2" --rounds 1 --warmup "$2" 2>/dev/null \
+bench() {  # PORT CLIENTS: the one level row of moe4j bench serve's table (nothing after LEVEL_TIMEOUT seconds)
+  timeout "${LEVEL_TIMEOUT:-300}" "$root/moe4j" bench serve --url "http://127.0.0.1:$1" --chat --clients "$2" --rounds 1 --warmup "$2" 2>/dev/null \
     | awk -F'|' '$2 ~ /^ *[0-9]+ *$/ { gsub(/ /, ""); print $4, $6, $8, $9 }'
 }
 declare -A sums
@@ -78,7 +76,7 @@ for r in $(seq 1 "$rounds"); do
     for side in $order; do
       load="$(uptime | sed 's/.*load average: //')"
       if [ "$side" = moe4j ]; then p="$port"; else p="${llama_port[$c]}"; fi
-      read -r failed tps p50 p99 < <(bench "$p" "$c")
+      read -r failed tps p50 p99 < <(bench "$p" "$c" || true) || { failed=-; tps=0; p50="over ${LEVEL_TIMEOUT:-300} s"; p99=-; }
       echo "| $r | $c | $side | $tps | $p50 | $p99 | $failed | $load |"
       sums[$side,$c]="${sums[$side,$c]:-} $tps"
     done

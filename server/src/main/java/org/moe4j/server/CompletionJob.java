@@ -35,6 +35,7 @@ final class CompletionJob {
     private int generated;
     private int limit;
     private long firstTokenNanos;
+    private boolean preempted;
 
     CompletionJob(Generation request, Tokenizer tokenizer) {
         this.request = request;
@@ -75,6 +76,11 @@ final class CompletionJob {
         limit = Math.min(request.maxTokens(), contextLength - request.promptTokens().length);
     }
 
+    /** Whether the job has given its blocks back once (its next admission is a resumption, not its first). */
+    boolean wasPreempted() {
+        return preempted;
+    }
+
     Sequence state() {
         return state;
     }
@@ -102,6 +108,7 @@ final class CompletionJob {
 
     /** Gives the blocks back and starts over from the prompt and the tokens drawn (recomputed when admitted again). */
     void preempt() {
+        preempted = true;
         state.release();
         state = null;
         int[] all = Arrays.copyOf(request.promptTokens(), request.promptTokens().length + generated);
