@@ -19,6 +19,7 @@ threads="${4:-2}"
 nlc="${NLC_DIR:-/work/peers/nlc}"
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)"
 root="$(cd "$here/../.." && pwd -P)"
+moe4j="${MOE4J:-$root/moe4j}"   # the launcher (MOE4J: another build of it)
 [ -f "$file" ] || { echo "compare-serving: $file is not a file" >&2; exit 2; }
 [ -d "$nlc/node_modules/node-llama-cpp" ] || { echo "compare-serving: no node-llama-cpp in $nlc (run bench/scripts/build-llama-run.sh)" >&2; exit 2; }
 IFS=, read -r -a levels <<< "$clients"
@@ -40,7 +41,7 @@ wait_up() {  # PORT NAME: waits for GET /v1/models
 }
 
 port=$((20000 + RANDOM % 20000))
-MOE4J_JAVA_OPTS="-Dmoe4j.threads=$threads" "$root/moe4j" serve "$file" --port "$port" --max-batch "$most" --max-queue 1024 --context 512 >"$log/moe4j.log" 2>&1 &
+MOE4J_JAVA_OPTS="-Dmoe4j.threads=$threads" "$moe4j" serve "$file" --port "$port" --max-batch "$most" --max-queue 1024 --context 512 >"$log/moe4j.log" 2>&1 &
 pids+=($!)
 declare -A llama_port
 for c in "${levels[@]}"; do
@@ -65,7 +66,7 @@ echo
 echo "| round | clients | server | tokens/s | p50 (s) | p99 (s) | failed | load before |"
 echo "|---:|---:|---|---:|---:|---:|---:|---|"
 bench() {  # PORT CLIENTS: the one level row of moe4j bench serve's table (nothing after LEVEL_TIMEOUT seconds)
-  timeout "${LEVEL_TIMEOUT:-300}" "$root/moe4j" bench serve --url "http://127.0.0.1:$1" --chat --clients "$2" --rounds 1 --warmup "$2" 2>/dev/null \
+  timeout "${LEVEL_TIMEOUT:-300}" "$moe4j" bench serve --url "http://127.0.0.1:$1" --chat --clients "$2" --rounds 1 --warmup "$2" 2>/dev/null \
     | awk -F'|' '$2 ~ /^ *[0-9]+ *$/ { gsub(/ /, ""); print $4, $6, $8, $9 }'
 }
 declare -A sums
