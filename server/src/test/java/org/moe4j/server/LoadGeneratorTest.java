@@ -27,6 +27,7 @@ class LoadGeneratorTest {
             String table = LoadGenerator.table(List.of(alone, four));
             assertTrue(table.contains("| 1 | 3 | 0 |") && table.contains("| 4 | 8 | 0 |"), table);
             assertTrue(table.contains("| 1.00x |"), table);
+            assertTrue(table.split("\n")[2].endsWith(" | 1.00x |"), "one client's p99 against itself: " + table);
             // one client, prompts that fit one chunk: a step that reads the prompt and draws, then one per further token
             StepProfile steps = alone.steps();
             assertEquals(15, steps.steps(), steps.toString());
