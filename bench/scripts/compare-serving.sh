@@ -5,12 +5,15 @@
 #   bench/scripts/compare-serving.sh FILE.gguf [CLIENTS] [ROUNDS] [THREADS]
 #       CLIENTS: comma-separated concurrent client counts (default 16,64); ROUNDS (default 3); THREADS (default 2)
 #
-# moe4j: `moe4j serve FILE --max-batch MAX --context 512` with THREADS kernel threads (-Dmoe4j.threads). llama.cpp: bench/scripts/llama_cpp_chat_server.mjs, node-llama-cpp 3.21.1's prebuilt llama.cpp, one
-# context with as many sequences as clients at each level (a server per level), THREADS threads. Both are driven by
+# moe4j: `moe4j serve FILE --max-batch MAX --context 512` with THREADS kernel threads (-Dmoe4j.threads).
+# llama.cpp: bench/scripts/llama_cpp_chat_server.mjs, node-llama-cpp 3.21.1's prebuilt llama.cpp, one context with as
+# many sequences as clients at each level (a server per level), THREADS threads. Both are driven by
 # `moe4j bench serve --url ... --chat`: closed-loop clients, each sending its next request when the last is answered,
 # greedy non-streamed 32-token answers to one user message (8 English prompts in turn), max(16, 4 C) requests per
-# level after a warm-up of max(16, C); a level that takes over LEVEL_TIMEOUT seconds (default 300) counts 0 tokens/s. Prints the CPU, the date and the load (uptime) with every measurement.
-# Node-llama-cpp must be installed in /work/peers/nlc (bench/scripts/build-llama-run.sh does it); override with NLC_DIR.
+# level after a warm-up of max(16, C); a level that takes over LEVEL_TIMEOUT seconds (default 300) counts 0 tokens/s.
+# Prints the CPU, the date and the load (uptime) with every measurement.
+# node-llama-cpp must be installed in /work/peers/nlc (bench/scripts/build-llama-run.sh does it; NLC_DIR overrides);
+# MOE4J names another launcher (e.g. a frozen build, so that editing sources during a run does not rebuild it).
 set -euo pipefail
 file="${1:?usage: compare-serving.sh FILE.gguf [CLIENTS] [ROUNDS] [THREADS]}"
 clients="${2:-16,64}"
