@@ -93,7 +93,7 @@ median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{ v[NR] = $1 } END { prin
 for c in "${levels[@]}"; do
   m=$(echo "${sums[moe4j,$c]}" | median)
   l=$(echo "${sums[llama.cpp,$c]}" | median)
-  echo "| $c | $m | $l | $(awk -v m="$m" -v l="$l" 'BEGIN { printf "%.2fx", m / l }') |"
+  echo "| $c | $m | $l | $(awk -v m="$m" -v l="$l" 'BEGIN { if (l > 0) printf "%.2fx", m / l; else printf "- (a side timed out)" }') |"
 done
 echo
 echo "# load after: $(uptime | sed 's/.*load average: //')"
