@@ -179,7 +179,7 @@ final class BatchScheduler implements AutoCloseable {
             }
             take(fromQueue);
             job.start(seq, reused, served.contextLength());
-            metrics.admitted(context.length, reused);
+            metrics.admitted(context.length, reused, job.wasPreempted() ? -1 : (System.nanoTime() - job.submittedNanos) / 1e9);
             active.add(job);
         }
     }
@@ -214,6 +214,7 @@ final class BatchScheduler implements AutoCloseable {
             if (batch.get(s).prefilling()) prefilled += tokens.get(s).length;
         }
         loads.reset();
+        long t0 = System.nanoTime();
         float[] logits = served.model().forward(states, tokens, false, loads);
         int vocab = served.model().config().vocabSize();
         List<CompletionJob> finished = new ArrayList<>();
@@ -234,7 +235,7 @@ final class BatchScheduler implements AutoCloseable {
                 finished.add(job);
             }
         }
-        metrics.step(batch.size(), prefilled, drawing, loads.perLayer());
+        metrics.step(batch.size(), prefilled, drawing, (System.nanoTime() - t0) / 1e9, loads.perLayer());
         for (CompletionJob job : finished) job.release();
         active.removeAll(finished);
     }
