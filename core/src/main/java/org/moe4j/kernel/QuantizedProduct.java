@@ -48,6 +48,10 @@ final class QuantizedProduct {
     // x: (T, cols) rows ldx apart   y: (T, rows) rows ldy apart; rows [r0, r1) of w, r0 a multiple of 4
     static void rows(int r0, int r1, float[] x, int xOff, int ldx, int T, WeightMatrix w, float[] y, int yOff, int ldy, boolean add) {
         Format f = w.format();
+        if (f == Format.Q4_K && QuantizedKernels.SUPPORTED) {
+            Q4kProduct.rows(r0, r1, x, xOff, ldx, T, w, y, yOff, ldy, add);
+            return;
+        }
         int cols = w.cols();
         long rowBytes = f.rowBytes(cols);
         MemorySegment data = w.data();
