@@ -1,17 +1,12 @@
 package org.moe4j.kernel;
 
-import static org.moe4j.kernel.WeightBlocks.FOLD1;
-import static org.moe4j.kernel.WeightBlocks.FOLD2;
-import static org.moe4j.kernel.WeightBlocks.PAIR_HI;
-import static org.moe4j.kernel.WeightBlocks.PAIR_LO;
-import static org.moe4j.kernel.WeightBlocks.QUAD_HI;
-import static org.moe4j.kernel.WeightBlocks.QUAD_LO;
 import static org.moe4j.kernel.WideningLoads.F;
 import static org.moe4j.kernel.WideningLoads.I;
 import static org.moe4j.kernel.WideningLoads.VL;
 
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteOrder;
+import java.util.Arrays;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
@@ -26,17 +21,18 @@ import org.moe4j.tensor.quant.Dequantizer;
 
 /**
  * Q4_K rows times tokens for {@link QuantizedProduct}, by the definition of {@link Q4kReference}: the
- * 4-bit codes are multiplied with x first and each sub-block's scale and minimum applied once per 32
- * columns (the minimum through the sub-block's sum of x, computed once per token), instead of
- * decoding every weight to {@code dl q - ml} before its multiply-add. That takes a multiply and a
- * subtraction per weight out of the loop, and each load of 16 code bytes serves two sub-blocks (the
- * low nibbles are sub-block 2i, the high ones 2i + 1): about 4 vector operations per 16 weights
- * instead of 7. Two schedules compute the same sequence of operations, so a token's outputs have the
- * same bits alone or in a batch:
+ * float32 kernel's dot product of the token with the row decoded without its minima ({@code dl_j q}),
+ * minus each sub-block's minimum times the sub-block's sum of x (computed once per token). Subtracting
+ * the minimum from every weight cost a vector operation per 16 weights; and each load of 16 code
+ * bytes here serves two sub-blocks (the low nibbles are sub-block 2i, the high ones 2i + 1). Two
+ * schedules compute the same sequence of operations, so a token's outputs have the same bits alone
+ * or in a batch:
  * <ul>
- *   <li>one token: two rows' codes at a time are unpacked in registers straight from the packed blocks;</li>
- *   <li>several tokens: a block of rows that fits the L2 cache is unpacked once into a per-thread
- *       buffer of codes (as floats) and sub-block factors, and every token runs over it.</li>
+ *   <li>one token: two rows' codes at a time are unpacked and scaled in registers straight from the
+ *       packed blocks;</li>
+ *   <li>several tokens: a block of rows that fits the L2 cache is decoded once into a per-thread
+ *       buffer (without the minima, which go to a buffer of their own), the float32 register blocks
+ *       of {@link F32Blocks} run over it for every token, and each output then loses its minimum term.</li>
  * </ul>
  * Rows left over past the last block of 4 (matrices whose rows are not a multiple of 4) take the
  * reference itself.
@@ -88,18 +84,20 @@ final class Q4kProduct {
 
     private Q4kProduct() {}
 
-    /** Per-thread buffers: unpacked codes, sub-block factors, the tokens' sub-block sums. */
+    /** Per-thread buffers: decoded rows, their minima, the tokens' sub-block sums, products before their minima. */
     private static final class Buffer {
-        float[] codes = new float[0], dl = new float[0], ml = new float[0], sums = new float[0];
-        final float[] scales = new float[64];
+        float[] rows = new float[0], ml = new float[0], sums = new float[0], products = new float[0];
+        MemorySegment segment = MemorySegment.ofArray(rows);
+        final float[] scales = new float[64], lanes = new float[8];
 
-        void ensure(int codeFloats, int subBlocks, int sumFloats) {
-            if (codes.length < codeFloats) codes = new float[codeFloats];
-            if (dl.length < subBlocks) {
-                dl = new float[subBlocks];
-                ml = new float[subBlocks];
+        void ensure(int rowFloats, int subBlocks, int sumFloats, int productFloats) {
+            if (rows.length < rowFloats) {
+                rows = new float[rowFloats];
+                segment = MemorySegment.ofArray(rows);
             }
+            if (ml.length < subBlocks) ml = new float[subBlocks];
             if (sums.length < sumFloats) sums = new float[Math.max(sumFloats, sums.length * 3 / 2)];
+            if (products.length < productFloats) products = new float[productFloats];
         }
     }
 
@@ -111,24 +109,39 @@ final class Q4kProduct {
         MemorySegment data = w.data();
         Buffer buffer = BUFFERS.get();
         int block = Math.max(4, BUFFER_FLOATS / Math.max(1, cols) & ~3);
-        buffer.ensure(T == 1 ? 0 : block * cols, block * subs, T * subs);
+        int panel = Math.max(4, BUFFER_FLOATS / Math.max(1, cols) & ~3);
+        buffer.ensure(T == 1 ? 0 : block * cols, block * subs, T * subs, T == 1 ? 0 : panel * 4);
         float[] sums = buffer.sums;
         for (int t = 0; t < T; t++) {
             for (int j = 0; j < subs; j++) sums[t * subs + j] = Q4kReference.subBlockSum(x, xOff + t * ldx + 32 * j);
         }
         int quadEnd = r0 + (r1 - r0 & ~3);
         if (T == 1) {
-            for (int r = r0; r < quadEnd; r += 4) {
-                packed2(data, r * rowBytes, rowBytes, cols, x, xOff, sums, buffer.scales, y, yOff + r, add);
-                packed2(data, (r + 2) * rowBytes, rowBytes, cols, x, xOff, sums, buffer.scales, y, yOff + r + 2, add);
+            for (int r = r0; r < quadEnd; r += 2) {
+                packed2(data, r * rowBytes, rowBytes, cols, x, xOff, sums, buffer, y, yOff + r, add);
             }
         } else {
+            long decodedRowBytes = 4L * cols;
             for (int b0 = r0; b0 < quadEnd; b0 += block) {
                 int b1 = Math.min(quadEnd, b0 + block);
-                for (int r = b0; r < b1; r++) unpack(data, r * rowBytes, cols, buffer, r - b0);
-                for (int t = 0; t < T; t++) {
+                for (int r = b0; r < b1; r++) decode(data, r * rowBytes, cols, buffer, r - b0);
+                for (int t0 = 0; t0 < T; t0 += panel) {
+                    int t1 = Math.min(T, t0 + panel);
                     for (int r = b0; r < b1; r += 4) {
-                        buffered4(buffer, r - b0, cols, x, xOff + t * ldx, sums, t * subs, y, yOff + t * ldy + r, add);
+                        long at = (r - b0) * decodedRowBytes;
+                        int t = t0;
+                        for (; t + 4 <= t1; t += 4) {
+                            F32Blocks.rows4Tokens4(buffer.segment, at, cols, x, xOff + t * ldx, ldx, buffer.products, 4 * (t - t0), 4, false);
+                        }
+                        for (; t < t1; t++) {
+                            F32Blocks.rows4Token1(buffer.segment, at, cols, x, xOff + t * ldx, buffer.products, 4 * (t - t0), false);
+                        }
+                        for (t = t0; t < t1; t++) {
+                            for (int i = 0; i < 4; i++) {
+                                float m = minimum(buffer.ml, (r - b0 + i) * subs, sums, t * subs, subs, buffer.lanes);
+                                WeightBlocks.store(y, yOff + t * ldy + r + i, buffer.products[4 * (t - t0) + i] - m, add);
+                            }
+                        }
                     }
                 }
             }
@@ -138,6 +151,13 @@ final class Q4kProduct {
                 WeightBlocks.store(y, yOff + t * ldy + r, Q4kReference.dot(data, r * rowBytes, cols, x, xOff + t * ldx, VL), add);
             }
         }
+    }
+
+    /** The minimum term of the reference: ml (from {@code m0}) against the sub-block sums (from {@code s0}), 8 lanes. */
+    private static float minimum(float[] ml, int m0, float[] sums, int s0, int subs, float[] lanes) {
+        Arrays.fill(lanes, 0f);
+        for (int j = 0; j < subs; j++) lanes[j & 7] = Math.fma(ml[m0 + j], sums[s0 + j], lanes[j & 7]);
+        return Q4kReference.minimum(lanes);
     }
 
     /**
@@ -175,111 +195,66 @@ final class Q4kProduct {
     }
 
     /**
-     * Rows r, r+1 (row r from byte {@code w0}) times one token, codes unpacked in registers; {@code sc}
-     * (32 floats) takes each super-block's sub-block factors. Two rows, not four: with four rows'
-     * two nibbles each, the loop grew past what the JIT inlines and its conversions fell back to the
-     * Vector API's Java code (measured 5 times slower than the old kernel).
+     * Rows r, r+1 (row r from byte {@code w0}) times one token, codes unpacked and scaled in registers,
+     * columns in ascending vectors as the float32 kernel visits them; each super-block's sub-block
+     * factors are computed first, outside the vector loop (see {@link QuantizedKernels#rows4Token1}).
+     * Two rows, not four: with four, the loop grew past what the JIT inlines and the Vector API's
+     * conversions fell back to its Java code (five times slower than the kernel it replaced).
      */
     private static void packed2(MemorySegment w, long w0, long rowBytes, int cols, float[] x, int x0, float[] sums,
-                                float[] sc, float[] y, int y0, boolean add) {
+                                Buffer buffer, float[] y, int y0, boolean add) {
+        float[] sc = buffer.scales, lanes = buffer.lanes;
         FloatVector a0 = FloatVector.zero(F), a1 = a0;
-        float m0 = 0, m1 = 0;
         long w1 = w0 + rowBytes;
         for (int c = 0, b = 0; c < cols; c += 256, b += 144) {
             subBlockScales(w, w0 + b, rowBytes, 2, sc);
             for (int i = 0; i < 4; i++) {
                 int j = 2 * i;
-                FloatVector p0 = FloatVector.zero(F), p1 = p0, h0 = p0, h1 = p0;
+                FloatVector dl0 = FloatVector.broadcast(F, sc[j]), dl1 = FloatVector.broadcast(F, sc[16 + j]);
                 for (int k = 0; k < 32; k += VL) {
                     FloatVector u = FloatVector.fromArray(F, x, x0 + c + 32 * j + k);
-                    FloatVector v = FloatVector.fromArray(F, x, x0 + c + 32 * j + 32 + k);
                     long o = b + 16 + 32L * i + k;
-                    IntVector q0 = ints(w, w0 + o), q1 = ints(w, w1 + o);
-                    p0 = u.fma(low(q0), p0);
-                    h0 = v.fma(high(q0), h0);
-                    p1 = u.fma(low(q1), p1);
-                    h1 = v.fma(high(q1), h1);
+                    a0 = u.fma(low(ints(w, w0 + o)).mul(dl0), a0);
+                    a1 = u.fma(low(ints(w, w1 + o)).mul(dl1), a1);
                 }
-                a0 = h0.fma(FloatVector.broadcast(F, sc[j + 1]), p0.fma(FloatVector.broadcast(F, sc[j]), a0));
-                a1 = h1.fma(FloatVector.broadcast(F, sc[16 + j + 1]), p1.fma(FloatVector.broadcast(F, sc[16 + j]), a1));
+                dl0 = FloatVector.broadcast(F, sc[j + 1]);
+                dl1 = FloatVector.broadcast(F, sc[16 + j + 1]);
+                for (int k = 0; k < 32; k += VL) {
+                    FloatVector u = FloatVector.fromArray(F, x, x0 + c + 32 * j + 32 + k);
+                    long o = b + 16 + 32L * i + k;
+                    a0 = u.fma(high(ints(w, w0 + o)).mul(dl0), a0);
+                    a1 = u.fma(high(ints(w, w1 + o)).mul(dl1), a1);
+                }
             }
+            // the minima of this super-block into the rows' 8 lanes (lanes[0..8) and sc's spare room)
             int s0 = c / 32;
-            for (int j = 0; j < 8; j++) {
-                float s = sums[s0 + j];
-                m0 = Math.fma(sc[8 + j], s, m0);
-                m1 = Math.fma(sc[24 + j], s, m1);
+            for (int l = 0; l < 8; l++) {
+                float s = sums[s0 + l];
+                lanes[l] = Math.fma(sc[8 + l], s, c == 0 ? 0f : lanes[l]);
+                sc[32 + l] = Math.fma(sc[24 + l], s, c == 0 ? 0f : sc[32 + l]);
             }
         }
-        WeightBlocks.store(y, y0, QuantizedKernels.laneSum(a0) - m0, add);
-        WeightBlocks.store(y, y0 + 1, QuantizedKernels.laneSum(a1) - m1, add);
+        WeightBlocks.store(y, y0, QuantizedKernels.laneSum(a0) - Q4kReference.minimum(lanes), add);
+        System.arraycopy(sc, 32, lanes, 0, 8);
+        WeightBlocks.store(y, y0 + 1, QuantizedKernels.laneSum(a1) - Q4kReference.minimum(lanes), add);
     }
 
-    /** Row {@code r} of the block (from byte {@code at}) unpacked into the buffer: codes as floats, dl and ml per sub-block. */
-    private static void unpack(MemorySegment w, long at, int cols, Buffer buffer, int r) {
-        float[] codes = buffer.codes, dl = buffer.dl, ml = buffer.ml, sc = buffer.scales;
+    /** Row {@code r} of the block (from byte {@code at}) decoded without its minima into the buffer, its minima beside. */
+    private static void decode(MemorySegment w, long at, int cols, Buffer buffer, int r) {
+        float[] rows = buffer.rows, ml = buffer.ml, sc = buffer.scales;
         int subs = cols / 32;
         for (int c = 0; c < cols; c += 256, at += 144) {
             subBlockScales(w, at, 0, 1, sc);
-            for (int j = 0; j < 8; j++) {
-                dl[r * subs + c / 32 + j] = sc[j];
-                ml[r * subs + c / 32 + j] = sc[8 + j];
-            }
+            System.arraycopy(sc, 8, ml, r * subs + c / 32, 8);
             for (int i = 0; i < 4; i++) {
+                FloatVector dlLow = FloatVector.broadcast(F, sc[2 * i]), dlHigh = FloatVector.broadcast(F, sc[2 * i + 1]);
                 for (int k = 0; k < 32; k += VL) {
                     IntVector q = ints(w, at + 16 + 32L * i + k);
                     int to = r * cols + c + 64 * i + k;
-                    low(q).intoArray(codes, to);
-                    high(q).intoArray(codes, to + 32);
+                    low(q).mul(dlLow).intoArray(rows, to);
+                    high(q).mul(dlHigh).intoArray(rows, to + 32);
                 }
             }
         }
-    }
-
-    /** Rows r..r+3 of the buffer (r = {@code r}, relative to the block) times one token; its sub-block sums from {@code s0}. */
-    private static void buffered4(Buffer buffer, int r, int cols, float[] x, int x0, float[] sums, int s0, float[] y, int y0,
-                                  boolean add) {
-        float[] q = buffer.codes, dl = buffer.dl, ml = buffer.ml;
-        int subs = cols / 32;
-        int q0 = r * cols, q1 = q0 + cols, q2 = q1 + cols, q3 = q2 + cols;
-        int d0 = r * subs, d1 = d0 + subs, d2 = d1 + subs, d3 = d2 + subs;
-        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
-        for (int j = 0; j < subs; j++) {
-            FloatVector p0 = FloatVector.zero(F), p1 = p0, p2 = p0, p3 = p0;
-            for (int k = 0; k < 32; k += VL) {
-                int c = 32 * j + k;
-                FloatVector u = FloatVector.fromArray(F, x, x0 + c);
-                p0 = u.fma(FloatVector.fromArray(F, q, q0 + c), p0);
-                p1 = u.fma(FloatVector.fromArray(F, q, q1 + c), p1);
-                p2 = u.fma(FloatVector.fromArray(F, q, q2 + c), p2);
-                p3 = u.fma(FloatVector.fromArray(F, q, q3 + c), p3);
-            }
-            a0 = p0.fma(FloatVector.broadcast(F, dl[d0 + j]), a0);
-            a1 = p1.fma(FloatVector.broadcast(F, dl[d1 + j]), a1);
-            a2 = p2.fma(FloatVector.broadcast(F, dl[d2 + j]), a2);
-            a3 = p3.fma(FloatVector.broadcast(F, dl[d3 + j]), a3);
-        }
-        float m0 = 0, m1 = 0, m2 = 0, m3 = 0;
-        for (int j = 0; j < subs; j++) {
-            float s = sums[s0 + j];
-            m0 = Math.fma(ml[d0 + j], s, m0);
-            m1 = Math.fma(ml[d1 + j], s, m1);
-            m2 = Math.fma(ml[d2 + j], s, m2);
-            m3 = Math.fma(ml[d3 + j], s, m3);
-        }
-        store4(a0, a1, a2, a3, m0, m1, m2, m3, y, y0, add);
-    }
-
-    /** The four rows' lane sums by the 4-row tree of the float32 kernel, each minus its minimum term. */
-    private static void store4(FloatVector a0, FloatVector a1, FloatVector a2, FloatVector a3, float m0, float m1, float m2,
-                               float m3, float[] y, int y0, boolean add) {
-        FloatVector b0 = PAIR_LO.selectFrom(a0, a1).add(PAIR_HI.selectFrom(a0, a1));
-        FloatVector b1 = PAIR_LO.selectFrom(a2, a3).add(PAIR_HI.selectFrom(a2, a3));
-        FloatVector s = QUAD_LO.selectFrom(b0, b1).add(QUAD_HI.selectFrom(b0, b1));
-        if (VL >= 16) s = s.add(s.rearrange(FOLD2));
-        if (VL >= 8) s = s.add(s.rearrange(FOLD1));
-        WeightBlocks.store(y, y0, s.lane(0) - m0, add);
-        WeightBlocks.store(y, y0 + 1, s.lane(VL / 4) - m1, add);
-        WeightBlocks.store(y, y0 + 2, s.lane(VL / 2) - m2, add);
-        WeightBlocks.store(y, y0 + 3, s.lane(3 * VL / 4) - m3, add);
     }
 }
