@@ -110,7 +110,8 @@ final class Q4kProduct {
         Buffer buffer = BUFFERS.get();
         int block = Math.max(4, BUFFER_FLOATS / Math.max(1, cols) & ~3);
         int panel = Math.max(4, BUFFER_FLOATS / Math.max(1, cols) & ~3);
-        buffer.ensure(T == 1 ? 0 : block * cols, block * subs, T * subs, T == 1 ? 0 : panel * 4);
+        int stride = (block + VL - 1) / VL * VL;
+        buffer.ensure(T == 1 ? 0 : block * cols, subs * stride, T * subs, T == 1 ? 0 : panel * stride);
         float[] sums = buffer.sums;
         for (int t = 0; t < T; t++) {
             for (int j = 0; j < subs; j++) sums[t * subs + j] = Q4kReference.subBlockSum(x, xOff + t * ldx + 32 * j);
@@ -122,24 +123,27 @@ final class Q4kProduct {
             }
         } else {
             long decodedRowBytes = 4L * cols;
+            float[] products = buffer.products;
             for (int b0 = r0; b0 < quadEnd; b0 += block) {
                 int b1 = Math.min(quadEnd, b0 + block);
-                for (int r = b0; r < b1; r++) decode(data, r * rowBytes, cols, buffer, r - b0);
+                for (int r = b0; r < b1; r++) decode(data, r * rowBytes, cols, buffer, r - b0, stride);
                 for (int t0 = 0; t0 < T; t0 += panel) {
                     int t1 = Math.min(T, t0 + panel);
                     for (int r = b0; r < b1; r += 4) {
                         long at = (r - b0) * decodedRowBytes;
                         int t = t0;
                         for (; t + 4 <= t1; t += 4) {
-                            F32Blocks.rows4Tokens4(buffer.segment, at, cols, x, xOff + t * ldx, ldx, buffer.products, 4 * (t - t0), 4, false);
+                            F32Blocks.rows4Tokens4(buffer.segment, at, cols, x, xOff + t * ldx, ldx, products, (t - t0) * stride + r - b0, stride, false);
                         }
                         for (; t < t1; t++) {
-                            F32Blocks.rows4Token1(buffer.segment, at, cols, x, xOff + t * ldx, buffer.products, 4 * (t - t0), false);
+                            F32Blocks.rows4Token1(buffer.segment, at, cols, x, xOff + t * ldx, products, (t - t0) * stride + r - b0, false);
                         }
-                        for (t = t0; t < t1; t++) {
-                            for (int i = 0; i < 4; i++) {
-                                float m = minimum(buffer.ml, (r - b0 + i) * subs, sums, t * subs, subs, buffer.lanes);
-                                WeightBlocks.store(y, yOff + t * ldy + r + i, buffer.products[4 * (t - t0) + i] - m, add);
+                    }
+                    for (int t = t0; t < t1; t++) {
+                        for (int r = 0; r < b1 - b0; r += VL) {
+                            minusMinima(buffer, r, stride, sums, t * subs, subs, products, (t - t0) * stride);
+                            for (int i = r; i < Math.min(b1 - b0, r + VL); i++) {
+                                WeightBlocks.store(y, yOff + t * ldy + b0 + i, products[(t - t0) * stride + i], add);
                             }
                         }
                     }
@@ -153,11 +157,27 @@ final class Q4kProduct {
         }
     }
 
-    /** The minimum term of the reference: ml (from {@code m0}) against the sub-block sums (from {@code s0}), 8 lanes. */
-    private static float minimum(float[] ml, int m0, float[] sums, int s0, int subs, float[] lanes) {
-        Arrays.fill(lanes, 0f);
-        for (int j = 0; j < subs; j++) lanes[j & 7] = Math.fma(ml[m0 + j], sums[s0 + j], lanes[j & 7]);
-        return Q4kReference.minimum(lanes);
+    /**
+     * products[p0 + r ..] -= the minimum terms of rows r.. of the block (VL rows, one per lane) for one
+     * token: the reference's 8 lanes are 8 accumulators here, each over its sub-blocks 8 g + l in order,
+     * then summed by the same tree. The minima are stored by sub-block, {@code stride} rows apart.
+     */
+    private static void minusMinima(Buffer buffer, int r, int stride, float[] sums, int s0, int subs, float[] products, int p0) {
+        float[] ml = buffer.ml;
+        FloatVector m0 = FloatVector.zero(F), m1 = m0, m2 = m0, m3 = m0, m4 = m0, m5 = m0, m6 = m0, m7 = m0;
+        for (int g = 0; g < subs; g += 8) {
+            int at = g * stride + r;
+            m0 = FloatVector.fromArray(F, ml, at).fma(FloatVector.broadcast(F, sums[s0 + g]), m0);
+            m1 = FloatVector.fromArray(F, ml, at + stride).fma(FloatVector.broadcast(F, sums[s0 + g + 1]), m1);
+            m2 = FloatVector.fromArray(F, ml, at + 2 * stride).fma(FloatVector.broadcast(F, sums[s0 + g + 2]), m2);
+            m3 = FloatVector.fromArray(F, ml, at + 3 * stride).fma(FloatVector.broadcast(F, sums[s0 + g + 3]), m3);
+            m4 = FloatVector.fromArray(F, ml, at + 4 * stride).fma(FloatVector.broadcast(F, sums[s0 + g + 4]), m4);
+            m5 = FloatVector.fromArray(F, ml, at + 5 * stride).fma(FloatVector.broadcast(F, sums[s0 + g + 5]), m5);
+            m6 = FloatVector.fromArray(F, ml, at + 6 * stride).fma(FloatVector.broadcast(F, sums[s0 + g + 6]), m6);
+            m7 = FloatVector.fromArray(F, ml, at + 7 * stride).fma(FloatVector.broadcast(F, sums[s0 + g + 7]), m7);
+        }
+        FloatVector m = m0.add(m4).add(m2.add(m6)).add(m1.add(m5).add(m3.add(m7)));
+        FloatVector.fromArray(F, products, p0 + r).sub(m).intoArray(products, p0 + r);
     }
 
     /**
@@ -186,6 +206,11 @@ final class Q4kProduct {
         return (IntVector) ByteVector.fromMemorySegment(B, w, at, LE).convertShape(VectorOperators.B2I, I, 0);
     }
 
+    /** The 4-bit codes of VL bytes, low nibbles (shift 0) or high (shift 4), as floats. */
+    private static FloatVector nibbles(MemorySegment w, long at, int shift) {
+        return (FloatVector) ints(w, at).lanewise(VectorOperators.LSHR, shift).and(0xF).convert(VectorOperators.I2F, 0);
+    }
+
     private static FloatVector low(IntVector v) {
         return (FloatVector) v.and(0xF).convert(VectorOperators.I2F, 0);
     }
@@ -208,22 +233,16 @@ final class Q4kProduct {
         long w1 = w0 + rowBytes;
         for (int c = 0, b = 0; c < cols; c += 256, b += 144) {
             subBlockScales(w, w0 + b, rowBytes, 2, sc);
-            for (int i = 0; i < 4; i++) {
-                int j = 2 * i;
+            // sub-block j = 2i + h: the low (h = 0) or high (h = 1) nibbles of 32 bytes; one loop body for both,
+            // as a second copy of it took the method past what the JIT inlines
+            for (int j = 0; j < 8; j++) {
                 FloatVector dl0 = FloatVector.broadcast(F, sc[j]), dl1 = FloatVector.broadcast(F, sc[16 + j]);
+                int shift = 4 * (j & 1);
                 for (int k = 0; k < 32; k += VL) {
                     FloatVector u = FloatVector.fromArray(F, x, x0 + c + 32 * j + k);
-                    long o = b + 16 + 32L * i + k;
-                    a0 = u.fma(low(ints(w, w0 + o)).mul(dl0), a0);
-                    a1 = u.fma(low(ints(w, w1 + o)).mul(dl1), a1);
-                }
-                dl0 = FloatVector.broadcast(F, sc[j + 1]);
-                dl1 = FloatVector.broadcast(F, sc[16 + j + 1]);
-                for (int k = 0; k < 32; k += VL) {
-                    FloatVector u = FloatVector.fromArray(F, x, x0 + c + 32 * j + 32 + k);
-                    long o = b + 16 + 32L * i + k;
-                    a0 = u.fma(high(ints(w, w0 + o)).mul(dl0), a0);
-                    a1 = u.fma(high(ints(w, w1 + o)).mul(dl1), a1);
+                    long o = b + 16 + 32L * (j >> 1) + k;
+                    a0 = u.fma(nibbles(w, w0 + o, shift).mul(dl0), a0);
+                    a1 = u.fma(nibbles(w, w1 + o, shift).mul(dl1), a1);
                 }
             }
             // the minima of this super-block into the rows' 8 lanes (lanes[0..8) and sc's spare room)
@@ -239,13 +258,12 @@ final class Q4kProduct {
         WeightBlocks.store(y, y0 + 1, QuantizedKernels.laneSum(a1) - Q4kReference.minimum(lanes), add);
     }
 
-    /** Row {@code r} of the block (from byte {@code at}) decoded without its minima into the buffer, its minima beside. */
-    private static void decode(MemorySegment w, long at, int cols, Buffer buffer, int r) {
+    /** Row {@code r} of the block (from byte {@code at}) decoded without its minima into the buffer; its minima by sub-block, {@code stride} rows apart. */
+    private static void decode(MemorySegment w, long at, int cols, Buffer buffer, int r, int stride) {
         float[] rows = buffer.rows, ml = buffer.ml, sc = buffer.scales;
-        int subs = cols / 32;
         for (int c = 0; c < cols; c += 256, at += 144) {
             subBlockScales(w, at, 0, 1, sc);
-            System.arraycopy(sc, 8, ml, r * subs + c / 32, 8);
+            for (int l = 0; l < 8; l++) ml[(c / 32 + l) * stride + r] = sc[8 + l];
             for (int i = 0; i < 4; i++) {
                 FloatVector dlLow = FloatVector.broadcast(F, sc[2 * i]), dlHigh = FloatVector.broadcast(F, sc[2 * i + 1]);
                 for (int k = 0; k < 32; k += VL) {

@@ -53,6 +53,22 @@ class Q4kProductTest {
     }
 
     @Test
+    void blocksOfRowsAndPanelsOfTokensBeyondOneBufferKeepTheReferenceBits() {
+        Rng rng = new Rng(9);
+        int rows = 76, cols = 2048, T = 37;
+        WeightMatrix w = QuantizedProductTest.random(Format.Q4_K, rows, cols, rng);
+        float[] x = KernelTesting.normal(rng, T * cols, 1);
+        float[] y = new float[T * rows];
+        WeightProduct.multiply(x, 0, T, w, y, 0);
+        for (int t = 0; t < T; t++) {
+            for (int r = 0; r < rows; r++) {
+                float expected = Q4kReference.dot(w.data(), r * Format.Q4_K.rowBytes(cols), cols, x, t * cols, WideningLoads.VL);
+                assertEquals(Float.floatToRawIntBits(expected), Float.floatToRawIntBits(y[t * rows + r]), "token " + t + " row " + r);
+            }
+        }
+    }
+
+    @Test
     void theDefinitionIsWithinRoundingOfTheDecodedRowsDotProduct() {
         Rng rng = new Rng(8);
         int rows = 40, cols = 1024;
