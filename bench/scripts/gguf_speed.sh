@@ -3,6 +3,7 @@
 # runs alternating so that load from other processes on this shared machine falls on both alike;
 # `uptime` before each run. Usage:
 #   bench/scripts/gguf_speed.sh FILE.gguf ROUNDS [--no-prefill]
+# (--no-prefill: decode only; llama.cpp then processes a 16-token prompt instead of 512 before its 64 steps).
 # Environment: LLAMA_RUN (default /work/peers/harness/llama_run, built from bench/scripts/llama_run.c),
 # BASE_JAR (optional: another moe4j jar, e.g. an earlier build, timed the same way after moe4j).
 set -euo pipefail
@@ -19,7 +20,7 @@ echo "# $(date -u +%FT%TZ) $(lscpu | sed -n 's/^Model name: *//p') file $file"
 for r in $(seq "$rounds"); do
   echo "## round $r"
   echo "llama.cpp   $(uptime | sed 's/.*load/load/')"
-  "$llama" bench "$file" 2 512 64 2>/dev/null | grep -v '^$'
+  "$llama" bench "$file" 2 "$([ "$prefill" = 1 ] && echo 512 || echo 16)" 64 2>/dev/null | grep -v '^$'
   for e in "${engines[@]}"; do
     echo "moe4j ${e##* }   $(uptime | sed 's/.*load/load/')"
     $e bench decode "$file" --batch 1 --prompt-tokens 16 --steps 32 --rounds 4 --threads 2 2>/dev/null | grep '^| 1 |'
