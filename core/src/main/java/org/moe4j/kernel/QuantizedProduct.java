@@ -7,7 +7,8 @@ import org.moe4j.tensor.quant.Dequantizer;
 
 /**
  * Rows of a matrix in one of GGUF's block formats (Q8_0, Q4_0, Q4_K, Q5_K, Q6_K, MXFP4) times
- * tokens, for {@link WeightProduct}. Each output is defined as the float32 kernel's dot product
+ * tokens, for {@link WeightProduct}; Q4_K goes to {@link Q4kProduct}, which applies its minima once
+ * per sub-block. For the others each output is defined as the float32 kernel's dot product
  * ({@link F32Blocks}: lane-wise fused multiply-adds over whole vectors of columns, then
  * the fixed pairwise lane sum) of the token with the row decoded exactly as
  * {@link Dequantizer} decodes it. Two schedules compute that same sequence of operations:
