@@ -49,8 +49,19 @@ final class QuantizedProduct {
     // x: (T, cols) rows ldx apart   y: (T, rows) rows ldy apart; rows [r0, r1) of w, r0 a multiple of 4
     static void rows(int r0, int r1, float[] x, int xOff, int ldx, int T, WeightMatrix w, float[] y, int yOff, int ldy, boolean add) {
         Format f = w.format();
-        if (f == Format.Q4_K && QuantizedKernels.SUPPORTED) {
-            Q4kProduct.rows(r0, r1, x, xOff, ldx, T, w, y, yOff, ldy, add);
+        if (f == Format.Q4_K) {
+            if (QuantizedKernels.SUPPORTED) {
+                Q4kProduct.rows(r0, r1, x, xOff, ldx, T, w, y, yOff, ldy, add);
+            } else {
+                // vectors of other than 8 or 16 floats: the definition itself, one output at a time
+                long rowBytes = f.rowBytes(w.cols());
+                for (int t = 0; t < T; t++) {
+                    for (int r = r0; r < r1; r++) {
+                        float v = Q4kReference.dot(w.data(), r * rowBytes, w.cols(), x, xOff + t * ldx, WideningLoads.VL);
+                        WeightBlocks.store(y, yOff + t * ldy + r, v, add);
+                    }
+                }
+            }
             return;
         }
         int cols = w.cols();
