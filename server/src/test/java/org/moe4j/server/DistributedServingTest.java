@@ -2,6 +2,8 @@ package org.moe4j.server;
 
 import static org.junit.jupiter.api.Assertions.*;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -17,7 +19,12 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.moe4j.dist.Communicator;
 import org.moe4j.dist.LocalGroup;
+import org.moe4j.model.FeedForwardSpec;
+import org.moe4j.model.MoeSpec;
+import org.moe4j.model.TransformerConfig;
+import org.moe4j.model.TransformerLM;
 import org.moe4j.tensor.Rng;
+import org.moe4j.text.CharTokenizer;
 
 /**
  * One model served by an in-process group of ranks (rank 0 the HTTP front and scheduler, the others
@@ -28,6 +35,22 @@ import org.moe4j.tensor.Rng;
 class DistributedServingTest {
     private static final Duration TIMEOUT = Duration.ofSeconds(30);
     private static final int CONTEXT = 64;
+
+    /**
+     * A seeded model like {@link TinyModel}'s (a MoE layer of 4 experts, top-2, and a dense layer)
+     * over the 26 letters, so every token it draws shows in the answer's text (byte tokens above 0x7f
+     * would all read as U+FFFD and hide a wrong token).
+     */
+    static ServedModel letters() {
+        CharTokenizer tok = CharTokenizer.fromText("abcdefghijklmnopqrstuvwxyz", false);
+        TransformerConfig c = new TransformerConfig(tok.vocabSize(), 32, 4, 2, CONTEXT, 10000.0, 1e-5f,
+                List.of(MoeSpec.mixtral(4, 2, 32), new FeedForwardSpec.Dense(32)), false, 7);
+        try {
+            return ServedModel.of("letters", new TransformerLM(c), tok);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
 
     static ServerConfig config() {
         KvCacheConfig d = KvCacheConfig.defaults();
@@ -48,14 +71,14 @@ class DistributedServingTest {
         }
         int maxTokens = 12;
         List<String> single = new ArrayList<>();
-        ServedModel reference = TinyModel.served(CONTEXT);
+        ServedModel reference = letters();
         try (CompletionServer server = CompletionServer.start(reference, config())) {
             TestClient client = new TestClient(server.baseUri());
             for (String p : prompts) single.add(post(client, p, maxTokens));
         }
 
         List<List<String>> answers = LocalGroup.run(ranks, TIMEOUT, comm -> {
-            ServedModel model = TinyModel.served(CONTEXT);
+            ServedModel model = letters();
             model.model().splitExpertsOver(comm);
             if (comm.rank() != 0) {
                 ReplicaRank.follow(model, comm);
@@ -84,7 +107,7 @@ class DistributedServingTest {
         });
         List<String> got = answers.getFirst();
         for (int i = 0; i < prompts.size(); i++) {
-            assertFalse(single.get(i).isEmpty(), "prompt " + i + " has an answer");
+            assertEquals(maxTokens, single.get(i).length(), "prompt " + i + ": one letter per token");
             assertEquals(single.get(i), got.get(i), "prompt " + i + " alone on " + ranks + " ranks");
             assertEquals(single.get(i), got.get(prompts.size() + i), "prompt " + i + " batched on " + ranks + " ranks");
         }
@@ -94,7 +117,7 @@ class DistributedServingTest {
     void aGroupRefusesPrefixReuse() {
         AtomicReference<Throwable> seen = new AtomicReference<>();
         List<Communicator> group = LocalGroup.create(2, TIMEOUT);
-        ServedModel model = TinyModel.served(CONTEXT);
+        ServedModel model = letters();
         ServerConfig withReuse = ServerConfig.defaults().withPort(0);
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> CompletionServer.startLeader(model, withReuse, group.getFirst(), seen::set));
