@@ -28,14 +28,12 @@ final class DistributedServing {
 
     static int run(ServeCommand command) {
         if (!underMpirun()) {
-            System.err.println("moe4j serve: --distributed runs under mpirun (mpirun -np N moe4j serve MODEL --distributed);"
+            throw new IllegalArgumentException("--distributed runs under mpirun (mpirun -np N moe4j serve MODEL --distributed);"
                     + " neither OMPI_COMM_WORLD_SIZE nor PMIX_RANK is set");
-            return 2;
         }
         if (command.experts.inUse()) {
-            System.err.println("moe4j serve: --distributed cannot keep experts in RAM (--experts-in-ram, --memory, --stats):"
+            throw new IllegalArgumentException("--distributed cannot keep experts in RAM (--experts-in-ram, --memory, --stats):"
                     + " each rank reads only its own experts");
-            return 2;
         }
         MpiCommunicator world;
         try {
