@@ -29,6 +29,7 @@ import org.junit.jupiter.api.Test;
  *   train      infer              (siblings: neither uses the other; infer also uses engine)
  *        run                      (RunFolder: a run folder's layout and run.json)
  *        model                    engine: the inference engine (families, formats), on kernel and io
+ *                                 (and dist, to split its experts over a group of ranks)
  *                                 conformance: above moe, fff and engine, reads cases with io
  *   moe      fff                  (siblings)
  *        nn
@@ -56,7 +57,7 @@ class LayeringTest {
         USES.put("io", Set.of("tensor"));
         USES.put("text", Set.of("io"));
         USES.put("data", Set.of("text"));
-        USES.put("engine", Set.of("kernel", "io"));
+        USES.put("engine", Set.of("kernel", "io", "dist"));
         USES.put("model", Set.of("moe", "fff", "data"));
         USES.put("run", Set.of("model"));
         USES.put("train", Set.of("run"));

@@ -23,6 +23,16 @@ final class Experts {
      */
     static void dispatch(float[] x, int T, int hidden, int[] experts, float[] weights, int k, ModelWeights.Mlp[] mlps,
             ExpertActivation activation, float[] out, Workspace ws) {
+        dispatch(x, T, hidden, experts, weights, k, mlps, activation, out, ws, null);
+    }
+
+    /**
+     * As above with the experts split over a group of ranks ({@link ExpertShard}): this rank runs the
+     * experts of its range only, the other rows of the pair outputs are zeros, and the all-reduce of
+     * the shard fills them in before the scatter-add; with {@code shard} null every expert runs here.
+     */
+    static void dispatch(float[] x, int T, int hidden, int[] experts, float[] weights, int k, ModelWeights.Mlp[] mlps,
+            ExpertActivation activation, float[] out, Workspace ws, ExpertShard shard) {
         int E = mlps.length;
         int pairs = T * k;
         int[] count = ws.ints(IntBuffer.EXPERT_COUNT, E + 1);
@@ -40,7 +50,16 @@ final class Experts {
         }
         // every chosen expert's MLP over its rows, each phase one parallel loop (ProductGroup) over all the experts
         float[] ye = ws.floats(Buffer.EXPERT_OUT, pairs * hidden);
-        grouped(mlps, activation, count, xe, ye, ws);
+        if (shard == null) {
+            grouped(mlps, activation, count, xe, ye, ws, 0, E);
+        } else {
+            int first = shard.first(E);
+            int end = shard.end(E);
+            Arrays.fill(ye, 0, count[first] * hidden, 0f);
+            Arrays.fill(ye, count[end] * hidden, pairs * hidden, 0f);
+            grouped(mlps, activation, count, xe, ye, ws, first, end);
+            shard.sum(ye, pairs * hidden);
+        }
         Arrays.fill(out, 0, T * hidden, 0f);
         for (int e = 0; e < E; e++) {
             for (int p = count[e]; p < count[e + 1]; p++) {
@@ -51,13 +70,13 @@ final class Experts {
         }
     }
 
-    // x: (pairs, H) grouped by expert, expert e's rows [first[e], first[e + 1])   out: (pairs, H)
+    // x: (pairs, H) grouped by expert, expert e's rows [first[e], first[e + 1])   out: (pairs, H), rows of experts [from, to) written
     /**
-     * The MLPs of all experts at once: the gate and up products of every expert as one {@link ProductGroup},
+     * The MLPs of experts from to to - 1 at once: the gate and up products of every expert as one {@link ProductGroup},
      * the activation, then the down products as another; the same operations as {@link #mlp} per expert.
      */
     private static void grouped(ModelWeights.Mlp[] mlps, ExpertActivation activation, int[] first, float[] x, float[] out,
-                                Workspace ws) {
+                                Workspace ws, int from, int to) {
         int E = mlps.length;
         int pairs = first[E];
         int hidden = mlps[0].down().rows();
@@ -67,7 +86,7 @@ final class Experts {
         float[] g = ws.floats(Buffer.GATE, pairs * 2 * I);
         float[] u = fused ? null : ws.floats(Buffer.UP, pairs * I);
         ProductGroup group = ProductGroup.begin();
-        for (int e = 0; e < E; e++) {
+        for (int e = from; e < to; e++) {
             int n = first[e + 1] - first[e];
             if (n == 0) continue;
             ModelWeights.Mlp w = mlps[e];
@@ -79,7 +98,7 @@ final class Experts {
             }
         }
         group.run();
-        for (int e = 0; e < E; e++) {
+        for (int e = from; e < to; e++) {
             int n = first[e + 1] - first[e];
             if (n == 0) continue;
             ModelWeights.Mlp w = mlps[e];
@@ -90,18 +109,21 @@ final class Experts {
                 Ops.addBias(u, first[e] * I, n, w.upBias());
             }
         }
+        // the activation over the rows of experts [from, to), which lie together in expert order
+        int lo = first[from];
+        int hi = first[to];
         if (fused) {
-            for (int i = 0; i < pairs * I; i++) g[i] = activate(activation, g[2 * i], g[2 * i + 1]);
+            for (int i = lo * I; i < hi * I; i++) g[i] = activate(activation, g[2 * i], g[2 * i + 1]);
         } else {
-            for (int i = 0; i < pairs * I; i++) g[i] = activate(activation, g[i], u[i]);
+            for (int i = lo * I; i < hi * I; i++) g[i] = activate(activation, g[i], u[i]);
         }
         group = ProductGroup.begin();
-        for (int e = 0; e < E; e++) {
+        for (int e = from; e < to; e++) {
             int n = first[e + 1] - first[e];
             if (n > 0) group.add(g, first[e] * I, n, mlps[e].down(), out, first[e] * hidden);
         }
         group.run();
-        for (int e = 0; e < E; e++) {
+        for (int e = from; e < to; e++) {
             int n = first[e + 1] - first[e];
             if (n > 0) Ops.addBias(out, first[e] * hidden, n, mlps[e].downBias());
         }
