@@ -21,30 +21,45 @@ final class GemmPacking {
     /**
      * dst[(panel * kc + p) * MR + r] = alpha * op(A)[i0 + panel * MR + r][p0 + p] for rows i0 to
      * i0 + mc and steps p0 to p0 + kc; op(A)[i][p] is a[aOff + i*lda + p], or a[aOff + p*lda + i] if transA.
+     * Full panels are written in the order that reads A along its rows: for op(A) = A, step by step
+     * from the MR rows of a panel, each written MR values at a time; for op(A) = A^T, one stored row
+     * (one step p) across all panels, so each cache line of A is read once rather than once per
+     * panel. A JFR profile of training put packing at a fifth of the step before this order.
      */
     static void packA(boolean transA, float[] a, int aOff, int lda, float alpha,
                       int i0, int mc, int p0, int kc, float[] dst) {
-        for (int panel = 0, ir = 0; ir < mc; panel++, ir += MR) {
-            int rows = Math.min(MR, mc - ir);
-            int base = panel * kc * MR;
-            if (rows < MR) {
-                Arrays.fill(dst, base, base + kc * MR, 0f);
-            }
-            if (transA) {
-                for (int p = 0; p < kc; p++) {
-                    int src = aOff + (p0 + p) * lda + i0 + ir;
-                    int d = base + p * MR;
-                    for (int r = 0; r < rows; r++) {
+        int full = mc / MR;
+        if (transA) {
+            for (int p = 0; p < kc; p++) {
+                int src = aOff + (p0 + p) * lda + i0;
+                for (int panel = 0, d = p * MR; panel < full; panel++, d += kc * MR, src += MR) {
+                    for (int r = 0; r < MR; r++) {
                         dst[d + r] = alpha * a[src + r];
                     }
                 }
-            } else {
-                for (int r = 0; r < rows; r++) {
-                    int src = aOff + (i0 + ir + r) * lda + p0;
-                    for (int p = 0, d = base + r; p < kc; p++, d += MR) {
-                        dst[d] = alpha * a[src + p];
+            }
+        } else {
+            for (int panel = 0; panel < full; panel++) {
+                int src = aOff + (i0 + panel * MR) * lda + p0;
+                for (int p = 0, d = panel * kc * MR; p < kc; p++, d += MR) {
+                    for (int r = 0; r < MR; r++) {
+                        dst[d + r] = alpha * a[src + r * lda + p];
                     }
                 }
+            }
+        }
+        if (full * MR < mc) {
+            packEdgePanel(transA, a, aOff, lda, alpha, i0 + full * MR, mc - full * MR, p0, kc, dst, full * kc * MR);
+        }
+    }
+
+    /** The last, partial panel of A: its rows, then zeros up to MR so that the micro-kernel runs a full tile. */
+    private static void packEdgePanel(boolean transA, float[] a, int aOff, int lda, float alpha,
+                                      int i0, int rows, int p0, int kc, float[] dst, int base) {
+        Arrays.fill(dst, base, base + kc * MR, 0f);
+        for (int r = 0; r < rows; r++) {
+            for (int p = 0, d = base + r; p < kc; p++, d += MR) {
+                dst[d] = alpha * (transA ? a[aOff + (p0 + p) * lda + i0 + r] : a[aOff + (i0 + r) * lda + p0 + p]);
             }
         }
     }
