@@ -43,7 +43,7 @@ from tokenizers import AddedToken, Regex, Tokenizer, decoders, models, normalize
 
 ROOT = "core/src/test/resources/org/moe4j/text/hf/"
 KEYS = ["qwen3", "gptoss", "deepseek_v3"]
-MOBY = open("core/src/main/resources/org/moe4j/data/moby-dick.txt", encoding="utf-8").read()
+MOBY = open("datasets/src/main/resources/org/moe4j/data/moby-dick.txt", encoding="utf-8").read()
 
 
 def random_strings(rng):

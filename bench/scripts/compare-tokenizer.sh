@@ -12,7 +12,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 tok=${1:?usage: compare-tokenizer.sh TOKENIZER [TEXT] [ROUNDS]}
-text=${2:-core/src/main/resources/org/moe4j/data/moby-dick.txt}
+text=${2:-datasets/src/main/resources/org/moe4j/data/moby-dick.txt}
 rounds=${3:-3}
 py=${PY:-/work/V/bin/python}
 pin=()

@@ -26,10 +26,10 @@ import org.junit.jupiter.api.Test;
  * ({@code org.moe4j.moe.x} is {@code moe}).
  *
  * <pre>
- *   experiment                    (above train, infer and hrme, driven by moe4j experiment NAME)
  *   train      infer              (siblings: neither uses the other; infer also uses engine)
  *        run                      (RunFolder: a run folder's layout and run.json)
  *        model                    engine: the inference engine (families, formats), on kernel and io
+ *                                 (and dist, to split its experts over a group of ranks)
  *                                 conformance: above moe, fff and engine, reads cases with io
  *   moe      fff                  (siblings)
  *        nn
@@ -37,7 +37,6 @@ import org.junit.jupiter.api.Test;
  *        kernel
  *        tensor
  *   io -> tensor, text -> io, data -> text: used by model and everything above it
- *   hrme -> io                    (HRME regression trees on plain arrays: used only by experiment)
  * </pre>
  *
  * A new package must be placed in {@link #USES}. An edge the code has but the diagram does not
@@ -58,15 +57,14 @@ class LayeringTest {
         USES.put("io", Set.of("tensor"));
         USES.put("text", Set.of("io"));
         USES.put("data", Set.of("text"));
-        USES.put("engine", Set.of("kernel", "io"));
+        USES.put("engine", Set.of("kernel", "io", "dist"));
         USES.put("model", Set.of("moe", "fff", "data"));
         USES.put("run", Set.of("model"));
         USES.put("train", Set.of("run"));
         USES.put("infer", Set.of("run", "engine"));
-        USES.put("hrme", Set.of("io"));
-        USES.put("experiment", Set.of("train", "infer", "hrme"));
         USES.put("conformance", Set.of("moe", "fff", "io", "engine"));
         USES.put("dist", Set.of());
+        USES.put("parallel", Set.of("train", "dist"));
     }
 
     /**

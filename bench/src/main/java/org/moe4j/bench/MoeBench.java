@@ -2,12 +2,12 @@ package org.moe4j.bench;
 
 import org.moe4j.autograd.Variable;
 import org.moe4j.kernel.KernelPool;
-import org.moe4j.moe.BalancingLosses;
+import org.moe4j.moe.loss.BalancingLosses;
 import org.moe4j.moe.Capacity;
 import org.moe4j.moe.MoeLayer;
-import org.moe4j.moe.SoftmaxTopKRouter;
+import org.moe4j.moe.router.SoftmaxTopKRouter;
 import org.moe4j.moe.SwiGluExperts;
-import org.moe4j.moe.TopKGating;
+import org.moe4j.moe.router.TopKGating;
 import org.moe4j.nn.SwiGluFeedForward;
 import org.moe4j.tensor.Init;
 import org.moe4j.tensor.Rng;
@@ -39,8 +39,8 @@ public final class MoeBench {
 
     public static Result measure(int d, int hidden, int experts, int topK, int tokens, int threads, int runs) {
         if (d < 1 || hidden < 1 || experts < 1 || topK < 1 || topK > experts || tokens < 1) {
-            throw new IllegalArgumentException("bench moe: d=" + d + " hidden=" + hidden + " experts=" + experts + " k="
-                    + topK + " tokens=" + tokens + ": all must be >= 1 and k <= experts");
+            throw new IllegalArgumentException("bench moe: --d-model " + d + " --hidden " + hidden + " --experts " + experts
+                    + " --top-k " + topK + " --tokens " + tokens + ": all must be >= 1 and --top-k at most --experts");
         }
         Rng rng = new Rng(1);
         MoeLayer moe = new MoeLayer(new SoftmaxTopKRouter(d, experts, TopKGating.mixtral(topK), 0f, rng),

@@ -36,7 +36,7 @@ public final class WeightProductBench {
      */
     public static AgainstMemory againstMemory(int rows, int cols, WeightMatrix.Format format, int tokens, int threads,
                                               int rounds, long workingSetBytes) {
-        long matrixBytes = (long) rows * cols * format.bytes();
+        long matrixBytes = format.isBlockQuantized() ? rows * format.rowBytes(cols) : (long) rows * cols * format.bytes();
         long count = Math.max(1, (workingSetBytes + matrixBytes - 1) / matrixBytes);
         MemorySegment buffer = BenchMemory.anonymous(Math.multiplyExact(count, matrixBytes));
         WeightMatrix[] w = new WeightMatrix[(int) count];

@@ -3,6 +3,7 @@ package org.moe4j.bench;
 import static org.junit.jupiter.api.Assertions.*;
 
 import java.nio.file.Path;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.moe4j.engine.HfModel;
 import org.moe4j.engine.ModelConfig;
@@ -12,6 +13,7 @@ import org.moe4j.tensor.WeightMatrix;
  * The step's bytes and FLOPs counted from the config equal the tensors' sizes in the model file,
  * and a measured step has a positive time against finite bounds.
  */
+@Tag("slow")
 class StepRooflineTest {
     /** core's conformance case qwen3_moe_f32: 2 layers, width 64, 4 heads of 32, 2 KV heads, 16 experts of 32, top-4, vocabulary 800. */
     static final Path MODEL = Path.of("../core/src/test/resources/models/qwen3_moe_f32");

@@ -3,6 +3,7 @@ package org.moe4j.cli;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.moe4j.bench.GemmBench;
+import org.moe4j.kernel.Gemm;
 import org.moe4j.bench.GemvBench;
 import org.moe4j.bench.GroupedGemmBench;
 import org.moe4j.bench.MoeBench;
@@ -16,8 +17,8 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code moe4j bench}: kernel throughput, one result line per run (median of several timed runs
- * after warm-up), to compare side by side with ../shared/bench/numpy_gemm.py. JMH benchmarks of the
- * same kernels live in the bench module.
+ * after warm-up), to compare side by side with bench/scripts/numpy_gemm.py (OpenBLAS through numpy). JMH benchmarks of the
+ * same kernels live in the jmh module.
  */
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = "Measure kernel throughput (median of several runs after warm-up).",
@@ -50,17 +51,24 @@ final class BenchCommand implements Runnable {
     }
 
     @Command(name = "gemm", mixinStandardHelpOptions = true,
-            description = "C = A.B for random A [M x K], B [K x N]; prints 'gemm M N K GFLOPS'.")
+            description = "C = A.B for random A [M x K], B [K x N]; prints the CPU, the kernel and blocking chosen and why "
+                    + "(lines starting with '# '), then 'gemm M N K GFLOPS'.")
     static final class GemmCommand implements Callable<Integer> {
         @Parameters(index = "0", paramLabel = "M") int m;
         @Parameters(index = "1", paramLabel = "N") int n;
         @Parameters(index = "2", paramLabel = "K") int k;
+        @Option(names = "--cpu-time", description = "Time in this thread's CPU time instead of the wall clock "
+                + "(needs --threads 1): on a machine shared with other jobs, leaves out the time the core ran them.")
+        boolean cpuTime;
         @Mixin Common common = new Common();
 
         @Override
         public Integer call() {
             common.check();
-            double gflops = GemmBench.gflops(m, n, k, common.threads, common.runs);
+            double gflops = GemmBench.gflops(m, n, k, common.threads, common.runs, cpuTime);
+            for (String line : Gemm.describe(m, n, k).split("\n")) {
+                System.out.println("# " + line);
+            }
             System.out.println(String.format(Locale.ROOT, "gemm %d %d %d %.1f", m, n, k, gflops));
             return 0;
         }
@@ -107,10 +115,10 @@ final class BenchCommand implements Runnable {
             description = "Forward + backward of a Mixtral-shaped MoE layer and of a dense SwiGLU with the same active "
                     + "parameters (hidden k * h); prints 'moe: N tokens/s' and 'dense: N tokens/s'.")
     static final class MoeCommand implements Callable<Integer> {
-        @Option(names = "--d", paramLabel = "D", description = "Model width (default: ${DEFAULT-VALUE}).") int d = 512;
+        @Option(names = "--d-model", paramLabel = "D", description = "Model width (default: ${DEFAULT-VALUE}).") int d = 512;
         @Option(names = "--hidden", paramLabel = "H", description = "Expert hidden size (default: ${DEFAULT-VALUE}).") int hidden = 1408;
         @Option(names = "--experts", paramLabel = "E", description = "Experts (default: ${DEFAULT-VALUE}).") int experts = 8;
-        @Option(names = "--k", paramLabel = "K", description = "Experts per token (default: ${DEFAULT-VALUE}).") int k = 2;
+        @Option(names = "--top-k", paramLabel = "K", description = "Experts per token (default: ${DEFAULT-VALUE}).") int k = 2;
         @Option(names = "--tokens", paramLabel = "T", description = "Tokens per batch (default: ${DEFAULT-VALUE}).") int tokens = 4096;
         @picocli.CommandLine.Mixin Common common = new Common();
 
@@ -118,7 +126,7 @@ final class BenchCommand implements Runnable {
         public Integer call() {
             common.check();
             MoeBench.Result r = MoeBench.measure(d, hidden, experts, k, tokens, common.threads, common.runs);
-            System.out.println(String.format(Locale.ROOT, "moe d=%d hidden=%d experts=%d k=%d tokens=%d threads=%d",
+            System.out.println(String.format(Locale.ROOT, "moe d-model=%d hidden=%d experts=%d top-k=%d tokens=%d threads=%d",
                     d, hidden, experts, k, tokens, common.threads));
             System.out.println(String.format(Locale.ROOT, "moe: %.0f tokens/s", r.moeTokensPerSecond()));
             System.out.println(String.format(Locale.ROOT, "dense: %.0f tokens/s", r.denseTokensPerSecond()));

@@ -22,6 +22,11 @@ final class ExpertOptions {
     @Option(names = "--stats", description = "Print each MoE layer's expert hit rate (routed experts found in RAM) at the end.")
     boolean stats;
 
+    /** Whether any of these options was given. */
+    boolean inUse() {
+        return expertsInRam != null || memoryGib != null || stats;
+    }
+
     /** The residency the options ask for, or null. */
     ExpertResidency apply(DecoderModel model) {
         if (expertsInRam != null && memoryGib != null) {

@@ -6,6 +6,7 @@ import org.moe4j.model.FeedForwardSpec;
 import org.moe4j.model.FffSpec;
 import org.moe4j.model.HierarchicalMoeSpec;
 import org.moe4j.model.MoeSpec;
+import org.moe4j.model.RouterKind;
 import org.moe4j.model.TransformerConfig;
 import picocli.CommandLine.Option;
 
@@ -90,7 +91,8 @@ final class ModelOptions {
     private FeedForwardSpec spec() {
         return switch (ffn) {
             case "dense" -> new FeedForwardSpec.Dense(hidden);
-            case "moe" -> new MoeSpec(experts, topK, hidden, router, capacityFactor, loadBalancing, zLoss, sharedHidden, routerBias);
+            case "moe" -> new MoeSpec(experts, topK, hidden, RouterKind.parse(router), capacityFactor, loadBalancing, zLoss, sharedHidden,
+                    routerBias);
             case "fff" -> new FffSpec(fffDepth, fffLeaf, fffHardening);
             case "hierarchical" -> new HierarchicalMoeSpec(groups, groupSize, groupTopK, expertTopK, hidden, loadBalancing);
             default -> throw new IllegalArgumentException("--ffn is \"" + ffn + "\": allowed moe, hierarchical, dense, fff");

@@ -141,6 +141,10 @@ final class ServeBenchCommand implements Callable<Integer> {
                 levels.add(sorted.get(sorted.size() / 2));
             }
             System.out.print(LoadGenerator.table(levels));
+            if (levels.stream().anyMatch(l -> l.steps() != null)) {
+                System.out.println("\nThe server's scheduler during the same rounds (from /metrics):\n");
+                System.out.print(LoadGenerator.stepTable(levels));
+            }
             if (plot != null) plot(levels);
         } finally {
             if (server != null) server.close();

@@ -66,16 +66,31 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--no-prefix-reuse", description = "Do not share the KV blocks of common prompt prefixes (a system prompt) between requests.")
     boolean noPrefixReuse;
 
+    @Option(names = "--distributed", description = "Run as one rank of an MPI job (mpirun -np N moe4j serve MODEL --distributed):"
+            + " every rank loads the model and computes its share of the experts, rank 0 answers HTTP. Prefix reuse is off.")
+    boolean distributed;
+
     @picocli.CommandLine.Mixin
     ExpertOptions experts = new ExpertOptions();
 
+    /** The API key: --api-key, else the environment's, else none. */
+    String key() {
+        return apiKey != null ? apiKey : System.getenv(API_KEY_ENV);
+    }
+
+    /** The server's settings from the options; prefix reuse off when {@code noReuse} (a serving group needs it off). */
+    ServerConfig config(boolean noReuse) {
+        KvCacheConfig kv = new KvCacheConfig(kvBlocks, blockSize, prefillChunk,
+                noPrefixReuse || noReuse ? KvCacheConfig.PrefixReuse.OFF : KvCacheConfig.PrefixReuse.ON);
+        return new ServerConfig(host, port, key(), maxBodyBytes, maxBatch, maxQueue, maxTokens,
+                Duration.ofSeconds(requestTimeoutSeconds), kv);
+    }
+
     @Override
     public Integer call() throws Exception {
-        String key = apiKey != null ? apiKey : System.getenv(API_KEY_ENV);
-        KvCacheConfig kv = new KvCacheConfig(kvBlocks, blockSize, prefillChunk,
-                noPrefixReuse ? KvCacheConfig.PrefixReuse.OFF : KvCacheConfig.PrefixReuse.ON);
-        ServerConfig config = new ServerConfig(host, port, key, maxBodyBytes, maxBatch, maxQueue, maxTokens,
-                Duration.ofSeconds(requestTimeoutSeconds), kv);
+        if (distributed) return DistributedServing.run(this);
+        String key = key();
+        ServerConfig config = config(false);
         ServedModel model = ServedModel.load(run, context);
         var residency = experts.apply(model.model());
         CompletionServer server = CompletionServer.start(model, config);

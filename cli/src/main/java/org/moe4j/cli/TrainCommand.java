@@ -1,5 +1,6 @@
 package org.moe4j.cli;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.LocalDateTime;
@@ -18,6 +19,7 @@ import org.moe4j.model.TransformerLM;
 import org.moe4j.run.RunFolder;
 import org.moe4j.text.Tokenizer;
 import org.moe4j.train.LanguageModelTraining;
+import org.moe4j.train.Distribution;
 import org.moe4j.train.LanguageModelTrainingConfig;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -92,42 +94,78 @@ final class TrainCommand implements Callable<Integer> {
     @Mixin
     ModelOptions model = new ModelOptions();
 
+    @Option(names = "--distributed", description = "Run as one rank of an MPI job (mpirun -np N moe4j train --distributed ...):"
+            + " the ranks share each --batch-size batch and train the model one process would.")
+    boolean distributed;
+
+    @Option(names = "--expert-parallel", paramLabel = "X", description = "With --distributed: ranks per expert group, which split"
+            + " every MoE layer's experts (1: pure data parallel; default ${DEFAULT-VALUE}).")
+    int expertParallel = 1;
+
+    /** What a run is made of: its folder, tokenizer, model and training configs and corpus. */
+    record Setup(Path dir, RunFolder run, Tokenizer tok, TransformerConfig config, LanguageModelTrainingConfig training,
+                 CorpusSource source) {}
+
     @Override
     public Integer call() throws Exception {
-        if (resume && out == null) {
-            throw new IllegalArgumentException("--resume needs --out DIR, the run to continue");
+        if (distributed) return DistributedTraining.run(this);
+        if (expertParallel != 1) {
+            throw new IllegalArgumentException("--expert-parallel " + expertParallel + " needs --distributed (under mpirun)");
+        }
+        return train(setup(false), Distribution.SINGLE, null);
+    }
+
+    /**
+     * The run to train: a new one (folder, tokenizer and run.json written), or with {@code --resume}
+     * or {@code readOnly} (the other ranks of a distributed run) the one in --out, read back.
+     */
+    Setup setup(boolean readOnly) throws IOException {
+        if ((resume || readOnly) && out == null) {
+            throw new IllegalArgumentException((resume ? "--resume" : "--distributed") + " needs --out DIR, the run "
+                    + (resume ? "to continue" : "every rank shares"));
         }
         Path dir = out != null ? out : Path.of("runs", "train-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
         RunFolder run = new RunFolder(dir);
-        Tokenizer tok;
-        TransformerConfig config;
-        LanguageModelTrainingConfig training;
-        CorpusSource source;
-        if (resume) {
+        if (resume || readOnly) {
             RunFolder.Description d = run.readDescription();
-            config = d.model();
-            training = LanguageModelTrainingConfig.fromJson(d.training());
-            tok = Tokenizer.load(run.tokenizerFile());
-            source = corpus != null ? CorpusSource.of(corpus) : d.corpus().equals(CorpusSource.mobyDick().description())
+            CorpusSource source = corpus != null ? CorpusSource.of(corpus) : d.corpus().equals(CorpusSource.mobyDick().description())
                     ? CorpusSource.mobyDick() : CorpusSource.of(Path.of(d.corpus()));
-        } else {
-            if (Files.exists(run.runFile())) {
-                throw new IllegalArgumentException(dir + " already holds a run: continue it with --resume or choose another --out");
-            }
-            source = corpus != null ? CorpusSource.of(corpus) : CorpusSource.mobyDick();
-            tok = new TokenizerSpec(tokenizer, TokenizerSpec.BPE.equals(tokenizer) ? bpeMerges : 0,
-                    TokenizerSpec.DEFAULT_BPE_SAMPLE_CHARS).build(source);
-            config = model.config(tok.vocabSize(), seed);
-            training = new LanguageModelTrainingConfig(batchSize, steps, minutes, learningRate, minLrFactor, warmup, weightDecay,
-                    gradClip, routerLearningRate != null ? routerLearningRate : learningRate, evalEvery, evalBatches,
-                    checkpointEvery, seed, TokenCorpus.DEFAULT_VALIDATION_FRACTION);
-            Files.createDirectories(dir);
-            tok.save(run.tokenizerFile());
-            run.writeDescription(new RunFolder.Description(config, training.toJson(), source.description()));
+            return new Setup(dir, run, Tokenizer.load(run.tokenizerFile()), d.model(), LanguageModelTrainingConfig.fromJson(d.training()),
+                    source);
         }
-        TransformerLM lm = new TransformerLM(config);
-        System.err.printf(Locale.ROOT, "run %s: %s, %s tokenizer (%d ids), %,d parameters (%,d active per token)%n", dir,
-                source.description(), tok.kind(), tok.vocabSize(), config.totalParameters(), config.activeParameters());
+        if (Files.exists(run.runFile())) {
+            throw new IllegalArgumentException(dir + " already holds a run: continue it with --resume or choose another --out");
+        }
+        CorpusSource source = corpus != null ? CorpusSource.of(corpus) : CorpusSource.mobyDick();
+        Tokenizer tok = new TokenizerSpec(tokenizer, TokenizerSpec.BPE.equals(tokenizer) ? bpeMerges : 0,
+                TokenizerSpec.DEFAULT_BPE_SAMPLE_CHARS).build(source);
+        TransformerConfig config = model.config(tok.vocabSize(), seed);
+        LanguageModelTrainingConfig training = new LanguageModelTrainingConfig(batchSize, steps, minutes, learningRate, minLrFactor,
+                warmup, weightDecay, gradClip, routerLearningRate != null ? routerLearningRate : learningRate, evalEvery, evalBatches,
+                checkpointEvery, seed, TokenCorpus.DEFAULT_VALIDATION_FRACTION);
+        Files.createDirectories(dir);
+        tok.save(run.tokenizerFile());
+        run.writeDescription(new RunFolder.Description(config, training.toJson(), source.description()));
+        return new Setup(dir, run, tok, config, training, source);
+    }
+
+    /**
+     * Trains the run of {@code s} on {@code lm} (a fresh model of s's config when null). The ranks
+     * of a distributed run all call it; only the writing rank shows progress, writes the report and
+     * prints the sample, after {@code distribution}'s expert weights were gathered into its model.
+     */
+    int train(Setup s, Distribution distribution, TransformerLM lm) throws Exception {
+        TransformerConfig config = s.config();
+        LanguageModelTrainingConfig training = s.training();
+        RunFolder run = s.run();
+        Tokenizer tok = s.tok();
+        CorpusSource source = s.source();
+        if (lm == null) lm = new TransformerLM(config);
+        boolean main = distribution.writesFiles();
+        if (main) {
+            System.err.printf(Locale.ROOT, "run %s: %s, %s tokenizer (%d ids), %,d parameters (%,d active per token)%n", s.dir(),
+                    source.description(), tok.kind(), tok.vocabSize(), config.totalParameters(), config.activeParameters());
+        }
         // Ctrl-C (SIGINT) or SIGTERM: the JVM runs this hook and exits with 128 + the signal (130
         // for SIGINT) as soon as it returns, so it waits until this method has finished: the step
         // under way, the checkpoint, the report and the final message.
@@ -135,7 +173,7 @@ final class TrainCommand implements Callable<Integer> {
         CountDownLatch finished = new CountDownLatch(1);
         Thread hook = new Thread(() -> {
             stop.set(true);
-            System.err.println("\nmoe4j train: stopping after this step and saving a checkpoint...");
+            if (main) System.err.println("\nmoe4j train: stopping after this step and saving a checkpoint...");
             try {
                 finished.await();
             } catch (InterruptedException ignored) {
@@ -145,32 +183,35 @@ final class TrainCommand implements Callable<Integer> {
         Runtime.getRuntime().addShutdownHook(hook);
         try {
             LanguageModelTraining.Result result;
-            long[][][] specialisation;
+            long[][][] specialisation = null;
             try (TokenCorpus tokens = TokenCorpus.prepare(source, tok, run.tokenFile(), training.validationFraction())) {
                 ProgressBar[] bar = new ProgressBar[1];
                 result = LanguageModelTraining.run(run, lm, source, tokens, training, resume, stop::get, new LanguageModelTraining.Progress() {
                     @Override
                     public void started(long totalSteps, long firstStep) {
-                        bar[0] = new ProgressBar("train", totalSteps);
+                        if (main) bar[0] = new ProgressBar("train", totalSteps);
                     }
 
                     @Override
                     public void stepped(Map<String, Object> r) {
-                        bar[0].update((Long) r.get("step"), TrainingReport.progressText(r));
+                        if (main) bar[0].update((Long) r.get("step"), TrainingReport.progressText(r));
                     }
-                });
-                specialisation = ExpertSpecialisation.count(lm, validationSample(tokens, config.contextLength()), config.contextLength());
+                }, distribution);
+                if (distribution instanceof AutoCloseable spread) spread.close();
+                if (main) specialisation = ExpertSpecialisation.count(lm, validationSample(tokens, config.contextLength()), config.contextLength());
             }
-            String unit = tok.kind().equals("char") ? "character" : "token";
-            String validation = Double.isNaN(result.validationLoss()) ? "no validation yet"
-                    : String.format(Locale.ROOT, "validation loss %.4f nats per %s", result.validationLoss(), unit);
-            System.err.printf(Locale.ROOT, "%s at step %d of %d in %.0f s: loss %.4f, %s; checkpoint in %s%n",
-                    result.stoppedEarly() ? "stopped" : "finished", result.steps(), result.totalSteps(), result.seconds(),
-                    result.lastLoss(), validation, run.checkpoint());
-            Path report = TrainingReport.write(run, tok, specialisation);
-            System.err.println("report: " + report);
-            if (!stop.get() && sampleTokens > 0) {
-                Sample.print(lm, tok, "\n", sampleTokens, seed);
+            if (main) {
+                String unit = tok.kind().equals("char") ? "character" : "token";
+                String validation = Double.isNaN(result.validationLoss()) ? "no validation yet"
+                        : String.format(Locale.ROOT, "validation loss %.4f nats per %s", result.validationLoss(), unit);
+                System.err.printf(Locale.ROOT, "%s at step %d of %d in %.0f s: loss %.4f, %s; checkpoint in %s%n",
+                        result.stoppedEarly() ? "stopped" : "finished", result.steps(), result.totalSteps(), result.seconds(),
+                        result.lastLoss(), validation, run.checkpoint());
+                Path report = TrainingReport.write(run, tok, specialisation);
+                System.err.println("report: " + report);
+                if (!stop.get() && sampleTokens > 0) {
+                    Sample.print(lm, tok, "\n", sampleTokens, seed);
+                }
             }
         } finally {
             finished.countDown();

@@ -3,8 +3,10 @@ package org.moe4j.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
+@Tag("slow")
 class BenchCommandTest {
     private static StdoutRun run(String... args) {
         return StdoutRun.of(args);
@@ -14,7 +16,9 @@ class BenchCommandTest {
     void eachBenchPrintsOneResultLineInTheDocumentedFormat() {
         StdoutRun gemm = run("bench", "gemm", "33", "65", "17", "--threads", "1", "--runs", "1");
         assertEquals(0, gemm.exitCode(), gemm.err());
-        assertTrue(gemm.out().matches("gemm 33 65 17 \\d+\\.\\d\n"), gemm.out());
+        assertTrue(gemm.out().matches("(?s)# cpu: .*\n# path: blocked, tile \\d+x\\d+, MC \\d+, KC 256, NC \\d+, (rows|columns) outer .*\n# why: .+\ngemm 33 65 17 \\d+\\.\\d\n"), gemm.out());
+        StdoutRun skinny = run("bench", "gemm", "3", "65", "17", "--threads", "1", "--runs", "1", "--cpu-time");
+        assertTrue(skinny.out().matches("(?s)# cpu: .*\n# path: 3 row\\(s\\) <= 8: one matrix-vector product per row .*\ngemm 3 65 17 \\d+\\.\\d\n"), skinny.out());
         StdoutRun grouped = run("bench", "grouped-gemm", "4", "100", "40", "24", "--runs", "1");
         assertEquals(0, grouped.exitCode(), grouped.err());
         assertTrue(grouped.out().matches("grouped-gemm 4 100 40 24 \\d+\\.\\d\n"), grouped.out());
@@ -31,6 +35,10 @@ class BenchCommandTest {
         StdoutRun threads = run("bench", "gemm", "8", "8", "8", "--threads", "0");
         assertEquals(2, threads.exitCode());
         assertTrue(threads.err().contains("0 threads requested, must be in [1, "), threads.err());
+        StdoutRun cpu = run("bench", "gemm", "8", "8", "8", "--threads", "2", "--cpu-time");
+        assertEquals(2, cpu.exitCode());
+        assertEquals("moe4j gemm: bench gemm: --cpu-time needs --threads 1 (got 2): the CPU time of the other threads"
+                + " would not be counted\n", cpu.err());
         StdoutRun runs = run("bench", "grouped-gemm", "2", "8", "8", "8", "--runs", "0");
         assertEquals(2, runs.exitCode());
         assertEquals("moe4j grouped-gemm: --runs is 0, must be >= 1\n", runs.err());

@@ -11,6 +11,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.moe4j.templates.ChatTemplate;
@@ -23,6 +24,7 @@ import org.moe4j.text.hf.HfTokenizer;
  * KV cache is checked against one that did not; the statistics line says how many prompt tokens came from
  * the cache, and those counts are checked against the conversation's own ids.
  */
+@Tag("slow")
 class ChatCommandTest {
     private static final String FAINT = "\033[2m";
     private static final String NORMAL = "\033[22m";

@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.moe4j.templates.ChatTemplate;
@@ -26,6 +27,7 @@ import org.moe4j.text.hf.HfTokenizer;
  * goes on: the next message is answered, with the stopped answer in the conversation and in the cache.
  * At the prompt the first SIGINT says how to leave and the second leaves, with status 130.
  */
+@Tag("slow")
 class ChatInterruptTest {
     private static final int SIGINT = 2;
 

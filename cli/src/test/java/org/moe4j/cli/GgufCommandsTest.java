@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.*;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.moe4j.io.SafeTensorsFile;
@@ -16,6 +17,7 @@ import org.moe4j.io.gguf.GgufFile;
  * {@code convert} writes the file's tensors as float32 safetensors under their GGUF names; bad
  * arguments get one line and exit code 2.
  */
+@Tag("slow")
 class GgufCommandsTest {
     @TempDir
     static Path dir;

@@ -7,12 +7,14 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.moe4j.hrme.HrmeFile;
 import org.moe4j.hrme.HrmeModel;
 import org.moe4j.io.Json;
 
+@Tag("slow")
 class HrmeCommandTest {
     @TempDir
     Path dir;

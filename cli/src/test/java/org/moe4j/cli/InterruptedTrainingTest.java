@@ -14,6 +14,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.moe4j.io.Checkpoint;
@@ -25,6 +26,7 @@ import org.moe4j.io.Json;
  * checkpoint atomically, write its report and exit with status 130; {@code train --resume} then
  * continues from the saved step and ends exactly where an uninterrupted run ends.
  */
+@Tag("slow")
 class InterruptedTrainingTest {
     /**
      * A step of the tiny model takes 0.15 to 1 ms once compiled, so a run takes seconds and the

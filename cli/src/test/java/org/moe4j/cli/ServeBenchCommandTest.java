@@ -5,11 +5,13 @@ import static org.junit.jupiter.api.Assertions.*;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 @Timeout(value = 90, unit = TimeUnit.SECONDS)
+@Tag("slow")
 class ServeBenchCommandTest {
     @TempDir
     Path dir;
@@ -31,8 +33,12 @@ class ServeBenchCommandTest {
         assertTrue(out.startsWith("Decode step against the roofline (run, prompt 32 tokens, mean of 32 steps after one warm-up pass):"), out);
         assertTrue(out.contains("\n| 1 | ") && out.contains("\n| 2 | "), "one roofline row per batch size:\n" + out);
         assertTrue(out.matches("(?s).*read bandwidth [0-9.]+ GB/s, weight product \\(F32\\) [0-9.]+ GFLOP/s.*"), out);
-        String[] lines = out.substring(out.indexOf("| clients |")).split("\n");
+        String load = out.substring(out.indexOf("| clients |"));
+        String[] lines = load.substring(0, load.indexOf("\n\n")).split("\n");
         assertEquals(4, lines.length, bench.out());
+        String steps = load.substring(load.indexOf("The server's scheduler"));
+        assertTrue(steps.contains("| clients | steps | mean step (ms) |") && steps.contains("\n| 1 | ") && steps.contains("\n| 3 | "),
+                "the scheduler's figures for each level:\n" + out);
         assertTrue(lines[0].startsWith("| clients | requests | failed | requests/s | tokens/s |"), lines[0]);
         assertTrue(lines[2].startsWith("| 1 | 2 | 0 |") && lines[2].contains("| 1.00x |"), lines[2]);
         assertTrue(lines[3].startsWith("| 3 | 3 | 0 |"), lines[3]);

@@ -3,9 +3,11 @@ package org.moe4j.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /** {@code bench memory} and {@code bench weight-product}: their result lines and their refusals. */
+@Tag("slow")
 class WeightProductBenchCommandTest {
     @Test
     void eachPrintsItsResultLines() {

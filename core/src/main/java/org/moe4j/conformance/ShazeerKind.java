@@ -2,15 +2,15 @@ package org.moe4j.conformance;
 
 import java.util.Map;
 import org.moe4j.autograd.Variable;
-import org.moe4j.moe.BalancingLosses;
+import org.moe4j.moe.loss.BalancingLosses;
 import org.moe4j.moe.Capacity;
-import org.moe4j.moe.LoadBalancingLoss;
+import org.moe4j.moe.loss.LoadBalancingLoss;
 import org.moe4j.moe.MlpExperts;
 import org.moe4j.moe.MoeLayer;
 import org.moe4j.moe.MoeOutput;
-import org.moe4j.moe.NoisyTopKRouter;
-import org.moe4j.moe.Routing;
-import org.moe4j.moe.TopKGating;
+import org.moe4j.moe.router.NoisyTopKRouter;
+import org.moe4j.moe.router.Routing;
+import org.moe4j.moe.router.TopKGating;
 import org.moe4j.tensor.Rng;
 import org.moe4j.tensor.Tensor;
 

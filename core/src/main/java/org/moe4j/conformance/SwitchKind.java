@@ -2,13 +2,13 @@ package org.moe4j.conformance;
 
 import java.util.Map;
 import org.moe4j.autograd.Variable;
-import org.moe4j.moe.BalancingLosses;
+import org.moe4j.moe.loss.BalancingLosses;
 import org.moe4j.moe.Capacity;
-import org.moe4j.moe.LoadBalancingLoss;
+import org.moe4j.moe.loss.LoadBalancingLoss;
 import org.moe4j.moe.MlpExperts;
 import org.moe4j.moe.MoeLayer;
 import org.moe4j.moe.MoeOutput;
-import org.moe4j.moe.SwitchRouter;
+import org.moe4j.moe.router.SwitchRouter;
 import org.moe4j.tensor.Rng;
 import org.moe4j.tensor.Tensor;
 

@@ -7,7 +7,7 @@ import java.nio.charset.StandardCharsets;
 
 /**
  * The text bundled with moe4j: Herman Melville's Moby-Dick (1,204,997 bytes of UTF-8, 83 distinct
- * characters; source and licence in the README beside it), the default corpus.
+ * characters; source and licence in the README beside it, in the datasets module), the default corpus.
  */
 public final class BundledText {
     /** Name by which corpora and token files refer to the bundled text. */
@@ -20,7 +20,7 @@ public final class BundledText {
     public static byte[] mobyDickBytes() {
         try (InputStream in = BundledText.class.getResourceAsStream(RESOURCE)) {
             if (in == null) {
-                throw new IllegalStateException("bundled text " + RESOURCE + " is missing from the class path");
+                throw new IllegalStateException("bundled text " + RESOURCE + " is missing from the class path; it ships in the moe4j-datasets jar");
             }
             return in.readAllBytes();
         } catch (IOException e) {

@@ -7,6 +7,7 @@ import org.moe4j.engine.ModelConfig.AttentionSpec;
 import org.moe4j.engine.ModelConfig.QkNorm;
 import org.moe4j.kernel.Elementwise;
 import org.moe4j.kernel.KernelPool;
+import org.moe4j.kernel.ProductGroup;
 import org.moe4j.kernel.Reductions;
 
 /**
@@ -77,9 +78,11 @@ final class Attention {
 
     private void projectGrouped(float[] x, int T, float[] rope, float[] q, float[] k, float[] v) {
         int hd = spec.headDim();
-        Ops.linear(x, T, w.q(), w.qBias(), q);
-        Ops.linear(x, T, w.k(), w.kBias(), k);
-        Ops.linear(x, T, w.v(), w.vBias(), v);
+        // q, k and v as one parallel loop (ProductGroup), each exactly as its own product would be
+        ProductGroup.begin().add(x, 0, T, w.q(), q, 0).add(x, 0, T, w.k(), k, 0).add(x, 0, T, w.v(), v, 0).run();
+        Ops.addBias(q, 0, T, w.qBias());
+        Ops.addBias(k, 0, T, w.kBias());
+        Ops.addBias(v, 0, T, w.vBias());
         if (spec.qkNorm() == QkNorm.WHOLE_PROJECTION) {
             Ops.rmsNorm(q, 0, w.qNorm(), eps, q, 0, T, spec.heads() * hd);
             Ops.rmsNorm(k, 0, w.kNorm(), eps, k, 0, T, spec.kvHeads() * hd);

@@ -1,6 +1,7 @@
 package org.moe4j.engine;
 
 import java.util.List;
+import org.moe4j.dist.Communicator;
 import org.moe4j.kernel.WeightProduct;
 
 /**
@@ -67,6 +68,34 @@ public final class DecoderModel {
             if (f instanceof MixtureOfExperts m) m.residency = r;
         }
         return r;
+    }
+
+    /**
+     * From now on this model is one rank of {@code group}, which serves it together: each MoE layer
+     * runs the experts of this rank's contiguous range only and completes the others' outputs with
+     * one all-reduce per layer ({@link ExpertShard}); attention, routing, shared experts and dense
+     * layers run on every rank. Every rank must then call {@link #forward} with the same sequences and
+     * tokens in the same order; the logits are the single-process ones bit for bit. Refused unless
+     * every MoE layer's experts divide evenly over the ranks.
+     */
+    public void splitExpertsOver(Communicator group) {
+        int ranks = group.size();
+        for (int l = 0; l < feedForward.length; l++) {
+            int experts = switch (feedForward[l]) {
+                case MixtureOfExperts m -> weights.layers[l].moe().experts().length;
+                case HierarchicalExperts h -> weights.layers[l].hierarchical().experts().length;
+                default -> 0;
+            };
+            if (experts % ranks != 0) {
+                throw new IllegalArgumentException("layer " + l + " has " + experts + " experts, which do not split evenly over "
+                        + ranks + " ranks: the number of ranks must divide the number of experts");
+            }
+        }
+        ExpertShard shard = new ExpertShard(group);
+        for (FeedForward f : feedForward) {
+            if (f instanceof MixtureOfExperts m) m.shard = shard;
+            if (f instanceof HierarchicalExperts h) h.shard = shard;
+        }
     }
 
     /** Bytes of weights one token decoded alone reads (see {@link ModelWeights#bytesPerToken}). */

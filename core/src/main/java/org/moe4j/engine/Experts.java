@@ -4,6 +4,7 @@ import java.util.Arrays;
 import org.moe4j.engine.ModelConfig.ExpertActivation;
 import org.moe4j.engine.Workspace.Buffer;
 import org.moe4j.engine.Workspace.IntBuffer;
+import org.moe4j.kernel.ProductGroup;
 
 /**
  * The two pieces every feed-forward block is made of: a gated MLP over a group of rows, and the
@@ -22,6 +23,16 @@ final class Experts {
      */
     static void dispatch(float[] x, int T, int hidden, int[] experts, float[] weights, int k, ModelWeights.Mlp[] mlps,
             ExpertActivation activation, float[] out, Workspace ws) {
+        dispatch(x, T, hidden, experts, weights, k, mlps, activation, out, ws, null);
+    }
+
+    /**
+     * As above with the experts split over a group of ranks ({@link ExpertShard}): this rank runs the
+     * experts of its range only, the other rows of the pair outputs are zeros, and the all-reduce of
+     * the shard fills them in before the scatter-add; with {@code shard} null every expert runs here.
+     */
+    static void dispatch(float[] x, int T, int hidden, int[] experts, float[] weights, int k, ModelWeights.Mlp[] mlps,
+            ExpertActivation activation, float[] out, Workspace ws, ExpertShard shard) {
         int E = mlps.length;
         int pairs = T * k;
         int[] count = ws.ints(IntBuffer.EXPERT_COUNT, E + 1);
@@ -32,24 +43,89 @@ final class Experts {
         int[] fill = ws.ints(IntBuffer.EXPERT_FILL, E);
         System.arraycopy(count, 0, fill, 0, E);
         for (int i = 0; i < pairs; i++) order[fill[experts[i]]++] = i;
+        // xe: (pairs, H) the rows of each expert's tokens, expert after expert
+        float[] xe = ws.floats(Buffer.EXPERT_IN, pairs * hidden);
+        for (int p = 0; p < pairs; p++) {
+            System.arraycopy(x, order[p] / k * hidden, xe, p * hidden, hidden);
+        }
+        // every chosen expert's MLP over its rows, each phase one parallel loop (ProductGroup) over all the experts
+        float[] ye = ws.floats(Buffer.EXPERT_OUT, pairs * hidden);
+        if (shard == null) {
+            grouped(mlps, activation, count, xe, ye, ws, 0, E);
+        } else {
+            int first = shard.first(E);
+            int end = shard.end(E);
+            Arrays.fill(ye, 0, count[first] * hidden, 0f);
+            Arrays.fill(ye, count[end] * hidden, pairs * hidden, 0f);
+            grouped(mlps, activation, count, xe, ye, ws, first, end);
+            shard.sum(ye, pairs * hidden);
+        }
         Arrays.fill(out, 0, T * hidden, 0f);
         for (int e = 0; e < E; e++) {
-            int n = count[e + 1] - count[e];
+            for (int p = count[e]; p < count[e + 1]; p++) {
+                int token = order[p] / k;
+                float g = weights[order[p]];
+                for (int i = 0; i < hidden; i++) out[token * hidden + i] += g * ye[p * hidden + i];
+            }
+        }
+    }
+
+    // x: (pairs, H) grouped by expert, expert e's rows [first[e], first[e + 1])   out: (pairs, H), rows of experts [from, to) written
+    /**
+     * The MLPs of experts from to to - 1 at once: the gate and up products of every expert as one {@link ProductGroup},
+     * the activation, then the down products as another; the same operations as {@link #mlp} per expert.
+     */
+    private static void grouped(ModelWeights.Mlp[] mlps, ExpertActivation activation, int[] first, float[] x, float[] out,
+                                Workspace ws, int from, int to) {
+        int E = mlps.length;
+        int pairs = first[E];
+        int hidden = mlps[0].down().rows();
+        int I = mlps[0].size();
+        boolean fused = mlps[0].gateUp() != null;
+        // g: (pairs, 2I) gate and up interleaved when fused, else (pairs, I) with u: (pairs, I)
+        float[] g = ws.floats(Buffer.GATE, pairs * 2 * I);
+        float[] u = fused ? null : ws.floats(Buffer.UP, pairs * I);
+        ProductGroup group = ProductGroup.begin();
+        for (int e = from; e < to; e++) {
+            int n = first[e + 1] - first[e];
             if (n == 0) continue;
-            // xe, ye: (n, H) the rows of expert e's tokens
-            float[] xe = ws.floats(Buffer.EXPERT_IN, n * hidden);
-            for (int j = 0; j < n; j++) {
-                int token = order[count[e] + j] / k;
-                System.arraycopy(x, token * hidden, xe, j * hidden, hidden);
+            ModelWeights.Mlp w = mlps[e];
+            if (fused) {
+                group.add(x, first[e] * hidden, n, w.gateUp(), g, first[e] * 2 * I);
+            } else {
+                group.add(x, first[e] * hidden, n, w.gate(), g, first[e] * I);
+                group.add(x, first[e] * hidden, n, w.up(), u, first[e] * I);
             }
-            float[] ye = ws.floats(Buffer.EXPERT_OUT, n * hidden);
-            mlp(mlps[e], activation, xe, n, ye, ws);
-            for (int j = 0; j < n; j++) {
-                int pair = order[count[e] + j];
-                int token = pair / k;
-                float g = weights[pair];
-                for (int i = 0; i < hidden; i++) out[token * hidden + i] += g * ye[j * hidden + i];
+        }
+        group.run();
+        for (int e = from; e < to; e++) {
+            int n = first[e + 1] - first[e];
+            if (n == 0) continue;
+            ModelWeights.Mlp w = mlps[e];
+            if (fused) {
+                Ops.addBias(g, first[e] * 2 * I, n, w.gateUpBias());
+            } else {
+                Ops.addBias(g, first[e] * I, n, w.gateBias());
+                Ops.addBias(u, first[e] * I, n, w.upBias());
             }
+        }
+        // the activation over the rows of experts [from, to), which lie together in expert order
+        int lo = first[from];
+        int hi = first[to];
+        if (fused) {
+            for (int i = lo * I; i < hi * I; i++) g[i] = activate(activation, g[2 * i], g[2 * i + 1]);
+        } else {
+            for (int i = lo * I; i < hi * I; i++) g[i] = activate(activation, g[i], u[i]);
+        }
+        group = ProductGroup.begin();
+        for (int e = from; e < to; e++) {
+            int n = first[e + 1] - first[e];
+            if (n > 0) group.add(g, first[e] * I, n, mlps[e].down(), out, first[e] * hidden);
+        }
+        group.run();
+        for (int e = from; e < to; e++) {
+            int n = first[e + 1] - first[e];
+            if (n > 0) Ops.addBias(out, first[e] * hidden, n, mlps[e].downBias());
         }
     }
 

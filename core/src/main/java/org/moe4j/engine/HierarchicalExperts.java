@@ -24,6 +24,8 @@ final class HierarchicalExperts implements FeedForward {
     private final ModelWeights.HierarchicalWeights weights;
     private final Router groupRouter;
     private final Router expertRouter;
+    /** This rank's range of the experts when a group of ranks serves the model ({@link DecoderModel#splitExpertsOver}), else null. */
+    ExpertShard shard;
 
     HierarchicalExperts(int layer, int hidden, HierarchicalMoe spec, ModelWeights.HierarchicalWeights weights) {
         this.layer = layer;
@@ -85,6 +87,6 @@ final class HierarchicalExperts implements FeedForward {
             }
         }
         observer.routing(layer, experts, pairWeights, T, k);
-        Experts.dispatch(x, T, hidden, experts, pairWeights, k, weights.experts(), ExpertActivation.SWIGLU, out, ws);
+        Experts.dispatch(x, T, hidden, experts, pairWeights, k, weights.experts(), ExpertActivation.SWIGLU, out, ws, shard);
     }
 }

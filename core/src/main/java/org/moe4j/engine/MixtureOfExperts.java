@@ -19,6 +19,8 @@ final class MixtureOfExperts implements FeedForward {
     private final Router router;
     /** Counts the routing and keeps the most used experts in RAM, when the model was asked to ({@link DecoderModel#keepExpertsInRam}). */
     ExpertResidency residency;
+    /** This rank's range of the experts when a group of ranks serves the model ({@link DecoderModel#splitExpertsOver}), else null. */
+    ExpertShard shard;
 
     MixtureOfExperts(int layer, int hidden, Moe spec, ModelWeights.MoeWeights weights) {
         this.layer = layer;
@@ -45,7 +47,7 @@ final class MixtureOfExperts implements FeedForward {
         }
         observer.routing(layer, chosen, routingWeights, T, k);
         if (residency != null) residency.record(layer, chosen, T * k, T);
-        Experts.dispatch(x, T, hidden, chosen, routingWeights, k, weights.experts(), spec.activation(), out, ws);
+        Experts.dispatch(x, T, hidden, chosen, routingWeights, k, weights.experts(), spec.activation(), out, ws, shard);
         if (weights.shared() != null) {
             float[] shared = ws.floats(Buffer.SHARED, T * hidden);
             Experts.mlp(weights.shared(), ExpertActivation.SWIGLU, x, T, shared, ws);

@@ -11,11 +11,18 @@ final class Ops {
     // x: (T, in)   y: (T, out)
     static void linear(float[] x, int T, WeightMatrix w, float[] bias, float[] y) {
         WeightProduct.multiply(x, 0, T, w, y, 0);
-        if (bias != null) {
-            int n = w.rows();
-            for (int t = 0; t < T; t++) {
-                for (int i = 0; i < n; i++) y[t * n + i] += bias[i];
-            }
+        addBias(y, 0, T, bias);
+    }
+
+    /** y += b on each of T rows (nothing when b is null). */
+    // y: (T, b.length) from off
+    static void addBias(float[] y, int off, int T, float[] bias) {
+        if (bias == null) {
+            return;
+        }
+        int n = bias.length;
+        for (int t = 0; t < T; t++) {
+            for (int i = 0; i < n; i++) y[off + t * n + i] += bias[i];
         }
     }
 

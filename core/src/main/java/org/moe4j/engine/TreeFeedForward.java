@@ -9,7 +9,7 @@ import org.moe4j.kernel.GeluApproximation;
 import org.moe4j.kernel.WeightProduct;
 
 /**
- * A fast feedforward tree run hard (Belcak and Wattenhofer 2023; ROUTING.md, FFF section): from the
+ * A fast feedforward tree run hard (Belcak and Wattenhofer 2023; docs/routing.md, FFF section): from the
  * root, node n sends x right (child 2n + 2) when x . w_n + b_n >= 0, else left (2n + 1); after D
  * decisions the node index minus (2^D - 1) is the leaf, and
  * <pre>

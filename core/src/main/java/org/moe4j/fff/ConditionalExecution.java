@@ -1,5 +1,6 @@
 package org.moe4j.fff;
 
+import org.moe4j.kernel.ChainedDot;
 import org.moe4j.tensor.Tensor;
 
 /**
@@ -39,7 +40,7 @@ public final class ConditionalExecution {
             int node = 0;
             for (int level = 0; level <= config.depth(); level++) {
                 int neuron = tree * perTree + node;
-                float a = Dot.dot(x, xOff, in, neuron * width, width) + bias[neuron];
+                float a = ChainedDot.dot(x, xOff, in, neuron * width, width) + bias[neuron];
                 float h = LeafActivation.scalar(config.activation(), a);
                 int column = neuron * out;
                 for (int o = 0; o < out; o++) y[yOff + o] += h * outT[column + o];

@@ -14,7 +14,7 @@ import org.moe4j.tensor.Shape;
 import org.moe4j.tensor.Tensor;
 
 /**
- * A fast feedforward layer (Belcak and Wattenhofer 2023; ROUTING.md, FFF section): a balanced
+ * A fast feedforward layer (Belcak and Wattenhofer 2023; docs/routing.md, FFF section): a balanced
  * binary tree of depth D whose 2^D - 1 node neurons decide left or right, over 2^D leaf MLPs of
  * width l. Parameters, named as the conformance case names them:
  * <pre>

@@ -4,7 +4,7 @@ import org.moe4j.autograd.Activation;
 
 /**
  * The shape and training behaviour of a {@link FastFeedForward} layer (Belcak and Wattenhofer 2023,
- * "Fast Feedforward Networks"; ../shared/ROUTING.md, FFF section).
+ * "Fast Feedforward Networks"; docs/routing.md, FFF section).
  *
  * @param inputWidth               width of x, >= 1
  * @param leafWidth                hidden width l of every leaf MLP, >= 1

@@ -11,7 +11,7 @@ import org.moe4j.tensor.Tensor;
 /**
  * Hard-decision leaves for a batch, as a differentiable operation: token t runs only leaf j = leaf[t],
  * out_t = W2_j act(W1_j x_t + b1_j) (+ b2_j when {@code outputBias}). Tokens are grouped by leaf
- * (ROUTING.md, FFF section; ARCHITECTURE.md's gather, grouped GEMM, scatter) and every group runs as
+ * (docs/routing.md, FFF section; docs/architecture.md's gather, grouped GEMM, scatter) and every group runs as
  * one small GEMM: in the forward pass one {@link GroupedGemm} call per layer when groups average at
  * least {@link #PACKED_ROWS_PER_GROUP} rows, else {@link LeafRows} (groups of a few rows, where a
  * packing GEMM would mostly pack); one {@link GroupedGemm} call per product in the backward pass. The node weights get no gradient: hard decisions

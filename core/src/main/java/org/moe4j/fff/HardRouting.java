@@ -1,9 +1,10 @@
 package org.moe4j.fff;
 
+import org.moe4j.kernel.ChainedDot;
 import org.moe4j.kernel.KernelPool;
 
 /**
- * Hard decisions down the tree (ROUTING.md, FFF section): at node n go right (child 2n + 2) iff
+ * Hard decisions down the tree (docs/routing.md, FFF section): at node n go right (child 2n + 2) iff
  * x . w_n + b_n >= 0, else left (2n + 1); after D decisions the node index minus (2^D - 1) is the
  * leaf. D dot products per input, whatever the width of the tree.
  */
@@ -19,7 +20,7 @@ public final class HardRouting {
                            int depth) {
         int node = 0;
         for (int level = 0; level < depth; level++) {
-            float logit = Dot.dot(x, xOff, nodeWeight, wOff + node * in, in) + nodeBias[bOff + node];
+            float logit = ChainedDot.dot(x, xOff, nodeWeight, wOff + node * in, in) + nodeBias[bOff + node];
             node = logit >= 0f ? 2 * node + 2 : 2 * node + 1;
         }
         return node - ((1 << depth) - 1);

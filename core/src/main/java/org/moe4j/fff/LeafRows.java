@@ -2,6 +2,7 @@ package org.moe4j.fff;
 
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
+import org.moe4j.kernel.ChainedDot;
 import org.moe4j.kernel.Lanes;
 import org.moe4j.kernel.KernelPool;
 
@@ -31,7 +32,7 @@ final class LeafRows {
                     dot4(x, xRow, w, leafBase + i * in, in, y, r * width + i);
                 }
                 for (; i < width; i++) {
-                    y[r * width + i] = Dot.dot(x, xRow, w, leafBase + i * in, in);
+                    y[r * width + i] = ChainedDot.dot(x, xRow, w, leafBase + i * in, in);
                 }
             }
         });

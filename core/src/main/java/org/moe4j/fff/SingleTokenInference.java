@@ -1,6 +1,7 @@
 package org.moe4j.fff;
 
 import org.moe4j.autograd.Activation;
+import org.moe4j.kernel.ChainedDot;
 import org.moe4j.tensor.Tensor;
 
 /**
@@ -36,7 +37,7 @@ public final class SingleTokenInference {
         int w1Row = w1.offset() + leaf * l * in;
         Activation.Kind kind = c.activation();
         for (int i = 0; i < l; i++) {
-            float pre = Dot.dot(w1d, w1Row + i * in, x, xOff, in) + b1.data()[b1.offset() + leaf * l + i];
+            float pre = ChainedDot.dot(w1d, w1Row + i * in, x, xOff, in) + b1.data()[b1.offset() + leaf * l + i];
             hidden[i] = LeafActivation.scalar(kind, pre);
         }
         float[] w2d = w2.data();

@@ -12,7 +12,7 @@ import org.moe4j.tensor.Tensor;
 
 /**
  * Every leaf MLP on every token, mixed by the soft leaf weights, as one differentiable operation
- * (Belcak and Wattenhofer 2023, eq. 2; ROUTING.md, FFF section):
+ * (Belcak and Wattenhofer 2023, eq. 2; docs/routing.md, FFF section):
  * out_t = sum_j m[t, j] (W2_j act(W1_j x_t + b1_j) + b2_j).
  * All leaves run at once: the stacked first layers are one [T, in] x [in, L l] GEMM, the mixture
  * scales each leaf's block of hidden units, and the second layers are one [T, L l] x [L l, out] GEMM

@@ -7,7 +7,7 @@ import org.moe4j.tensor.Shape;
 import org.moe4j.tensor.Tensor;
 
 /**
- * The soft leaf mixture of a fast feedforward tree as a differentiable operation (ROUTING.md, FFF
+ * The soft leaf mixture of a fast feedforward tree as a differentiable operation (docs/routing.md, FFF
  * section; Belcak and Wattenhofer 2023, eq. 1 and 2). Node n (heap order: children 2n + 1 left,
  * 2n + 2 right) decides c_n = sigmoid(logit_n); the weight of a leaf is the product along its
  * root-to-leaf path of c (right) or 1 - c (left), built level by level from the root.

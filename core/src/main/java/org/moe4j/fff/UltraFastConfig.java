@@ -5,7 +5,7 @@ import org.moe4j.autograd.Activation;
 
 /**
  * UltraFastBERT's fast feedforward variant (Belcak and Wattenhofer 2023, "Exponentially Faster
- * Language Modelling", section 3; ROUTING.md, FFF section): {@code trees} parallel trees of depth D,
+ * Language Modelling", section 3; docs/routing.md, FFF section): {@code trees} parallel trees of depth D,
  * each with 2^(D+1) - 1 single-neuron nodes; the D + 1 neurons on an input's root-to-leaf path all
  * contribute to the output.
  *

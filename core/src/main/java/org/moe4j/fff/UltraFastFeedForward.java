@@ -14,7 +14,7 @@ import org.moe4j.tensor.Tensor;
 
 /**
  * UltraFastBERT's fast feedforward layer (Belcak and Wattenhofer 2023, "Exponentially Faster
- * Language Modelling", eq. 1 and algorithm 1; ROUTING.md, FFF section): k trees of single neurons.
+ * Language Modelling", eq. 1 and algorithm 1; docs/routing.md, FFF section): k trees of single neurons.
  * Neuron n of tree j has an input row linear_in.weight[j N + n] with bias and an output column
  * linear_out.weight[:, j N + n] (N = 2^(D+1) - 1, heap order). For an input x, each tree walks from
  * its root: at node n, a = x . w_n + b_n; the output gains act(a) times the output column; the walk

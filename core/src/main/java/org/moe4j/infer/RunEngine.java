@@ -24,10 +24,11 @@ import org.moe4j.model.FeedForwardSpec;
 import org.moe4j.model.FffSpec;
 import org.moe4j.model.HierarchicalMoeSpec;
 import org.moe4j.model.MoeSpec;
+import org.moe4j.model.RouterKind;
 import org.moe4j.model.TransformerConfig;
 import org.moe4j.model.TransformerLM;
 import org.moe4j.moe.MoeLayer;
-import org.moe4j.moe.SigmoidBiasRouter;
+import org.moe4j.moe.router.SigmoidBiasRouter;
 import org.moe4j.nn.FeedForwardBlock;
 import org.moe4j.run.RunFolder;
 import org.moe4j.tensor.Tensor;
@@ -105,16 +106,16 @@ public final class RunEngine {
                 QkNorm.NONE, 0, false, (float) (1.0 / Math.sqrt(headDim)), rope, 0, 0, 0);
         List<ModelConfig.LayerSpec> layers = new ArrayList<>();
         for (int l = 0; l < c.feedForward().size(); l++) {
-            layers.add(new ModelConfig.LayerSpec(0, feedForward(c.feedForward().get(l), l, selectionBias)));
+            layers.add(new ModelConfig.LayerSpec(0, feedForward(c.feedForward().get(l), selectionBias)));
         }
         return new ModelConfig("moe4j", c.vocabSize(), c.dModel(), c.normEps(), attention, layers, c.tieEmbeddings(),
                 ModelConfig.Scaling.NONE, c.contextLength());
     }
 
-    private static ModelConfig.FeedForwardSpec feedForward(FeedForwardSpec spec, int layer, boolean selectionBias) {
+    private static ModelConfig.FeedForwardSpec feedForward(FeedForwardSpec spec, boolean selectionBias) {
         return switch (spec) {
             case FeedForwardSpec.Dense d -> new ModelConfig.Dense(d.hidden());
-            case MoeSpec m -> new ModelConfig.Moe(m.experts(), m.topK(), withRouterBias(routing(m.router(), layer, selectionBias),
+            case MoeSpec m -> new ModelConfig.Moe(m.experts(), m.topK(), withRouterBias(routing(m.router(), selectionBias),
                     m.routerBias()), m.hidden(), ExpertActivation.SWIGLU, false, m.sharedHidden(), false);
             // both levels are softmax top-k renormalised (HierarchicalRouter.softmax), experts SwiGLU, dropless
             case HierarchicalMoeSpec h -> new ModelConfig.HierarchicalMoe(h.groups(), h.groupSize(), h.groupTopK(), h.expertTopK(),
@@ -129,20 +130,19 @@ public final class RunEngine {
         return bias ? new Routing(r.rule(), r.renormalize(), r.scalingFactor(), r.groups(), r.topGroups(), true, r.selectionBias()) : r;
     }
 
-    /** The engine's rule for each of MoeSpec.ROUTERS, as the training model's router evaluates (no noise). */
-    private static Routing routing(String router, int layer, boolean selectionBias) {
+    /** The engine's rule for each RouterKind, as the training model's router evaluates (no noise). */
+    private static Routing routing(RouterKind router, boolean selectionBias) {
         return switch (router) {
-            case "softmax" -> Routing.softmaxTopK(true);
-            case "switch" -> Routing.softmaxTopK(false);
-            case "noisy" -> Routing.topKSoftmax(false);
+            case SOFTMAX -> Routing.softmaxTopK(true);
+            case SWITCH -> Routing.softmaxTopK(false);
+            case NOISY -> Routing.topKSoftmax(false);
             // SigmoidBiasRouter: top-k of sigmoid(logits) + b, weights the sigmoids renormalised (one group: no group limit)
-            case "sigmoid" -> new Routing(Routing.Rule.SIGMOID_GROUP_LIMITED, true, 1f, 1, 1, false, selectionBias);
-            default -> throw new EngineConfigException("layer " + layer + ": router \"" + router + "\" is not one of " + MoeSpec.ROUTERS);
+            case SIGMOID -> new Routing(Routing.Rule.SIGMOID_GROUP_LIMITED, true, 1f, 1, 1, false, selectionBias);
         };
     }
 
     static WeightNames names(TransformerConfig c) {
-        String router = c.feedForward().stream().anyMatch(s -> s instanceof MoeSpec m && m.router().equals("switch"))
+        String router = c.feedForward().stream().anyMatch(s -> s instanceof MoeSpec m && m.router() == RouterKind.SWITCH)
                 ? "model.layers.{L}.block_sparse_moe.gate.classifier" : "model.layers.{L}.block_sparse_moe.gate";
         return new WeightNames()
                 .with(Weight.ROUTER, router + ".weight")

@@ -13,6 +13,7 @@ import org.moe4j.io.SafeTensorsFile;
 import org.moe4j.io.SafeTensorsWriter;
 import org.moe4j.model.FeedForwardSpec;
 import org.moe4j.model.MoeSpec;
+import org.moe4j.model.RouterKind;
 import org.moe4j.model.TransformerConfig;
 import org.moe4j.run.RunFolder;
 import org.moe4j.text.CharTokenizer;
@@ -84,7 +85,7 @@ public final class RunExport {
             m.put("mlp_bias", false);
         } else {
             for (int l = 0; l < ff.size(); l++) {
-                if (!(ff.get(l) instanceof MoeSpec s) || !s.router().equals("softmax") || s.sharedHidden() != 0 || !s.equals(ff.get(0))) {
+                if (!(ff.get(l) instanceof MoeSpec s) || s.router() != RouterKind.SOFTMAX || s.sharedHidden() != 0 || !s.equals(ff.get(0))) {
                     throw new IllegalArgumentException("export: layer " + l + " is " + ff.get(l).toJson()
                             + "; a Hugging Face folder needs every layer dense (Llama) or every layer the same softmax-routed MoE without "
                             + "shared experts (Mixtral)");

@@ -37,9 +37,14 @@ final class Bf16Blocks {
     // x: (T, cols) rows ldx apart from xOff   dst: (T, cols) dense
     /** x's rows in the blocks' column order: per chunk of 2 VL columns the even ones then the odd ones; the tail as is. */
     static void permute(float[] x, int xOff, int ldx, int T, int cols, float[] dst) {
+        permute(x, xOff, ldx, T, cols, dst, 0);
+    }
+
+    /** {@link #permute} into dst from dstOff. */
+    static void permute(float[] x, int xOff, int ldx, int T, int cols, float[] dst, int dstOff) {
         int upper = cols - cols % (2 * VL);
         for (int t = 0; t < T; t++) {
-            int src = xOff + t * ldx, out = t * cols;
+            int src = xOff + t * ldx, out = dstOff + t * cols;
             for (int c = 0; c < upper; c += 2 * VL) {
                 for (int l = 0; l < VL; l++) {
                     dst[out + c + l] = x[src + c + 2 * l];

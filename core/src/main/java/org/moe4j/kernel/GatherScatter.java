@@ -6,7 +6,7 @@ import jdk.incubator.vector.VectorSpecies;
 
 /**
  * Row gather and weighted row scatter-add, the dispatch and combine steps of a token-choice MoE
- * layer (ARCHITECTURE.md: group tokens by expert, gather, one GEMM per expert, weighted scatter-add).
+ * layer (docs/architecture.md: group tokens by expert, gather, one GEMM per expert, weighted scatter-add).
  * Every index is checked before anything is written: an index out of range is an
  * IndexOutOfBoundsException naming its position, its value and the allowed range, never a silent
  * wrong row. Repeated indices are allowed; scatter-add then sums their contributions in position

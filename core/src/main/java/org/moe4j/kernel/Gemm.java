@@ -18,4 +18,25 @@ public final class Gemm {
         call.check("gemm");
         GemmSchedule.run(call);
     }
+
+    /**
+     * How an M x N x K product (A.B) runs on this machine, for {@code moe4j bench gemm}: the CPU as
+     * the plan table sees it, the path, and for the blocked path the register tile and cache blocks
+     * with where they came from. Chooses the plan (calibrating if needed) when nothing did yet.
+     */
+    public static String describe(int m, int n, int k) {
+        CpuInfo cpu = GemmPlans.cpu();
+        StringBuilder out = new StringBuilder();
+        out.append("cpu: ").append(cpu.describe()).append(", ").append(CoreKind.of(cpu).label).append('\n');
+        if (m <= GemmSchedule.SKINNY_MAX_ROWS) {
+            out.append("path: ").append(m).append(" row(s) <= ").append(GemmSchedule.SKINNY_MAX_ROWS)
+                    .append(": one matrix-vector product per row (the batch-invariant small-M path, no packing)");
+        } else {
+            GemmPlan plan = GemmPlans.current();
+            out.append("path: blocked, ").append(plan.shape()).append(" (").append(GemmMicroKernel.SPECIES.vectorBitSize())
+                    .append("-bit FloatVector, NR = two vectors)\n");
+            out.append("why: ").append(plan.why());
+        }
+        return out.toString();
+    }
 }

@@ -1,6 +1,5 @@
 package org.moe4j.kernel;
 
-import static org.moe4j.kernel.GemmMicroKernel.MR;
 import static org.moe4j.kernel.GemmMicroKernel.NR;
 
 import java.util.ArrayList;
@@ -8,7 +7,9 @@ import java.util.Arrays;
 import java.util.List;
 
 /**
- * Splits one or more GEMM problems into rectangles of C and runs them on the kernel pool. Each
+ * Runs GEMM problems on the kernel pool. One product on several threads goes to
+ * {@link BlockedGemm#computeShared}, where the threads share each packed block of B. Otherwise
+ * (several groups, or one thread) the problems are split into rectangles of C. Each
  * rectangle packs its own share of A and B, so splitting costs repacking: cutting the rows of C
  * into r parts repacks B r times, cutting the columns into c parts repacks A c times, and the
  * split keeps r / c near m / n to minimise that. Problems get rectangles in proportion to their
@@ -94,6 +95,11 @@ final class GemmSchedule {
             return;
         }
         int threads = KernelPool.threads();
+        if (calls.length == 1 && threads > 1 && total >= PARALLEL_MIN_FLOPS && !isSkinny(calls[0])) {
+            // one product: the threads share each packed B block instead of repacking B per rectangle
+            BlockedGemm.computeShared(GemmPlans.current(), calls[0]);
+            return;
+        }
         int targetTasks = threads == 1 || total < PARALLEL_MIN_FLOPS ? 1 : TASKS_PER_THREAD * threads;
         List<Task> tasks = new ArrayList<>();
         for (GemmCall g : calls) {
@@ -115,11 +121,12 @@ final class GemmSchedule {
             }
             return;
         }
-        int rowTiles = ceilDiv(g.m(), MR);
+        int mr = GemmPlans.current().tile().rows;
+        int rowTiles = ceilDiv(g.m(), mr);
         int colTiles = ceilDiv(g.n(), NR);
         int r = (int) Math.max(1, Math.min(rowTiles, Math.round(Math.sqrt((double) parts * g.m() / g.n()))));
         int c = Math.max(1, Math.min(colTiles, ceilDiv(parts, r)));
-        int rowStep = ceilDiv(rowTiles, r) * MR;
+        int rowStep = ceilDiv(rowTiles, r) * mr;
         int colStep = ceilDiv(colTiles, c) * NR;
         for (int i0 = 0; i0 < g.m(); i0 += rowStep) {
             for (int j0 = 0; j0 < g.n(); j0 += colStep) {

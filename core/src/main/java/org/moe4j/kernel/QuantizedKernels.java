@@ -360,7 +360,7 @@ final class QuantizedKernels {
     }
 
     /** The lanes of one accumulator summed by the fixed pairwise tree of {@link F32Blocks#row1Token1}. */
-    private static float laneSum(FloatVector s) {
+    static float laneSum(FloatVector s) {
         if (VL >= 16) s = s.add(s.rearrange(FOLD8));
         s = s.add(s.rearrange(FOLD4));
         s = s.add(s.rearrange(FOLD2));

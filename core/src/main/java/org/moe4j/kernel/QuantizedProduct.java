@@ -7,7 +7,8 @@ import org.moe4j.tensor.quant.Dequantizer;
 
 /**
  * Rows of a matrix in one of GGUF's block formats (Q8_0, Q4_0, Q4_K, Q5_K, Q6_K, MXFP4) times
- * tokens, for {@link WeightProduct}. Each output is defined as the float32 kernel's dot product
+ * tokens, for {@link WeightProduct}; Q4_K goes to {@link Q4kProduct}, which applies its minima once
+ * per sub-block. For the others each output is defined as the float32 kernel's dot product
  * ({@link F32Blocks}: lane-wise fused multiply-adds over whole vectors of columns, then
  * the fixed pairwise lane sum) of the token with the row decoded exactly as
  * {@link Dequantizer} decodes it. Two schedules compute that same sequence of operations:
@@ -48,6 +49,21 @@ final class QuantizedProduct {
     // x: (T, cols) rows ldx apart   y: (T, rows) rows ldy apart; rows [r0, r1) of w, r0 a multiple of 4
     static void rows(int r0, int r1, float[] x, int xOff, int ldx, int T, WeightMatrix w, float[] y, int yOff, int ldy, boolean add) {
         Format f = w.format();
+        if (f == Format.Q4_K) {
+            if (QuantizedKernels.SUPPORTED) {
+                Q4kProduct.rows(r0, r1, x, xOff, ldx, T, w, y, yOff, ldy, add);
+            } else {
+                // vectors of other than 8 or 16 floats: the definition itself, one output at a time
+                long rowBytes = f.rowBytes(w.cols());
+                for (int t = 0; t < T; t++) {
+                    for (int r = r0; r < r1; r++) {
+                        float v = Q4kReference.dot(w.data(), r * rowBytes, w.cols(), x, xOff + t * ldx, WideningLoads.VL);
+                        WeightBlocks.store(y, yOff + t * ldy + r, v, add);
+                    }
+                }
+            }
+            return;
+        }
         int cols = w.cols();
         long rowBytes = f.rowBytes(cols);
         MemorySegment data = w.data();

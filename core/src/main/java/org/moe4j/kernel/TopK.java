@@ -8,7 +8,7 @@ import jdk.incubator.vector.VectorSpecies;
 /**
  * The k largest entries of each row of a row-major [rows x cols] matrix, in descending order of
  * value, with their column indices. Equal values (including -0.0 and 0.0) are ordered by the lower
- * index first, so the choice is deterministic (ROUTING.md: ties break towards the lower expert).
+ * index first, so the choice is deterministic (docs/routing.md: ties break towards the lower expert).
  * A NaN anywhere in the input is an error naming its row and column: a router that produced NaN
  * has already failed, and no order of NaN is meaningful. The definition is
  * {@link TopKReference}; this class agrees with it exactly.

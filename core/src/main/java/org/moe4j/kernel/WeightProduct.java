@@ -101,7 +101,7 @@ public final class WeightProduct {
         }
     }
 
-    private static void check(float[] x, int xOff, int ldx, int T, int rows, int cols, float[] y, int yOff, int ldy) {
+    static void check(float[] x, int xOff, int ldx, int T, int rows, int cols, float[] y, int yOff, int ldy) {
         if (T < 0) {
             throw new IllegalArgumentException("weightProduct: T is " + T + ", must be >= 0");
         }
@@ -119,7 +119,7 @@ public final class WeightProduct {
     }
 
     /** Rows [r0, r1) of W for all T tokens, in token panels; r0 is a multiple of 4. */
-    private static void rowRange(int r0, int r1, float[] x, int xOff, int ldx, int T, WeightMatrix w, float[] y, int yOff,
+    static void rowRange(int r0, int r1, float[] x, int xOff, int ldx, int T, WeightMatrix w, float[] y, int yOff,
                                  int ldy, boolean add) {
         if (w.format() == WeightMatrix.Format.MXFP4) {
             Mxfp4Product.rows(r0, r1, x, xOff, ldx, T, w, y, yOff, ldy, add);

@@ -1,11 +1,12 @@
 package org.moe4j.model;
 
-import org.moe4j.io.JsonFields;
+import org.moe4j.io.JsonRecords;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.moe4j.nn.FeedForwardBlock;
 import org.moe4j.nn.SwiGluFeedForward;
 import org.moe4j.tensor.Rng;
+import org.moe4j.tensor.Require;
 
 /**
  * What feed-forward block a transformer layer has. Each kind is a record that validates itself
@@ -34,7 +35,7 @@ public sealed interface FeedForwardSpec permits FeedForwardSpec.Dense, MoeSpec, 
     /** A dense SwiGLU block (Llama's mlp: gate_proj, up_proj, down_proj). */
     record Dense(int hidden) implements FeedForwardSpec {
         public Dense {
-            if (hidden < 1) throw new IllegalArgumentException("dense feed-forward: hidden is " + hidden + ", must be >= 1");
+            Require.atLeast("dense feed-forward", "hidden", hidden, 1);
         }
 
         @Override
@@ -61,7 +62,7 @@ public sealed interface FeedForwardSpec permits FeedForwardSpec.Dense, MoeSpec, 
         public Map<String, Object> toJson() {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("kind", "dense");
-            m.put("hidden", (long) hidden);
+            m.putAll(JsonRecords.toJson(this));
             return m;
         }
     }
@@ -73,7 +74,7 @@ public sealed interface FeedForwardSpec permits FeedForwardSpec.Dense, MoeSpec, 
         }
         Object kind = m.get("kind");
         if ("dense".equals(kind)) {
-            return new Dense(JsonFields.integer(m, "hidden", "feed_forward"));
+            return JsonRecords.fromJson(Dense.class, m, "feed_forward");
         }
         if ("moe".equals(kind)) {
             return MoeSpec.fromJson(m);

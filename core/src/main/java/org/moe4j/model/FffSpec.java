@@ -7,9 +7,10 @@ import java.util.Map;
 import org.moe4j.autograd.Activation;
 import org.moe4j.fff.FastFeedForward;
 import org.moe4j.fff.FastFeedForwardConfig;
-import org.moe4j.io.JsonFields;
+import org.moe4j.io.JsonRecords;
 import org.moe4j.nn.FeedForwardBlock;
 import org.moe4j.tensor.Rng;
+import org.moe4j.tensor.Require;
 
 /**
  * A fast feedforward block (Belcak and Wattenhofer 2023): a tree of depth D over 2^D leaves of
@@ -18,9 +19,9 @@ import org.moe4j.tensor.Rng;
  */
 public record FffSpec(int depth, int leafWidth, double hardeningWeight) implements FeedForwardSpec {
     public FffSpec {
-        if (depth < 0) throw new IllegalArgumentException("fff: depth is " + depth + ", must be >= 0");
-        if (leafWidth < 1) throw new IllegalArgumentException("fff: leaf_width is " + leafWidth + ", must be >= 1");
-        if (!(hardeningWeight >= 0)) throw new IllegalArgumentException("fff: hardening_weight is " + hardeningWeight + ", must be >= 0");
+        Require.atLeast("fff", "depth", depth, 0);
+        Require.atLeast("fff", "leaf_width", leafWidth, 1);
+        Require.nonNegative("fff", "hardening_weight", hardeningWeight);
     }
 
     private long leafParameters(int d) {
@@ -58,15 +59,11 @@ public record FffSpec(int depth, int leafWidth, double hardeningWeight) implemen
     public Map<String, Object> toJson() {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("kind", "fff");
-        m.put("depth", (long) depth);
-        m.put("leaf_width", (long) leafWidth);
-        m.put("hardening_weight", hardeningWeight);
+        m.putAll(JsonRecords.toJson(this));
         return m;
     }
 
     static FffSpec fromJson(Map<?, ?> m) {
-        String w = "fff feed-forward";
-        return new FffSpec(JsonFields.integer(m, "depth", w), JsonFields.integer(m, "leaf_width", w),
-                JsonFields.number(m, "hardening_weight", w));
+        return JsonRecords.fromJson(FffSpec.class, m, "fff feed-forward");
     }
 }

@@ -4,14 +4,15 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import org.moe4j.io.JsonFields;
-import org.moe4j.moe.BalancingLosses;
-import org.moe4j.moe.HierarchicalMoeLayer;
-import org.moe4j.moe.HierarchicalRouter;
-import org.moe4j.moe.LoadBalancingLoss;
+import org.moe4j.io.JsonRecords;
+import org.moe4j.moe.loss.BalancingLosses;
+import org.moe4j.moe.hierarchical.HierarchicalMoeLayer;
+import org.moe4j.moe.hierarchical.HierarchicalRouter;
+import org.moe4j.moe.loss.LoadBalancingLoss;
 import org.moe4j.moe.SwiGluExperts;
 import org.moe4j.nn.FeedForwardBlock;
 import org.moe4j.tensor.Rng;
+import org.moe4j.tensor.Require;
 
 /**
  * A hierarchical mixture of experts (Shazeer et al. 2017, appendix B) as a transformer block:
@@ -22,17 +23,13 @@ import org.moe4j.tensor.Rng;
 public record HierarchicalMoeSpec(int groups, int groupSize, int groupTopK, int expertTopK, int hidden, double balancing)
         implements FeedForwardSpec {
     public HierarchicalMoeSpec {
-        if (groups < 1 || groupSize < 1) {
-            throw new IllegalArgumentException("hierarchical moe: groups " + groups + " and group_size " + groupSize + " must be >= 1");
-        }
-        if (groupTopK < 1 || groupTopK > groups) {
-            throw new IllegalArgumentException("hierarchical moe: group_top_k is " + groupTopK + ", must be in [1, " + groups + "]");
-        }
-        if (expertTopK < 1 || expertTopK > groupSize) {
-            throw new IllegalArgumentException("hierarchical moe: expert_top_k is " + expertTopK + ", must be in [1, " + groupSize + "]");
-        }
-        if (hidden < 1) throw new IllegalArgumentException("hierarchical moe: hidden is " + hidden + ", must be >= 1");
-        if (!(balancing >= 0)) throw new IllegalArgumentException("hierarchical moe: balancing is " + balancing + ", must be >= 0");
+        String w = "hierarchical moe";
+        Require.atLeast(w, "groups", groups, 1);
+        Require.atLeast(w, "group_size", groupSize, 1);
+        Require.inRange(w, "group_top_k", groupTopK, 1, groups);
+        Require.inRange(w, "expert_top_k", expertTopK, 1, groupSize);
+        Require.atLeast(w, "hidden", hidden, 1);
+        Require.nonNegative(w, "balancing", balancing);
     }
 
     private int experts() {
@@ -71,19 +68,11 @@ public record HierarchicalMoeSpec(int groups, int groupSize, int groupTopK, int 
     public Map<String, Object> toJson() {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("kind", "hierarchical_moe");
-        m.put("groups", (long) groups);
-        m.put("group_size", (long) groupSize);
-        m.put("group_top_k", (long) groupTopK);
-        m.put("expert_top_k", (long) expertTopK);
-        m.put("hidden", (long) hidden);
-        m.put("balancing", balancing);
+        m.putAll(JsonRecords.toJson(this));
         return m;
     }
 
     static HierarchicalMoeSpec fromJson(Map<?, ?> m) {
-        String w = "hierarchical moe feed-forward";
-        return new HierarchicalMoeSpec(JsonFields.integer(m, "groups", w), JsonFields.integer(m, "group_size", w),
-                JsonFields.integer(m, "group_top_k", w), JsonFields.integer(m, "expert_top_k", w), JsonFields.integer(m, "hidden", w),
-                JsonFields.number(m, "balancing", w));
+        return JsonRecords.fromJson(HierarchicalMoeSpec.class, m, "hierarchical moe feed-forward");
     }
 }

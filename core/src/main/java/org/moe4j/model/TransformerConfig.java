@@ -1,10 +1,12 @@
 package org.moe4j.model;
 
 import org.moe4j.io.JsonFields;
+import org.moe4j.io.JsonRecords;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.moe4j.tensor.Require;
 
 /**
  * A decoder-only transformer in the Llama/Mixtral form: token embedding, layers of
@@ -17,22 +19,51 @@ public record TransformerConfig(int vocabSize, int dModel, int heads, int kvHead
     public static final int FORMAT_VERSION = 1;
 
     public TransformerConfig {
-        require(vocabSize >= 1, "vocabSize", vocabSize, ">= 1");
-        require(dModel >= 2, "dModel", dModel, ">= 2");
-        require(heads >= 1 && dModel % heads == 0, "heads", heads, ">= 1 and dividing dModel " + dModel);
-        require((dModel / Math.max(1, heads)) % 2 == 0, "heads", heads, "such that dModel / heads is even (rotary embeddings)");
-        require(kvHeads >= 1 && heads % kvHeads == 0, "kvHeads", kvHeads, ">= 1 and dividing heads " + heads);
-        require(contextLength >= 1, "contextLength", contextLength, ">= 1");
-        require(ropeTheta > 0, "ropeTheta", ropeTheta, "> 0");
-        require(normEps > 0, "normEps", normEps, "> 0");
+        String w = "transformer config";
+        Require.that(vocabSize >= 1, w, "vocabSize", vocabSize, ">= 1");
+        Require.that(dModel >= 2, w, "dModel", dModel, ">= 2");
+        Require.that(heads >= 1 && dModel % heads == 0, w, "heads", heads, ">= 1 and dividing dModel " + dModel);
+        Require.that((dModel / Math.max(1, heads)) % 2 == 0, w, "heads", heads, "such that dModel / heads is even (rotary embeddings)");
+        Require.that(kvHeads >= 1 && heads % kvHeads == 0, w, "kvHeads", kvHeads, ">= 1 and dividing heads " + heads);
+        Require.that(contextLength >= 1, w, "contextLength", contextLength, ">= 1");
+        Require.that(ropeTheta > 0, w, "ropeTheta", ropeTheta, "> 0");
+        Require.that(normEps > 0, w, "normEps", normEps, "> 0");
         if (feedForward == null || feedForward.isEmpty()) {
             throw new IllegalArgumentException("feedForward must list one spec per layer (at least one layer)");
         }
         feedForward = List.copyOf(feedForward);
     }
 
-    private static void require(boolean ok, String field, Object value, String allowed) {
-        if (!ok) throw new IllegalArgumentException("transformer config: " + field + " is " + value + ", must be " + allowed);
+    /**
+     * The default `moe4j train` shape around the given layers: width 256, 4 heads and 4 key/value
+     * heads, context 128, rotary base 10,000, norm epsilon 1e-5, untied embeddings, seed 1. Change
+     * what differs by name: {@code TransformerConfig.of(vocab, layers).withDModel(512).withHeads(8, 2)}.
+     */
+    public static TransformerConfig of(int vocabSize, List<FeedForwardSpec> layers) {
+        return new TransformerConfig(vocabSize, 256, 4, 4, 128, 10000.0, 1e-5f, layers, false, 1);
+    }
+
+    public TransformerConfig withDModel(int width) {
+        return new TransformerConfig(vocabSize, width, heads, kvHeads, contextLength, ropeTheta, normEps, feedForward, tieEmbeddings, seed);
+    }
+
+    /** Query heads and key/value heads (grouped-query attention when kvHeads < heads). */
+    public TransformerConfig withHeads(int queryHeads, int keyValueHeads) {
+        return new TransformerConfig(vocabSize, dModel, queryHeads, keyValueHeads, contextLength, ropeTheta, normEps, feedForward,
+                tieEmbeddings, seed);
+    }
+
+    public TransformerConfig withContextLength(int positions) {
+        return new TransformerConfig(vocabSize, dModel, heads, kvHeads, positions, ropeTheta, normEps, feedForward, tieEmbeddings, seed);
+    }
+
+    public TransformerConfig withTieEmbeddings(boolean tie) {
+        return new TransformerConfig(vocabSize, dModel, heads, kvHeads, contextLength, ropeTheta, normEps, feedForward, tie, seed);
+    }
+
+    public TransformerConfig withSeed(long newSeed) {
+        return new TransformerConfig(vocabSize, dModel, heads, kvHeads, contextLength, ropeTheta, normEps, feedForward, tieEmbeddings,
+                newSeed);
     }
 
     public int layers() {
@@ -65,18 +96,10 @@ public record TransformerConfig(int vocabSize, int dModel, int heads, int kvHead
     public Map<String, Object> toJson() {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("format_version", (long) FORMAT_VERSION);
-        m.put("vocab_size", (long) vocabSize);
-        m.put("d_model", (long) dModel);
-        m.put("heads", (long) heads);
-        m.put("kv_heads", (long) kvHeads);
-        m.put("context_length", (long) contextLength);
-        m.put("rope_theta", ropeTheta);
-        m.put("norm_eps", (double) normEps);
+        m.putAll(JsonRecords.toJson(this));
         List<Object> ffn = new ArrayList<>();
         for (FeedForwardSpec f : feedForward) ffn.add(f.toJson());
-        m.put("feed_forward", ffn);
-        m.put("tie_embeddings", tieEmbeddings);
-        m.put("seed", seed);
+        m.put("feed_forward", ffn);   // each spec with its kind, in its place among the fields
         return m;
     }
 
@@ -96,10 +119,6 @@ public record TransformerConfig(int vocabSize, int dModel, int heads, int kvHead
         }
         List<FeedForwardSpec> specs = new ArrayList<>();
         for (Object o : list) specs.add(FeedForwardSpec.fromJson(o));
-        return new TransformerConfig(JsonFields.integer(m, "vocab_size", where), JsonFields.integer(m, "d_model", where),
-                JsonFields.integer(m, "heads", where), JsonFields.integer(m, "kv_heads", where),
-                JsonFields.integer(m, "context_length", where), JsonFields.number(m, "rope_theta", where),
-                (float) JsonFields.number(m, "norm_eps", where), specs, JsonFields.bool(m, "tie_embeddings", where),
-                JsonFields.longValue(m, "seed", where));
+        return JsonRecords.fromJson(TransformerConfig.class, m, where, Map.of("feed_forward", specs));
     }
 }

@@ -1,7 +1,9 @@
 package org.moe4j.moe;
 
+import org.moe4j.moe.router.Routing;
+
 /**
- * Expert capacity (ROUTING.md; Fedus et al. 2021, section 2.2): each expert takes at most
+ * Expert capacity (docs/routing.md; Fedus et al. 2021, section 2.2): each expert takes at most
  * <pre>
  *   capacity = ceil(capacityFactor * S * k / E)
  * </pre>

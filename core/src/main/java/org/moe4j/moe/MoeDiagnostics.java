@@ -1,5 +1,8 @@
 package org.moe4j.moe;
 
+import org.moe4j.moe.loss.RouterZLoss;
+import org.moe4j.moe.router.Routing;
+
 import org.moe4j.tensor.Tensor;
 
 /**

@@ -9,7 +9,7 @@ import org.moe4j.tensor.Shape;
 import org.moe4j.tensor.Tensor;
 
 /**
- * Dispatch, experts and combine as one differentiable operation (ROUTING.md; Fedus et al. 2021):
+ * Dispatch, experts and combine as one differentiable operation (docs/routing.md; Fedus et al. 2021):
  * <pre>
  *   y_t = sum over kept pairs p = (t, e) of g_p * expert_e(x_t)
  * </pre>

@@ -1,5 +1,13 @@
 package org.moe4j.moe;
 
+import org.moe4j.moe.loss.BalancingLosses;
+import org.moe4j.moe.loss.CvSquared;
+import org.moe4j.moe.loss.ExpertImportance;
+import org.moe4j.moe.loss.LoadBalancingLoss;
+import org.moe4j.moe.loss.RouterZLoss;
+import org.moe4j.moe.router.Router;
+import org.moe4j.moe.router.Routing;
+
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -14,7 +22,7 @@ import org.moe4j.tensor.Rng;
 import org.moe4j.tensor.Shape;
 
 /**
- * A sparse Mixture-of-Experts layer (Shazeer et al. 2017; Fedus et al. 2021; ROUTING.md):
+ * A sparse Mixture-of-Experts layer (Shazeer et al. 2017; Fedus et al. 2021; docs/routing.md):
  * <pre>
  *   y_t = sum over kept pairs (t, e) of g_te * expert_e(x_t)  +  shared(x_t)
  * </pre>
@@ -33,6 +41,7 @@ public final class MoeLayer extends FeedForwardBlock {
     private final Rng rng;
     private MoeDiagnostics lastDiagnostics;
     private Routing lastRouting;
+    private ExpertParallelism parallelism;
 
     /**
      * @param causal true when the layer sits in a causal decoder: refused for routers whose
@@ -82,6 +91,14 @@ public final class MoeLayer extends FeedForwardBlock {
         return experts;
     }
 
+    /**
+     * Runs this layer over ranks from now on ({@code null}: in this process alone again). The
+     * caller guarantees every rank of the group calls {@link #forward} and {@link #afterStep} in step.
+     */
+    public void distribute(ExpertParallelism parallelism) {
+        this.parallelism = parallelism;
+    }
+
     /** The diagnostics of the last forward pass, or null before the first. */
     public MoeDiagnostics lastDiagnostics() {
         return lastDiagnostics;
@@ -107,7 +124,8 @@ public final class MoeLayer extends FeedForwardBlock {
         Routing routing = router.route(flat, isTraining(), rng);
         boolean[] keep = capacity.keep(routing, groupTokens);
         DispatchPlan plan = keptPairs(routing, keep);
-        Variable y = MoeDispatch.apply(flat, routing.gates(), plan, experts);
+        Variable y = parallelism == null ? MoeDispatch.apply(flat, routing.gates(), plan, experts)
+                : parallelism.dispatch(flat, routing.gates(), plan, experts);
         if (shared != null) y = Arithmetic.add(y, shared.forward(flat));
         if (shape.length == 3) y = Arithmetic.reshape(y, shape[0], shape[1], experts.outputSize());
 
@@ -115,7 +133,10 @@ public final class MoeLayer extends FeedForwardBlock {
         List<Variable> weighted = new ArrayList<>();
         List<Float> coefficients = new ArrayList<>();
         if (losses.loadBalancing() > 0) {
-            Variable lb = LoadBalancingLoss.apply(routing, keep, groupTokens, losses.form());
+            // over ranks, the one group of a 2-D input is the global batch: its fractions f_e are global
+            Variable lb = parallelism != null && groupTokens == tokens
+                    ? LoadBalancingLoss.apply(routing, keep, losses.form(), parallelism::sumOverBatch)
+                    : LoadBalancingLoss.apply(routing, keep, groupTokens, losses.form());
             terms.put("load_balancing", lb);
             weighted.add(lb);
             coefficients.add((float) losses.loadBalancing());
@@ -192,7 +213,16 @@ public final class MoeLayer extends FeedForwardBlock {
     /** After an optimizer step: lets the router update non-gradient state (DeepSeek-V3's selection bias). */
     @Override
     public void afterStep() {
-        if (lastDiagnostics != null) router.afterStep(lastDiagnostics.tokensPerExpert());
+        if (lastDiagnostics == null) return;
+        int[] counts = lastDiagnostics.tokensPerExpert();
+        if (parallelism != null) {
+            double[] global = new double[counts.length];
+            for (int e = 0; e < counts.length; e++) global[e] = counts[e];
+            global = parallelism.sumOverBatch(global);
+            counts = new int[global.length];
+            for (int e = 0; e < counts.length; e++) counts[e] = (int) global[e];
+        }
+        router.afterStep(counts);
     }
 
     static DispatchPlan keptPairs(Routing routing, boolean[] keep) {

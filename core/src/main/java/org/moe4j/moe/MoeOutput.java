@@ -1,5 +1,7 @@
 package org.moe4j.moe;
 
+import org.moe4j.moe.router.Routing;
+
 import java.util.Map;
 import org.moe4j.autograd.Variable;
 

@@ -20,8 +20,17 @@ public final class GradientClipping {
             throw new IllegalArgumentException("clipByGlobalNorm: maxNorm is " + maxNorm + ", must be > 0");
         }
         double norm = globalNorm(parameters);
+        scaleToNorm(parameters, norm, maxNorm);
+        return norm;
+    }
+
+    /**
+     * Scales every gradient by min(1, maxNorm / (norm + 1e-6)) for a norm found elsewhere (over
+     * ranks); a NaN or infinite norm leaves them untouched.
+     */
+    public static void scaleToNorm(Collection<Variable> parameters, double norm, double maxNorm) {
         if (!Double.isFinite(norm)) {
-            return norm;
+            return;
         }
         double scale = maxNorm / (norm + 1e-6);
         if (scale < 1) {
@@ -32,7 +41,6 @@ public final class GradientClipping {
                 Elementwise.scale(s, g.data(), g.offset(), g.data(), g.offset(), g.size());
             }
         }
-        return norm;
     }
 
     /** The L2 norm of all gradients together, accumulated in double per block of 65,536 (parameters without a gradient count 0). */

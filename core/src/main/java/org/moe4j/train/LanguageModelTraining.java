@@ -43,14 +43,25 @@ public final class LanguageModelTraining {
     public static Result run(RunFolder run, TransformerLM model, CorpusSource source, TokenCorpus corpus,
                              LanguageModelTrainingConfig config, boolean resume, BooleanSupplier stopRequested, Progress progress)
             throws IOException {
+        return run(run, model, source, corpus, config, resume, stopRequested, progress, Distribution.SINGLE);
+    }
+
+    /**
+     * As above with the global batch shared by the ranks of {@code distribution}: each trains on
+     * its shard of every step's batch, all take the same step, rank 0 alone writes the run's files;
+     * the stop request and a time budget's step count are rank 0's.
+     */
+    public static Result run(RunFolder run, TransformerLM model, CorpusSource source, TokenCorpus corpus,
+                             LanguageModelTrainingConfig config, boolean resume, BooleanSupplier stopRequested, Progress progress,
+                             Distribution distribution) throws IOException {
         int T = model.config().contextLength();
         var sampler = corpus.trainingBatches(config.batchSize(), T, config.seed());
-        LanguageModelTask task = new LanguageModelTask(model, sampler::batch, List.of());
+        LanguageModelTask task = new LanguageModelTask(model, step -> distribution.shard(sampler.batch(step)), List.of());
         Adam adam = new Adam(ParameterGroups.split(model, config.learningRate(), config.weightDecay(), config.routerLearningRate()),
                 Adam.Config.adamW().withBetas(0.9, 0.95));
-        long steps = config.steps() > 0 ? config.steps() : stepsForBudget(task, config.minutes() * 60);
+        long steps = config.steps() > 0 ? config.steps() : distribution.fromFirstRank(stepsForBudget(task, config.minutes() * 60));
         LanguageModelTrainingConfig fixed = config.withSteps(steps);
-        if (!resume) {
+        if (!resume && distribution.writesFiles()) {
             run.writeDescription(new RunFolder.Description(model.config(), fixed.toJson(), source.description()));
         }
         long warmup = Math.min(fixed.warmupSteps(), Math.max(0, steps - 1));
@@ -58,22 +69,29 @@ public final class LanguageModelTraining {
                 ? LearningRateSchedule.warmupCosine(warmup, steps, fixed.minLearningRateFactor())
                 : LearningRateSchedule.linearWarmup(warmup);
         Trainer trainer = new Trainer(task, adam, new Trainer.Config(steps, fixed.maxGradNorm(), schedule, run.checkpoint(),
-                fixed.checkpointEvery()), Map.of("run", run.runFile().getFileName().toString()));
-        if (resume) {
-            if (!Files.isDirectory(run.checkpoint())) {
-                throw new IllegalArgumentException("--resume: " + run.path() + " has no checkpoint to resume from");
+                fixed.checkpointEvery()), Map.of("run", run.runFile().getFileName().toString()), distribution);
+        // every rank loads the whole checkpoint; one that cannot must stop them all, with its reason
+        Exception failure = null;
+        try {
+            if (resume) {
+                if (!Files.isDirectory(run.checkpoint())) {
+                    throw new IllegalArgumentException("--resume: " + run.path() + " has no checkpoint to resume from");
+                }
+                trainer.resume(run.checkpoint());
+                if (distribution.writesFiles()) MetricsLog.truncateAfter(run.metrics(), trainer.step());
+            } else if (distribution.writesFiles()) {
+                Files.deleteIfExists(run.metrics());
             }
-            trainer.resume(run.checkpoint());
-            MetricsLog.truncateAfter(run.metrics(), trainer.step());
-        } else {
-            Files.deleteIfExists(run.metrics());
+        } catch (IOException | RuntimeException e) {
+            failure = e;
         }
+        distribution.agree(failure);
         long tokensPerStep = (long) fixed.batchSize() * T;
         long start = System.nanoTime();
         long firstStep = trainer.step();
         progress.started(steps, firstStep);
         double[] lastValidation = {Double.NaN};
-        try (MetricsLog metrics = new MetricsLog(run.metrics())) {
+        try (MetricsLog metrics = distribution.writesFiles() ? new MetricsLog(run.metrics()) : null) {
             long[] lastTime = {System.nanoTime()};
             double lastLoss = trainer.run(new Trainer.Listener() {
                 @Override
@@ -84,13 +102,13 @@ public final class LanguageModelTraining {
                     Map<String, Object> r = new LinkedHashMap<>();
                     r.put("step", step);
                     r.put("loss", loss);
-                    r.put("lm_loss", task.lastLanguageModelLoss());
+                    r.put("lm_loss", distribution.mean(task.lastLanguageModelLoss()));
                     r.put("grad_norm", gradNorm);
                     r.put("lr", fixed.learningRate() * lrFactor);
                     r.put("tokens_per_second", tokensPerStep / Math.max(1e-9, seconds));
                     r.put("elapsed_seconds", (now - start) / 1e9);
                     Map<String, Object> aux = new LinkedHashMap<>();
-                    for (AuxiliaryLosses.Term t : task.lastAuxiliaryLosses().terms()) aux.merge(t.name(), (double) t.value().value().item(), (a, b) -> (Double) a + (Double) b); // one term per MoE layer, summed
+                    for (AuxiliaryLosses.Term t : task.lastAuxiliaryLosses().terms()) aux.merge(t.name(), distribution.mean(t.value().value().item()), (a, b) -> (Double) a + (Double) b); // one term per MoE layer, summed
                     if (!aux.isEmpty()) r.put("aux", aux);
                     List<Object> layers = new ArrayList<>();
                     for (FeedForwardBlock block : model.feedForwardBlocks()) layers.add(block.diagnostics());
@@ -100,7 +118,7 @@ public final class LanguageModelTraining {
                         r.put("val_loss", lastValidation[0]);
                     }
                     try {
-                        metrics.write(r);
+                        if (metrics != null) metrics.write(r);
                     } catch (IOException e) {
                         throw new java.io.UncheckedIOException(e);
                     }
@@ -109,7 +127,7 @@ public final class LanguageModelTraining {
 
                 @Override
                 public boolean shouldStop() {
-                    return stopRequested.getAsBoolean();
+                    return distribution.fromFirstRank(stopRequested.getAsBoolean() ? 1 : 0) != 0;
                 }
             });
             return new Result(trainer.step(), steps, lastLoss, lastValidation[0], (System.nanoTime() - start) / 1e9,

@@ -46,14 +46,24 @@ public final class Trainer {
     private final Optimizer optimizer;
     private final Config config;
     private final Object runConfig;
+    private final Distribution distribution;
     private long step;
 
     /** {@code runConfig} is the JSON value saved as config.json in checkpoints. */
     public Trainer(TrainingTask task, Optimizer optimizer, Config config, Object runConfig) {
+        this(task, optimizer, config, runConfig, Distribution.SINGLE);
+    }
+
+    /**
+     * A loop whose batch is shared by the ranks of {@code distribution}: the loss is their mean,
+     * the gradients are combined before clipping, and only the writing rank saves checkpoints.
+     */
+    public Trainer(TrainingTask task, Optimizer optimizer, Config config, Object runConfig, Distribution distribution) {
         this.task = task;
         this.optimizer = optimizer;
         this.config = config;
         this.runConfig = runConfig;
+        this.distribution = distribution;
     }
 
     public long step() {
@@ -68,14 +78,15 @@ public final class Trainer {
         while (step < config.steps() && !listener.shouldStop()) {
             optimizer.zeroGrad();
             Variable loss = task.loss(step);
-            double value = loss.value().item();
+            // over ranks every rank sees the same mean, so a divergence stops them all at once
+            double value = distribution.mean(loss.value().item());
             if (!Double.isFinite(value)) {
                 throw new TrainingDivergedException(step, "the loss", value, checkpointNote());
             }
             loss.backward();
-            double norm = config.maxGradNorm() > 0
-                    ? GradientClipping.clipByGlobalNorm(params, config.maxGradNorm())
-                    : GradientClipping.globalNorm(params);
+            distribution.reduceGradients(params);
+            double norm = distribution.globalNorm(params);
+            if (config.maxGradNorm() > 0) GradientClipping.scaleToNorm(params, norm, config.maxGradNorm());
             if (!Double.isFinite(norm)) {
                 throw new TrainingDivergedException(step, "the gradient norm", norm, checkpointNote());
             }
@@ -101,8 +112,13 @@ public final class Trainer {
         return Files.isDirectory(folder) ? "; the last good checkpoint is in " + folder : " before any checkpoint was written";
     }
 
-    /** Writes model, optimizer state, step and generator states atomically to {@code folder}. */
+    /**
+     * Writes model, optimizer state, step and generator states atomically to {@code folder}; over
+     * ranks, every rank calls it and the writing rank alone writes the whole model.
+     */
     public void save(Path folder) throws IOException {
+        distribution.gatherForCheckpoint(optimizer);
+        if (!distribution.writesFiles()) return;
         List<Rng> rngs = task.generators();
         long[] words = new long[rngs.size() * 6];
         for (int i = 0; i < rngs.size(); i++) {

@@ -11,8 +11,10 @@ import java.lang.foreign.ValueLayout;
  *
  * <pre>
  * mpirun --allow-run-as-root --oversubscribe -np 2 java --enable-native-access=ALL-UNNAMED \
- *     -cp core/target/classes:core/target/test-classes org.moe4j.dist.CommBenchmarkMain
+ *     -cp core/target/classes:core/target/test-classes org.moe4j.dist.CommBenchmarkMain [BYTES...]
  * </pre>
+ *
+ * (with sizes in bytes as arguments, those sizes instead of 16 B to 16 MiB).
  *
  * All-reduce bandwidth is the buffer's bytes over the time; all-to-all sends the buffer's bytes
  * from each rank, split evenly among the ranks (itself included), and its bandwidth is those bytes
@@ -30,7 +32,8 @@ public final class CommBenchmarkMain {
                 System.out.println("| bytes | all-reduce µs | all-reduce GB/s | all-to-all µs | all-to-all GB/s |");
                 System.out.println("|---:|---:|---:|---:|---:|");
             }
-            for (long bytes : SIZES_BYTES) {
+            long[] sizes = args.length == 0 ? SIZES_BYTES : java.util.Arrays.stream(args).mapToLong(Long::parseLong).toArray();
+            for (long bytes : sizes) {
                 int count = (int) (bytes / Communicator.FLOAT_BYTES);
                 MemorySegment buffer = arena.allocate(ValueLayout.JAVA_FLOAT, count);
                 MemorySegment receive = arena.allocate(ValueLayout.JAVA_FLOAT, count);

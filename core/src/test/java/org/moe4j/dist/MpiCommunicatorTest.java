@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -20,6 +21,7 @@ import org.junit.jupiter.api.Test;
  * the job on a mismatch. Each job has a hard timeout, after which its whole process tree is
  * destroyed. Skipped only when mpirun is not installed (.ci/run installs it).
  */
+@Tag("slow")
 class MpiCommunicatorTest {
     private static final long TIMEOUT_SECONDS = 60;
 

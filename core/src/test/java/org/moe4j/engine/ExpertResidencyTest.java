@@ -8,6 +8,7 @@ import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import java.util.stream.IntStream;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.moe4j.engine.gguf.GgufExport;
@@ -19,6 +20,7 @@ import org.moe4j.engine.gguf.QuantType;
  * Q8_0 GGUF file), the most used experts of each layer resident after a rebalance, and the counts of
  * lookups and hits.
  */
+@Tag("slow")
 class ExpertResidencyTest {
     static final Path CASE = Path.of("src/test/resources/models/olmoe_top8of64_f32");
 

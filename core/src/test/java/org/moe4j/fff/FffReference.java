@@ -4,7 +4,7 @@ import org.moe4j.autograd.Activation;
 import org.moe4j.kernel.ActivationsReference;
 
 /**
- * A plain per-token fast feedforward tree in double precision, written from ROUTING.md's FFF
+ * A plain per-token fast feedforward tree in double precision, written from docs/routing.md's FFF
  * section without the batched tricks: for each token walk every root-to-leaf path, multiply c or
  * 1 - c, run every leaf, mix. The tests hold the fast layer against it.
  */

@@ -3,7 +3,6 @@ package org.moe4j.fff;
 import static org.junit.jupiter.api.Assertions.*;
 
 import org.junit.jupiter.api.Test;
-import org.moe4j.kernel.ReductionsReference;
 import org.moe4j.tensor.Rng;
 
 /** The hard path's kernels against their plain references, at widths that exercise every tail. */
@@ -47,16 +46,5 @@ class LeafRowsTest {
         assertArrayEquals(new int[] {0, 2, 4}, g.start());
         assertArrayEquals(new int[] {2, 2, 1}, g.rows());
         assertArrayEquals(new long[] {2, 0, 2, 1, 0}, g.counts());
-    }
-
-    @Test
-    void dotAgreesWithTheReferenceAtEveryLength() {
-        Rng rng = new Rng(6);
-        for (int n = 0; n <= 150; n++) {
-            float[] a = random(rng, n + 5);
-            float[] b = random(rng, n + 2);
-            double ref = ReductionsReference.dot(a, 5, b, 2, n);
-            assertEquals(ref, Dot.dot(a, 5, b, 2, n), 1e-5 * (1 + Math.sqrt(n)), "n = " + n);
-        }
     }
 }

@@ -13,6 +13,7 @@ import org.moe4j.kernel.KernelPool;
 import org.moe4j.model.FffSpec;
 import org.moe4j.model.HierarchicalMoeSpec;
 import org.moe4j.model.MoeSpec;
+import org.moe4j.model.RouterKind;
 import org.moe4j.model.TransformerConfig;
 import org.moe4j.model.TransformerLM;
 
@@ -29,12 +30,13 @@ class BatchInvarianceTest {
     void aSequenceDecodesToTheSameBitsAloneOrInABatch() throws Exception {
         // sizes off the vector width (d 40, head 10, hidden 52), a shared expert, a sigmoid router, a tree and a hierarchy
         TransformerConfig small = new TransformerConfig(37, 40, 4, 2, 64, 10000.0, 1e-5f,
-                List.of(new MoeSpec(6, 2, 52, "softmax", 0, 0.01, 0.001, 20), new MoeSpec(5, 2, 36, "sigmoid", 0, 0.0, 0.0, 0),
+                List.of(MoeSpec.mixtral(6, 2, 52).withSharedHidden(20),
+                        MoeSpec.mixtral(5, 2, 36).withRouter(RouterKind.SIGMOID).withLoadBalancing(0).withZLoss(0),
                         new FffSpec(3, 20, 0.01), new HierarchicalMoeSpec(3, 2, 2, 1, 28, 0.01)),
                 false, 11);
         // big enough that the weight products take their parallel path
         TransformerConfig wide = new TransformerConfig(37, 128, 4, 4, 64, 10000.0, 1e-5f,
-                List.of(new MoeSpec(8, 2, 384, "softmax", 0, 0.01, 0.001, 0), new FffSpec(2, 512, 0.01)), false, 12);
+                List.of(MoeSpec.mixtral(8, 2, 384), new FffSpec(2, 512, 0.01)), false, 12);
         int saved = KernelPool.threads();
         try {
             for (TransformerConfig c : List.of(small, wide)) {

@@ -24,6 +24,7 @@ import org.moe4j.model.FeedForwardSpec;
 import org.moe4j.model.FffSpec;
 import org.moe4j.model.HierarchicalMoeSpec;
 import org.moe4j.model.MoeSpec;
+import org.moe4j.model.RouterKind;
 import org.moe4j.model.TransformerConfig;
 import org.moe4j.model.TransformerLM;
 import org.moe4j.moe.MoeLayer;
@@ -52,12 +53,12 @@ class RunEngineTest {
     void engineLogitsEqualTheTrainingModel(String kind) throws Exception {
         FeedForwardSpec moe = switch (kind) {
             case "softmax" -> MoeSpec.mixtral(4, 2, 48);
-            case "switch" -> new MoeSpec(4, 1, 48, "switch", 0, 0.01, 0, 0);
-            case "switch-bias" -> new MoeSpec(4, 1, 48, "switch", 0, 0.01, 0, 0, true);
-            case "softmax-bias" -> new MoeSpec(4, 2, 48, "softmax", 0, 0.01, 0, 0, true);
-            case "noisy" -> new MoeSpec(4, 2, 48, "noisy", 0, 0.01, 0, 0);
-            case "sigmoid" -> new MoeSpec(5, 2, 48, "sigmoid", 0, 0, 0, 0);
-            case "shared" -> new MoeSpec(4, 2, 48, "softmax", 0, 0.01, 0, 40);
+            case "switch" -> new MoeSpec(4, 1, 48, RouterKind.SWITCH, 0, 0.01, 0, 0);
+            case "switch-bias" -> new MoeSpec(4, 1, 48, RouterKind.SWITCH, 0, 0.01, 0, 0, true);
+            case "softmax-bias" -> new MoeSpec(4, 2, 48, RouterKind.SOFTMAX, 0, 0.01, 0, 0, true);
+            case "noisy" -> new MoeSpec(4, 2, 48, RouterKind.NOISY, 0, 0.01, 0, 0);
+            case "sigmoid" -> new MoeSpec(5, 2, 48, RouterKind.SIGMOID, 0, 0, 0, 0);
+            case "shared" -> new MoeSpec(4, 2, 48, RouterKind.SOFTMAX, 0, 0.01, 0, 40);
             case "fff" -> new FffSpec(3, 24, 0.01);
             case "hierarchical" -> new HierarchicalMoeSpec(3, 4, 2, 2, 40, 0.01);
             default -> new FeedForwardSpec.Dense(64);
@@ -173,7 +174,7 @@ class RunEngineTest {
      */
     @org.junit.jupiter.api.Test
     void theEngineOfAModelInMemoryRoutesWithTheCurrentSelectionBias() throws Exception {
-        TransformerLM lm = new TransformerLM(config(List.of(new MoeSpec(5, 2, 48, "sigmoid", 0, 0, 0, 0))));
+        TransformerLM lm = new TransformerLM(config(List.of(new MoeSpec(5, 2, 48, RouterKind.SIGMOID, 0, 0, 0, 0))));
         lm.train(false);
         MoeLayer layer = (MoeLayer) lm.feedForwardBlocks().getFirst();
         // 400 updates of 0.001: experts 0 and 1 seen as overloaded, 3 and 4 as idle, so b = (-0.4, -0.4, 0, 0.4, 0.4)

@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -29,6 +30,7 @@ import org.moe4j.tensor.Tensor;
  * IllegalArgumentException with a non-empty one-line message: never another exception, an Error,
  * or a hang. A failure names the seed and the mutation, so it replays.
  */
+@Tag("slow")
 class SafeTensorsFuzzTest {
     private static final int IN_MEMORY_CASES = 4000;
     private static final int ON_DISK_CASES = 300;

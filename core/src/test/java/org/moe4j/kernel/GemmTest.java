@@ -6,9 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.moe4j.tensor.Rng;
 
+@Tag("slow")
 class GemmTest {
     private static final int VL = GemmMicroKernel.VL;
     private final int threadsBefore = KernelPool.threads();
@@ -67,7 +69,7 @@ class GemmTest {
     void shapesSpanningSeveralCacheBlocksAgreeWithTheReference() {
         Rng rng = new Rng(11);
         int[][] shapes = {
-                {BlockedGemm.MC + 5, BlockedGemm.NC + 3, BlockedGemm.KC + 7},
+                {GemmPlans.current().mc() + 5, GemmPlans.current().nc() + 3, BlockedGemm.KC + 7},
                 {301, 77, 2 * BlockedGemm.KC + 1},
                 {5, 600, 300},
                 {1, 3000, 700},

@@ -5,9 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.moe4j.tensor.Rng;
 
+@Tag("slow")
 class GemvTest {
     private final int threadsBefore = KernelPool.threads();
 

@@ -12,6 +12,7 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.moe4j.io.HalfPrecision;
@@ -32,6 +33,7 @@ import org.moe4j.tensor.WeightMatrix.Format;
  * twice that. This bound scales with the magnitudes that are summed, so it holds for cancelling
  * sums too; an error in indexing or widening moves a result by about one term, far more.
  */
+@Tag("slow")
 class WeightProductTest {
     private static final int LANES = KernelTesting.LANES;
     private static final int[] ROWS = {1, 3, 4, 5, 7, 8, 13, 33};

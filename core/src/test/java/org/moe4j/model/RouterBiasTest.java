@@ -13,7 +13,7 @@ import org.moe4j.nn.AuxiliaryLosses;
 class RouterBiasTest {
     static TransformerConfig tinySwitch(boolean bias) {
         return new TransformerConfig(11, 16, 4, 2, 8, 10000.0, 1e-5f,
-                List.of(new MoeSpec(4, 1, 12, "switch", 0, 0.01, 0.001, 0, bias)), false, 6);
+                List.of(new MoeSpec(4, 1, 12, RouterKind.SWITCH, 0, 0.01, 0.001, 0, bias)), false, 6);
     }
 
     private static final String BIAS = "model.layers.0.block_sparse_moe.gate.classifier.bias";
@@ -56,11 +56,11 @@ class RouterBiasTest {
 
     @Test
     void oldConfigsHaveNoBiasAndOtherRoutersRefuseIt() {
-        Map<String, Object> json = new MoeSpec(4, 1, 12, "switch", 0, 0.01, 0.001, 0).toJson();
+        Map<String, Object> json = new MoeSpec(4, 1, 12, RouterKind.SWITCH, 0, 0.01, 0.001, 0).toJson();
         assertFalse(json.containsKey("router_bias"), "written only when set: older run.json files read back unchanged");
         assertFalse(MoeSpec.fromJson(json).routerBias());
-        assertEquals(true, new MoeSpec(4, 1, 12, "switch", 0, 0.01, 0.001, 0, true).toJson().get("router_bias"));
-        var e = assertThrows(IllegalArgumentException.class, () -> new MoeSpec(4, 2, 12, "noisy", 0, 0.01, 0.001, 0, true));
+        assertEquals(true, new MoeSpec(4, 1, 12, RouterKind.SWITCH, 0, 0.01, 0.001, 0, true).toJson().get("router_bias"));
+        var e = assertThrows(IllegalArgumentException.class, () -> new MoeSpec(4, 2, 12, RouterKind.NOISY, 0, 0.01, 0.001, 0, true));
         assertTrue(e.getMessage().contains("router_bias is true for router \"noisy\""), e.getMessage());
     }
 }

@@ -1,5 +1,11 @@
 package org.moe4j.moe;
 
+import org.moe4j.moe.loss.BalancingLosses;
+import org.moe4j.moe.router.ExpertChoiceRouter;
+import org.moe4j.moe.router.SigmoidBiasRouter;
+import org.moe4j.moe.router.SoftmaxTopKRouter;
+import org.moe4j.moe.router.TopKGating;
+
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 

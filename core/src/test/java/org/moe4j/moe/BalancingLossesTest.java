@@ -1,5 +1,15 @@
 package org.moe4j.moe;
 
+import org.moe4j.moe.loss.CvSquared;
+import org.moe4j.moe.loss.ExpertImportance;
+import org.moe4j.moe.loss.LoadBalancingLoss;
+import org.moe4j.moe.loss.NormalCdf;
+import org.moe4j.moe.loss.RouterZLoss;
+import org.moe4j.moe.loss.SmoothLoad;
+import org.moe4j.moe.router.NoisyTopKRouter;
+import org.moe4j.moe.router.Routing;
+import org.moe4j.moe.router.TopKGating;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import org.junit.jupiter.api.Test;

@@ -1,5 +1,16 @@
 package org.moe4j.moe;
 
+import org.moe4j.moe.hierarchical.HierarchicalLoad;
+import org.moe4j.moe.hierarchical.HierarchicalMoeLayer;
+import org.moe4j.moe.hierarchical.HierarchicalMoeOutput;
+import org.moe4j.moe.hierarchical.HierarchicalRouter;
+import org.moe4j.moe.hierarchical.HierarchicalRouting;
+import org.moe4j.moe.loss.BalancingLosses;
+import org.moe4j.moe.loss.ExpertImportance;
+import org.moe4j.moe.router.NoisyTopKRouter;
+import org.moe4j.moe.router.SoftmaxTopKRouter;
+import org.moe4j.moe.router.TopKGating;
+
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;

@@ -1,5 +1,9 @@
 package org.moe4j.moe;
 
+import org.moe4j.moe.loss.BalancingLosses;
+import org.moe4j.moe.router.SoftmaxTopKRouter;
+import org.moe4j.moe.router.TopKGating;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;

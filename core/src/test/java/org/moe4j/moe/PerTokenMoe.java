@@ -1,5 +1,8 @@
 package org.moe4j.moe;
 
+import org.moe4j.moe.loss.NormalCdf;
+import org.moe4j.moe.router.TopKGating;
+
 /**
  * A plain per-token MoE in double precision, written straight from the formulas and independent
  * of the fast path: for each token, logits, softmax, top-k (ties to the lower index), gate

@@ -1,5 +1,7 @@
 package org.moe4j.moe;
 
+import org.moe4j.moe.router.TopKGating;
+
 /**
  * The per-token double reference for tests in other packages: a dropless Mixtral block (softmax,
  * top-k, renormalise, SwiGLU experts) and its load-balancing loss in Hugging Face's normalisation,

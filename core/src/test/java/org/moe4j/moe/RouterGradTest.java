@@ -1,5 +1,10 @@
 package org.moe4j.moe;
 
+import org.moe4j.moe.loss.BalancingLosses;
+import org.moe4j.moe.router.ExpertChoiceRouter;
+import org.moe4j.moe.router.SigmoidBiasRouter;
+import org.moe4j.moe.router.TopKGating;
+
 import static org.junit.jupiter.api.Assertions.*;
 
 import org.junit.jupiter.api.Test;

@@ -8,9 +8,11 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.moe4j.tensor.Rng;
 
+@Tag("slow")
 class BpeTrainerTest {
     @Test
     void learnsTheTextbookMergeSequence() {

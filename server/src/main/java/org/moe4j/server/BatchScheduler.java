@@ -2,12 +2,18 @@ package org.moe4j.server;
 
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
 import java.util.Deque;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 import org.moe4j.engine.ForwardObserver;
 import org.moe4j.engine.KvPool;
 import org.moe4j.engine.ModelConfig;
@@ -28,6 +34,9 @@ import org.moe4j.engine.Sequence;
  * <li>draw each finished-prompt sequence's next token with its own sampler; publish a prompt's
  *     whole blocks for reuse when it has been read; retire finished jobs, whose blocks go back.</li>
  * </ol>
+ * On rank 0 of a serving group ({@link CompletionServer#startLeader}) each step is first broadcast to
+ * the other ranks ({@link ReplicaStep}, {@link ReplicaRank}), and an idle turn of the loop sends an
+ * idle step, so every rank enters the same collectives in the same order.
  */
 final class BatchScheduler implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(BatchScheduler.class.getName());
@@ -50,8 +59,26 @@ final class BatchScheduler implements AutoCloseable {
     private volatile boolean running = true;
     private volatile int activeCount;
     private volatile int availableBlocks;
+    /** The other ranks of a serving group, or null serving alone. */
+    private final ReplicaChannel replicas;
+    /** Told when the group can no longer stay in step (a failed step on this rank): it must end every rank. */
+    private final Consumer<Throwable> groupFailure;
+    /** The id each live sequence has on the replicas, and the next id to give. */
+    private final Map<Sequence, Integer> replicaIds = new IdentityHashMap<>();
+    private int nextReplicaId;
 
     BatchScheduler(ServedModel served, ServerConfig config, ServerMetrics metrics) {
+        this(served, config, metrics, null, null);
+    }
+
+    BatchScheduler(ServedModel served, ServerConfig config, ServerMetrics metrics, ReplicaChannel replicas,
+                   Consumer<Throwable> groupFailure) {
+        if (replicas != null && config.kvCache().prefixReuse() == KvCacheConfig.PrefixReuse.ON) {
+            // a reused prefix lives in rank 0's pool only; the replicas would have to replay every publish and eviction
+            throw new IllegalArgumentException("prefix reuse is ON, but a serving group needs it OFF (--no-prefix-reuse)");
+        }
+        this.replicas = replicas;
+        this.groupFailure = groupFailure;
         this.served = served;
         this.maxBatch = config.maxBatch();
         this.kv = config.kvCache();
@@ -106,6 +133,15 @@ final class BatchScheduler implements AutoCloseable {
     }
 
     private void loop() {
+        if (replicas != null) {
+            try {
+                replicas.sendPool(pool.blocks(), pool.blockSize());
+            } catch (RuntimeException e) {
+                running = false;
+                groupFailure.accept(e);
+                return;
+            }
+        }
         while (running) {
             try {
                 if (active.isEmpty() && held.isEmpty()) {
@@ -118,7 +154,11 @@ final class BatchScheduler implements AutoCloseable {
                 dropCancelled();
                 admit();
                 activeCount = active.size();
-                if (!active.isEmpty()) step();
+                if (!active.isEmpty()) {
+                    step();
+                } else if (replicas != null) {
+                    replicas.send(new ReplicaStep(ReplicaStep.Kind.IDLE, freedOnReplicas(), new int[0], new int[0], List.of()));
+                }
             } catch (InterruptedException e) {
                 break;
             } catch (RuntimeException | Error e) {
@@ -128,6 +168,12 @@ final class BatchScheduler implements AutoCloseable {
                     job.fail(500, "the model step failed (the server log has the details)");
                 }
                 active.clear();
+                if (replicas != null) {
+                    // the other ranks may be inside this step's collectives: the group cannot go on
+                    running = false;
+                    groupFailure.accept(e);
+                    return;
+                }
             }
             // the blocks first: a reader that sees no active sequence also sees the blocks they gave back
             availableBlocks = pool.available();
@@ -135,6 +181,7 @@ final class BatchScheduler implements AutoCloseable {
         }
         for (CompletionJob job : active) job.fail(503, "the server is shutting down");
         active.clear();
+        if (replicas != null) replicas.send(ReplicaStep.STOP);
         for (CompletionJob job : held) job.fail(503, "the server is shutting down");
         held.clear();
         for (CompletionJob job; (job = queue.poll()) != null; ) job.fail(503, "the server is shutting down");
@@ -179,7 +226,7 @@ final class BatchScheduler implements AutoCloseable {
             }
             take(fromQueue);
             job.start(seq, reused, served.contextLength());
-            metrics.admitted(context.length, reused);
+            metrics.admitted(context.length, reused, job.wasPreempted() ? -1 : (System.nanoTime() - job.submittedNanos) / 1e9);
             active.add(job);
         }
     }
@@ -213,7 +260,9 @@ final class BatchScheduler implements AutoCloseable {
             states.add(batch.get(s).state());
             if (batch.get(s).prefilling()) prefilled += tokens.get(s).length;
         }
+        if (replicas != null) replicas.send(replicaStep(states, tokens));
         loads.reset();
+        long t0 = System.nanoTime();
         float[] logits = served.model().forward(states, tokens, false, loads);
         int vocab = served.model().config().vocabSize();
         List<CompletionJob> finished = new ArrayList<>();
@@ -234,9 +283,45 @@ final class BatchScheduler implements AutoCloseable {
                 finished.add(job);
             }
         }
-        metrics.step(batch.size(), prefilled, drawing, loads.perLayer());
+        metrics.step(batch.size(), prefilled, drawing, (System.nanoTime() - t0) / 1e9, loads.perLayer());
         for (CompletionJob job : finished) job.release();
         active.removeAll(finished);
+    }
+
+    /** The step as the replicas replay it: the sequences freed since the last one, then each sequence's id, position and tokens. */
+    private ReplicaStep replicaStep(List<Sequence> states, List<int[]> tokens) {
+        int[] freed = freedOnReplicas();
+        int[] ids = new int[states.size()];
+        int[] positions = new int[states.size()];
+        for (int s = 0; s < ids.length; s++) {
+            Sequence seq = states.get(s);
+            Integer id = replicaIds.get(seq);
+            if (id == null) {
+                id = nextReplicaId++;
+                replicaIds.put(seq, id);
+            }
+            ids[s] = id;
+            positions[s] = seq.length();
+        }
+        return new ReplicaStep(ReplicaStep.Kind.STEP, freed, ids, positions, List.copyOf(tokens));
+    }
+
+    /** The ids of the sequences no active job holds any more (finished, cancelled, preempted, failed), forgotten here. */
+    private int[] freedOnReplicas() {
+        Set<Sequence> live = Collections.newSetFromMap(new IdentityHashMap<>());
+        for (CompletionJob job : active) {
+            if (job.state() != null) live.add(job.state());
+        }
+        int[] freed = new int[replicaIds.size()];
+        int n = 0;
+        for (var it = replicaIds.entrySet().iterator(); it.hasNext(); ) {
+            var e = it.next();
+            if (!live.contains(e.getKey())) {
+                freed[n++] = e.getValue();
+                it.remove();
+            }
+        }
+        return Arrays.copyOf(freed, n);
     }
 
     /**
@@ -297,7 +382,8 @@ final class BatchScheduler implements AutoCloseable {
     @Override
     public void close() {
         running = false;
-        thread.interrupt();
+        // in a group the loop must leave by itself (it polls every 100 ms): an interrupt inside a collective would break it
+        if (replicas == null) thread.interrupt();
         try {
             thread.join(10_000);
         } catch (InterruptedException e) {

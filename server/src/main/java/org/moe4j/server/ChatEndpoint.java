@@ -36,7 +36,7 @@ final class ChatEndpoint {
         byte[] body = Exchanges.body(ex, config.maxBodyBytes());
         long n = ids.incrementAndGet();
         ChatRequest request = ChatRequest.parse(body, served, config.maxTokens(), () -> System.nanoTime() ^ (n * 0x9E3779B97F4A7C15L));
-        CompletionJob job = new CompletionJob(request.generation(), served.tokenizer());
+        CompletionJob job = new CompletionJob(request.generation(), served.tokenizer(), request.stream());
         int refused = CompletionEndpoint.submit(ex, scheduler, job, config);
         if (refused != 0) return refused;
         String id = "chatcmpl-" + n;

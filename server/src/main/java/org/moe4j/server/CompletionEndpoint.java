@@ -39,7 +39,7 @@ final class CompletionEndpoint {
         long n = ids.incrementAndGet();
         CompletionRequest request = CompletionRequest.parse(body, served.name(), served.tokenizer(), served.contextLength(),
                 config.maxTokens(), () -> System.nanoTime() ^ n);
-        CompletionJob job = new CompletionJob(request.generation(), served.tokenizer());
+        CompletionJob job = new CompletionJob(request.generation(), served.tokenizer(), request.stream());
         int refused = submit(ex, scheduler, job, config);
         if (refused != 0) return refused;
         String id = "cmpl-" + n;

@@ -27,6 +27,10 @@ final class CompletionJob {
     private final Sampler sampler;
     private final CompletionText text;
     private final BlockingQueue<CompletionEvent> events = new LinkedBlockingQueue<>();
+    /** Whether the client reads the text as it is drawn; if not, it is sent in one event at the end. */
+    private final boolean streamed;
+    /** Text drawn but not yet sent (an answer that is not streamed). */
+    private final StringBuilder unsent = new StringBuilder();
     private volatile boolean cancelled;
     private Sequence state;
     private int[] context;      // the tokens to hold: the prompt, then (after a preemption) also those drawn
@@ -35,9 +39,16 @@ final class CompletionJob {
     private int generated;
     private int limit;
     private long firstTokenNanos;
+    private boolean preempted;
 
-    CompletionJob(Generation request, Tokenizer tokenizer) {
+    /**
+     * A job whose text is sent as it is drawn ({@code streamed}) or in one event when it ends: a
+     * waiting HTTP thread woken for every token of every sequence would take a core's time from the
+     * step on a small machine, more the larger the batch.
+     */
+    CompletionJob(Generation request, Tokenizer tokenizer, boolean streamed) {
         this.request = request;
+        this.streamed = streamed;
         this.decoder = TokenDecoder.of(tokenizer);
         this.drawable = tokenizer.vocabSize();
         this.sampler = new Sampler(request.sampling());
@@ -75,6 +86,11 @@ final class CompletionJob {
         limit = Math.min(request.maxTokens(), contextLength - request.promptTokens().length);
     }
 
+    /** Whether the job has given its blocks back once (its next admission is a resumption, not its first). */
+    boolean wasPreempted() {
+        return preempted;
+    }
+
     Sequence state() {
         return state;
     }
@@ -102,6 +118,7 @@ final class CompletionJob {
 
     /** Gives the blocks back and starts over from the prompt and the tokens drawn (recomputed when admitted again). */
     void preempt() {
+        preempted = true;
         state.release();
         state = null;
         int[] all = Arrays.copyOf(request.promptTokens(), request.promptTokens().length + generated);
@@ -130,7 +147,7 @@ final class CompletionJob {
         int promptTokens = request.promptTokens().length;
         if (stopIds.contains(next)) {
             text.add(decoder.flush());
-            String rest = text.takeRest();
+            String rest = unsent + text.takeRest();
             if (!rest.isEmpty()) events.add(new CompletionEvent.Text(rest));
             events.add(new CompletionEvent.Finished("stop", promptTokens, generated));
             return true;
@@ -141,7 +158,12 @@ final class CompletionJob {
         boolean done = stopped || generated >= limit;
         if (done && !stopped) stopped = text.add(decoder.flush());
         String delta = done ? text.takeRest() : text.takeSendable();
-        if (!delta.isEmpty()) events.add(new CompletionEvent.Text(delta));
+        if (!streamed && !done) {
+            unsent.append(delta);
+        } else {
+            if (!unsent.isEmpty()) delta = unsent + delta;
+            if (!delta.isEmpty()) events.add(new CompletionEvent.Text(delta));
+        }
         if (done) events.add(new CompletionEvent.Finished(stopped ? "stop" : "length", promptTokens, generated));
         return done;
     }

@@ -12,6 +12,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.function.Consumer;
+import org.moe4j.dist.Communicator;
 
 /**
  * The HTTP side: the JDK's own {@link HttpServer}, one virtual thread per exchange, in front of a
@@ -38,11 +40,12 @@ public final class CompletionServer implements AutoCloseable {
         int answer(HttpExchange ex) throws IOException;
     }
 
-    private CompletionServer(ServedModel served, ServerConfig config) throws IOException {
+    private CompletionServer(ServedModel served, ServerConfig config, ReplicaChannel replicas, Consumer<Throwable> groupFailure)
+            throws IOException {
         this.served = served;
         this.config = config;
         this.expectedAuthorization = config.apiKey() == null ? null : ("Bearer " + config.apiKey()).getBytes(StandardCharsets.UTF_8);
-        this.scheduler = new BatchScheduler(served, config, metrics);
+        this.scheduler = new BatchScheduler(served, config, metrics, replicas, groupFailure);
         this.completions = new CompletionEndpoint(served, config, scheduler);
         this.chat = new ChatEndpoint(served, config, scheduler);
         try {
@@ -70,7 +73,22 @@ public final class CompletionServer implements AutoCloseable {
 
     /** Starts serving; the caller closes the server. */
     public static CompletionServer start(ServedModel served, ServerConfig config) throws IOException {
-        CompletionServer s = new CompletionServer(served, config);
+        CompletionServer s = new CompletionServer(served, config, null, null);
+        s.http.start();
+        return s;
+    }
+
+    /**
+     * Starts serving as rank 0 of {@code group}, whose other ranks run {@link ReplicaRank#follow}; the
+     * model must already be split over the group ({@link org.moe4j.engine.DecoderModel#splitExpertsOver})
+     * and prefix reuse be off. A step that fails here leaves the other ranks inside its collectives:
+     * {@code groupFailure} is then told, once, and must end the group. Closing the server stops the
+     * other ranks.
+     */
+    public static CompletionServer startLeader(ServedModel served, ServerConfig config, Communicator group,
+                                               Consumer<Throwable> groupFailure) throws IOException {
+        if (group.rank() != 0) throw new IllegalArgumentException("rank " + group.rank() + " cannot lead: rank 0 serves HTTP");
+        CompletionServer s = new CompletionServer(served, config, new ReplicaChannel(group), groupFailure);
         s.http.start();
         return s;
     }

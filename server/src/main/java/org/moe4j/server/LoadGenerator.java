@@ -42,8 +42,10 @@ public final class LoadGenerator implements AutoCloseable {
      * @param seconds          wall time from the first request sent to the last answer
      * @param completionTokens tokens generated over all successful requests
      * @param p50, p99         latency percentiles in seconds (nearest rank) over successful requests
+     * @param steps            what the server's scheduler did meanwhile (null for a server without moe4j's /metrics)
      */
-    public record Level(int clients, int requests, int failures, double seconds, long completionTokens, double p50, double p99) {
+    public record Level(int clients, int requests, int failures, double seconds, long completionTokens, double p50, double p99,
+            StepProfile steps) {
         public double requestsPerSecond() {
             return (requests - failures) / seconds;
         }
@@ -89,6 +91,7 @@ public final class LoadGenerator implements AutoCloseable {
         if (clients < 1 || requests < 1) {
             throw new IllegalArgumentException("load generator: " + clients + " clients, " + requests + " requests; both must be >= 1");
         }
+        Map<String, Double> before = metrics();
         AtomicInteger next = new AtomicInteger();
         double[] latency = new double[requests];
         long[] tokens = new long[requests];
@@ -109,6 +112,7 @@ public final class LoadGenerator implements AutoCloseable {
             }
         }
         double seconds = (System.nanoTime() - t0) / 1e9;
+        StepProfile steps = StepProfile.between(before, metrics());
         int failures = 0;
         long total = 0;
         List<Double> ok = new ArrayList<>();
@@ -121,7 +125,19 @@ public final class LoadGenerator implements AutoCloseable {
             }
         }
         double[] sorted = ok.stream().mapToDouble(Double::doubleValue).sorted().toArray();
-        return new Level(clients, requests, failures, seconds, total, percentile(sorted, 0.50), percentile(sorted, 0.99));
+        return new Level(clients, requests, failures, seconds, total, percentile(sorted, 0.50), percentile(sorted, 0.99), steps);
+    }
+
+    /** The server's /metrics samples, or null when it has none of moe4j's (another server, or a key it refuses). */
+    private Map<String, Double> metrics() throws InterruptedException {
+        HttpRequest.Builder b = HttpRequest.newBuilder(base.resolve("/metrics")).timeout(timeout).GET();
+        if (apiKey != null) b.header("Authorization", "Bearer " + apiKey);
+        try {
+            HttpResponse<String> r = http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+            return r.statusCode() == 200 ? StepProfile.scrape(r.body()) : null;
+        } catch (IOException e) {
+            return null;
+        }
     }
 
     /** Tokens generated for one request, or -1 if it failed. */
@@ -152,16 +168,41 @@ public final class LoadGenerator implements AutoCloseable {
         return sorted[Math.max(0, Math.min(sorted.length, rank) - 1)];
     }
 
-    /** Level figures as a Markdown table, speed-ups relative to the first level (one client). */
+    /**
+     * Level figures as a Markdown table, speed-ups and latency ratios relative to the first level
+     * (one client): the p99 against both the median and the p99 of one client.
+     */
     public static String table(List<Level> levels) {
         StringBuilder out = new StringBuilder();
-        out.append("| clients | requests | failed | requests/s | tokens/s | tokens/s vs 1 client | p50 latency (s) | p99 latency (s) | p99 vs p50 at 1 client |\n");
-        out.append("|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+        out.append("| clients | requests | failed | requests/s | tokens/s | tokens/s vs 1 client | p50 latency (s) | p99 latency (s) "
+                + "| p99 vs p50 at 1 client | p99 vs p99 at 1 client |\n");
+        out.append("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
         Level first = levels.getFirst();
         for (Level l : levels) {
-            out.append(String.format(java.util.Locale.ROOT, "| %d | %d | %d | %.2f | %.1f | %.2fx | %.3f | %.3f | %.2fx |%n",
+            out.append(String.format(java.util.Locale.ROOT, "| %d | %d | %d | %.2f | %.1f | %.2fx | %.3f | %.3f | %.2fx | %.2fx |%n",
                     l.clients(), l.requests(), l.failures(), l.requestsPerSecond(), l.tokensPerSecond(),
-                    l.tokensPerSecond() / first.tokensPerSecond(), l.p50(), l.p99(), l.p99() / first.p50()));
+                    l.tokensPerSecond() / first.tokensPerSecond(), l.p50(), l.p99(), l.p99() / first.p50(), l.p99() / first.p99()));
+        }
+        return out.toString();
+    }
+
+    /**
+     * Where each level's time went, from the scheduler's counters (levels of a server without them
+     * are left out): steps, their mean time, sequences and prompt tokens per step, the share of the
+     * wall time the scheduler spent in steps, the steps a median request spans (p50 latency over the
+     * mean step), and the mean wait for admission and for the first token.
+     */
+    public static String stepTable(List<Level> levels) {
+        StringBuilder out = new StringBuilder();
+        out.append("| clients | steps | mean step (ms) | sequences per step | prompt tokens per step | busy | p50 latency / mean step "
+                + "| mean queue wait (ms) | mean time to first token (ms) |\n");
+        out.append("|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+        for (Level l : levels) {
+            StepProfile s = l.steps();
+            if (s == null) continue;
+            out.append(String.format(java.util.Locale.ROOT, "| %d | %d | %.3f | %.1f | %.1f | %.0f%% | %.1f | %.2f | %.2f |%n",
+                    l.clients(), s.steps(), s.meanStepMs(), s.meanSequences(), s.promptTokensPerStep(),
+                    100 * s.stepSeconds() / l.seconds(), 1e3 * l.p50() / s.meanStepMs(), s.meanQueueWaitMs(), s.meanFirstTokenMs()));
         }
         return out.toString();
     }

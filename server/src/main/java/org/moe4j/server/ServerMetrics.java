@@ -20,6 +20,8 @@ public final class ServerMetrics {
     private final Histogram firstToken = new Histogram(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30);
     private final Histogram batchSize = new Histogram(1, 2, 4, 8, 16, 32, 64, 128, 256, 512);
     private final Histogram stepPromptTokens = new Histogram(0, 1, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096);
+    private final Histogram stepDuration = new Histogram(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10);
+    private final Histogram queueWait = new Histogram(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30);
     private long maxStepPromptTokens;
     private final ArrayDeque<long[]> recentTokens = new ArrayDeque<>();
     private long promptTokens;
@@ -50,10 +52,15 @@ public final class ServerMetrics {
         this.blocksInUse = taken;
     }
 
-    /** A job joined the batch with a prompt of {@code promptTokens}, of which {@code reused} came from cached blocks. */
-    synchronized void admitted(int promptTokens, int reused) {
+    /**
+     * A job joined the batch with a prompt of {@code promptTokens}, of which {@code reused} came from
+     * cached blocks, {@code waitedSeconds} after it was submitted (negative: a preempted job coming
+     * back, whose wait is not a queueing delay of a new request).
+     */
+    synchronized void admitted(int promptTokens, int reused, double waitedSeconds) {
         promptTokensAdmitted += promptTokens;
         prefixTokensReused += reused;
+        if (waitedSeconds >= 0) queueWait.observe(waitedSeconds);
     }
 
     synchronized void preempted() {
@@ -79,11 +86,13 @@ public final class ServerMetrics {
     }
 
     /**
-     * One scheduler step: sequences in the batch, prompt tokens prefilled, tokens drawn, and the
-     * tokens each expert of each MoE layer computed (null entries for dense layers).
+     * One scheduler step: sequences in the batch, prompt tokens prefilled, tokens drawn, its wall
+     * time (the model's forward pass and the drawing of the tokens), and the tokens each expert of
+     * each MoE layer computed (null entries for dense layers).
      */
-    synchronized void step(int sequences, int prefilled, int drawn, List<int[]> tokensPerExpert) {
+    synchronized void step(int sequences, int prefilled, int drawn, double seconds, List<int[]> tokensPerExpert) {
         steps++;
+        stepDuration.observe(seconds);
         batchSize.observe(sequences);
         stepPromptTokens.observe(prefilled);
         maxStepPromptTokens = Math.max(maxStepPromptTokens, prefilled);
@@ -163,6 +172,10 @@ public final class ServerMetrics {
         batchSize.write(out, "moe4j_batch_size");
         PrometheusText.header(out, "moe4j_step_prompt_tokens", "histogram", "Prompt tokens computed in each scheduler step (chunked prefill bounds them).");
         stepPromptTokens.write(out, "moe4j_step_prompt_tokens");
+        PrometheusText.header(out, "moe4j_step_duration_seconds", "histogram", "Wall time of each scheduler step: the batched forward pass and drawing the tokens.");
+        stepDuration.write(out, "moe4j_step_duration_seconds");
+        PrometheusText.header(out, "moe4j_queue_wait_seconds", "histogram", "Time from submitting a completion to its admission into the batch.");
+        queueWait.write(out, "moe4j_queue_wait_seconds");
         PrometheusText.header(out, "moe4j_queue_length", "gauge", "Requests waiting for a batch slot.");
         out.append("moe4j_queue_length ").append(queueLength.getAsInt()).append('\n');
         PrometheusText.header(out, "moe4j_active_sequences", "gauge", "Sequences in the running batch.");

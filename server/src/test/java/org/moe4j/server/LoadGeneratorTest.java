@@ -23,11 +23,41 @@ class LoadGeneratorTest {
                 assertEquals(5L * l.requests(), l.completionTokens(), "every request generated its 5 tokens");
                 assertTrue(l.p50() > 0 && l.p50() <= l.p99() && l.p99() <= l.seconds(), l.toString());
             }
-            assertEquals(11, server.metrics().requests(200));
+            assertEquals(11 + 2 * 2, server.metrics().requests(200), "the completions and each level's two /metrics scrapes");
             String table = LoadGenerator.table(List.of(alone, four));
             assertTrue(table.contains("| 1 | 3 | 0 |") && table.contains("| 4 | 8 | 0 |"), table);
             assertTrue(table.contains("| 1.00x |"), table);
+            assertTrue(table.split("\n")[2].endsWith(" | 1.00x |"), "one client's p99 against itself: " + table);
+            // one client, prompts that fit one chunk: a step that reads the prompt and draws, then one per further token
+            StepProfile steps = alone.steps();
+            assertEquals(15, steps.steps(), steps.toString());
+            assertEquals(1.0, steps.meanSequences(), 1e-9);
+            assertEquals(3, steps.admissions());
+            assertEquals(3, steps.firstTokens());
+            assertTrue(steps.stepSeconds() > 0 && steps.stepSeconds() < alone.seconds(), steps.toString());
+            assertTrue(four.steps().steps() < 8 * 5, "four clients share steps: " + four.steps());
+            String stepTable = LoadGenerator.stepTable(List.of(alone, four));
+            assertTrue(stepTable.contains("| 1 | 15 | ") && stepTable.contains("| 4 | "), stepTable);
         }
+    }
+
+    @Test
+    void readsOnlyMoe4jsStepCounters() {
+        assertNull(StepProfile.scrape("# HELP x\nhttp_requests_total 5\n"), "another server's page");
+        var before = StepProfile.scrape("moe4j_steps_total 2\nmoe4j_step_duration_seconds_sum 0.5\nmoe4j_batch_size_sum 4\n"
+                + "moe4j_step_prompt_tokens_sum 10\nmoe4j_queue_wait_seconds_count 1\nmoe4j_queue_wait_seconds_sum 0.25\n"
+                + "moe4j_time_to_first_token_seconds_count 1\nmoe4j_time_to_first_token_seconds_sum 0.5\nmoe4j_batch_size_bucket{le=\"1\"} 3\n");
+        var after = StepProfile.scrape("moe4j_steps_total 6\nmoe4j_step_duration_seconds_sum 1.5\nmoe4j_batch_size_sum 16\n"
+                + "moe4j_step_prompt_tokens_sum 30\nmoe4j_queue_wait_seconds_count 3\nmoe4j_queue_wait_seconds_sum 0.45\n"
+                + "moe4j_time_to_first_token_seconds_count 2\nmoe4j_time_to_first_token_seconds_sum 0.6\n");
+        StepProfile p = StepProfile.between(before, after);
+        assertEquals(4, p.steps());
+        assertEquals(250.0, p.meanStepMs(), 1e-9);
+        assertEquals(3.0, p.meanSequences(), 1e-9);
+        assertEquals(5.0, p.promptTokensPerStep(), 1e-9);
+        assertEquals(100.0, p.meanQueueWaitMs(), 1e-9);
+        assertEquals(100.0, p.meanFirstTokenMs(), 1e-9);
+        assertNull(StepProfile.between(null, after));
     }
 
     @Test
@@ -38,7 +68,7 @@ class LoadGeneratorTest {
             LoadGenerator.Level l = chat.run(2, 4);
             assertEquals(0, l.failures());
             assertTrue(l.completionTokens() > 0 && l.completionTokens() <= 16, l.toString());
-            assertEquals(4, server.metrics().requests(200));
+            assertEquals(4 + 2, server.metrics().requests(200), "the completions and the level's two /metrics scrapes");
             assertTrue(server.metrics().render().contains("moe4j_prompt_tokens_total"), "served");
         }
     }

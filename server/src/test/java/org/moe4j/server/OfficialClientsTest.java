@@ -14,6 +14,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.moe4j.io.Json;
@@ -25,6 +26,7 @@ import org.moe4j.io.Json;
  * single-sequence engine's greedy answers.
  */
 @Timeout(value = 180, unit = TimeUnit.SECONDS)
+@Tag("slow")
 class OfficialClientsTest {
     static final int CONTEXT = 1024;
     static final String KEY = "test-key";

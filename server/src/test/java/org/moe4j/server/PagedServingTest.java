@@ -11,6 +11,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.moe4j.io.Json;
@@ -20,6 +21,7 @@ import org.moe4j.io.Json;
  * answer is still the single-sequence engine's; the metrics show each mechanism did happen.
  */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
+@Tag("slow")
 class PagedServingTest {
     static final int CONTEXT = 512;
     static final String SYSTEM = "You are a helpful assistant who answers questions about the sea, ships and whales. "

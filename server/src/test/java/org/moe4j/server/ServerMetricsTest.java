@@ -21,8 +21,10 @@ class ServerMetricsTest {
     @Test
     void stepsAddUpTokensBatchSizesAndExpertLoadsPerLayer() {
         ServerMetrics m = new ServerMetrics();
-        m.step(3, 10, 3, Arrays.asList(new int[] {4, 2, 0, 8}, null));
-        m.step(2, 0, 2, Arrays.asList(new int[] {1, 1, 1, 1}, null));
+        m.step(3, 10, 3, 0.004, Arrays.asList(new int[] {4, 2, 0, 8}, null));
+        m.step(2, 0, 2, 0.002, Arrays.asList(new int[] {1, 1, 1, 1}, null));
+        m.admitted(40, 32, 0.003);
+        m.admitted(40, 0, -1);
         m.request(200, 0.2);
         m.request(400, -1);
         m.request(400, -1);
@@ -35,6 +37,10 @@ class ServerMetricsTest {
         assertTrue(lines.contains("moe4j_generated_tokens_total 5"), text);
         assertTrue(lines.contains("moe4j_generated_tokens_per_second 0.5"), "5 tokens in the 10 s window: " + text);
         assertTrue(lines.contains("moe4j_batch_size_sum 5"), text);
+        assertTrue(lines.contains("moe4j_step_duration_seconds_sum 0.006"), text);
+        assertTrue(lines.contains("moe4j_step_duration_seconds_bucket{le=\"0.0025\"} 1"), text);
+        assertTrue(lines.contains("moe4j_queue_wait_seconds_count 1"), "a resumed job's wait is not counted: " + text);
+        assertTrue(lines.contains("moe4j_queue_wait_seconds_sum 0.003"), text);
         assertTrue(lines.contains("moe4j_requests_total{status=\"400\"} 2"), text);
         assertTrue(lines.contains("moe4j_request_duration_seconds_count 1"), text);
         for (String line : lines) {

@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.moe4j.io.Json;
@@ -19,6 +20,7 @@ import org.moe4j.io.Json;
  * long answer, which frees the server's slot.
  */
 @Timeout(value = 180, unit = TimeUnit.SECONDS)
+@Tag("slow")
 class WebChatTest {
     static final int CONTEXT = 1024;
 

@@ -1,5 +1,6 @@
 package org.moe4j.text.gguf;
 
+import org.junit.jupiter.api.Tag;
 import static org.junit.jupiter.api.Assertions.*;
 
 import java.nio.file.Files;
@@ -23,6 +24,7 @@ import org.moe4j.text.hf.HfTokenizer;
  * the tokenizers library gives (cases.json).
  */
 @org.junit.jupiter.api.Tag("slow")
+@Tag("slow")
 class GgufVocabularyTest {
     static final Path FIXTURES = Path.of("src/test/resources/org/moe4j/text/hf");
 

@@ -1,5 +1,6 @@
 package org.moe4j.text.hf;
 
+import org.junit.jupiter.api.Tag;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -12,6 +13,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 import org.moe4j.data.BundledText;
 
 /** The heap merge ({@link BpeModel#mergeAll}) against the plain quadratic one on every distinct word of Moby-Dick and on random bytes. */
+@Tag("slow")
 class BpeMergeTest {
     @ParameterizedTest
     @ValueSource(strings = {"qwen3", "gptoss", "deepseek_v3"})

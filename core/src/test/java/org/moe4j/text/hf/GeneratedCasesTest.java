@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.zip.GZIPInputStream;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -29,6 +30,7 @@ import org.moe4j.io.Json;
  * the Oniguruma to java.util.regex translation, and small tokenizers built with the library for the
  * components the real ones do not use.
  */
+@Tag("slow")
 class GeneratedCasesTest {
     private static Map<String, Object> root;
 

@@ -1,0 +1,197 @@
+package org.moe4j.cli;
+
+import static org.junit.jupiter.api.Assertions.*;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.io.File;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.moe4j.server.CompletionServer;
+import org.moe4j.server.ServedModel;
+import org.moe4j.server.ServerConfig;
+import picocli.CommandLine;
+
+/**
+ * {@code mpirun -np N moe4j serve RUN --distributed} on this machine, each job under a hard timeout:
+ * two ranks answer greedy completions with the text of one process and the job ends when a rank is
+ * killed; experts that do not split stop every rank with the reason; outside mpirun the option is
+ * refused. The mpirun tests are skipped only when mpirun is not installed (.ci/run installs it).
+ */
+class DistributedServeCommandTest {
+    private static final long TIMEOUT_SECONDS = 90;
+    private static final Pattern TEXT = Pattern.compile("\"text\":(\"(?:[^\"\\\\]|\\\\.)*\")");
+    private static final List<String> PROMPTS = List.of("the ", "a b", "moe");
+
+    @TempDir
+    Path dir;
+
+    private static Optional<Path> mpirun() {
+        for (String d : System.getenv().getOrDefault("PATH", "").split(File.pathSeparator)) {
+            Path candidate = Path.of(d, "mpirun");
+            if (Files.isExecutable(candidate)) return Optional.of(candidate);
+        }
+        return Optional.empty();
+    }
+
+    /** A tiny trained run with {@code experts} experts (10 steps, one layer). */
+    private Path tinyRun(int experts) {
+        Path run = dir.resolve("run" + experts);
+        CommandLine cl = Main.commandLine();
+        StringWriter err = new StringWriter();
+        cl.setErr(new PrintWriter(err));
+        int code = cl.execute("train", "--layers", "1", "--d-model", "16", "--heads", "2", "--kv-heads", "2", "--hidden", "8",
+                "--top-k", "2", "--context", "32", "--batch-size", "4", "--eval-every", "5", "--eval-batches", "1",
+                "--sample-tokens", "0", "--steps", "10", "--experts", Integer.toString(experts), "--out", run.toString());
+        assertEquals(0, code, err.toString());
+        return run;
+    }
+
+    private static Process mpi(int ranks, Path log, String... args) throws IOException {
+        assumeTrue(mpirun().isPresent(), "mpirun is not installed: apt-get install openmpi-bin libopenmpi-dev");
+        List<String> command = new ArrayList<>(List.of(mpirun().get().toString(), "--allow-run-as-root", "--oversubscribe", "-np",
+                Integer.toString(ranks), Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "--enable-native-access=ALL-UNNAMED", "--add-modules", "jdk.incubator.vector", "-Xmx256m", "-XX:+UseSerialGC",
+                "-XX:TieredStopAtLevel=1", "-cp", System.getProperty("java.class.path"), Main.class.getName()));
+        command.addAll(List.of(args));
+        return new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    }
+
+    private static void kill(Process p) throws InterruptedException {
+        p.descendants().forEach(ProcessHandle::destroyForcibly);
+        p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+    }
+
+    /** The greedy completion's text (as JSON) of each prompt. */
+    private static List<String> complete(HttpClient http, URI base) throws Exception {
+        List<String> texts = new ArrayList<>();
+        for (String prompt : PROMPTS) {
+            HttpRequest request = HttpRequest.newBuilder(base.resolve("/v1/completions")).timeout(Duration.ofSeconds(30))
+                    .POST(HttpRequest.BodyPublishers.ofString("{\"prompt\":\"" + prompt + "\",\"max_tokens\":16,\"temperature\":0}")).build();
+            HttpResponse<String> r = http.send(request, HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, r.statusCode(), r.body());
+            Matcher m = TEXT.matcher(r.body());
+            assertTrue(m.find(), r.body());
+            texts.add(m.group(1));
+        }
+        return texts;
+    }
+
+    /**
+     * Two ranks serve the greedy completions of one process; then rank 1 is killed (SIGKILL, as a
+     * crashed node) and the whole job ends within the timeout with a non-zero exit naming the signal.
+     */
+    @Test
+    @Tag("slow")
+    void twoRanksAnswerAsOneProcessAndEndWhenOneDies() throws Exception {
+        assumeTrue(mpirun().isPresent(), "mpirun is not installed: apt-get install openmpi-bin libopenmpi-dev");
+        Path run = tinyRun(4);
+        HttpClient http = HttpClient.newHttpClient();
+        List<String> single;
+        try (ServedModel model = ServedModel.load(run);
+             CompletionServer server = CompletionServer.start(model, ServerConfig.defaults().withPort(0))) {
+            single = complete(http, server.baseUri());
+        }
+        int port;
+        try (ServerSocket s = new ServerSocket(0)) {
+            port = s.getLocalPort();
+        }
+        Path log = Files.createTempFile("moe4j-mpi-serve", ".log");
+        Process job = mpi(2, log, "serve", run.toString(), "--distributed", "--port", Integer.toString(port));
+        try {
+            URI base = URI.create("http://127.0.0.1:" + port);
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(TIMEOUT_SECONDS);
+            boolean up = false;
+            while (!up && job.isAlive() && System.nanoTime() < deadline) {
+                try {
+                    up = http.send(HttpRequest.newBuilder(base.resolve("/health")).build(), HttpResponse.BodyHandlers.ofString()).statusCode() == 200;
+                } catch (IOException notYet) {
+                    Thread.sleep(200);
+                }
+            }
+            assertTrue(up, "the group did not start serving:\n" + Files.readString(log));
+            assertEquals(single, complete(http, base), "2 ranks against one process");
+
+            ProcessHandle rank1 = job.descendants().filter(p -> rankOf(p) == 1).findFirst()
+                    .orElseThrow(() -> new AssertionError("no process of rank 1 under mpirun"));
+            rank1.destroyForcibly();
+            boolean ended = job.waitFor(Math.max(1, (deadline - System.nanoTime()) / 1_000_000_000L), TimeUnit.SECONDS);
+            if (!ended) {
+                kill(job);
+                fail("the job went on after rank 1 died and was killed; output:\n" + Files.readString(log));
+            }
+            String output = Files.readString(log);
+            assertNotEquals(0, job.exitValue(), output);
+            assertTrue(output.contains("exited on signal 9"), output);
+        } finally {
+            if (job.isAlive()) kill(job);
+            Files.deleteIfExists(log);
+        }
+    }
+
+    /** 4 experts over 3 ranks: every rank stops with the reason and the job exits non-zero. */
+    @Test
+    @Tag("slow")
+    void expertsThatDoNotSplitStopEveryRank() throws Exception {
+        assumeTrue(mpirun().isPresent(), "mpirun is not installed: apt-get install openmpi-bin libopenmpi-dev");
+        Path run = tinyRun(4);
+        Path log = Files.createTempFile("moe4j-mpi-serve", ".log");
+        Process job = mpi(3, log, "serve", run.toString(), "--distributed", "--port", "0");
+        try {
+            if (!job.waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
+                kill(job);
+                fail("mpirun did not finish within " + TIMEOUT_SECONDS + " s and was killed; output:\n" + Files.readString(log));
+            }
+            String output = Files.readString(log);
+            assertNotEquals(0, job.exitValue(), output);
+            for (int rank = 0; rank < 3; rank++) {
+                assertTrue(output.contains("moe4j serve: rank " + rank + " of 3: stopped, rank 0 of 3 (and 2 more): layer 0 has 4 experts,"
+                        + " which do not split evenly over 3 ranks"), output);
+            }
+        } finally {
+            if (job.isAlive()) kill(job);
+            Files.deleteIfExists(log);
+        }
+    }
+
+    @Test
+    void distributedServingNeedsMpirun() {
+        assumeTrue(!DistributedServing.underMpirun(), "this test JVM runs under mpirun");
+        CommandLine cl = Main.commandLine();
+        StringWriter err = new StringWriter();
+        cl.setErr(new PrintWriter(err));
+        // the check comes before the model is opened: the folder need not exist
+        assertEquals(2, cl.execute("serve", dir.resolve("run").toString(), "--distributed"), err.toString());
+        assertTrue(err.toString().contains("moe4j serve: --distributed runs under mpirun (mpirun -np N moe4j serve MODEL --distributed);"
+                + " neither OMPI_COMM_WORLD_SIZE nor PMIX_RANK is set"), err.toString());
+    }
+
+    /** The MPI rank of a process (OMPI_COMM_WORLD_RANK in its environment, readable as its owner), or -1. */
+    private static int rankOf(ProcessHandle p) {
+        try {
+            for (String entry : Files.readString(Path.of("/proc", Long.toString(p.pid()), "environ")).split("\0")) {
+                if (entry.startsWith("OMPI_COMM_WORLD_RANK=")) return Integer.parseInt(entry.substring(entry.indexOf('=') + 1));
+            }
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        }
+        return -1;
+    }
+}

@@ -1,0 +1,278 @@
+package org.moe4j.kernel;
+
+import static org.moe4j.kernel.WideningLoads.F;
+import static org.moe4j.kernel.WideningLoads.I;
+import static org.moe4j.kernel.WideningLoads.VL;
+
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteOrder;
+import java.util.Arrays;
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
+import jdk.incubator.vector.VectorShuffle;
+import jdk.incubator.vector.VectorSpecies;
+import org.moe4j.tensor.WeightMatrix;
+import org.moe4j.tensor.WeightMatrix.Format;
+import org.moe4j.tensor.quant.Dequantizer;
+
+/**
+ * Q4_K rows times tokens for {@link QuantizedProduct}, by the definition of {@link Q4kReference}: the
+ * float32 kernel's dot product of the token with the row decoded without its minima ({@code dl_j q}),
+ * minus each sub-block's minimum times the sub-block's sum of x (computed once per token). Subtracting
+ * the minimum from every weight cost a vector operation per 16 weights; and each load of 16 code
+ * bytes here serves two sub-blocks (the low nibbles are sub-block 2i, the high ones 2i + 1). Two
+ * schedules compute the same sequence of operations, so a token's outputs have the same bits alone
+ * or in a batch:
+ * <ul>
+ *   <li>one token: two rows' codes at a time are unpacked and scaled in registers straight from the
+ *       packed blocks;</li>
+ *   <li>several tokens: a block of rows that fits the L2 cache is decoded once into a per-thread
+ *       buffer (without the minima, which go to a buffer of their own), the float32 register blocks
+ *       of {@link F32Blocks} run over it for every token, and each output then loses its minimum term.</li>
+ * </ul>
+ * Rows left over past the last block of 4 (matrices whose rows are not a multiple of 4) take the
+ * reference itself.
+ */
+final class Q4kProduct {
+    /** Floats of unpacked codes per buffer (256 KiB: a fraction of a core's L2). */
+    private static final int BUFFER_FLOATS = 1 << 16;
+    private static final VectorSpecies<Byte> B = VectorSpecies.of(byte.class, VectorShape.forBitSize(VL * 8));
+    private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
+    /*
+     * The 12 scale bytes b[0..11] of a super-block hold sc_j and m_j (6 bits each, see Dequantizer.scaleMin):
+     * for j < 4, sc_j = b[j] & 63 and m_j = b[j + 4] & 63; for j >= 4, sc_j = (b[j + 4] & 15) | (b[j - 4] >> 6) << 4
+     * and m_j = (b[j + 4] >> 4) | (b[j] >> 6) << 4. Lane l of the result is sc_l (l < 8) or m_{l-8}: its low
+     * bits come from byte SCALE_LOW[l] shifted right by LOW_SHIFT[l] and masked by LOW_MASK[l], its two high
+     * bits (lanes of j >= 4 only) from the top of byte SCALE_HIGH[l].
+     */
+    private static final IntVector LOW_SHIFT, LOW_MASK, HIGH_MASK;
+    private static final VectorShuffle<Integer> SCALE_LOW, SCALE_HIGH;
+    private static final VectorMask<Float> MINS;
+
+    static {
+        int n = I.length();
+        int[] lowIndex = new int[n], highIndex = new int[n], shift = new int[n], mask = new int[n], highMask = new int[n];
+        boolean[] mins = new boolean[n];
+        for (int l = 0; l < Math.min(n, 16); l++) {
+            int j = l % 8;
+            boolean min = l >= 8;
+            mins[l] = min;
+            if (j < 4) {
+                lowIndex[l] = min ? j + 4 : j;
+                mask[l] = 63;
+            } else {
+                lowIndex[l] = j + 4;
+                shift[l] = min ? 4 : 0;
+                mask[l] = 15;
+                highIndex[l] = min ? j : j - 4;
+                highMask[l] = 0x30;
+            }
+        }
+        SCALE_LOW = VectorShuffle.fromArray(I, lowIndex, 0);
+        SCALE_HIGH = VectorShuffle.fromArray(I, highIndex, 0);
+        LOW_SHIFT = IntVector.fromArray(I, shift, 0);
+        LOW_MASK = IntVector.fromArray(I, mask, 0);
+        HIGH_MASK = IntVector.fromArray(I, highMask, 0);
+        MINS = VectorMask.fromArray(F, mins, 0);
+    }
+
+    private static final ThreadLocal<Buffer> BUFFERS = ThreadLocal.withInitial(Buffer::new);
+
+    private Q4kProduct() {}
+
+    /** Per-thread buffers: decoded rows, their minima, the tokens' sub-block sums, products before their minima. */
+    private static final class Buffer {
+        float[] rows = new float[0], ml = new float[0], sums = new float[0], products = new float[0];
+        MemorySegment segment = MemorySegment.ofArray(rows);
+        final float[] scales = new float[64], lanes = new float[8];
+
+        void ensure(int rowFloats, int subBlocks, int sumFloats, int productFloats) {
+            if (rows.length < rowFloats) {
+                rows = new float[rowFloats];
+                segment = MemorySegment.ofArray(rows);
+            }
+            if (ml.length < subBlocks) ml = new float[subBlocks];
+            if (sums.length < sumFloats) sums = new float[Math.max(sumFloats, sums.length * 3 / 2)];
+            if (products.length < productFloats) products = new float[productFloats];
+        }
+    }
+
+    // x: (T, cols) rows ldx apart   y: (T, rows) rows ldy apart; rows [r0, r1) of w, r0 a multiple of 4
+    static void rows(int r0, int r1, float[] x, int xOff, int ldx, int T, WeightMatrix w, float[] y, int yOff, int ldy, boolean add) {
+        int cols = w.cols();
+        int subs = cols / 32;
+        long rowBytes = Format.Q4_K.rowBytes(cols);
+        MemorySegment data = w.data();
+        Buffer buffer = BUFFERS.get();
+        int block = Math.max(4, BUFFER_FLOATS / Math.max(1, cols) & ~3);
+        int panel = Math.max(4, BUFFER_FLOATS / Math.max(1, cols) & ~3);
+        int stride = (block + VL - 1) / VL * VL;
+        buffer.ensure(T == 1 ? 0 : block * cols, subs * stride, T * subs, T == 1 ? 0 : panel * stride);
+        float[] sums = buffer.sums;
+        for (int t = 0; t < T; t++) {
+            for (int j = 0; j < subs; j++) sums[t * subs + j] = Q4kReference.subBlockSum(x, xOff + t * ldx + 32 * j);
+        }
+        int quadEnd = r0 + (r1 - r0 & ~3);
+        if (T == 1) {
+            for (int r = r0; r < quadEnd; r += 2) {
+                packed2(data, r * rowBytes, rowBytes, cols, x, xOff, sums, buffer, y, yOff + r, add);
+            }
+        } else {
+            long decodedRowBytes = 4L * cols;
+            float[] products = buffer.products;
+            for (int b0 = r0; b0 < quadEnd; b0 += block) {
+                int b1 = Math.min(quadEnd, b0 + block);
+                for (int r = b0; r < b1; r++) decode(data, r * rowBytes, cols, buffer, r - b0, stride);
+                for (int t0 = 0; t0 < T; t0 += panel) {
+                    int t1 = Math.min(T, t0 + panel);
+                    for (int r = b0; r < b1; r += 4) {
+                        long at = (r - b0) * decodedRowBytes;
+                        int t = t0;
+                        for (; t + 4 <= t1; t += 4) {
+                            F32Blocks.rows4Tokens4(buffer.segment, at, cols, x, xOff + t * ldx, ldx, products, (t - t0) * stride + r - b0, stride, false);
+                        }
+                        for (; t < t1; t++) {
+                            F32Blocks.rows4Token1(buffer.segment, at, cols, x, xOff + t * ldx, products, (t - t0) * stride + r - b0, false);
+                        }
+                    }
+                    for (int t = t0; t < t1; t++) {
+                        for (int r = 0; r < b1 - b0; r += VL) {
+                            minusMinima(buffer, r, stride, sums, t * subs, subs, products, (t - t0) * stride);
+                            for (int i = r; i < Math.min(b1 - b0, r + VL); i++) {
+                                WeightBlocks.store(y, yOff + t * ldy + b0 + i, products[(t - t0) * stride + i], add);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        for (int r = quadEnd; r < r1; r++) {
+            for (int t = 0; t < T; t++) {
+                WeightBlocks.store(y, yOff + t * ldy + r, Q4kReference.dot(data, r * rowBytes, cols, x, xOff + t * ldx, VL), add);
+            }
+        }
+    }
+
+    /**
+     * products[p0 + r ..] -= the minimum terms of rows r.. of the block (VL rows, one per lane) for one
+     * token: the reference's 8 lanes are 8 accumulators here, each over its sub-blocks 8 g + l in order,
+     * then summed by the same tree. The minima are stored by sub-block, {@code stride} rows apart.
+     */
+    private static void minusMinima(Buffer buffer, int r, int stride, float[] sums, int s0, int subs, float[] products, int p0) {
+        float[] ml = buffer.ml;
+        FloatVector m0 = FloatVector.zero(F), m1 = m0, m2 = m0, m3 = m0, m4 = m0, m5 = m0, m6 = m0, m7 = m0;
+        for (int g = 0; g < subs; g += 8) {
+            int at = g * stride + r;
+            m0 = FloatVector.fromArray(F, ml, at).fma(FloatVector.broadcast(F, sums[s0 + g]), m0);
+            m1 = FloatVector.fromArray(F, ml, at + stride).fma(FloatVector.broadcast(F, sums[s0 + g + 1]), m1);
+            m2 = FloatVector.fromArray(F, ml, at + 2 * stride).fma(FloatVector.broadcast(F, sums[s0 + g + 2]), m2);
+            m3 = FloatVector.fromArray(F, ml, at + 3 * stride).fma(FloatVector.broadcast(F, sums[s0 + g + 3]), m3);
+            m4 = FloatVector.fromArray(F, ml, at + 4 * stride).fma(FloatVector.broadcast(F, sums[s0 + g + 4]), m4);
+            m5 = FloatVector.fromArray(F, ml, at + 5 * stride).fma(FloatVector.broadcast(F, sums[s0 + g + 5]), m5);
+            m6 = FloatVector.fromArray(F, ml, at + 6 * stride).fma(FloatVector.broadcast(F, sums[s0 + g + 6]), m6);
+            m7 = FloatVector.fromArray(F, ml, at + 7 * stride).fma(FloatVector.broadcast(F, sums[s0 + g + 7]), m7);
+        }
+        FloatVector m = m0.add(m4).add(m2.add(m6)).add(m1.add(m5).add(m3.add(m7)));
+        FloatVector.fromArray(F, products, p0 + r).sub(m).intoArray(products, p0 + r);
+    }
+
+    /**
+     * The sub-block factors of the super-blocks at byte {@code at} of {@code rows} rows {@code rowBytes}
+     * apart: row i's d sc_j at s[16 i + j] and dmin m_j at s[16 i + 8 + j], the float32 products of
+     * {@link Dequantizer}. With 16 int lanes all 16 six-bit values of a row come out of
+     * one load of its 12 packed bytes (two permutes, shifts and masks per lane, see {@link #SCALE_LOW}):
+     * decoded one by one they cost more than the products themselves.
+     */
+    static void subBlockScales(MemorySegment w, long at, long rowBytes, int rows, float[] s) {
+        if (VL != 16) {
+            QuantizedKernels.subBlockScales(Format.Q4_K, w, at, rowBytes, 0, rows, s);
+            return;
+        }
+        for (int i = 0; i < rows; i++, at += rowBytes) {
+            IntVector b = ints(w, at + 4).and(0xFF);
+            IntVector low = b.rearrange(SCALE_LOW).lanewise(VectorOperators.LSHR, LOW_SHIFT).and(LOW_MASK);
+            IntVector high = b.rearrange(SCALE_HIGH).lanewise(VectorOperators.LSHR, 6).lanewise(VectorOperators.LSHL, 4).and(HIGH_MASK);
+            FloatVector f = (FloatVector) low.or(high).convert(VectorOperators.I2F, 0);
+            float d = Dequantizer.half(w, at), dmin = Dequantizer.half(w, at + 2);
+            f.mul(FloatVector.broadcast(F, d).blend(dmin, MINS)).intoArray(s, 16 * i);
+        }
+    }
+
+    private static IntVector ints(MemorySegment w, long at) {
+        return (IntVector) ByteVector.fromMemorySegment(B, w, at, LE).convertShape(VectorOperators.B2I, I, 0);
+    }
+
+    /** The 4-bit codes of VL bytes, low nibbles (shift 0) or high (shift 4), as floats. */
+    private static FloatVector nibbles(MemorySegment w, long at, int shift) {
+        return (FloatVector) ints(w, at).lanewise(VectorOperators.LSHR, shift).and(0xF).convert(VectorOperators.I2F, 0);
+    }
+
+    private static FloatVector low(IntVector v) {
+        return (FloatVector) v.and(0xF).convert(VectorOperators.I2F, 0);
+    }
+
+    private static FloatVector high(IntVector v) {
+        return (FloatVector) v.lanewise(VectorOperators.LSHR, 4).and(0xF).convert(VectorOperators.I2F, 0);
+    }
+
+    /**
+     * Rows r, r+1 (row r from byte {@code w0}) times one token, codes unpacked and scaled in registers,
+     * columns in ascending vectors as the float32 kernel visits them; each super-block's sub-block
+     * factors are computed first, outside the vector loop (see {@link QuantizedKernels#rows4Token1}).
+     * Two rows, not four: with four, the loop grew past what the JIT inlines and the Vector API's
+     * conversions fell back to its Java code (five times slower than the kernel it replaced).
+     */
+    private static void packed2(MemorySegment w, long w0, long rowBytes, int cols, float[] x, int x0, float[] sums,
+                                Buffer buffer, float[] y, int y0, boolean add) {
+        float[] sc = buffer.scales, lanes = buffer.lanes;
+        FloatVector a0 = FloatVector.zero(F), a1 = a0;
+        long w1 = w0 + rowBytes;
+        for (int c = 0, b = 0; c < cols; c += 256, b += 144) {
+            subBlockScales(w, w0 + b, rowBytes, 2, sc);
+            // sub-block j = 2i + h: the low (h = 0) or high (h = 1) nibbles of 32 bytes; one loop body for both,
+            // as a second copy of it took the method past what the JIT inlines
+            for (int j = 0; j < 8; j++) {
+                FloatVector dl0 = FloatVector.broadcast(F, sc[j]), dl1 = FloatVector.broadcast(F, sc[16 + j]);
+                int shift = 4 * (j & 1);
+                for (int k = 0; k < 32; k += VL) {
+                    FloatVector u = FloatVector.fromArray(F, x, x0 + c + 32 * j + k);
+                    long o = b + 16 + 32L * (j >> 1) + k;
+                    a0 = u.fma(nibbles(w, w0 + o, shift).mul(dl0), a0);
+                    a1 = u.fma(nibbles(w, w1 + o, shift).mul(dl1), a1);
+                }
+            }
+            // the minima of this super-block into the rows' 8 lanes (lanes[0..8) and sc's spare room)
+            int s0 = c / 32;
+            for (int l = 0; l < 8; l++) {
+                float s = sums[s0 + l];
+                lanes[l] = Math.fma(sc[8 + l], s, c == 0 ? 0f : lanes[l]);
+                sc[32 + l] = Math.fma(sc[24 + l], s, c == 0 ? 0f : sc[32 + l]);
+            }
+        }
+        WeightBlocks.store(y, y0, QuantizedKernels.laneSum(a0) - Q4kReference.minimum(lanes), add);
+        System.arraycopy(sc, 32, lanes, 0, 8);
+        WeightBlocks.store(y, y0 + 1, QuantizedKernels.laneSum(a1) - Q4kReference.minimum(lanes), add);
+    }
+
+    /** Row {@code r} of the block (from byte {@code at}) decoded without its minima into the buffer; its minima by sub-block, {@code stride} rows apart. */
+    private static void decode(MemorySegment w, long at, int cols, Buffer buffer, int r, int stride) {
+        float[] rows = buffer.rows, ml = buffer.ml, sc = buffer.scales;
+        for (int c = 0; c < cols; c += 256, at += 144) {
+            subBlockScales(w, at, 0, 1, sc);
+            for (int l = 0; l < 8; l++) ml[(c / 32 + l) * stride + r] = sc[8 + l];
+            for (int i = 0; i < 4; i++) {
+                FloatVector dlLow = FloatVector.broadcast(F, sc[2 * i]), dlHigh = FloatVector.broadcast(F, sc[2 * i + 1]);
+                for (int k = 0; k < 32; k += VL) {
+                    IntVector q = ints(w, at + 16 + 32L * i + k);
+                    int to = r * cols + c + 64 * i + k;
+                    low(q).mul(dlLow).intoArray(rows, to);
+                    high(q).mul(dlHigh).intoArray(rows, to + 32);
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,83 @@
+package org.moe4j.train;
+
+import java.io.IOException;
+import java.util.List;
+import org.moe4j.autograd.Variable;
+import org.moe4j.data.Batch;
+
+/**
+ * Where a training run's global batch is computed: in this process alone ({@link #SINGLE}), or
+ * shared by a group of ranks that each train on a shard of it and combine what they computed so
+ * that every rank takes the step one process would take on the whole batch (org.moe4j.parallel).
+ * Every method but {@link #writesFiles} and {@link #shard} is a collective: all ranks call it in
+ * the same order.
+ */
+public interface Distribution {
+    /** One process: the whole batch here, nothing to combine. */
+    Distribution SINGLE = new Distribution() {
+        @Override
+        public boolean writesFiles() {
+            return true;
+        }
+
+        @Override
+        public Batch shard(Batch global) {
+            return global;
+        }
+
+        @Override
+        public double mean(double local) {
+            return local;
+        }
+
+        @Override
+        public void reduceGradients(List<Variable> parameters) {}
+
+        @Override
+        public double globalNorm(List<Variable> parameters) {
+            return GradientClipping.globalNorm(parameters);
+        }
+
+        @Override
+        public void gatherForCheckpoint(Optimizer optimizer) {}
+
+        @Override
+        public long fromFirstRank(long value) {
+            return value;
+        }
+
+        @Override
+        public void agree(Exception localFailure) throws IOException {
+            if (localFailure instanceof IOException io) throw io;
+            if (localFailure instanceof RuntimeException re) throw re;
+            if (localFailure != null) throw new IllegalStateException(localFailure);
+        }
+    };
+
+    /** Whether this rank writes the run's files (run.json, metrics, checkpoints): rank 0 only. */
+    boolean writesFiles();
+
+    /** The rows of the global batch this rank trains on. */
+    Batch shard(Batch global);
+
+    /** The mean over ranks of a per-shard mean (the loss): the whole batch's mean, as shards are equal. */
+    double mean(double local);
+
+    /** After backward: turns each rank's shard gradients into the global batch's (the mean over shards). */
+    void reduceGradients(List<Variable> parameters);
+
+    /** The L2 norm of the global batch's gradients, every expert counted once, equal on every rank. */
+    double globalNorm(List<Variable> parameters);
+
+    /** Before a checkpoint: brings every weight and optimizer buffer held elsewhere to the writing rank. */
+    void gatherForCheckpoint(Optimizer optimizer);
+
+    /** Rank 0's value, on every rank (the step count of a time budget, a stop request). */
+    long fromFirstRank(long value);
+
+    /**
+     * Ends a phase that may fail on some ranks only (loading a checkpoint): returns on every rank
+     * when none failed, else throws on every rank, naming the first rank that failed and why.
+     */
+    void agree(Exception localFailure) throws IOException;
+}
