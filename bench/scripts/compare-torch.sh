@@ -109,7 +109,7 @@ torch_decode() {
 moe4j_moe() {
   local d f e k t
   read -r d f e k t <<<"$1"
-  ./moe4j bench moe --d "$d" --hidden "$f" --experts "$e" --k "$k" --tokens "$t" --threads "$threads" --runs 5 2>/dev/null \
+  ./moe4j bench moe --d-model "$d" --hidden "$f" --experts "$e" --top-k "$k" --tokens "$t" --threads "$threads" --runs 5 2>/dev/null \
     | sed -n 's/^moe: \([0-9.]*\) tokens\/s/\1/p'
 }
 torch_moe() {
