@@ -10,6 +10,7 @@ import picocli.CommandLine.Command;
         description = "Sparse Mixture-of-Experts networks in pure Java: train, evaluate, inspect, benchmark.",
         subcommands = {
                 TrainCommand.class,
+                AotTrainingCommand.class,
                 ExperimentCommand.class,
                 BenchCommand.class,
                 InspectCommand.class,

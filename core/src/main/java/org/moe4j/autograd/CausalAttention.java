@@ -56,11 +56,11 @@ public final class CausalAttention {
             int h = task % heads;
             int g = h / group;
             int pOff = (b * heads + h) * T * T;
-            Gemm.gemm(false, true, T, T, headDim, scale, qv.data(), qv.offset() + b * T * qCols + h * headDim, qCols,
-                    kv.data(), kv.offset() + b * T * kvCols + g * headDim, kvCols, 0f, p, pOff, T);
+            lowerScores(T, headDim, scale, qv.data(), qv.offset() + b * T * qCols + h * headDim, qCols,
+                    kv.data(), kv.offset() + b * T * kvCols + g * headDim, kvCols, p, pOff);
             causalSoftmax(p, pOff, T);
-            Gemm.gemm(false, false, T, headDim, T, 1f, p, pOff, T, vv.data(), vv.offset() + b * T * kvCols + g * headDim, kvCols,
-                    0f, out.data(), b * T * qCols + h * headDim, qCols);
+            lowerTimes(T, headDim, 1f, p, pOff, vv.data(), vv.offset() + b * T * kvCols + g * headDim, kvCols,
+                    out.data(), b * T * qCols + h * headDim, qCols);
         });
         return Variable.result("causal_attention", out, dOut -> {
             Tensor dq = Tensor.zeros(rows, qCols);
@@ -76,23 +76,55 @@ public final class CausalAttention {
                     int qOff = b * T * qCols + h * headDim;
                     int kvOff = b * T * kvCols + g * headDim;
                     // dV_g += P^T dO_h
-                    Gemm.gemm(true, false, T, headDim, T, 1f, p, pOff, T, dOut.data(), dOut.offset() + qOff, qCols,
-                            1f, dv.data(), kvOff, kvCols);
-                    // dP = dO_h V_g^T
-                    Gemm.gemm(false, true, T, T, headDim, 1f, dOut.data(), dOut.offset() + qOff, qCols,
-                            vv.data(), vv.offset() + kvOff, kvCols, 0f, dp, 0, T);
+                    addLowerTransposedTimes(T, headDim, 1f, p, pOff, dOut.data(), dOut.offset() + qOff, qCols, dv.data(), kvOff, kvCols);
+                    // dP = dO_h V_g^T (only where j <= i: the rest of dS is 0)
+                    lowerScores(T, headDim, 1f, dOut.data(), dOut.offset() + qOff, qCols, vv.data(), vv.offset() + kvOff, kvCols, dp, 0);
                     softmaxBackwardInPlace(p, pOff, dp, T);
                     // dQ_h = dS K_g * scale ; dK_g += dS^T Q_h * scale
-                    Gemm.gemm(false, false, T, headDim, T, scale, dp, 0, T, kv.data(), kv.offset() + kvOff, kvCols,
-                            0f, dq.data(), qOff, qCols);
-                    Gemm.gemm(true, false, T, headDim, T, scale, dp, 0, T, qv.data(), qv.offset() + qOff, qCols,
-                            1f, dk.data(), kvOff, kvCols);
+                    lowerTimes(T, headDim, scale, dp, 0, kv.data(), kv.offset() + kvOff, kvCols, dq.data(), qOff, qCols);
+                    addLowerTransposedTimes(T, headDim, scale, dp, 0, qv.data(), qv.offset() + qOff, qCols, dk.data(), kvOff, kvCols);
                 }
             });
             q.accumulateOwnedGrad(dq);
             k.accumulateOwnedGrad(dk);
             v.accumulateOwnedGrad(dv);
         }, q, k, v);
+    }
+
+    /*
+     * The products with a causal [T, T] block (P or dS, zero above the diagonal) skip its upper right
+     * quarter: rows [0, T/2) only meet columns [0, T/2). That is a quarter of the attention's
+     * multiply-adds; the products left out only added exact zeros, so the results keep their bits.
+     */
+
+    /** c[i][j] = alpha * a_i . b_j for j <= i at least (a, b: [T, d] rows; c: [T, T] at cOff); c's upper right quarter is not written. */
+    private static void lowerScores(int T, int d, float alpha, float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
+                                    float[] c, int cOff) {
+        int h = T / 2;
+        if (h > 0) {
+            Gemm.gemm(false, true, h, h, d, alpha, a, aOff, lda, b, bOff, ldb, 0f, c, cOff, T);
+        }
+        Gemm.gemm(false, true, T - h, T, d, alpha, a, aOff + h * lda, lda, b, bOff, ldb, 0f, c, cOff + h * T, T);
+    }
+
+    /** c = alpha * L x, L a [T, T] block at lOff that is zero above the diagonal, x [T, d]; c [T, d] is overwritten. */
+    private static void lowerTimes(int T, int d, float alpha, float[] l, int lOff, float[] x, int xOff, int ldx,
+                                   float[] c, int cOff, int ldc) {
+        int h = T / 2;
+        if (h > 0) {
+            Gemm.gemm(false, false, h, d, h, alpha, l, lOff, T, x, xOff, ldx, 0f, c, cOff, ldc);
+        }
+        Gemm.gemm(false, false, T - h, d, T, alpha, l, lOff + h * T, T, x, xOff, ldx, 0f, c, cOff + h * ldc, ldc);
+    }
+
+    /** c += alpha * L^T x, L a [T, T] block at lOff that is zero above the diagonal, x [T, d]: rows j >= T/2 of c only meet rows i >= T/2 of L. */
+    private static void addLowerTransposedTimes(int T, int d, float alpha, float[] l, int lOff, float[] x, int xOff, int ldx,
+                                                float[] c, int cOff, int ldc) {
+        int h = T / 2;
+        if (h > 0) {
+            Gemm.gemm(true, false, h, d, T, alpha, l, lOff, T, x, xOff, ldx, 1f, c, cOff, ldc);
+        }
+        Gemm.gemm(true, false, T - h, d, T - h, alpha, l, lOff + h * T + h, T, x, xOff + h * ldx, ldx, 1f, c, cOff + h * ldc, ldc);
     }
 
     /** Row i of the [T, T] block becomes softmax over columns 0..i; columns above i become 0. */

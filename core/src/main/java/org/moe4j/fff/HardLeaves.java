@@ -41,7 +41,7 @@ public final class HardLeaves {
             throw new IllegalArgumentException("fff hard leaves: " + leaf.length + " leaf indices for " + tokens + " tokens");
         }
         for (int t = 0; t < tokens; t++) {
-            Shape.requireIndex("fff hard leaves", "leaf of token " + t + " is", leaf[t], leaves);
+            if (leaf[t] < 0 || leaf[t] >= leaves) Shape.requireIndex("fff hard leaves", "leaf of token " + t + " is", leaf[t], leaves);
         }
         LeafGroups groups = LeafGroups.of(leaf, leaves);
         int[] order = groups.order();

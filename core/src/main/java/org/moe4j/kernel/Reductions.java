@@ -39,8 +39,11 @@ public final class Reductions {
 
     // x: (n)
     /**
-     * sum_i x_i^2 in double (a gradient norm): a partial sum per block of 65,536 elements, each in
-     * order, the blocks spread over the kernel threads, then the partials added in block order.
+     * sum_i x_i^2 in double (a gradient norm): a partial sum per block of 65,536 elements, the
+     * blocks spread over the kernel threads, then the partials added in block order. Inside a block
+     * four sums take every fourth element and are added at the end: one running double sum waits on
+     * its own addition for every element (a JFR profile of training had the gradient norm at 2% of
+     * the step), four independent ones do not. The order is fixed, so is the result.
      */
     public static double sumOfSquares(float[] x, int off, int n) {
         KernelChecks.nonNegative("sumOfSquares", "n", n);
@@ -48,11 +51,19 @@ public final class Reductions {
         int blocks = (n + SQUARES_CHUNK - 1) / SQUARES_CHUNK;
         double[] partial = new double[blocks];
         KernelPool.parallelFor(blocks, blk -> {
-            double s = 0;
-            for (int i = off + blk * SQUARES_CHUNK, end = off + Math.min(n, (blk + 1) * SQUARES_CHUNK); i < end; i++) {
-                s += (double) x[i] * x[i];
+            double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+            int i = off + blk * SQUARES_CHUNK;
+            int end = off + Math.min(n, (blk + 1) * SQUARES_CHUNK);
+            for (; i + 3 < end; i += 4) {
+                s0 += (double) x[i] * x[i];
+                s1 += (double) x[i + 1] * x[i + 1];
+                s2 += (double) x[i + 2] * x[i + 2];
+                s3 += (double) x[i + 3] * x[i + 3];
             }
-            partial[blk] = s;
+            for (; i < end; i++) {
+                s0 += (double) x[i] * x[i];
+            }
+            partial[blk] = (s0 + s1) + (s2 + s3);
         });
         double total = 0;
         for (double s : partial) total += s;

@@ -17,8 +17,11 @@ public record DispatchPlan(int tokens, int numExperts, int[] pairToken, int[] pa
                     + pairExpert.length + ", gate " + pairGate.length);
         }
         for (int i = 0; i < p; i++) {
-            Shape.requireIndex("DispatchPlan", "pair " + i + " token", pairToken[i], tokens);
-            Shape.requireIndex("DispatchPlan", "pair " + i + " expert", pairExpert[i], numExperts);
+            // the message is built only for a bad index: this runs for every pair of every step
+            if (pairToken[i] < 0 || pairToken[i] >= tokens) Shape.requireIndex("DispatchPlan", "pair " + i + " token", pairToken[i], tokens);
+            if (pairExpert[i] < 0 || pairExpert[i] >= numExperts) {
+                Shape.requireIndex("DispatchPlan", "pair " + i + " expert", pairExpert[i], numExperts);
+            }
         }
     }
 

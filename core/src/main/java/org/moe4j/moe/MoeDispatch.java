@@ -41,7 +41,8 @@ public final class MoeDispatch {
         }
         Tensor gv = gates.value();
         for (int p = 0; p < plan.pairs(); p++) {
-            Shape.requireIndex("moe dispatch", "gate index of pair " + p, plan.pairGate()[p], gv.size());
+            int gi = plan.pairGate()[p];
+            if (gi < 0 || gi >= gv.size()) Shape.requireIndex("moe dispatch", "gate index of pair " + p, gi, gv.size());
         }
         DispatchPlan.Sorted sorted = plan.sortByExpert();
         ExpertGroups groups = sorted.groups();

@@ -67,6 +67,16 @@ public class AttentionTest {
     }
 
     @Test
+    void sequencesLongEnoughForTheBlockedProductsMatchFiniteDifferences() {
+        // T/2 = 18 rows per half: above the GEMM's few-row path, so the products that skip the
+        // causal block's upper right quarter run the packed kernels, as in training
+        int B = 1, T = 36, H = 2, G = 1, D = 8;
+        GradCheck.check("causal_attention (T=36)", v -> CausalAttention.apply(v[0], v[1], v[2], T, H, G, D),
+                x -> attentionRef(x[0], x[1], x[2], B, T, H, G, D),
+                GradCheck.randn(10, B * T, H * D), GradCheck.randn(11, B * T, G * D), GradCheck.randn(12, B * T, G * D));
+    }
+
+    @Test
     void ropeMatchesFiniteDifferences() {
         int B = 2, T = 4, H = 2, D = 6;
         GradCheck.check("rope", v -> Rope.apply(v[0], T, H, D, 10000.0, 3),

@@ -1,0 +1,84 @@
+#!/usr/bin/env python3
+"""transformers' MixtralSparseMoeBlock, forward and backward, timed as `moe4j bench moe` times
+moe4j's MoE layer (bench/scripts/compare-torch.sh runs both, alternating).
+
+The block: router linear d -> E, softmax, top-k, the k weights renormalised (MixtralTopKRouter),
+experts w2(silu(w1 x) * w3 x) of hidden f stored as 3D tensors (MixtralExperts), no jitter, no
+auxiliary loss. One call: forward of T random tokens (one sequence), then backward of a random
+upstream gradient into the input and every weight. Weights normal(0, 0.02), as moe4j's bench.
+
+Timing, as moe4j's MoeBench: warm-up of at least 4 calls and 4 s, then --runs timed runs, each
+repeating the call for at least 0.3 s; prints the median tokens/s and one JSON line.
+
+--impl picks transformers' experts implementation: eager (the default of a model loaded without
+options: a Python loop over the experts that were hit, each gathering its rows by index) or
+grouped_mm (torch's grouped matrix product over the (token, expert) pairs sorted by expert; transformers'
+batched_mm, one product per pair with its own copy of the weights, needs too much memory at these shapes).
+
+  /work/V/bin/python bench/scripts/torch_moe_layer.py --d 512 --hidden 1408 --experts 8 --k 2 --tokens 4096
+"""
+import argparse
+import json
+import os
+import statistics
+import time
+
+p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+p.add_argument("--d", type=int, default=512)
+p.add_argument("--hidden", type=int, default=1408)
+p.add_argument("--experts", type=int, default=8)
+p.add_argument("--k", type=int, default=2)
+p.add_argument("--tokens", type=int, default=4096)
+p.add_argument("--runs", type=int, default=7)
+p.add_argument("--threads", type=int, default=2)
+p.add_argument("--seed", type=int, default=1)
+p.add_argument("--impl", choices=["eager", "grouped_mm"], default="eager")
+args = p.parse_args()
+os.environ["OMP_NUM_THREADS"] = str(args.threads)
+
+import torch  # noqa: E402  (after the thread variable)
+import transformers  # noqa: E402
+from transformers.models.mixtral.configuration_mixtral import MixtralConfig  # noqa: E402
+from transformers.models.mixtral.modeling_mixtral import MixtralSparseMoeBlock  # noqa: E402
+
+torch.set_num_threads(args.threads)
+torch.manual_seed(args.seed)
+config = MixtralConfig(hidden_size=args.d, intermediate_size=args.hidden, num_local_experts=args.experts,
+                       num_experts_per_tok=args.k, router_jitter_noise=0.0, experts_implementation=args.impl)
+block = MixtralSparseMoeBlock(config).train()
+with torch.no_grad():
+    for w in block.parameters():
+        w.normal_(0.0, 0.02)
+x = torch.randn(1, args.tokens, args.d, requires_grad=True)
+upstream = torch.randn(1, args.tokens, args.d)
+
+
+def call():
+    for w in block.parameters():
+        w.grad = None
+    x.grad = None
+    out = block(x)
+    out.backward(upstream)
+
+
+def run(min_seconds):
+    calls, start = 0, time.perf_counter()
+    while True:
+        call()
+        calls += 1
+        elapsed = time.perf_counter() - start
+        if elapsed >= min_seconds:
+            return calls * args.tokens / elapsed
+
+
+start, calls = time.perf_counter(), 0
+while calls < 4 or time.perf_counter() - start < 4.0:
+    call()
+    calls += 1
+rates = [run(0.3) for _ in range(args.runs)]
+median = statistics.median(rates)
+print(f"torch {torch.__version__}, transformers {transformers.__version__}, MixtralSparseMoeBlock ({args.impl}), "
+      f"{torch.get_num_threads()} threads")
+print(f"d={args.d} hidden={args.hidden} experts={args.experts} k={args.k} tokens={args.tokens}: {median:.0f} tokens/s")
+print(json.dumps({"tokens_per_s": round(median, 1), "runs": [round(r, 1) for r in rates], "impl": args.impl,
+                  "torch": torch.__version__, "transformers": transformers.__version__}))
