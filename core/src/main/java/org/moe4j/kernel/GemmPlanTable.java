@@ -44,6 +44,12 @@ final class GemmPlanTable {
      * block rows (one size if a small L2 makes them equal), in both loop orders: at most eight, few enough to time in well under a second once
      * the micro-kernels are compiled.
      */
+    /** The plan for a JVM without its optimising compiler: the 6-row tile, which C1 compiles (the 14-row one it cannot). */
+    static GemmPlan withoutOptimisingCompiler(CpuInfo cpu) {
+        return plan(GemmTile.ROWS_6, BASE_BLOCK_ROWS, false, cpu,
+                "6-row tile, columns outer: this JVM runs without C2 (-Xint or -XX:TieredStopAtLevel below 4), so no timing and no cache");
+    }
+
     static List<GemmPlan> candidates(CpuInfo cpu) {
         CoreKind kind = CoreKind.of(cpu);
         GemmPlan first = plan(cpu);

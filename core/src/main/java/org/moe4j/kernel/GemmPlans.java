@@ -1,5 +1,8 @@
 package org.moe4j.kernel;
 
+import java.lang.management.ManagementFactory;
+import java.util.List;
+
 import java.io.IOException;
 import java.io.Reader;
 import java.io.StringReader;
@@ -47,14 +50,42 @@ final class GemmPlans {
             synchronized (GemmPlans.class) {
                 p = current;
                 if (p == null) {
-                    p = choose(cpu(), System.getProperty(PROPERTY, "calibrate"),
-                            cacheFile(System.getenv(), System.getProperty("user.home", "")),
-                            message -> System.err.println("moe4j: " + message), GemmCalibration::fastest);
+                    String setting = System.getProperty(PROPERTY, "calibrate").trim();
+                    if (!optimisingCompiler(ManagementFactory.getRuntimeMXBean().getInputArguments())
+                            && (setting.equals("calibrate") || setting.equals("table"))) {
+                        // C1 cannot compile the 14-row tile: it would run interpreted all along, and timings taken so mean nothing
+                        p = GemmPlanTable.withoutOptimisingCompiler(cpu());
+                    } else {
+                        p = choose(cpu(), setting, cacheFile(System.getenv(), System.getProperty("user.home", "")),
+                                message -> System.err.println("moe4j: " + message), GemmCalibration::fastest);
+                    }
                     current = p;
                 }
             }
         }
         return p;
+    }
+
+    /**
+     * False when the JVM was told not to use its optimising compiler (C2): {@code -Xint}, or
+     * {@code -XX:TieredStopAtLevel} below 4, as quick-start scripts and tests sometimes set.
+     */
+    static boolean optimisingCompiler(List<String> jvmArguments) {
+        for (String a : jvmArguments) {
+            if (a.equals("-Xint")) {
+                return false;
+            }
+            if (a.startsWith("-XX:TieredStopAtLevel=")) {
+                try {
+                    if (Integer.parseInt(a.substring("-XX:TieredStopAtLevel=".length()).trim()) < 4) {
+                        return false;
+                    }
+                } catch (NumberFormatException e) {
+                    return true; // the JVM itself refuses such a flag; nothing to decide here
+                }
+            }
+        }
+        return true;
     }
 
     /** This machine as the plan table sees it. */

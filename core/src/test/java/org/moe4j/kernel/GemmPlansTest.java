@@ -33,6 +33,16 @@ class GemmPlansTest {
     }
 
     @Test
+    void withoutC2TheSixRowTileIsUsedAndNothingIsTimed() {
+        assertTrue(GemmPlans.optimisingCompiler(List.of("-Xmx4g", "-XX:TieredStopAtLevel=4")));
+        assertTrue(GemmPlans.optimisingCompiler(List.of()));
+        assertFalse(GemmPlans.optimisingCompiler(List.of("-XX:TieredStopAtLevel=1")));
+        assertFalse(GemmPlans.optimisingCompiler(List.of("-Xmx256m", "-Xint")));
+        GemmPlan p = GemmPlanTable.withoutOptimisingCompiler(GemmPlans.cpu());
+        assertEquals(GemmTile.ROWS_6, p.tile());
+    }
+
+    @Test
     void theCacheFolderFollowsXdgCacheHomeWhenItIsAnAbsolutePath() {
         assertEquals(Path.of("/x/cache/moe4j/gemm-plan.properties"),
                 GemmPlans.cacheFile(Map.of("XDG_CACHE_HOME", "/x/cache"), "/home/u"));
