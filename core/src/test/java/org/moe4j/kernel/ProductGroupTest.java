@@ -2,6 +2,7 @@ package org.moe4j.kernel;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -20,9 +21,9 @@ class ProductGroupTest {
         List<Job> jobs = new ArrayList<>();
         float[] shared = KernelTesting.normal(rng, 3 * 300, 1.0);
         for (Format f : WeightProductTest.ELEMENT_FORMATS) {
-            // two products reading the same rows of x (as an expert's gate and up), one wide enough to be split in tasks
-            jobs.add(new Job(shared, 0, 300, 3, WeightProductTest.heap(f, KernelTesting.normal(rng, 517 * 300, 0.1), 517, 300),
-                    0, 517, false));
+            // two products reading the same rows of x (as an expert's gate and up), one of more weights than a task takes (TASK_WEIGHTS)
+            jobs.add(new Job(shared, 0, 300, 3, WeightProductTest.heap(f, KernelTesting.normal(rng, 1101 * 300, 0.1), 1101, 300),
+                    0, 1101, false));
             jobs.add(new Job(shared, 0, 300, 3, WeightProductTest.heap(f, KernelTesting.normal(rng, 6 * 300, 0.1), 6, 300),
                     0, 6, false));
             // a slice of wider rows of x, accumulated into y, columns not a multiple of the vector length
@@ -33,6 +34,7 @@ class ProductGroupTest {
         jobs.add(new Job(shared, 0, 300, 1, QuantizedProductTest.random(Format.Q8_0, 64, 288, rng), 0, 64, false));
         jobs.add(new Job(shared, 300, 300, 2, QuantizedProductTest.random(Format.Q4_K, 20, 256, rng), 1, 30, true));
 
+        assertTrue(1101L * 300 > ProductGroup.TASK_WEIGHTS, "the first product is split over several tasks");
         List<float[]> expected = new ArrayList<>();
         List<float[]> actual = new ArrayList<>();
         ProductGroup group = ProductGroup.begin();
