@@ -3,7 +3,6 @@ package org.moe4j.cli;
 import static org.junit.jupiter.api.Assertions.*;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import java.io.File;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -17,7 +16,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -43,14 +41,6 @@ class DistributedServeCommandTest {
     @TempDir
     Path dir;
 
-    private static Optional<Path> mpirun() {
-        for (String d : System.getenv().getOrDefault("PATH", "").split(File.pathSeparator)) {
-            Path candidate = Path.of(d, "mpirun");
-            if (Files.isExecutable(candidate)) return Optional.of(candidate);
-        }
-        return Optional.empty();
-    }
-
     /** A tiny trained run with {@code experts} experts (10 steps, one layer). */
     private Path tinyRun(int experts) {
         Path run = dir.resolve("run" + experts);
@@ -65,18 +55,7 @@ class DistributedServeCommandTest {
     }
 
     private static Process mpi(int ranks, Path log, String... args) throws IOException {
-        assumeTrue(mpirun().isPresent(), "mpirun is not installed: apt-get install openmpi-bin libopenmpi-dev");
-        List<String> command = new ArrayList<>(List.of(mpirun().get().toString(), "--allow-run-as-root", "--oversubscribe", "-np",
-                Integer.toString(ranks), Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "--enable-native-access=ALL-UNNAMED", "--add-modules", "jdk.incubator.vector", "-Xmx256m", "-XX:+UseSerialGC",
-                "-XX:TieredStopAtLevel=1", "-cp", System.getProperty("java.class.path"), Main.class.getName()));
-        command.addAll(List.of(args));
-        return new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
-    }
-
-    private static void kill(Process p) throws InterruptedException {
-        p.descendants().forEach(ProcessHandle::destroyForcibly);
-        p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+        return MpiJobs.start(MpiJobs.command(ranks, List.of(), args), log);
     }
 
     /** The greedy completion's text (as JSON) of each prompt. */
@@ -101,7 +80,7 @@ class DistributedServeCommandTest {
     @Test
     @Tag("slow")
     void twoRanksAnswerAsOneProcessAndEndWhenOneDies() throws Exception {
-        assumeTrue(mpirun().isPresent(), "mpirun is not installed: apt-get install openmpi-bin libopenmpi-dev");
+        MpiJobs.assumeMpirun();
         Path run = tinyRun(4);
         HttpClient http = HttpClient.newHttpClient();
         List<String> single;
@@ -129,19 +108,19 @@ class DistributedServeCommandTest {
             assertTrue(up, "the group did not start serving:\n" + Files.readString(log));
             assertEquals(single, complete(http, base), "2 ranks against one process");
 
-            ProcessHandle rank1 = job.descendants().filter(p -> rankOf(p) == 1).findFirst()
+            ProcessHandle rank1 = job.descendants().filter(p -> MpiJobs.rankOf(p) == 1).findFirst()
                     .orElseThrow(() -> new AssertionError("no process of rank 1 under mpirun"));
             rank1.destroyForcibly();
             boolean ended = job.waitFor(Math.max(1, (deadline - System.nanoTime()) / 1_000_000_000L), TimeUnit.SECONDS);
             if (!ended) {
-                kill(job);
+                MpiJobs.kill(job);
                 fail("the job went on after rank 1 died and was killed; output:\n" + Files.readString(log));
             }
             String output = Files.readString(log);
             assertNotEquals(0, job.exitValue(), output);
             assertTrue(output.contains("exited on signal 9"), output);
         } finally {
-            if (job.isAlive()) kill(job);
+            if (job.isAlive()) MpiJobs.kill(job);
             Files.deleteIfExists(log);
         }
     }
@@ -150,13 +129,13 @@ class DistributedServeCommandTest {
     @Test
     @Tag("slow")
     void expertsThatDoNotSplitStopEveryRank() throws Exception {
-        assumeTrue(mpirun().isPresent(), "mpirun is not installed: apt-get install openmpi-bin libopenmpi-dev");
+        MpiJobs.assumeMpirun();
         Path run = tinyRun(4);
         Path log = Files.createTempFile("moe4j-mpi-serve", ".log");
         Process job = mpi(3, log, "serve", run.toString(), "--distributed", "--port", "0");
         try {
             if (!job.waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
-                kill(job);
+                MpiJobs.kill(job);
                 fail("mpirun did not finish within " + TIMEOUT_SECONDS + " s and was killed; output:\n" + Files.readString(log));
             }
             String output = Files.readString(log);
@@ -166,7 +145,7 @@ class DistributedServeCommandTest {
                         + " which do not split evenly over 3 ranks"), output);
             }
         } finally {
-            if (job.isAlive()) kill(job);
+            if (job.isAlive()) MpiJobs.kill(job);
             Files.deleteIfExists(log);
         }
     }
@@ -181,17 +160,5 @@ class DistributedServeCommandTest {
         assertEquals(2, cl.execute("serve", dir.resolve("run").toString(), "--distributed"), err.toString());
         assertTrue(err.toString().contains("moe4j serve: --distributed runs under mpirun (mpirun -np N moe4j serve MODEL --distributed);"
                 + " neither OMPI_COMM_WORLD_SIZE nor PMIX_RANK is set"), err.toString());
-    }
-
-    /** The MPI rank of a process (OMPI_COMM_WORLD_RANK in its environment, readable as its owner), or -1. */
-    private static int rankOf(ProcessHandle p) {
-        try {
-            for (String entry : Files.readString(Path.of("/proc", Long.toString(p.pid()), "environ")).split("\0")) {
-                if (entry.startsWith("OMPI_COMM_WORLD_RANK=")) return Integer.parseInt(entry.substring(entry.indexOf('=') + 1));
-            }
-        } catch (IOException | RuntimeException e) {
-            return -1;
-        }
-        return -1;
     }
 }

@@ -3,13 +3,11 @@ package org.moe4j.cli;
 import static org.junit.jupiter.api.Assertions.*;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -37,24 +35,8 @@ class DistributedTrainCommandTest {
 
     private record Job(int exitCode, String output) {}
 
-    private static Optional<Path> mpirun() {
-        for (String d : System.getenv().getOrDefault("PATH", "").split(File.pathSeparator)) {
-            Path candidate = Path.of(d, "mpirun");
-            if (Files.isExecutable(candidate)) return Optional.of(candidate);
-        }
-        return Optional.empty();
-    }
-
     private static Job mpi(int ranks, List<String> javaOptions, String... args) throws IOException, InterruptedException {
-        assumeTrue(mpirun().isPresent(), "mpirun is not installed: apt-get install openmpi-bin libopenmpi-dev");
-        List<String> command = new ArrayList<>(List.of(mpirun().get().toString(), "--allow-run-as-root", "--oversubscribe", "-np",
-                Integer.toString(ranks), Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "--enable-native-access=ALL-UNNAMED", "--add-modules", "jdk.incubator.vector", "-Xmx256m", "-XX:+UseSerialGC",
-                "-XX:TieredStopAtLevel=1"));
-        command.addAll(javaOptions);
-        command.addAll(List.of("-cp", System.getProperty("java.class.path"), Main.class.getName()));
-        command.addAll(List.of(args));
-        return run(command);
+        return run(MpiJobs.command(ranks, javaOptions, args));
     }
 
     /** One moe4j process, no MPI. */
@@ -174,30 +156,25 @@ class DistributedTrainCommandTest {
     @Test
     @Tag("slow")
     void aRankThatDiesEndsTheJob() throws Exception {
-        assumeTrue(mpirun().isPresent(), "mpirun is not installed: apt-get install openmpi-bin libopenmpi-dev");
+        MpiJobs.assumeMpirun();
         Path run = dir.resolve("dies");
-        List<String> command = new ArrayList<>(List.of(mpirun().get().toString(), "--allow-run-as-root", "--oversubscribe", "-np", "2",
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(), "--enable-native-access=ALL-UNNAMED",
-                "--add-modules", "jdk.incubator.vector", "-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
-                "-cp", System.getProperty("java.class.path"), Main.class.getName()));
-        command.addAll(List.of(with(TINY, "train", "--distributed", "--expert-parallel", "2", "--experts", "4", "--out", run.toString(),
-                "--steps", "100000")));
+        List<String> command = MpiJobs.command(2, List.of(), with(TINY, "train", "--distributed", "--expert-parallel", "2",
+                "--experts", "4", "--out", run.toString(), "--steps", "100000"));
         Path log = Files.createTempFile("moe4j-mpi-dies", ".log");
         try {
-            Process mpirun = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+            Process mpirun = MpiJobs.start(command, log);
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(TIMEOUT_SECONDS);
             Path metrics = run.resolve("metrics.jsonl");
             while ((!Files.exists(metrics) || Files.size(metrics) == 0) && System.nanoTime() < deadline && mpirun.isAlive()) {
                 Thread.sleep(100);
             }
             assertTrue(mpirun.isAlive() && Files.size(metrics) > 0, "training did not start:\n" + Files.readString(log));
-            ProcessHandle rank1 = mpirun.descendants().filter(p -> rankOf(p) == 1).findFirst()
+            ProcessHandle rank1 = mpirun.descendants().filter(p -> MpiJobs.rankOf(p) == 1).findFirst()
                     .orElseThrow(() -> new AssertionError("no process of rank 1 under mpirun"));
             rank1.destroyForcibly();
             boolean ended = mpirun.waitFor(Math.max(1, (deadline - System.nanoTime()) / 1_000_000_000L), TimeUnit.SECONDS);
             if (!ended) {
-                mpirun.descendants().forEach(ProcessHandle::destroyForcibly);
-                mpirun.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+                MpiJobs.kill(mpirun);
                 fail("the job went on after rank 1 died and was killed; output:\n" + Files.readString(log));
             }
             String output = Files.readString(log);
@@ -206,17 +183,5 @@ class DistributedTrainCommandTest {
         } finally {
             Files.deleteIfExists(log);
         }
-    }
-
-    /** The MPI rank of a process (OMPI_COMM_WORLD_RANK in its environment, readable as its owner), or -1. */
-    private static int rankOf(ProcessHandle p) {
-        try {
-            for (String entry : Files.readString(Path.of("/proc", Long.toString(p.pid()), "environ")).split("\0")) {
-                if (entry.startsWith("OMPI_COMM_WORLD_RANK=")) return Integer.parseInt(entry.substring(entry.indexOf('=') + 1));
-            }
-        } catch (IOException | RuntimeException e) {
-            return -1;
-        }
-        return -1;
     }
 }
