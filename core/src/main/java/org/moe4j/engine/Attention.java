@@ -5,10 +5,9 @@ import org.moe4j.engine.ModelConfig.AttentionKind;
 import org.moe4j.engine.Workspace.Buffer;
 import org.moe4j.engine.ModelConfig.AttentionSpec;
 import org.moe4j.engine.ModelConfig.QkNorm;
-import org.moe4j.kernel.Elementwise;
+import org.moe4j.kernel.CachedAttention;
 import org.moe4j.kernel.KernelPool;
 import org.moe4j.kernel.ProductGroup;
-import org.moe4j.kernel.Reductions;
 
 /**
  * Causal self-attention of one layer over the new rows of several sequences, each row attending to
@@ -71,7 +70,7 @@ final class Attention {
             System.arraycopy(k, t * keyWidth(spec), s.pool.keys[layer], row * keyWidth(spec), keyWidth(spec));
             System.arraycopy(v, t * valueWidth(spec), s.pool.values[layer], row * valueWidth(spec), valueWidth(spec));
         }
-        float[] attended = ws.zeros(Buffer.ATTENDED, T * spec.heads() * spec.valueDim());
+        float[] attended = ws.floats(Buffer.ATTENDED, T * spec.heads() * spec.valueDim());
         KernelPool.parallelFor(T * spec.heads(), task -> attend(task / spec.heads(), task % spec.heads(), q, rows, sequences, attended));
         Ops.linear(attended, T, w.o(), w.oBias(), out);
     }
@@ -177,10 +176,9 @@ final class Attention {
         float[] scores = scratch.scores;
         int[] at = scratch.rows;
         s.rows(from, n, at);
+        CachedAttention.scores(q, qo, hd, keys, kw, kvHead * hd, at, n, spec.scale(), scores);
         float max = Float.NEGATIVE_INFINITY;
         for (int j = 0; j < n; j++) {
-            int ko = at[j] * kw + kvHead * hd;
-            scores[j] = Reductions.dot(q, qo, keys, ko, hd) * spec.scale();
             max = Math.max(max, scores[j]);
         }
         float sink = w.sinks() != null ? w.sinks()[h] : Float.NEGATIVE_INFINITY;
@@ -191,9 +189,6 @@ final class Attention {
             sum += scores[j];
         }
         float inv = (float) (1.0 / sum);
-        int oo = (t * spec.heads() + h) * vd;
-        for (int j = 0; j < n; j++) {
-            Elementwise.axpy(scores[j] * inv, values, at[j] * vw + kvHead * vd, out, oo, vd);
-        }
+        CachedAttention.weightedSum(scores, inv, n, values, vw, kvHead * vd, at, vd, out, (t * spec.heads() + h) * vd);
     }
 }

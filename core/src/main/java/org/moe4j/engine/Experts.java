@@ -4,6 +4,7 @@ import java.util.Arrays;
 import org.moe4j.engine.ModelConfig.ExpertActivation;
 import org.moe4j.engine.Workspace.Buffer;
 import org.moe4j.engine.Workspace.IntBuffer;
+import org.moe4j.kernel.Activations;
 import org.moe4j.kernel.ProductGroup;
 
 /**
@@ -115,7 +116,7 @@ final class Experts {
         if (fused) {
             for (int i = lo * I; i < hi * I; i++) g[i] = activate(activation, g[2 * i], g[2 * i + 1]);
         } else {
-            for (int i = lo * I; i < hi * I; i++) g[i] = activate(activation, g[i], u[i]);
+            activate(activation, g, u, lo * I, (hi - lo) * I);
         }
         group = ProductGroup.begin();
         for (int e = from; e < to; e++) {
@@ -142,9 +143,21 @@ final class Experts {
             float[] u = ws.floats(Buffer.UP, n * I);
             Ops.linear(x, n, w.gate(), w.gateBias(), g);
             Ops.linear(x, n, w.up(), w.upBias(), u);
-            for (int i = 0; i < n * I; i++) g[i] = activate(activation, g[i], u[i]);
+            activate(activation, g, u, 0, n * I);
         }
         Ops.linear(g, n, w.down(), w.downBias(), out);
+    }
+
+    /**
+     * g[i] = act(g[i], u[i]) for i in [from, from + n): SwiGLU by the vector kernel, whose every element
+     * (tail included) is the same function, so a row's result does not depend on where it lies.
+     */
+    private static void activate(ExpertActivation activation, float[] g, float[] u, int from, int n) {
+        if (activation == ExpertActivation.SWIGLU) {
+            Activations.swiglu(g, from, u, from, g, from, n);
+        } else {
+            for (int i = from; i < from + n; i++) g[i] = activate(activation, g[i], u[i]);
+        }
     }
 
     private static float activate(ExpertActivation activation, float gate, float up) {

@@ -1,0 +1,128 @@
+package org.moe4j.kernel;
+
+import static org.moe4j.kernel.WeightBlocks.FOLD1;
+import static org.moe4j.kernel.WeightBlocks.FOLD16;
+import static org.moe4j.kernel.WeightBlocks.FOLD2;
+import static org.moe4j.kernel.WeightBlocks.FOLD32;
+import static org.moe4j.kernel.WeightBlocks.FOLD4;
+import static org.moe4j.kernel.WeightBlocks.FOLD8;
+import static org.moe4j.kernel.WeightBlocks.PAIR_HI;
+import static org.moe4j.kernel.WeightBlocks.PAIR_LO;
+import static org.moe4j.kernel.WeightBlocks.QUAD_HI;
+import static org.moe4j.kernel.WeightBlocks.QUAD_LO;
+import static org.moe4j.kernel.WideningLoads.F;
+import static org.moe4j.kernel.WideningLoads.VL;
+
+import jdk.incubator.vector.FloatVector;
+
+/**
+ * The two inner loops of attention over a paged KV cache, for one query row of one head: the
+ * scores q . k_j of the visible cached rows, and the probability-weighted sum of their values.
+ * Cached rows are scattered (a sequence's block table gives each position's row), so both take
+ * the list of row indices {@code at[0..n)}; key j starts at {@code at[j] * kStride + kOff} of
+ * {@code keys}, value j at {@code at[j] * vStride + vOff} of {@code values}.
+ *
+ * <p>Each score is the dot product in {@link WeightBlocks}' order (lane-wise fused multiply-adds
+ * over whole vectors, the fixed pairwise lane sum, then the tail one element at a time), computed
+ * four keys at a time with the four-output lane sum, which adds the same operands in the same
+ * order as one key alone: a score depends on its own key only, never on n or the key's position
+ * in the list. The weighted sum keeps each vector of the output in a register across all keys and
+ * adds key after key with one fused multiply-add per element, in key order: the same roundings
+ * as {@code out = 0; for j: out = fma(p_j, v_j, out)} ({@link CachedAttentionReference}), without
+ * writing the output back per key.
+ */
+public final class CachedAttention {
+    private CachedAttention() {}
+
+    // q: (hd) from qOff   keys: row at[j] from at[j] * kStride + kOff   scores: (n), overwritten
+    /** scores[j] = (q . key j) * scale for j in [0, n). */
+    public static void scores(float[] q, int qOff, int hd, float[] keys, int kStride, int kOff, int[] at, int n, float scale,
+                              float[] scores) {
+        check("scores", q, qOff, hd, at, n, scores);
+        int j = 0;
+        for (; j + 4 <= n; j += 4) {
+            scores4(q, qOff, hd, keys, at[j] * kStride + kOff, at[j + 1] * kStride + kOff, at[j + 2] * kStride + kOff,
+                    at[j + 3] * kStride + kOff, scale, scores, j);
+        }
+        for (; j < n; j++) {
+            scores[j] = score1(q, qOff, hd, keys, at[j] * kStride + kOff) * scale;
+        }
+    }
+
+    // p: (n) unnormalised probabilities   values: row at[j] from at[j] * vStride + vOff   out: (vd) from outOff, overwritten
+    /** out = sum_j (p[j] * inv) value_j, in key order, one rounding per multiply-add. */
+    public static void weightedSum(float[] p, float inv, int n, float[] values, int vStride, int vOff, int[] at, int vd,
+                                   float[] out, int outOff) {
+        check("weightedSum", out, outOff, vd, at, n, p);
+        int c = 0;
+        for (int upper = vd - vd % VL; c < upper; c += VL) {
+            FloatVector acc = FloatVector.zero(F);
+            for (int j = 0; j < n; j++) {
+                acc = FloatVector.fromArray(F, values, at[j] * vStride + vOff + c).fma(FloatVector.broadcast(F, p[j] * inv), acc);
+            }
+            acc.intoArray(out, outOff + c);
+        }
+        for (; c < vd; c++) {
+            float s = 0f;
+            for (int j = 0; j < n; j++) {
+                s = Math.fma(p[j] * inv, values[at[j] * vStride + vOff + c], s);
+            }
+            out[outOff + c] = s;
+        }
+    }
+
+    private static void check(String op, float[] v, int off, int len, int[] at, int n, float[] perKey) {
+        KernelChecks.nonNegative(op, "n", n);
+        KernelChecks.region(op, "query/output row", v, off, len);
+        KernelChecks.region(op, "rows", at, 0, n);
+        KernelChecks.region(op, "per-key buffer", perKey, 0, n);
+    }
+
+    /** Keys starting at k0..k3 against q, scaled, into scores[j..j+4). */
+    private static void scores4(float[] q, int qOff, int hd, float[] keys, int k0, int k1, int k2, int k3, float scale,
+                                float[] scores, int j) {
+        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
+        int upper = hd - hd % VL;
+        for (int c = 0; c < upper; c += VL) {
+            FloatVector u = FloatVector.fromArray(F, q, qOff + c);
+            a0 = u.fma(FloatVector.fromArray(F, keys, k0 + c), a0);
+            a1 = u.fma(FloatVector.fromArray(F, keys, k1 + c), a1);
+            a2 = u.fma(FloatVector.fromArray(F, keys, k2 + c), a2);
+            a3 = u.fma(FloatVector.fromArray(F, keys, k3 + c), a3);
+        }
+        FloatVector b0 = PAIR_LO.selectFrom(a0, a1).add(PAIR_HI.selectFrom(a0, a1));
+        FloatVector b1 = PAIR_LO.selectFrom(a2, a3).add(PAIR_HI.selectFrom(a2, a3));
+        FloatVector s = QUAD_LO.selectFrom(b0, b1).add(QUAD_HI.selectFrom(b0, b1));
+        if (VL >= 64) s = s.add(s.rearrange(FOLD8));
+        if (VL >= 32) s = s.add(s.rearrange(FOLD4));
+        if (VL >= 16) s = s.add(s.rearrange(FOLD2));
+        if (VL >= 8) s = s.add(s.rearrange(FOLD1));
+        scores[j] = tail(s.lane(0), q, qOff, keys, k0, upper, hd) * scale;
+        scores[j + 1] = tail(s.lane(VL / 4), q, qOff, keys, k1, upper, hd) * scale;
+        scores[j + 2] = tail(s.lane(VL / 2), q, qOff, keys, k2, upper, hd) * scale;
+        scores[j + 3] = tail(s.lane(3 * VL / 4), q, qOff, keys, k3, upper, hd) * scale;
+    }
+
+    /** One key starting at k0 against q, unscaled: the single-output lane sum of the same tree. */
+    private static float score1(float[] q, int qOff, int hd, float[] keys, int k0) {
+        FloatVector s = FloatVector.zero(F);
+        int upper = hd - hd % VL;
+        for (int c = 0; c < upper; c += VL) {
+            s = FloatVector.fromArray(F, q, qOff + c).fma(FloatVector.fromArray(F, keys, k0 + c), s);
+        }
+        if (VL >= 64) s = s.add(s.rearrange(FOLD32));
+        if (VL >= 32) s = s.add(s.rearrange(FOLD16));
+        if (VL >= 16) s = s.add(s.rearrange(FOLD8));
+        if (VL >= 8) s = s.add(s.rearrange(FOLD4));
+        s = s.add(s.rearrange(FOLD2));
+        s = s.add(s.rearrange(FOLD1));
+        return tail(s.lane(0), q, qOff, keys, k0, upper, hd);
+    }
+
+    private static float tail(float s, float[] q, int qOff, float[] keys, int k0, int upper, int hd) {
+        for (int c = upper; c < hd; c++) {
+            s = Math.fma(q[qOff + c], keys[k0 + c], s);
+        }
+        return s;
+    }
+}
