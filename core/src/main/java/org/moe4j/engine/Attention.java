@@ -71,7 +71,10 @@ final class Attention {
             System.arraycopy(v, t * valueWidth(spec), s.pool.values[layer], row * valueWidth(spec), valueWidth(spec));
         }
         float[] attended = ws.floats(Buffer.ATTENDED, T * spec.heads() * spec.valueDim());
-        KernelPool.parallelFor(T * spec.heads(), task -> attend(task / spec.heads(), task % spec.heads(), q, rows, sequences, attended));
+        // tasks of one row and a group of its heads (the row's visible cache rows are listed once per task); a row's
+        // heads are split into groups only when there are too few rows to keep every thread busy
+        int groups = Math.min(spec.heads(), Math.max(1, (4 * KernelPool.threads() + T - 1) / T));
+        KernelPool.parallelFor(T * groups, task -> attend(task / groups, task % groups, groups, q, rows, sequences, attended));
         Ops.linear(attended, T, w.o(), w.oBias(), out);
     }
 
@@ -157,38 +160,29 @@ final class Attention {
 
     private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
 
-    /** Row t, head h: softmax(q.K^T * scale) V over the visible cached positions (each found through the sequence's block table). */
-    private void attend(int t, int h, float[] q, Rows rows, List<Sequence> sequences, float[] out) {
+    /** Row t, heads of group g of {@code groups}: softmax(q.K^T * scale) V over the visible cached positions (found through the sequence's block table). */
+    private void attend(int t, int g, int groups, float[] q, Rows rows, List<Sequence> sequences, float[] out) {
         Sequence s = sequences.get(rows.sequence(t));
         int p = rows.position(t);
         int from = window > 0 ? Math.max(0, p - window + 1) : 0;
+        int heads = spec.heads();
         int hd = spec.headDim();
         int vd = spec.valueDim();
-        int kvHead = h / (spec.heads() / spec.kvHeads());
         int kw = keyWidth(spec);
         int vw = valueWidth(spec);
         float[] keys = s.pool.keys[layer];
         float[] values = s.pool.values[layer];
-        int qo = (t * spec.heads() + h) * hd;
         int n = p - from + 1;
         Scratch scratch = SCRATCH.get();
         scratch.fit(n);
         float[] scores = scratch.scores;
         int[] at = scratch.rows;
         s.rows(from, n, at);
-        CachedAttention.scores(q, qo, hd, keys, kw, kvHead * hd, at, n, spec.scale(), scores);
-        float max = Float.NEGATIVE_INFINITY;
-        for (int j = 0; j < n; j++) {
-            max = Math.max(max, scores[j]);
+        for (int h = heads * g / groups; h < heads * (g + 1) / groups; h++) {
+            int kvHead = h / (heads / spec.kvHeads());
+            CachedAttention.scores(q, (t * heads + h) * hd, hd, keys, kw, kvHead * hd, at, n, spec.scale(), scores);
+            float inv = CachedAttention.softmax(scores, n, w.sinks() != null ? w.sinks()[h] : Float.NEGATIVE_INFINITY);
+            CachedAttention.weightedSum(scores, inv, n, values, vw, kvHead * vd, at, vd, out, (t * heads + h) * vd);
         }
-        float sink = w.sinks() != null ? w.sinks()[h] : Float.NEGATIVE_INFINITY;
-        max = Math.max(max, sink);
-        double sum = w.sinks() != null ? Math.exp(sink - max) : 0;
-        for (int j = 0; j < n; j++) {
-            scores[j] = (float) Math.exp(scores[j] - max);
-            sum += scores[j];
-        }
-        float inv = (float) (1.0 / sum);
-        CachedAttention.weightedSum(scores, inv, n, values, vw, kvHead * vd, at, vd, out, (t * spec.heads() + h) * vd);
     }
 }

@@ -127,6 +127,11 @@ public final class Activations {
     /** SwiGLU gate: out = silu(a) * b (Shazeer 2020, "GLU Variants Improve Transformer", eq. 6 without the projections). */
     public static void swiglu(float[] a, int aOff, float[] b, int bOff, float[] out, int outOff, int n) {
         checkBinary("swiglu", "a", a, aOff, "b", b, bOff, "out", out, outOff, n);
+        if (n < RowParallel.MIN_PARALLEL_ELEMENTS) {
+            // the decode step's size: no lambda for the loop to allocate
+            swigluSlice(a, aOff, b, bOff, out, outOff, n);
+            return;
+        }
         // elementwise, so slices over the kernel threads give the same bits
         RowParallel.forRows(n, 1, (from, to) -> swigluSlice(a, aOff + from, b, bOff + from, out, outOff + from, to - from));
     }

@@ -14,10 +14,11 @@ import static org.moe4j.kernel.WideningLoads.F;
 import static org.moe4j.kernel.WideningLoads.VL;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
 
 /**
- * The two inner loops of attention over a paged KV cache, for one query row of one head: the
- * scores q . k_j of the visible cached rows, and the probability-weighted sum of their values.
+ * The inner loops of attention over a paged KV cache, for one query row of one head: the scores
+ * q . k_j of the visible cached rows, their softmax, and the probability-weighted sum of the values.
  * Cached rows are scattered (a sequence's block table gives each position's row), so both take
  * the list of row indices {@code at[0..n)}; key j starts at {@code at[j] * kStride + kOff} of
  * {@code keys}, value j at {@code at[j] * vStride + vOff} of {@code values}.
@@ -47,6 +48,34 @@ public final class CachedAttention {
         for (; j < n; j++) {
             scores[j] = score1(q, qOff, hd, keys, at[j] * kStride + kOff) * scale;
         }
+    }
+
+    // scores: (n), overwritten with exp(score - max)
+    /**
+     * The softmax of scores[0..n) with an optional sink logit (gpt-oss; -inf for none) that joins the
+     * normaliser but gets no value: scores become exp(s - m), m the largest of the scores and the sink,
+     * and the returned factor 1 / (exp(sink - m) + sum_j exp(s_j - m)) turns them into probabilities.
+     * Each exponential is the vector kernel's ({@link VectorMath#exp}, the tail lanes masked, so a
+     * score's value does not depend on n); the normaliser is summed in double, in key order.
+     */
+    public static float softmax(float[] scores, int n, float sink) {
+        KernelChecks.region("softmax", "scores", scores, 0, n);
+        float max = sink;
+        for (int j = 0; j < n; j++) {
+            max = Math.max(max, scores[j]);
+        }
+        FloatVector m = FloatVector.broadcast(F, max);
+        for (int j = 0; j < n; j += VL) {
+            // one call site of exp, every vector masked to [j, n): with a second call for the tail, exp was not inlined
+            // and a warm decode step allocated its vectors (DecodeAllocationTest)
+            VectorMask<Float> mask = F.indexInRange(j, n);
+            VectorMath.exp(FloatVector.fromArray(F, scores, j, mask).sub(m)).intoArray(scores, j, mask);
+        }
+        double sum = Math.exp(sink - max);
+        for (int j = 0; j < n; j++) {
+            sum += scores[j];
+        }
+        return (float) (1.0 / sum);
     }
 
     // p: (n) unnormalised probabilities   values: row at[j] from at[j] * vStride + vOff   out: (vd) from outOff, overwritten

@@ -84,6 +84,46 @@ class CachedAttentionTest {
     }
 
     @Test
+    void softmaxMatchesTheDoubleDefinitionWithAndWithoutASink() {
+        Random rnd = new Random(14);
+        for (float sink : new float[] {Float.NEGATIVE_INFINITY, 0.7f, 9f}) {
+            for (int n : new int[] {1, 5, 16, 37}) {
+                float[] s = random(rnd, n);
+                for (int j = 0; j < n; j++) s[j] *= 6;
+                float[] orig = s.clone();
+                float inv = CachedAttention.softmax(s, n, sink);
+                double max = sink;
+                for (float v : orig) max = Math.max(max, v);
+                double sum = Math.exp(sink - max);
+                for (float v : orig) sum += Math.exp(v - max);
+                double total = Math.exp(sink - max) / sum;
+                for (int j = 0; j < n; j++) {
+                    double want = Math.exp(orig[j] - max) / sum;
+                    assertEquals(want, s[j] * inv, 1e-6 * Math.max(1, want), "sink " + sink + ", n " + n + ", j " + j);
+                    total += s[j] * inv;
+                }
+                assertEquals(1.0, total, 1e-5, "probabilities and the sink's sum to one");
+            }
+        }
+    }
+
+    @Test
+    void anExponentialDoesNotDependOnHowManyScoresCome() {
+        Random rnd = new Random(15);
+        float[] base = random(rnd, 40);
+        base[0] = 5f; // the largest: every length below shares the same max
+        for (int n : new int[] {3, 16, 17, 40}) {
+            float[] s = base.clone();
+            CachedAttention.softmax(s, n, Float.NEGATIVE_INFINITY);
+            float[] ref = base.clone();
+            CachedAttention.softmax(ref, 40, Float.NEGATIVE_INFINITY);
+            for (int j = 0; j < n; j++) {
+                assertEquals(Float.floatToIntBits(ref[j]), Float.floatToIntBits(s[j]), "n " + n + ", j " + j);
+            }
+        }
+    }
+
+    @Test
     void badRegionsNameTheBufferAndTheLimits() {
         float[] keys = new float[64 * 4];
         int[] at = {0, 1, 2};
