@@ -192,10 +192,14 @@ final class Bf16Blocks {
         store(y, y0 + 3 * ldy + 3, tail(s.lane(3 * VL / 4), w, e0 + 3L * cols, cols, upper, x, x3), add);
     }
 
-    /** Rows r..r+3 of W times one token of x: four independent chains, the matrix-vector product of decoding. */
-    static void rows4Token1(MemorySegment w, long w0, int cols, float[] x, int x0, float[] y, int y0, boolean add) {
+    /**
+     * Four rows of W, {@code rowStride} bytes apart from byte {@code w0}, times one token of x, into y[y0],
+     * y[y0 + yStride], ...: four independent chains, the matrix-vector product of decoding.
+     */
+    static void rows4Token1(MemorySegment w, long w0, long rowStride, int cols, float[] x, int x0, float[] y, int y0, int yStride,
+                            boolean add) {
         FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
-        long rowBytes = 2L * cols, w1 = w0 + rowBytes, w2 = w1 + rowBytes, w3 = w2 + rowBytes;
+        long w1 = w0 + rowStride, w2 = w1 + rowStride, w3 = w2 + rowStride;
         int upper = cols - cols % (2 * VL);
         for (int c = 0; c < upper; c += 2 * VL) {
             long o = 2L * c;
@@ -215,7 +219,7 @@ final class Bf16Blocks {
             a2 = u.fma(odd(p2), a2);
             a3 = u.fma(odd(p3), a3);
         }
-        long e0 = w0 / 2;
+        long e0 = w0 / 2, e = rowStride / 2;
         FloatVector b0, b1, s;
         b0 = PAIR_LO.selectFrom(a0, a1).add(PAIR_HI.selectFrom(a0, a1));
         b1 = PAIR_LO.selectFrom(a2, a3).add(PAIR_HI.selectFrom(a2, a3));
@@ -225,9 +229,9 @@ final class Bf16Blocks {
         if (VL >= 16) s = s.add(s.rearrange(FOLD2));
         if (VL >= 8) s = s.add(s.rearrange(FOLD1));
         store(y, y0, tail(s.lane(0), w, e0, cols, upper, x, x0), add);
-        store(y, y0 + 1, tail(s.lane(VL / 4), w, e0 + cols, cols, upper, x, x0), add);
-        store(y, y0 + 2, tail(s.lane(VL / 2), w, e0 + 2L * cols, cols, upper, x, x0), add);
-        store(y, y0 + 3, tail(s.lane(3 * VL / 4), w, e0 + 3L * cols, cols, upper, x, x0), add);
+        store(y, y0 + yStride, tail(s.lane(VL / 4), w, e0 + e, cols, upper, x, x0), add);
+        store(y, y0 + 2 * yStride, tail(s.lane(VL / 2), w, e0 + 2 * e, cols, upper, x, x0), add);
+        store(y, y0 + 3 * yStride, tail(s.lane(3 * VL / 4), w, e0 + 3 * e, cols, upper, x, x0), add);
     }
 
     /** One row of W times one token of x. */

@@ -69,15 +69,14 @@ final class QuantizedProduct {
         MemorySegment data = w.data();
         Buffer buffer = BUFFERS.get();
         if (T == 1 && QuantizedKernels.SUPPORTED) {
-            int r = r0;
-            for (; r + 4 <= r1; r += 4) {
-                if (add) {
-                    QuantizedKernels.rows4Token1(f, data, r * rowBytes, rowBytes, cols, x, xOff, buffer.four, 0, buffer.scales);
-                    for (int j = 0; j < 4; j++) y[yOff + r + j] += buffer.four[j];
-                } else {
-                    QuantizedKernels.rows4Token1(f, data, r * rowBytes, rowBytes, cols, x, xOff, y, yOff + r, buffer.scales);
-                }
+            // the rows of a block a quarter of the range apart: four long streams of weights (see WeightProduct.oneToken)
+            int q = (r1 - r0) / 4;
+            float[] four = buffer.four;
+            for (int i = 0; i < q; i++) {
+                QuantizedKernels.rows4Token1(f, data, (r0 + i) * rowBytes, q * rowBytes, cols, x, xOff, four, 0, buffer.scales);
+                for (int j = 0; j < 4; j++) WeightBlocks.store(y, yOff + r0 + i + j * q, four[j], add);
             }
+            int r = r0 + 4 * q;
             if (r < r1) {
                 buffer.ensure(cols);
                 for (; r < r1; r++) {
@@ -106,7 +105,7 @@ final class QuantizedProduct {
                         F32Blocks.rows4Tokens4(rows, w0, cols, x, xOff + t * ldx, ldx, y, yOff + t * ldy + r, ldy, add);
                     }
                     for (; t < t1; t++) {
-                        F32Blocks.rows4Token1(rows, w0, cols, x, xOff + t * ldx, y, yOff + t * ldy + r, add);
+                        F32Blocks.rows4Token1(rows, w0, decodedRowBytes, cols, x, xOff + t * ldx, y, yOff + t * ldy + r, 1, add);
                     }
                 }
                 for (; r < b1; r++) {

@@ -138,6 +138,10 @@ public final class WeightProduct {
         MemorySegment data = w.data();
         long rowBytes = (long) cols * w.format().bytes();
         int format = w.format().ordinal();
+        if (T == 1) {
+            oneToken(format, data, rowBytes, cols, r0, r1, x, xOff, y, yOff, add);
+            return;
+        }
         for (int t0 = 0; t0 < T; t0 += panel) {
             int t1 = Math.min(T, t0 + panel);
             int r = r0;
@@ -148,7 +152,7 @@ public final class WeightProduct {
                     rows4Tokens4(format, data, w0, cols, x, xOff + t * ldx, ldx, y, yOff + t * ldy + r, ldy, add);
                 }
                 for (; t < t1; t++) {
-                    rows4Token1(format, data, w0, cols, x, xOff + t * ldx, y, yOff + t * ldy + r, add);
+                    rows4Token1(format, data, w0, rowBytes, cols, x, xOff + t * ldx, y, yOff + t * ldy + r, 1, add);
                 }
             }
             for (; r < r1; r++) {
@@ -156,6 +160,25 @@ public final class WeightProduct {
                     WeightBlocks.store(y, yOff + t * ldy + r, row1Token1(format, data, r * rowBytes, cols, x, xOff + t * ldx), add);
                 }
             }
+        }
+    }
+
+    /**
+     * Rows [r0, r1) times one token (decoding). The four rows of a block are a quarter of the range apart
+     * (rows r0 + i, r0 + q + i, r0 + 2q + i, r0 + 3q + i for q = (r1 - r0) / 4), so each of the block's four
+     * streams of weights runs on through consecutive rows, and the hardware prefetcher follows four long
+     * streams instead of starting over every four rows (a row is often only 2 to 4 KB). Which rows share a
+     * block does not change a row's bits ({@link WeightBlocks}). Rows past 4q go one at a time.
+     */
+    private static void oneToken(int format, MemorySegment data, long rowBytes, int cols, int r0, int r1, float[] x, int xOff,
+                                 float[] y, int yOff, boolean add) {
+        int q = (r1 - r0) / 4;
+        long stride = q * rowBytes;
+        for (int i = 0; i < q; i++) {
+            rows4Token1(format, data, (r0 + i) * rowBytes, stride, cols, x, xOff, y, yOff + r0 + i, q, add);
+        }
+        for (int r = r0 + 4 * q; r < r1; r++) {
+            WeightBlocks.store(y, yOff + r, row1Token1(format, data, r * rowBytes, cols, x, xOff), add);
         }
     }
 
@@ -196,11 +219,11 @@ public final class WeightProduct {
         }
     }
 
-    private static void rows4Token1(int format, MemorySegment w, long w0, int cols, float[] x, int x0, float[] y, int y0,
-                                    boolean add) {
+    private static void rows4Token1(int format, MemorySegment w, long w0, long rowStride, int cols, float[] x, int x0,
+                                    float[] y, int y0, int yStride, boolean add) {
         switch (format) {
-            case 0 -> F32Blocks.rows4Token1(w, w0, cols, x, x0, y, y0, add);
-            default -> Bf16Blocks.rows4Token1(w, w0, cols, x, x0, y, y0, add);
+            case 0 -> F32Blocks.rows4Token1(w, w0, rowStride, cols, x, x0, y, y0, yStride, add);
+            default -> Bf16Blocks.rows4Token1(w, w0, rowStride, cols, x, x0, y, y0, yStride, add);
         }
     }
 
