@@ -69,6 +69,7 @@ final class OpenMpi {
     final MethodHandle allreduce;
     final MethodHandle alltoall;
     final MethodHandle alltoallv;
+    final MethodHandle allgatherv;
     final MethodHandle bcast;
     final MethodHandle barrier;
     final MethodHandle commSplit;
@@ -105,6 +106,9 @@ final class OpenMpi {
         // MPI_Alltoallv(sendbuf, sendcounts[], sdispls[], sendtype, recvbuf, recvcounts[], rdispls[], recvtype, comm)
         alltoallv = function("MPI_Alltoallv", FunctionDescriptor.of(JAVA_INT,
                 ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS));
+        // MPI_Allgatherv(sendbuf, sendcount, sendtype, recvbuf, recvcounts[], displs[], recvtype, comm)
+        allgatherv = function("MPI_Allgatherv", FunctionDescriptor.of(JAVA_INT,
+                ADDRESS, JAVA_INT, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS));
         // MPI_Bcast(buffer, count, datatype, root, comm)
         bcast = function("MPI_Bcast", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, JAVA_INT, ADDRESS));
         barrier = function("MPI_Barrier", FunctionDescriptor.of(JAVA_INT, ADDRESS));
