@@ -1,6 +1,8 @@
 package org.moe4j.cli;
 
+import java.nio.file.Path;
 import java.util.concurrent.CountDownLatch;
+import org.moe4j.dist.Communicator;
 import org.moe4j.dist.CommunicationException;
 import org.moe4j.dist.MpiCommunicator;
 import org.moe4j.parallel.Agreement;
@@ -26,6 +28,25 @@ final class DistributedServing {
         return System.getenv("OMPI_COMM_WORLD_SIZE") != null || System.getenv("PMIX_RANK") != null;
     }
 
+    /**
+     * Opens the model at {@code path} on this rank and keeps its share of the experts; a phase that
+     * ends in an {@link Agreement}: when any rank cannot (a file it cannot read, experts that do not
+     * split over the ranks), every rank throws {@link Agreement.RankFailedException} naming the
+     * first such rank and its reason.
+     */
+    static ServedModel loadShare(Communicator world, Path path, int context) {
+        ServedModel model = null;
+        Exception failure = null;
+        try {
+            model = ServedModel.load(path, context);
+            model.model().splitExpertsOver(world);
+        } catch (Exception e) {
+            failure = e;
+        }
+        Agreement.check(world, failure);
+        return model;
+    }
+
     static int run(ServeCommand command) {
         if (!underMpirun()) {
             throw new IllegalArgumentException("--distributed runs under mpirun (mpirun -np N moe4j serve MODEL --distributed);"
@@ -44,15 +65,7 @@ final class DistributedServing {
         }
         String who = "rank " + world.rank() + " of " + world.size();
         try {
-            ServedModel model = null;
-            Exception failure = null;
-            try {
-                model = ServedModel.load(command.run, command.context);
-                model.model().splitExpertsOver(world);
-            } catch (Exception e) {
-                failure = e;
-            }
-            Agreement.check(world, failure);
+            ServedModel model = loadShare(world, command.run, command.context);
             if (world.rank() != 0) {
                 ReplicaRank.follow(model, world);
                 world.close();

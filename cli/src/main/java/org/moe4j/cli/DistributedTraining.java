@@ -54,7 +54,7 @@ final class DistributedTraining {
                 failure = e;
             }
             Agreement.check(world, failure);
-            TransformerLM model = new TransformerLM(setup.config());
+            TransformerLM model = new TransformerLM(setup.config(), layout.expertSlice(world.rank()));
             ParallelTraining parallel = ParallelTraining.start(world, model, layout, setup.training().batchSize());
             if (first) {
                 System.err.printf("moe4j train: %d ranks, %d data group(s) of %d expert rank(s) (%s)%n", world.size(),

@@ -11,6 +11,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.Callable;
 import org.moe4j.data.CorpusSource;
+import org.moe4j.io.Checkpoint;
 import org.moe4j.data.TokenCorpus;
 import org.moe4j.data.TokenizerSpec;
 import org.moe4j.model.ExpertSpecialisation;
@@ -152,7 +153,7 @@ final class TrainCommand implements Callable<Integer> {
     /**
      * Trains the run of {@code s} on {@code lm} (a fresh model of s's config when null). The ranks
      * of a distributed run all call it; only the writing rank shows progress, writes the report and
-     * prints the sample, after {@code distribution}'s expert weights were gathered into its model.
+     * prints the sample, from the whole model of the last checkpoint when its own holds a slice of the experts.
      */
     int train(Setup s, Distribution distribution, TransformerLM lm) throws Exception {
         TransformerConfig config = s.config();
@@ -198,6 +199,12 @@ final class TrainCommand implements Callable<Integer> {
                     }
                 }, distribution);
                 if (distribution instanceof AutoCloseable spread) spread.close();
+                // an expert-parallel rank holds its experts only; the report and the sample need them all
+                if (main && !lm.expertSlice().isWhole()) {
+                    TransformerLM whole = new TransformerLM(config);
+                    whole.loadCheckpointState(Checkpoint.load(run.checkpoint(), whole.checkpointShapes()).model());
+                    lm = whole;
+                }
                 if (main) specialisation = ExpertSpecialisation.count(lm, validationSample(tokens, config.contextLength()), config.contextLength());
             }
             if (main) {

@@ -150,6 +150,60 @@ class DistributedServeCommandTest {
         }
     }
 
+    /**
+     * A rank that cannot load its share (its copy of the weights is truncated) stops every rank of
+     * the group with that rank's reason, in process on two ranks, instead of leaving rank 0 to serve
+     * with a peer that never joins.
+     */
+    @Test
+    void aRankThatCannotLoadItsShareStopsEveryRank() throws Exception {
+        Path run = tinyRun(4);
+        Path broken = dir.resolve("broken");
+        try (var files = Files.walk(run)) {
+            for (Path f : files.toList()) {
+                Path to = broken.resolve(run.relativize(f).toString());
+                if (Files.isDirectory(f)) Files.createDirectories(to);
+                else Files.copy(f, to);
+            }
+        }
+        Path weights = broken.resolve("checkpoint").resolve(org.moe4j.io.Checkpoint.MODEL_FILE);
+        byte[] bytes = Files.readAllBytes(weights);
+        Files.write(weights, java.util.Arrays.copyOf(bytes, bytes.length / 2));
+        List<String> messages = org.moe4j.dist.LocalGroup.run(2, Duration.ofSeconds(30), comm -> {
+            try {
+                DistributedServing.loadShare(comm, comm.rank() == 1 ? broken : run, 0);
+                return "loaded";
+            } catch (org.moe4j.parallel.Agreement.RankFailedException e) {
+                return e.getMessage();
+            }
+        });
+        for (int rank = 0; rank < 2; rank++) {
+            String m = messages.get(rank);
+            assertTrue(m.startsWith("rank 1 of 2: ") && m.contains(weights.toString()), "rank " + rank + ": " + m);
+        }
+    }
+
+    /** No libmpi where one is named: every rank says so before opening the model, and the job exits non-zero. */
+    @Test
+    void aMissingMpiLibraryIsNamedOnEveryRank() throws Exception {
+        MpiJobs.assumeMpirun();
+        Path log = Files.createTempFile("moe4j-mpi-serve", ".log");
+        Process job = MpiJobs.start(MpiJobs.command(2, List.of("-Dmoe4j.mpi.library=/nonexistent/libmpi.so"), "serve",
+                dir.resolve("no-model").toString(), "--distributed", "--port", "0"), log);
+        try {
+            if (!job.waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
+                MpiJobs.kill(job);
+                fail("mpirun did not finish within " + TIMEOUT_SECONDS + " s and was killed; output:\n" + Files.readString(log));
+            }
+            String output = Files.readString(log);
+            assertNotEquals(0, job.exitValue(), output);
+            assertEquals(2, output.lines().filter(l -> l.startsWith("moe4j serve: cannot open /nonexistent/libmpi.so")).count(), output);
+        } finally {
+            if (job.isAlive()) MpiJobs.kill(job);
+            Files.deleteIfExists(log);
+        }
+    }
+
     @Test
     void distributedServingNeedsMpirun() {
         assumeTrue(!DistributedServing.underMpirun(), "this test JVM runs under mpirun");

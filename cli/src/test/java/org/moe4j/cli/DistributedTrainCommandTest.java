@@ -139,6 +139,28 @@ class DistributedTrainCommandTest {
         assertTrue(err.toString().contains("moe4j train: --expert-parallel 2 needs --distributed (under mpirun)"), err.toString());
     }
 
+    /**
+     * A run (checkpoint and run.json: global batch 4) resumed on a rank count it does not fit: every
+     * rank names the mismatch and the job exits non-zero, before any rank reads the checkpoint.
+     * Tagged slow: three JVMs under mpirun, about 12 s on this shared machine.
+     */
+    @Test
+    @Tag("slow")
+    void aCheckpointResumedOnRanksItDoesNotFitStopsEveryRank() throws Exception {
+        Path run = dir.resolve("resume-on-3");
+        java.io.StringWriter err = new java.io.StringWriter();
+        picocli.CommandLine cl = Main.commandLine();
+        cl.setErr(new java.io.PrintWriter(err));
+        assertEquals(0, cl.execute(with(TINY, "train", "--steps", "4", "--experts", "4", "--out", run.toString())), err.toString());
+        Job job = mpi(3, List.of(), "train", "--distributed", "--resume", "--out", run.toString());
+        assertNotEquals(0, job.exitCode(), job.output());
+        for (int rank = 0; rank < 3; rank++) {
+            assertTrue(job.output().contains("moe4j train: rank " + rank + " of 3: stopped, rank 0 of 3 (and 2 more): --batch-size is 4,"
+                    + " the global batch; it must be a multiple of the 3 ranks"), job.output());
+        }
+        assertEquals(4, Checkpoint.load(run.resolve("checkpoint")).step(), "the checkpoint is left as it was");
+    }
+
     @Test
     void aMissingMpiLibraryIsNamedOnEveryRank() throws Exception {
         Job job = mpi(2, List.of("-Dmoe4j.mpi.library=/nonexistent/libmpi.so"),

@@ -40,6 +40,13 @@ final class CommChecks {
         return total;
     }
 
+    /** Checks an all-gather's counts against the buffer; returns their total. */
+    static long allGather(MemorySegment buffer, int[] counts, int size) {
+        long total = counts("allGather", "counts", counts, size);
+        count("allGather", buffer, total);
+        return total;
+    }
+
     static void allToAll(MemorySegment send, int[] sendCounts, MemorySegment receive, int[] receiveCounts, int size) {
         long sent = counts("allToAll", "sendCounts", sendCounts, size);
         long received = counts("allToAll", "receiveCounts", receiveCounts, size);

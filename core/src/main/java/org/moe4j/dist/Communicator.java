@@ -38,6 +38,15 @@ public interface Communicator extends AutoCloseable {
      */
     void allToAll(MemorySegment send, int[] sendCounts, MemorySegment receive, int[] receiveCounts);
 
+    /**
+     * In place: rank p's block of {@code counts[p]} floats sits in {@code buffer} at the sum of
+     * counts[0, p); on return every rank holds every rank's block there (MPI_Allgatherv). Every
+     * rank passes the same counts. Each rank receives only the others' blocks, (N-1)/N of the
+     * buffer, where an all-reduce of the same buffer (zeros outside a rank's block) moves about
+     * twice that and adds.
+     */
+    void allGather(MemorySegment buffer, int[] counts);
+
     /** The all-to-all of one int per peer: returns r with r[p] = sendCounts[this rank] on rank p. */
     int[] exchangeCounts(int[] sendCounts);
 
@@ -56,6 +65,11 @@ public interface Communicator extends AutoCloseable {
     /** Convenience for a heap array: the all-reduce of data[0, data.length). */
     default void allReduceSum(float[] data) {
         allReduceSum(MemorySegment.ofArray(data), data.length);
+    }
+
+    /** Convenience for a heap array: the in-place all-gather of blocks of {@code counts} floats from data[0]. */
+    default void allGather(float[] data, int[] counts) {
+        allGather(MemorySegment.ofArray(data), counts);
     }
 
     /** Convenience for a heap array: the broadcast of data[0, data.length) from root. */

@@ -74,6 +74,34 @@ final class LocalCommunicator implements Communicator {
     }
 
     @Override
+    public void allGather(MemorySegment buffer, int[] counts) {
+        CommChecks.allGather(buffer, counts, size());
+        group.posted[rank] = new PostedBlocks(buffer, counts.clone());
+        group.await(rank, "allGather");
+        for (int p = 0; p < size(); p++) {
+            int[] theirs = ((PostedBlocks) group.posted[p]).counts;
+            if (!java.util.Arrays.equals(theirs, counts)) {
+                fail("allGather", "counts " + java.util.Arrays.toString(counts) + " but rank " + p + " passed "
+                        + java.util.Arrays.toString(theirs));
+            }
+        }
+        // each rank copies the others' blocks out of their buffers, every block from its owner
+        long at = 0;
+        byte[][] blocks = new byte[size()][];
+        for (int p = 0; p < size(); p++) {
+            if (p != rank) blocks[p] = ((PostedBlocks) group.posted[p]).send.asSlice(at * FLOAT_BYTES, counts[p] * FLOAT_BYTES)
+                    .toArray(ValueLayout.JAVA_BYTE);
+            at += counts[p];
+        }
+        group.await(rank, "allGather");
+        at = 0;
+        for (int p = 0; p < size(); p++) {
+            if (p != rank) MemorySegment.copy(MemorySegment.ofArray(blocks[p]), 0, buffer, at * FLOAT_BYTES, counts[p] * FLOAT_BYTES);
+            at += counts[p];
+        }
+    }
+
+    @Override
     public int[] exchangeCounts(int[] sendCounts) {
         CommChecks.counts("exchangeCounts", "sendCounts", sendCounts, size());
         group.posted[rank] = sendCounts.clone();

@@ -112,6 +112,20 @@ public final class MpiCommunicator implements Communicator {
         out(nativeReceive, receive, received);
     }
 
+    /** MPI_Allgatherv with MPI_IN_PLACE: this rank's block is already in place in the buffer. */
+    @Override
+    public void allGather(MemorySegment buffer, int[] counts) {
+        long total = CommChecks.allGather(buffer, counts, size);
+        MemorySegment native_ = in(buffer, total);
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment rc = arena.allocateFrom(JAVA_INT, counts);
+            MemorySegment rd = arena.allocateFrom(JAVA_INT, displacements(counts));
+            call("MPI_Allgatherv", () -> (int) mpi.allgatherv.invokeExact(
+                    mpi.inPlace, 0, mpi.floatType, native_, rc, rd, mpi.floatType, comm));
+        }
+        out(native_, buffer, total);
+    }
+
     @Override
     public int[] exchangeCounts(int[] sendCounts) {
         CommChecks.counts("exchangeCounts", "sendCounts", sendCounts, size);

@@ -69,6 +69,7 @@ final class OpenMpi {
     final MethodHandle allreduce;
     final MethodHandle alltoall;
     final MethodHandle alltoallv;
+    final MethodHandle allgatherv;
     final MethodHandle bcast;
     final MethodHandle barrier;
     final MethodHandle commSplit;
@@ -82,11 +83,7 @@ final class OpenMpi {
         this.library = library;
         this.lookup = lookup;
         this.version = libraryVersion();
-        Matcher m = OPEN_MPI_VERSION.matcher(version);
-        if (!m.find() || Integer.parseInt(m.group(1)) < 3) {
-            throw new CommunicationException(library + " is not Open MPI 3 or later (its version string is \""
-                    + firstLine(version) + "\"); moe4j binds Open MPI's handles: " + INSTALL_HINT);
-        }
+        requireOpenMpi3(library, version);
         commWorld = symbol("ompi_mpi_comm_world");
         floatType = symbol("ompi_mpi_float");
         intType = symbol("ompi_mpi_int");
@@ -105,6 +102,9 @@ final class OpenMpi {
         // MPI_Alltoallv(sendbuf, sendcounts[], sdispls[], sendtype, recvbuf, recvcounts[], rdispls[], recvtype, comm)
         alltoallv = function("MPI_Alltoallv", FunctionDescriptor.of(JAVA_INT,
                 ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS));
+        // MPI_Allgatherv(sendbuf, sendcount, sendtype, recvbuf, recvcounts[], displs[], recvtype, comm)
+        allgatherv = function("MPI_Allgatherv", FunctionDescriptor.of(JAVA_INT,
+                ADDRESS, JAVA_INT, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS));
         // MPI_Bcast(buffer, count, datatype, root, comm)
         bcast = function("MPI_Bcast", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, JAVA_INT, ADDRESS));
         barrier = function("MPI_Barrier", FunctionDescriptor.of(JAVA_INT, ADDRESS));
@@ -113,6 +113,19 @@ final class OpenMpi {
         commFree = function("MPI_Comm_free", FunctionDescriptor.of(JAVA_INT, ADDRESS));
         abort = function("MPI_Abort", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
         errorString = function("MPI_Error_string", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS));
+    }
+
+    /**
+     * Refuses an MPI library other than Open MPI 3 or later (MPICH, Intel MPI, an older Open MPI)
+     * by its version string: moe4j takes Open MPI's predefined handles as addresses of its global
+     * objects, which other libraries lay out differently.
+     */
+    static void requireOpenMpi3(String library, String version) {
+        Matcher m = OPEN_MPI_VERSION.matcher(version);
+        if (!m.find() || Integer.parseInt(m.group(1)) < 3) {
+            throw new CommunicationException(library + " is not Open MPI 3 or later (its version string is \""
+                    + firstLine(version) + "\"); moe4j binds Open MPI's handles: " + INSTALL_HINT);
+        }
     }
 
     /** The library named by the property or environment variable, else the first default that opens. */

@@ -73,7 +73,7 @@ public final class DecoderModel {
     /**
      * From now on this model is one rank of {@code group}, which serves it together: each MoE layer
      * runs the experts of this rank's contiguous range only and completes the others' outputs with
-     * one all-reduce per layer ({@link ExpertShard}); attention, routing, shared experts and dense
+     * one all-gather per layer ({@link ExpertShard}); attention, routing, shared experts and dense
      * layers run on every rank. Every rank must then call {@link #forward} with the same sequences and
      * tokens in the same order; the logits are the single-process ones bit for bit. Refused unless
      * every MoE layer's experts divide evenly over the ranks.

@@ -29,8 +29,9 @@ final class Experts {
 
     /**
      * As above with the experts split over a group of ranks ({@link ExpertShard}): this rank runs the
-     * experts of its range only, the other rows of the pair outputs are zeros, and the all-reduce of
-     * the shard fills them in before the scatter-add; with {@code shard} null every expert runs here.
+     * experts of its range only, whose rows of the pair outputs (grouped by expert) are one block,
+     * and the shard's all-gather fills in the other ranks' blocks before the scatter-add; with
+     * {@code shard} null every expert runs here.
      */
     static void dispatch(float[] x, int T, int hidden, int[] experts, float[] weights, int k, ModelWeights.Mlp[] mlps,
             ExpertActivation activation, float[] out, Workspace ws, ExpertShard shard) {
@@ -54,12 +55,8 @@ final class Experts {
         if (shard == null) {
             grouped(mlps, activation, count, xe, ye, ws, 0, E);
         } else {
-            int first = shard.first(E);
-            int end = shard.end(E);
-            Arrays.fill(ye, 0, count[first] * hidden, 0f);
-            Arrays.fill(ye, count[end] * hidden, pairs * hidden, 0f);
-            grouped(mlps, activation, count, xe, ye, ws, first, end);
-            shard.sum(ye, pairs * hidden);
+            grouped(mlps, activation, count, xe, ye, ws, shard.first(E), shard.end(E));
+            shard.gather(ye, count, E, hidden);
         }
         Arrays.fill(out, 0, T * hidden, 0f);
         for (int e = 0; e < E; e++) {

@@ -20,11 +20,11 @@ final class DecoderLayer extends Module {
     private final RmsNormLayer postAttentionNorm;
     private final FeedForwardBlock feedForward;
 
-    DecoderLayer(TransformerConfig c, FeedForwardSpec spec, Rng rng) {
+    DecoderLayer(TransformerConfig c, FeedForwardSpec spec, Rng rng, org.moe4j.moe.ExpertSlice slice) {
         this.inputNorm = addModule("input_layernorm", new RmsNormLayer(c.dModel(), c.normEps()));
         this.attention = addModule("self_attn", new CausalSelfAttention(c.dModel(), c.heads(), c.kvHeads(), c.ropeTheta(), rng));
         this.postAttentionNorm = addModule("post_attention_layernorm", new RmsNormLayer(c.dModel(), c.normEps()));
-        this.feedForward = addModule(spec.moduleName(), spec.create(c.dModel(), rng));
+        this.feedForward = addModule(spec.moduleName(), spec.create(c.dModel(), rng, slice));
     }
 
     // x: (B*T, d)   y: (B*T, d)

@@ -32,6 +32,19 @@ public sealed interface FeedForwardSpec permits FeedForwardSpec.Dense, MoeSpec, 
     /** A new block of this kind with freshly initialised weights. */
     FeedForwardBlock create(int dModel, Rng rng);
 
+    /**
+     * As {@link #create(int, Rng)}, holding only {@code slice}'s experts (expert-parallel
+     * training); the generator advances as for the whole block. Blocks without routed experts
+     * ignore a slice; a mixture of experts that cannot be sliced refuses one.
+     */
+    default FeedForwardBlock create(int dModel, Rng rng, org.moe4j.moe.ExpertSlice slice) {
+        if (!slice.isWhole() && !(this instanceof Dense)) {
+            throw new IllegalArgumentException(toJson().get("kind") + " feed-forward block: its experts cannot be split over"
+                    + " ranks (expert slice " + slice.part() + " of " + slice.parts() + "); only moe blocks can");
+        }
+        return create(dModel, rng);
+    }
+
     /** A dense SwiGLU block (Llama's mlp: gate_proj, up_proj, down_proj). */
     record Dense(int hidden) implements FeedForwardSpec {
         public Dense {

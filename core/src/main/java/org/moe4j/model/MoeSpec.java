@@ -7,6 +7,7 @@ import java.util.Map;
 import org.moe4j.io.JsonRecords;
 import org.moe4j.moe.loss.BalancingLosses;
 import org.moe4j.moe.Capacity;
+import org.moe4j.moe.ExpertSlice;
 import org.moe4j.moe.loss.LoadBalancingLoss;
 import org.moe4j.moe.MoeLayer;
 import org.moe4j.moe.router.NoisyTopKRouter;
@@ -113,9 +114,14 @@ public record MoeSpec(int experts, int topK, int hidden, RouterKind router, doub
 
     @Override
     public FeedForwardBlock create(int dModel, Rng rng) {
+        return create(dModel, rng, ExpertSlice.WHOLE);
+    }
+
+    @Override
+    public FeedForwardBlock create(int dModel, Rng rng, ExpertSlice slice) {
         Capacity capacity = capacityFactor == 0 ? Capacity.dropless() : new Capacity(capacityFactor);
         BalancingLosses losses = new BalancingLosses(loadBalancing, LoadBalancingLoss.Form.SWITCH, 0, 0, zLoss);
-        SwiGluExperts routed = new SwiGluExperts(experts, dModel, hidden, rng);
+        SwiGluExperts routed = new SwiGluExperts(experts, dModel, hidden, rng, slice);
         SwiGluFeedForward shared = sharedHidden > 0 ? new SwiGluFeedForward(dModel, sharedHidden, rng) : null;
         Rng noise = rng.fork();
         return switch (router) {

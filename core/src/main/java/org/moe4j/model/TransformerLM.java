@@ -6,6 +6,8 @@ import java.util.Map;
 import org.moe4j.autograd.CrossEntropy;
 import org.moe4j.autograd.MatMul;
 import org.moe4j.autograd.Variable;
+import org.moe4j.moe.ExpertSlice;
+import org.moe4j.moe.Experts;
 import org.moe4j.moe.MoeLayer;
 import org.moe4j.moe.PerExpertWeights;
 import org.moe4j.nn.AuxiliaryLosses;
@@ -26,6 +28,7 @@ public final class TransformerLM extends Module {
     private final TransformerConfig config;
     private final Body body;
     private final Linear head;
+    private final ExpertSlice slice;
 
     /** The "model." part of the names. */
     static final class Body extends Module {
@@ -33,25 +36,40 @@ public final class TransformerLM extends Module {
         final ModuleList<DecoderLayer> layers;
         final RmsNormLayer norm;
 
-        Body(TransformerConfig c, Rng rng) {
+        Body(TransformerConfig c, Rng rng, ExpertSlice slice) {
             embed = addModule("embed_tokens", new Embedding(c.vocabSize(), c.dModel(), 0.02, rng));
             layers = addModule("layers", new ModuleList<>());
             for (FeedForwardSpec spec : c.feedForward()) {
-                layers.add(new DecoderLayer(c, spec, rng));
+                layers.add(new DecoderLayer(c, spec, rng, slice));
             }
             norm = addModule("norm", new RmsNormLayer(c.dModel(), c.normEps()));
         }
     }
 
     public TransformerLM(TransformerConfig config) {
+        this(config, ExpertSlice.WHOLE);
+    }
+
+    /**
+     * A model whose MoE layers hold only {@code slice}'s experts (a rank of an expert-parallel
+     * group): every other weight, and every held expert, has the value the whole model of this
+     * config gets.
+     */
+    public TransformerLM(TransformerConfig config, ExpertSlice slice) {
         this.config = config;
+        this.slice = slice;
         Rng rng = new Rng(config.seed());
-        this.body = addModule("model", new Body(config, rng));
+        this.body = addModule("model", new Body(config, rng, slice));
         this.head = config.tieEmbeddings() ? null : addModule("lm_head", new Linear(config.dModel(), config.vocabSize(), false, rng));
     }
 
     public TransformerConfig config() {
         return config;
+    }
+
+    /** The experts of every MoE layer this model holds. */
+    public ExpertSlice expertSlice() {
+        return slice;
     }
 
     /**
@@ -85,23 +103,44 @@ public final class TransformerLM extends Module {
     /**
      * Hugging Face's Mixtral layout: experts stored one by one
      * ({@code model.layers.N.block_sparse_moe.experts.E.w1.weight} [out, in]) instead of stacked.
+     * A model holding a slice of the experts writes only its own, under the layer's expert indices.
      */
     @Override
     public Map<String, Tensor> checkpointState() {
         Map<String, Tensor> state = new LinkedHashMap<>(stateDict());
         for (var e : stackedExperts().entrySet()) {
             state.keySet().removeIf(k -> k.startsWith(e.getKey() + "."));
-            state.putAll(PerExpertWeights.split(e.getValue(), e.getKey()));
+            state.putAll(PerExpertWeights.split(e.getValue(), e.getKey(), ((Experts) e.getValue()).firstExpert()));
         }
         return state;
     }
 
+    /** Every tensor of the whole model's checkpoint, held experts or not, in its order. */
+    @Override
+    public Map<String, int[]> checkpointShapes() {
+        if (slice.isWhole()) return super.checkpointShapes();
+        Map<String, int[]> shapes = new LinkedHashMap<>();
+        stateDict().forEach((k, t) -> shapes.put(k, t.shape()));
+        for (var e : stackedExperts().entrySet()) {
+            shapes.keySet().removeIf(k -> k.startsWith(e.getKey() + "."));
+            int total = ((Experts) e.getValue()).totalExperts();
+            for (int x = 0; x < total; x++) {
+                for (var p : e.getValue().namedParameters().entrySet()) {
+                    int[] stacked = p.getValue().shape();
+                    shapes.put(e.getKey() + "." + x + "." + p.getKey(), java.util.Arrays.copyOfRange(stacked, 1, stacked.length));
+                }
+            }
+        }
+        return shapes;
+    }
+
+    /** Loads the whole model's checkpoint; a model holding a slice of the experts takes only its own. */
     @Override
     public void loadCheckpointState(Map<String, Tensor> state) {
         Map<String, Tensor> own = new LinkedHashMap<>(state);
         Map<String, Tensor> stacked = stateDict();
         for (var e : stackedExperts().entrySet()) {
-            PerExpertWeights.load(e.getValue(), state, e.getKey());
+            PerExpertWeights.load(e.getValue(), state, e.getKey(), ((Experts) e.getValue()).firstExpert());
             own.keySet().removeIf(k -> k.startsWith(e.getKey() + "."));
             stacked.forEach((k, t) -> {
                 if (k.startsWith(e.getKey() + ".")) own.put(k, t);
@@ -111,7 +150,7 @@ public final class TransformerLM extends Module {
     }
 
     /** The stacked experts of every MoE layer, by the prefix their per-expert names take. */
-    private Map<String, Module> stackedExperts() {
+    public Map<String, Module> stackedExperts() {
         Map<String, Module> out = new LinkedHashMap<>();
         List<FeedForwardBlock> blocks = feedForwardBlocks();
         for (int l = 0; l < blocks.size(); l++) {

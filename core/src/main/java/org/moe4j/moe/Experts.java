@@ -9,7 +9,18 @@ import org.moe4j.autograd.Variable;
  * Implementations never loop over single tokens: each projection is one grouped GEMM.
  */
 public interface Experts {
+    /** The experts held here: all of the layer's, or a slice of them ({@link ExpertSlice}). */
     int numExperts();
+
+    /** The layer's index of the first held expert; held expert i is the layer's expert first + i. */
+    default int firstExpert() {
+        return 0;
+    }
+
+    /** The layer's expert count, held here or not. */
+    default int totalExperts() {
+        return numExperts();
+    }
 
     int inputSize();
 

@@ -51,9 +51,9 @@ public final class MoeLayer extends FeedForwardBlock {
     public <R extends Module & Router, X extends Module & Experts> MoeLayer(R router, X experts, SwiGluFeedForward shared,
                                                                            Capacity capacity, BalancingLosses losses,
                                                                            boolean causal, Rng rng) {
-        if (router.numExperts() != experts.numExperts()) {
+        if (router.numExperts() != experts.totalExperts()) {
             throw new IllegalArgumentException("MoE layer: the router has " + router.numExperts() + " experts but there are "
-                    + experts.numExperts() + " experts");
+                    + experts.totalExperts() + " experts");
         }
         if (causal && router.looksAcrossTokens()) {
             throw new IllegalArgumentException("MoE layer: " + router.getClass().getSimpleName() + " lets each expert pick"

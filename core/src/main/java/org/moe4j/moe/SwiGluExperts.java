@@ -17,9 +17,14 @@ public final class SwiGluExperts extends Module implements Experts {
     private final StackedLinear w2;
 
     public SwiGluExperts(int numExperts, int dModel, int hidden, Rng rng) {
-        this.w1 = addModule("w1", new StackedLinear(numExperts, dModel, hidden, false, rng));
-        this.w2 = addModule("w2", new StackedLinear(numExperts, hidden, dModel, false, rng));
-        this.w3 = addModule("w3", new StackedLinear(numExperts, dModel, hidden, false, rng));
+        this(numExperts, dModel, hidden, rng, ExpertSlice.WHOLE);
+    }
+
+    /** Only the experts of {@code slice}, with the values the whole layer would give them. */
+    public SwiGluExperts(int numExperts, int dModel, int hidden, Rng rng, ExpertSlice slice) {
+        this.w1 = addModule("w1", new StackedLinear(numExperts, dModel, hidden, false, rng, slice));
+        this.w2 = addModule("w2", new StackedLinear(numExperts, hidden, dModel, false, rng, slice));
+        this.w3 = addModule("w3", new StackedLinear(numExperts, dModel, hidden, false, rng, slice));
     }
 
     public StackedLinear w1() {
@@ -37,6 +42,16 @@ public final class SwiGluExperts extends Module implements Experts {
     @Override
     public int numExperts() {
         return w1.numExperts();
+    }
+
+    @Override
+    public int firstExpert() {
+        return w1.firstExpert();
+    }
+
+    @Override
+    public int totalExperts() {
+        return w1.totalExperts();
     }
 
     @Override

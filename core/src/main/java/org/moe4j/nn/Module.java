@@ -112,8 +112,11 @@ public abstract class Module {
         loadStateDict(state);
     }
 
-    /** The name and shape of every tensor {@link #checkpointState()} writes. */
-    public final Map<String, int[]> checkpointShapes() {
+    /**
+     * The name and shape of every tensor a checkpoint of this module holds: by default what
+     * {@link #checkpointState()} writes.
+     */
+    public Map<String, int[]> checkpointShapes() {
         Map<String, int[]> shapes = new LinkedHashMap<>();
         checkpointState().forEach((k, t) -> shapes.put(k, t.shape()));
         return shapes;

@@ -12,7 +12,8 @@ import org.moe4j.tensor.Tensor;
 
 /**
  * A MoE layer's experts split over an expert group of X ranks (rank q holds experts
- * [q E/X, (q+1) E/X)), each rank routing its own tokens:
+ * [q E/X, (q+1) E/X) and no others: its {@link Experts} are built for that slice), each rank
+ * routing its own tokens:
  * <pre>
  *   forward:  counts -> all-to-all of token rows and (row, expert, gate) per pair -> the holder
  *             computes sum over the token's pairs there of g_te expert_e(x_t), one row per token
@@ -54,11 +55,18 @@ final class ExpertParallelDispatch implements ExpertParallelism {
         int in = xv.dim(1);
         int out = experts.outputSize();
         int ranks = group.size();
-        if (experts.numExperts() % ranks != 0) {
-            throw new IllegalArgumentException("expert parallel dispatch: " + experts.numExperts() + " experts do not split over "
+        if (plan.numExperts() % ranks != 0) {
+            throw new IllegalArgumentException("expert parallel dispatch: " + plan.numExperts() + " experts do not split over "
                     + ranks + " ranks");
         }
-        int perRank = experts.numExperts() / ranks;
+        int perRank = plan.numExperts() / ranks;
+        // this rank holds the layer's experts [first, first + perRank) and no others
+        int first = group.rank() * perRank;
+        if (experts.numExperts() != perRank || experts.firstExpert() != first) {
+            throw new IllegalArgumentException("expert parallel dispatch: rank " + group.rank() + " of " + ranks + " must hold experts ["
+                    + first + ", " + (first + perRank) + ") of " + plan.numExperts() + ", but holds [" + experts.firstExpert() + ", "
+                    + (experts.firstExpert() + experts.numExperts()) + ")");
+        }
 
         // rowOf[t * ranks + q]: the row of token t in the block sent to rank q, -1 when none of its experts is there
         int[] rowOf = new int[tokens * ranks];
@@ -89,7 +97,8 @@ final class ExpertParallelDispatch implements ExpertParallelism {
                 System.arraycopy(xd, xv.offset() + t * in, sendX, r * in, in);
             }
         }
-        // per pair: its row in the destination's block, its expert (global id), its gate value; ints below 2^24 are exact floats
+        // per pair: its row in the destination's block, its expert (the layer's index), its gate value; ints below 2^24 are
+        // exact floats
         int[] sendPair = new int[pairs];
         float[] sendPairs = new float[pairs * PAIR_FIELDS];
         int[] fill = Arrays.copyOf(pairStart, ranks);
@@ -112,7 +121,8 @@ final class ExpertParallelDispatch implements ExpertParallelism {
         float[] recvX = exchange(sendX, Sums.times(tokenCount, in), Sums.times(recvTokens, in));
         float[] recvPairData = exchange(sendPairs, Sums.times(pairCount, PAIR_FIELDS), Sums.times(recvPairs, PAIR_FIELDS));
 
-        // the holder's side: a local dispatch over the received rows, gates as leaves so their gradients come back
+        // the holder's side: a local dispatch over the received rows (experts numbered among the held ones), gates as
+        // leaves so their gradients come back
         Local local = null;
         float[] yLocal = new float[0];
         if (rows > 0 && received > 0) {
@@ -123,7 +133,7 @@ final class ExpertParallelDispatch implements ExpertParallelism {
             for (int s = 0; s < ranks; s++) {
                 for (int j = recvPairStart[s]; j < recvPairStart[s + 1]; j++) {
                     pairToken[j] = recvTokenStart[s] + (int) recvPairData[j * PAIR_FIELDS];
-                    pairExpert[j] = (int) recvPairData[j * PAIR_FIELDS + 1];
+                    pairExpert[j] = (int) recvPairData[j * PAIR_FIELDS + 1] - first;
                     pairGate[j] = j;
                     gateValues[j] = recvPairData[j * PAIR_FIELDS + 2];
                 }

@@ -4,6 +4,7 @@ import org.moe4j.model.FeedForwardSpec;
 import org.moe4j.model.MoeSpec;
 import org.moe4j.model.RouterKind;
 import org.moe4j.model.TransformerConfig;
+import org.moe4j.moe.ExpertSlice;
 
 /**
  * How {@code ranks} ranks share a training run: ranks = data groups x expert group size. The
@@ -31,6 +32,11 @@ public record ParallelLayout(int ranks, int expertParallel) {
     /** A world rank's position in its expert group: the expert shard it holds. */
     public int shardOf(int rank) {
         return rank % expertParallel;
+    }
+
+    /** The experts a world rank holds: build its model with {@code new TransformerLM(config, expertSlice(rank))}. */
+    public ExpertSlice expertSlice(int rank) {
+        return new ExpertSlice(shardOf(rank), expertParallel);
     }
 
     /** A world rank's expert group (its data replica). */

@@ -2,48 +2,62 @@ package org.moe4j.parallel;
 
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
 import java.util.IdentityHashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.moe4j.autograd.Variable;
 import org.moe4j.data.Batch;
 import org.moe4j.dist.Communicator;
 import org.moe4j.kernel.Reductions;
 import org.moe4j.model.TransformerLM;
+import org.moe4j.moe.Experts;
 import org.moe4j.moe.MoeLayer;
 import org.moe4j.nn.FeedForwardBlock;
 import org.moe4j.tensor.Tensor;
 import org.moe4j.train.Distribution;
-import org.moe4j.train.Optimizer;
 
 /**
  * Training a {@link TransformerLM} over the ranks of a {@link ParallelLayout}. Every rank builds
- * the whole model from the same seed (so the initial weights agree without a transfer) and trains
- * on its own B/N rows of each global batch of B. Then, with g_r the gradient of rank r's shard
- * mean loss, the global batch's gradient is (1/N) sum_r g_r:
+ * the model from the same seed, holding only its expert group shard's experts
+ * ({@link ParallelLayout#expertSlice}: the initial values are the whole model's, without a
+ * transfer), and trains on its own B/N rows of each global batch of B. Then, with g_r the gradient
+ * of rank r's shard mean loss, the global batch's gradient is (1/N) sum_r g_r:
  * <ul>
  *   <li>dense weights (attention, norms, embeddings, routers, shared experts): summed over all N
  *       ranks by one all-reduce of all of them, then divided by N;
- *   <li>expert weights under expert parallelism: rank q of an expert group computes only its
- *       experts [q E/X, (q+1) E/X), receiving every token of its group routed to them, so its slice
- *       already sums its group's X shards; an all-reduce over the D ranks holding the same slice
- *       adds the other groups', then the division by N. The other slices stay zero and unused.
+ *   <li>expert weights under expert parallelism: rank q of an expert group holds and computes only
+ *       its experts [q E/X, (q+1) E/X), receiving every token of its group routed to them, so
+ *       their gradient already sums its group's X shards; an all-reduce over the D ranks holding
+ *       the same experts adds the other groups', then the division by N.
  * </ul>
- * The clipping norm adds the dense part (equal everywhere) to the owned slices' squares summed over
- * all ranks and divided by D (each slice is held D times). Every rank then takes the same AdamW
- * step. Before a checkpoint, rank 0 of each expert group gathers the others' slices of the expert
- * weights and of their AdamW moments, so world rank 0 writes the whole model and any rank count
- * can resume it.
+ * The clipping norm adds the dense part (equal everywhere) to the held experts' squares summed
+ * over all ranks and divided by D (each expert is held D times). Every rank then takes the same
+ * AdamW step, whose buffers for experts exist only where the experts are held. Before a
+ * checkpoint, rank 0 of the first expert group gathers the others' experts and their AdamW
+ * moments into the whole model's state, which world rank 0 writes; any rank count can resume it.
  */
 public final class ParallelTraining implements Distribution, AutoCloseable {
+    private static final List<String> MOMENTS = List.of("exp_avg/", "exp_avg_sq/");
+
     private final Communicator world;
     private final Communicator expertGroup;
     private final Communicator replicas;
     private final TransformerLM model;
     private final ParallelLayout layout;
-    /** Expert weights held in slices: the owned range [start, end) of their flat values. */
-    private final Map<Variable, int[]> slices = new IdentityHashMap<>();
-    private final Map<Variable, String> names = new IdentityHashMap<>();
+    /** Expert weights held in slices (expert parallelism): the layer's experts [first, first + count) only. */
+    private final Set<Variable> sliced = Collections.newSetFromMap(new IdentityHashMap<>());
+    /** The same, by name, with where their experts sit in the whole model. */
+    private final List<Stacked> stacked = new ArrayList<>();
+
+    /**
+     * A stacked expert parameter held in part: {@code name} in the state dictionary, the per-expert
+     * checkpoint names {@code prefix.e.key}, {@code total} experts in the layer.
+     */
+    private record Stacked(String name, String prefix, String key, Variable variable, int first, int total) {}
 
     private ParallelTraining(Communicator world, TransformerLM model, ParallelLayout layout) {
         this.world = new CommunicationLog(world, new CommunicationLog.Totals());
@@ -52,31 +66,35 @@ public final class ParallelTraining implements Distribution, AutoCloseable {
         int rank = world.rank();
         this.expertGroup = this.world.split(layout.groupOf(rank), rank);
         this.replicas = this.world.split(layout.shardOf(rank), rank);
-        model.namedParameters().forEach((name, v) -> names.put(v, name));
         for (FeedForwardBlock block : model.feedForwardBlocks()) {
-            if (!(block instanceof MoeLayer moe)) continue;
-            moe.distribute(new ExpertParallelDispatch(expertGroup, this.world));
-            if (layout.expertParallel() == 1) continue;
-            int experts = moe.experts().numExperts();
-            int perRank = experts / layout.expertParallel();
-            int shard = layout.shardOf(rank);
-            for (Variable w : moe.experts().parameters()) {
-                int perExpert = w.value().size() / experts;
-                slices.put(w, new int[] {shard * perRank * perExpert, (shard + 1) * perRank * perExpert});
+            if (block instanceof MoeLayer moe) moe.distribute(new ExpertParallelDispatch(expertGroup, this.world));
+        }
+        if (layout.expertParallel() == 1) return;
+        for (var layer : model.stackedExperts().entrySet()) {
+            Experts experts = (Experts) layer.getValue();
+            for (var p : layer.getValue().namedParameters().entrySet()) {
+                sliced.add(p.getValue());
+                stacked.add(new Stacked(layer.getKey() + "." + p.getKey(), layer.getKey(), p.getKey(), p.getValue(),
+                        experts.firstExpert(), experts.totalExperts()));
             }
         }
     }
 
     /**
      * Spreads {@code model} over the ranks of {@code world} as {@code layout} says, after checking
-     * the layout fits them, the model and the global batch. Every rank calls it, with the same
-     * arguments; {@link #close} undoes it.
+     * the layout fits them, the model and the global batch, and that the model holds this rank's
+     * experts. Every rank calls it, with the same layout and batch; {@link #close} undoes it.
      */
     public static ParallelTraining start(Communicator world, TransformerLM model, ParallelLayout layout, int globalBatch) {
         if (layout.ranks() != world.size()) {
             throw new IllegalArgumentException("parallel layout for " + layout.ranks() + " ranks, but the job has " + world.size());
         }
         layout.check(model.config(), globalBatch);
+        if (!model.expertSlice().equals(layout.expertSlice(world.rank()))) {
+            throw new IllegalArgumentException("rank " + world.rank() + " of " + world.size() + ": the model holds expert slice "
+                    + model.expertSlice() + ", the layout gives this rank " + layout.expertSlice(world.rank())
+                    + "; build it with new TransformerLM(config, layout.expertSlice(rank))");
+        }
         return new ParallelTraining(world, model, layout);
     }
 
@@ -121,100 +139,138 @@ public final class ParallelTraining implements Distribution, AutoCloseable {
     @Override
     public void reduceGradients(List<Variable> parameters) {
         List<Variable> dense = new ArrayList<>();
-        List<Variable> sliced = new ArrayList<>();
-        for (Variable p : parameters) (slices.containsKey(p) ? sliced : dense).add(p);
+        List<Variable> held = new ArrayList<>();
+        for (Variable p : parameters) (sliced.contains(p) ? held : dense).add(p);
         reduce(world, dense, false);
-        reduce(replicas, sliced, true);
+        reduce(replicas, held, true);
     }
 
     /**
-     * Sums the gradients (of the owned slices when {@code sliced}) over {@code group} and divides
-     * by the world size. A dense weight that has no gradient on any rank keeps none, as in one
-     * process; an expert weight always gets one (zero where no token reached it), so the
-     * optimizer holds buffers for it on every rank alike.
+     * Sums the gradients over {@code group} and divides by the world size. A dense weight that has
+     * no gradient on any rank keeps none, as in one process; a held expert weight always gets one
+     * (zero where no token reached it), so the optimizer holds buffers for it on every rank alike.
      */
-    private void reduce(Communicator group, List<Variable> params, boolean sliced) {
+    private void reduce(Communicator group, List<Variable> params, boolean experts) {
         long total = params.size();
-        for (Variable p : params) total += range(p)[1] - range(p)[0];
+        for (Variable p : params) total += p.value().size();
         float[] buffer = new float[Math.toIntExact(total)];
         int at = 0;
         for (int i = 0; i < params.size(); i++) {
             Variable p = params.get(i);
-            int[] r = range(p);
             Tensor g = p.grad();
             if (g != null) {
-                System.arraycopy(g.data(), g.offset() + r[0], buffer, at, r[1] - r[0]);
+                System.arraycopy(g.data(), g.offset(), buffer, at, g.size());
                 buffer[buffer.length - params.size() + i] = 1;
             }
-            at += r[1] - r[0];
+            at += p.value().size();
         }
-        // a group of one (pure expert parallel: each slice held once) already holds its sum
+        // a group of one (pure expert parallel: each expert held once) already holds its sum
         if (group.size() > 1) group.allReduceSum(buffer);
         float scale = 1f / world.size();
         at = 0;
         for (int i = 0; i < params.size(); i++) {
             Variable p = params.get(i);
-            int[] r = range(p);
+            int n = p.value().size();
             boolean present = buffer[buffer.length - params.size() + i] > 0;
-            if (present || sliced) {
+            if (present || experts) {
                 if (p.grad() == null) p.accumulateOwnedGrad(Tensor.zeros(p.shape()));
                 Tensor g = p.grad();
                 float[] d = g.data();
-                java.util.Arrays.fill(d, g.offset(), g.offset() + g.size(), 0f);
-                for (int j = 0; j < r[1] - r[0]; j++) d[g.offset() + r[0] + j] = buffer[at + j] * scale;
+                for (int j = 0; j < n; j++) d[g.offset() + j] = buffer[at + j] * scale;
             }
-            at += r[1] - r[0];
+            at += n;
         }
-    }
-
-    private int[] range(Variable p) {
-        int[] r = slices.get(p);
-        return r != null ? r : new int[] {0, p.value().size()};
     }
 
     @Override
     public double globalNorm(List<Variable> parameters) {
         double dense = 0;
-        double owned = 0;
+        double held = 0;
         for (Variable p : parameters) {
             Tensor g = p.grad();
             if (g == null) continue;
-            int[] r = range(p);
-            double squares = Reductions.sumOfSquares(g.data(), g.offset() + r[0], r[1] - r[0]);
-            if (slices.containsKey(p)) owned += squares;
+            double squares = Reductions.sumOfSquares(g.data(), g.offset(), g.size());
+            if (sliced.contains(p)) held += squares;
             else dense += squares;
         }
-        if (slices.isEmpty()) return Math.sqrt(dense);
-        return Math.sqrt(dense + Sums.sum(world, owned) / layout.dataParallel());
+        if (sliced.isEmpty()) return Math.sqrt(dense);
+        return Math.sqrt(dense + Sums.sum(world, held) / layout.dataParallel());
     }
 
+    /**
+     * The first expert group's rank 0 (world rank 0) receives its peers' experts and their AdamW
+     * moments; the other groups hold copies of the same and send nothing. On world rank 0 the maps
+     * then hold the whole model, in the order one process writes it.
+     */
     @Override
-    public void gatherForCheckpoint(Optimizer optimizer) {
-        if (slices.isEmpty()) return;
-        Map<String, Tensor> state = optimizer.stateDict();
-        for (var e : model.namedParameters().entrySet()) {
-            int[] r = slices.get(e.getValue());
-            if (r == null) continue;
-            gather(e.getValue().value(), r);
-            for (String buffer : List.of("exp_avg/", "exp_avg_sq/")) {
-                Tensor t = state.get(buffer + e.getKey());
-                if (t != null) gather(t, r);
+    public void gatherForCheckpoint(Map<String, Tensor> modelState, Map<String, Tensor> optimizerState) {
+        if (stacked.isEmpty() || layout.groupOf(world.rank()) != 0) return;
+        boolean writer = expertGroup.rank() == 0;
+        for (Stacked s : stacked) {
+            float[] whole = gather(s.variable().value());
+            if (writer) {
+                int[] shape = s.variable().shape();
+                int[] one = Arrays.copyOfRange(shape, 1, shape.length);
+                int block = s.variable().value().size() / shape[0];
+                for (int e = 0; e < s.total(); e++) {
+                    modelState.put(s.prefix() + "." + e + "." + s.key(), Tensor.of(Arrays.copyOfRange(whole, e * block, (e + 1) * block), one));
+                }
             }
+            for (String moment : MOMENTS) {
+                Tensor t = optimizerState.get(moment + s.name());
+                if (t == null) continue;
+                float[] all = gather(t);
+                if (writer) optimizerState.put(moment + s.name(), Tensor.of(all, wholeShape(s)));
+            }
+        }
+        if (writer) {
+            Map<String, Tensor> ordered = new LinkedHashMap<>();
+            for (String name : model.checkpointShapes().keySet()) ordered.put(name, modelState.get(name));
+            modelState.clear();
+            modelState.putAll(ordered);
         }
     }
 
-    /** Rank 0 of the expert group receives every rank's slice of {@code t} into its place. */
-    private void gather(Tensor t, int[] owned) {
-        int n = owned[1] - owned[0];
+    /** The expert-group rank 0 gets every rank's part of {@code t}, in expert order; the others get an empty array. */
+    private float[] gather(Tensor t) {
+        int n = t.size();
         int ranks = expertGroup.size();
         int[] send = new int[ranks];
         send[0] = n;
         int[] receive = new int[ranks];
-        if (expertGroup.rank() == 0) java.util.Arrays.fill(receive, n);
-        float[] mine = java.util.Arrays.copyOfRange(t.data(), t.offset() + owned[0], t.offset() + owned[1]);
+        if (expertGroup.rank() == 0) Arrays.fill(receive, n);
         float[] all = new float[expertGroup.rank() == 0 ? n * ranks : 0];
-        expertGroup.allToAll(MemorySegment.ofArray(mine), send, MemorySegment.ofArray(all), receive);
-        if (expertGroup.rank() == 0) System.arraycopy(all, 0, t.data(), t.offset(), n * ranks);
+        expertGroup.allToAll(MemorySegment.ofArray(t.toArray()), send, MemorySegment.ofArray(all), receive);
+        return all;
+    }
+
+    private static int[] wholeShape(Stacked s) {
+        int[] shape = s.variable().shape().clone();
+        shape[0] = s.total();
+        return shape;
+    }
+
+    /** This rank's experts' rows of the whole model's AdamW moments; every other buffer as it is. */
+    @Override
+    public Map<String, Tensor> ownShare(Map<String, Tensor> optimizerState) {
+        Map<String, Tensor> own = new LinkedHashMap<>(optimizerState);
+        for (Stacked s : stacked) {
+            for (String moment : MOMENTS) {
+                Tensor t = own.get(moment + s.name());
+                if (t == null) continue;
+                if (!Arrays.equals(t.shape(), wholeShape(s))) {
+                    throw new IllegalArgumentException("optimizer state '" + moment + s.name() + "' has shape "
+                            + org.moe4j.tensor.Shape.str(t.shape()) + ", the whole model's is "
+                            + org.moe4j.tensor.Shape.str(wholeShape(s)));
+                }
+                int block = t.size() / s.total();
+                int count = s.variable().shape()[0];
+                float[] data = t.toArray();
+                own.put(moment + s.name(), Tensor.of(Arrays.copyOfRange(data, s.first() * block, (s.first() + count) * block),
+                        s.variable().shape()));
+            }
+        }
+        return own;
     }
 
     @Override
@@ -233,7 +289,10 @@ public final class ParallelTraining implements Distribution, AutoCloseable {
         Agreement.check(world, localFailure);
     }
 
-    /** The model runs in this process alone again (on rank 0 after the last checkpoint it is whole). */
+    /**
+     * The model's layers run in this process alone again; a model that holds a slice of the
+     * experts cannot run them all, so a rank that wants the whole model loads the checkpoint.
+     */
     @Override
     public void close() {
         for (FeedForwardBlock block : model.feedForwardBlocks()) {

@@ -2,8 +2,10 @@ package org.moe4j.train;
 
 import java.io.IOException;
 import java.util.List;
+import java.util.Map;
 import org.moe4j.autograd.Variable;
 import org.moe4j.data.Batch;
+import org.moe4j.tensor.Tensor;
 
 /**
  * Where a training run's global batch is computed: in this process alone ({@link #SINGLE}), or
@@ -39,7 +41,12 @@ public interface Distribution {
         }
 
         @Override
-        public void gatherForCheckpoint(Optimizer optimizer) {}
+        public void gatherForCheckpoint(Map<String, Tensor> model, Map<String, Tensor> optimizer) {}
+
+        @Override
+        public Map<String, Tensor> ownShare(Map<String, Tensor> optimizer) {
+            return optimizer;
+        }
 
         @Override
         public long fromFirstRank(long value) {
@@ -69,8 +76,16 @@ public interface Distribution {
     /** The L2 norm of the global batch's gradients, every expert counted once, equal on every rank. */
     double globalNorm(List<Variable> parameters);
 
-    /** Before a checkpoint: brings every weight and optimizer buffer held elsewhere to the writing rank. */
-    void gatherForCheckpoint(Optimizer optimizer);
+    /**
+     * Before a checkpoint: completes this rank's checkpoint state ({@code model} as
+     * {@link org.moe4j.nn.Module#checkpointState} gives it, {@code optimizer} as
+     * {@link Optimizer#stateDict}) on the writing rank with every weight and optimizer buffer held
+     * elsewhere, so that it is the whole model's; both maps are changed in place.
+     */
+    void gatherForCheckpoint(Map<String, Tensor> model, Map<String, Tensor> optimizer);
+
+    /** On resume: the part of a whole checkpoint's optimizer state that this rank holds. */
+    Map<String, Tensor> ownShare(Map<String, Tensor> optimizer);
 
     /** Rank 0's value, on every rank (the step count of a time budget, a stop request). */
     long fromFirstRank(long value);

@@ -117,15 +117,16 @@ public final class Trainer {
      * ranks, every rank calls it and the writing rank alone writes the whole model.
      */
     public void save(Path folder) throws IOException {
-        distribution.gatherForCheckpoint(optimizer);
+        Map<String, Tensor> modelState = new LinkedHashMap<>(task.model().checkpointState());
+        Map<String, Tensor> optimizerState = new LinkedHashMap<>(optimizer.stateDict());
+        distribution.gatherForCheckpoint(modelState, optimizerState);
         if (!distribution.writesFiles()) return;
         List<Rng> rngs = task.generators();
         long[] words = new long[rngs.size() * 6];
         for (int i = 0; i < rngs.size(); i++) {
             System.arraycopy(rngs.get(i).state(), 0, words, i * 6, 6);
         }
-        Map<String, Tensor> optimizerState = new LinkedHashMap<>(optimizer.stateDict());
-        Checkpoint.save(folder, new Checkpoint(step, runConfig, task.model().checkpointState(), optimizerState, words));
+        Checkpoint.save(folder, new Checkpoint(step, runConfig, modelState, optimizerState, words));
     }
 
     /** Restores everything {@link #save} wrote; the model's shapes must match. */
@@ -141,7 +142,7 @@ public final class Trainer {
         for (int i = 0; i < rngs.size(); i++) {
             rngs.get(i).restore(java.util.Arrays.copyOfRange(words, i * 6, i * 6 + 6));
         }
-        optimizer.loadStateDict(c.optimizer(), c.step());
+        optimizer.loadStateDict(distribution.ownShare(c.optimizer()), c.step());
         step = c.step();
     }
 }

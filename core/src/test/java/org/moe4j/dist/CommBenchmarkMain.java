@@ -26,6 +26,10 @@ public final class CommBenchmarkMain {
     private CommBenchmarkMain() {}
 
     public static void main(String[] args) {
+        if (args.length > 0 && args[0].equals("--pair-rows")) {
+            pairRows(java.util.Arrays.copyOfRange(args, 1, args.length));
+            return;
+        }
         try (MpiCommunicator world = MpiCommunicator.world(); Arena arena = Arena.ofShared()) {
             int n = world.size();
             if (world.rank() == 0) {
@@ -44,6 +48,38 @@ public final class CommBenchmarkMain {
                 double allToAll = seconds(world, iterations, () -> world.allToAll(buffer, counts, receive, counts));
                 if (world.rank() == 0) {
                     System.out.printf("| %d | %.1f | %.3f | %.1f | %.3f |%n", bytes, reduce * 1e6, bytes / reduce / 1e9, allToAll * 1e6, bytes / allToAll / 1e9);
+                }
+            }
+        }
+    }
+
+    /**
+     * The exchange of a served MoE layer's pair outputs (pairs x hidden floats, rank r's rows a
+     * contiguous block): the all-reduce of the whole buffer (zeros outside a rank's rows) against
+     * the in-place all-gather of the blocks, on a heap array as the engine passes it. Arguments:
+     * pairs:hidden ... (default: decode and prefill sizes of a top-8, hidden-2048 model).
+     */
+    private static void pairRows(String[] shapes) {
+        if (shapes.length == 0) shapes = new String[] {"8:2048", "32:2048", "64:2048", "256:2048", "1024:2048", "4096:2048"};
+        try (MpiCommunicator world = MpiCommunicator.world()) {
+            int n = world.size();
+            if (world.rank() == 0) {
+                System.out.println("| pairs x hidden | bytes | all-reduce µs | all-gather µs | all-gather / all-reduce |");
+                System.out.println("|---|---:|---:|---:|---:|");
+            }
+            for (String shape : shapes) {
+                int pairs = Integer.parseInt(shape.split(":")[0]);
+                int hidden = Integer.parseInt(shape.split(":")[1]);
+                float[] ye = new float[pairs * hidden];
+                int[] counts = new int[n];
+                for (int p = 0; p < n; p++) counts[p] = (pairs / n + (p < pairs % n ? 1 : 0)) * hidden;
+                long bytes = (long) ye.length * Communicator.FLOAT_BYTES;
+                int iterations = (int) Math.max(10, Math.min(2000, (64L << 20) / bytes));
+                double reduce = seconds(world, iterations, () -> world.allReduceSum(ye));
+                double gather = seconds(world, iterations, () -> world.allGather(ye, counts));
+                if (world.rank() == 0) {
+                    System.out.printf(java.util.Locale.ROOT, "| %d x %d | %d | %.1f | %.1f | %.2f |%n", pairs, hidden, bytes, reduce * 1e6,
+                            gather * 1e6, gather / reduce);
                 }
             }
         }

@@ -75,6 +75,28 @@ class LocalGroupTest {
         }
     }
 
+    /** Uneven blocks, one of them empty, each rank's own block in place and garbage elsewhere: every rank ends with every block. */
+    @Test
+    void allGatherFillsEveryRanksBlockOnEveryRank() {
+        for (int ranks : new int[] {1, 2, 3, 4}) {
+            int[] counts = new int[ranks];
+            for (int p = 0; p < ranks; p++) counts[p] = p == 1 ? 0 : 5 + 3 * p;
+            int total = Arrays.stream(counts).sum();
+            float[] expected = new float[total];
+            for (int p = 0, at = 0; p < ranks; at += counts[p], p++) System.arraycopy(input(p, counts[p]), 0, expected, at, counts[p]);
+            List<float[]> results = LocalGroup.run(ranks, TIMEOUT, comm -> {
+                float[] x = new float[total];
+                Arrays.fill(x, Float.NaN);
+                int at = 0;
+                for (int p = 0; p < comm.rank(); p++) at += counts[p];
+                System.arraycopy(input(comm.rank(), counts[comm.rank()]), 0, x, at, counts[comm.rank()]);
+                comm.allGather(x, counts);
+                return x;
+            });
+            for (int r = 0; r < ranks; r++) assertArrayEquals(expected, results.get(r), 0f, ranks + " ranks, rank " + r);
+        }
+    }
+
     @Test
     void exchangeCountsTransposesTheCountMatrix() {
         List<int[]> got = LocalGroup.run(3, TIMEOUT, comm -> comm.exchangeCounts(new int[] {10 * comm.rank(), 10 * comm.rank() + 1, 10 * comm.rank() + 2}));

@@ -92,6 +92,30 @@ public final class MpiCheckMain {
                 }
             }
 
+            // all-gather in place, native and heap: uneven blocks (the same counts on every rank), one empty
+            int[] blockCounts = new int[n];
+            for (int p = 0; p < n; p++) blockCounts[p] = p == 1 ? 0 : 1000 + 7 * p;
+            int gathered = Arrays.stream(blockCounts).sum();
+            int mine = 0;
+            for (int p = 0; p < r; p++) mine += blockCounts[p];
+            MemorySegment blocks = arena.allocate(F, gathered);
+            float[] heapBlocks = new float[gathered];
+            Arrays.fill(heapBlocks, Float.NaN);
+            for (int i = 0; i < gathered; i++) blocks.setAtIndex(F, i, Float.NaN);
+            for (int j = 0; j < blockCounts[r]; j++) {
+                blocks.setAtIndex(F, mine + j, payload(r, r, j));
+                heapBlocks[mine + j] = payload(r, r, j);
+            }
+            world.allGather(blocks, blockCounts);
+            world.allGather(heapBlocks, blockCounts);
+            at = 0;
+            for (int p = 0; p < n; p++) {
+                for (int j = 0; j < blockCounts[p]; j++, at++) {
+                    require(blocks.getAtIndex(F, at) == payload(p, p, j), "allGather native from " + p + " [" + j + "] = " + blocks.getAtIndex(F, at));
+                    require(heapBlocks[at] == payload(p, p, j), "allGather heap from " + p + " [" + j + "] = " + heapBlocks[at]);
+                }
+            }
+
             // broadcast from the last rank
             float[] message = new float[37];
             if (r == n - 1) for (int i = 0; i < message.length; i++) message[i] = 3 * i + 0.5f;

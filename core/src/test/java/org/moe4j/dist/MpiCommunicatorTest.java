@@ -95,6 +95,16 @@ class MpiCommunicatorTest {
         assertEquals(2, job.output().lines().filter(message::equals).count(), job.output());
     }
 
+    /** A library that opens but is not an MPI: each rank says so and the job exits non-zero. */
+    @Test
+    void aLibraryThatIsNotMpiEndsEveryRankWithAClearMessage() throws Exception {
+        assumeMpirun();
+        Job job = run(command(2, MpiCheckMain.class.getName(), "-Dmoe4j.mpi.library=libc.so.6"));
+        assertNotEquals(0, job.exitCode(), job.output());
+        String message = "moe4j: libc.so.6 opened but has no MPI_Get_library_version: it is not an MPI 3 library; " + OpenMpi.INSTALL_HINT;
+        assertEquals(2, job.output().lines().filter(message::equals).count(), job.output());
+    }
+
     @Test
     void aRankThatFailsAbortsTheJobInsteadOfLeavingItsPeersWaiting() throws Exception {
         assumeMpirun();
@@ -110,6 +120,21 @@ class MpiCommunicatorTest {
         assertEquals("libc.so.6 opened but has no MPI_Get_library_version: it is not an MPI 3 library; " + OpenMpi.INSTALL_HINT, e.getMessage());
         CommunicationException missing = assertThrows(CommunicationException.class, () -> OpenMpi.load("/nonexistent/libmpi.so"));
         assertTrue(missing.getMessage().startsWith("cannot open /nonexistent/libmpi.so: "), missing.getMessage());
+    }
+
+    /** Another MPI, or an Open MPI older than 3, is refused by its version string before any handle is used. */
+    @Test
+    void aWrongMpiVersionIsRefusedByName() {
+        CommunicationException mpich = assertThrows(CommunicationException.class,
+                () -> OpenMpi.requireOpenMpi3("libmpich.so.12", "MPICH Version:\t4.0.2\nMPICH Release date:\tThu Apr  7 12:34:45 CDT 2022\n"));
+        assertEquals("libmpich.so.12 is not Open MPI 3 or later (its version string is \"MPICH Version:\t4.0.2\"); moe4j binds Open MPI's"
+                + " handles: " + OpenMpi.INSTALL_HINT, mpich.getMessage());
+        CommunicationException old = assertThrows(CommunicationException.class,
+                () -> OpenMpi.requireOpenMpi3("libmpi.so.20", "Open MPI v2.1.1, package: Open MPI buildd Distribution, ident: 2.1.1"));
+        assertTrue(old.getMessage().startsWith("libmpi.so.20 is not Open MPI 3 or later (its version string is \"Open MPI v2.1.1, package"),
+                old.getMessage());
+        OpenMpi.requireOpenMpi3("libmpi.so.40", "Open MPI v4.1.4, package: Debian OpenMPI, ident: 4.1.4, repo rev: v4.1.4");
+        OpenMpi.requireOpenMpi3("libmpi.so.40", "Open MPI v10.0.0");
     }
 
     @Test

@@ -18,8 +18,9 @@ import org.moe4j.dist.LocalGroup;
 /**
  * A model whose experts are split over a group of ranks ({@link DecoderModel#splitExpertsOver})
  * gives every rank the logits of the single process bit for bit, over a prefill of two sequences
- * and greedy decoding of both in one pool; and the split is real: at every all-reduce each pair
- * row was computed by exactly one rank.
+ * and greedy decoding of both in one pool; and the split is real: at every all-gather of the pair
+ * outputs each rank contributes the rows it computed (all nonzero), the ranks' blocks add up to
+ * every pair row, and no rank's block is all of them.
  */
 class ExpertShardTest {
     private static final Duration TIMEOUT = Duration.ofSeconds(60);
@@ -88,19 +89,20 @@ class ExpertShardTest {
             assertEquals(-1, at, () -> "rank " + rank + " of " + ranks + " differs from one process at logit " + at + ": "
                     + single[at] + " vs " + got.get(rank)[at]);
         }
-        // each all-reduce: the ranks' nonzero rows add up to all the pair rows, and no rank computed them all
+        // each all-gather: every rank's block is rows it computed, the blocks add up to all the pair rows, and no rank computed them all
         int calls = rowsSeen.getFirst().size();
-        assertTrue(calls > 0, "no all-reduce of expert outputs");
+        assertTrue(calls > 0, "no all-gather of expert outputs");
         boolean someSplit = false;
         for (int c = 0; c < calls; c++) {
-            int total = rowsSeen.getFirst().get(c)[1];
+            int total = rowsSeen.getFirst().get(c)[2];
             int computed = 0;
             for (int r = 0; r < ranks; r++) {
-                int nonzero = rowsSeen.get(r).get(c)[0];
-                computed += nonzero;
-                if (nonzero < total) someSplit = true;
+                int[] seen = rowsSeen.get(r).get(c);
+                assertEquals(seen[1], seen[0], "all-gather " + c + ": rows of rank " + r + "'s block it did not compute");
+                computed += seen[1];
+                if (seen[1] < total) someSplit = true;
             }
-            assertEquals(total, computed, "all-reduce " + c + ": pair rows computed over all ranks");
+            assertEquals(total, computed, "all-gather " + c + ": pair rows over all ranks");
         }
         assertTrue(someSplit, "every rank computed every pair row");
     }
@@ -115,11 +117,11 @@ class ExpertShardTest {
         }
     }
 
-    /** Passes every collective on, counting before each all-reduce the rows (of hidden floats) this rank filled. */
+    /** Passes every collective on, counting before each all-gather the rows (of hidden floats) of this rank's block it filled. */
     private static final class RowCounter implements Communicator {
         final Communicator inner;
         final int hidden;
-        /** Per all-reduce: {nonzero rows, rows}. */
+        /** Per all-gather: {nonzero rows of this rank's block, rows of its block, rows}. */
         final List<int[]> seen = new ArrayList<>();
 
         RowCounter(Communicator inner, int hidden) {
@@ -131,20 +133,24 @@ class ExpertShardTest {
         @Override public int size() { return inner.size(); }
 
         @Override
-        public void allReduceSum(MemorySegment buffer, long count) {
-            int rows = (int) (count / hidden);
+        public void allGather(MemorySegment buffer, int[] counts) {
+            long from = 0;
+            for (int p = 0; p < rank(); p++) from += counts[p];
+            int rows = counts[rank()] / hidden;
             int nonzero = 0;
             for (int r = 0; r < rows; r++) {
                 for (int i = 0; i < hidden; i++) {
-                    if (buffer.getAtIndex(ValueLayout.JAVA_FLOAT, (long) r * hidden + i) != 0f) {
+                    if (buffer.getAtIndex(ValueLayout.JAVA_FLOAT, from + (long) r * hidden + i) != 0f) {
                         nonzero++;
                         break;
                     }
                 }
             }
-            seen.add(new int[] {nonzero, rows});
-            inner.allReduceSum(buffer, count);
+            seen.add(new int[] {nonzero, rows, Arrays.stream(counts).sum() / hidden});
+            inner.allGather(buffer, counts);
         }
+
+        @Override public void allReduceSum(MemorySegment buffer, long count) { inner.allReduceSum(buffer, count); }
 
         @Override public void allToAll(MemorySegment send, int[] sendCounts, MemorySegment receive, int[] receiveCounts) {
             inner.allToAll(send, sendCounts, receive, receiveCounts);

@@ -12,6 +12,7 @@ import org.moe4j.autograd.Variable;
 import org.moe4j.dist.LocalGroup;
 import org.moe4j.moe.DispatchPlan;
 import org.moe4j.moe.MoeDispatch;
+import org.moe4j.moe.ExpertSlice;
 import org.moe4j.moe.SwiGluExperts;
 import org.moe4j.tensor.Init;
 import org.moe4j.tensor.Rng;
@@ -46,13 +47,15 @@ class ExpertParallelDispatchTest {
 
     private record Outcome(float[] y, float[] dx, float[] dGates, int rowsSent) {}
 
+    /** Rank {@code rank}'s outcome, with every expert ({@code parallel} null) or with its half of them. */
     private static Outcome run(int rank, ExpertParallelDispatch parallel) {
         Rng rng = new Rng(100 + rank);
         Variable x = Variable.parameter(Init.uniform(Tensor.zeros(TOKENS, D), rng, -1, 1));
         DispatchPlan plan = plan(rank);
         Variable gates = Variable.parameter(Init.uniform(Tensor.zeros(plan.pairs()), rng, 0, 1));
         Tensor upstream = Init.uniform(Tensor.zeros(TOKENS, D), rng, -1, 1);
-        SwiGluExperts experts = new SwiGluExperts(EXPERTS, D, HIDDEN, new Rng(9));
+        SwiGluExperts experts = new SwiGluExperts(EXPERTS, D, HIDDEN, new Rng(9), parallel == null ? ExpertSlice.WHOLE
+                : new ExpertSlice(rank, 2));
         Variable y = parallel == null ? MoeDispatch.apply(x, gates, plan, experts) : parallel.dispatch(x, gates, plan, experts);
         // a scalar through a second op, so the dispatch's backward runs inside a larger graph
         Arithmetic.mul(y, Variable.constant(upstream)).backward(Tensor.full(1f, TOKENS, D));

@@ -25,7 +25,14 @@ class ParallelBadInputTest {
     /** Every rank's message from {@link ParallelTraining#start}, or "ok". */
     private static List<String> start(int ranks, int expertParallel, TransformerConfig config, int batch) {
         return LocalGroup.run(ranks, Duration.ofSeconds(20), comm -> {
-            try (ParallelTraining p = ParallelTraining.start(comm, new TransformerLM(config), new ParallelLayout(ranks, expertParallel), batch)) {
+            TransformerLM model;
+            try {
+                model = new TransformerLM(config, new ParallelLayout(ranks, expertParallel).expertSlice(comm.rank()));
+            } catch (IllegalArgumentException layoutOrSliceRefused) {
+                // start must refuse this layout with its own message, whatever the model holds
+                model = new TransformerLM(config);
+            }
+            try (ParallelTraining p = ParallelTraining.start(comm, model, new ParallelLayout(ranks, expertParallel), batch)) {
                 return "ok";
             } catch (IllegalArgumentException e) {
                 return e.getMessage();

@@ -112,9 +112,10 @@ final class TinyRun {
     static LanguageModelTraining.Result parallelRank(Communicator comm, Corpus c, TransformerConfig config, LanguageModelTrainingConfig t,
                                                      Path runDir, boolean resume, int expertParallel, BooleanSupplier stop)
             throws IOException {
-        TransformerLM model = new TransformerLM(config);
+        ParallelLayout layout = new ParallelLayout(comm.size(), expertParallel);
+        TransformerLM model = new TransformerLM(config, layout.expertSlice(comm.rank()));
         try (TokenCorpus corpus = c.open(t.validationFraction());
-             ParallelTraining p = ParallelTraining.start(comm, model, new ParallelLayout(comm.size(), expertParallel), t.batchSize())) {
+             ParallelTraining p = ParallelTraining.start(comm, model, layout, t.batchSize())) {
             return LanguageModelTraining.run(new RunFolder(runDir), model, c.source(), corpus, t, resume, stop, quiet(), p);
         }
     }

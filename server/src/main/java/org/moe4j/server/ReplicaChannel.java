@@ -9,7 +9,7 @@ import org.moe4j.dist.Communicator;
  * The broadcast of {@link ReplicaStep}s from rank 0 to the other ranks of a serving group: its
  * length first (one element), then its ints, each carried bit for bit in a float element. Every rank
  * calls {@link #send} (rank 0) or {@link #receive} (the others) once per step, in the same order as
- * the engine's all-reduces, so the collectives of all ranks stay aligned.
+ * the engine's all-gathers, so the collectives of all ranks stay aligned.
  */
 final class ReplicaChannel {
     private final Communicator group;

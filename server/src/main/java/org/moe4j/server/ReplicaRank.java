@@ -14,7 +14,7 @@ import org.moe4j.engine.Sequence;
  * replays the engine steps rank 0's {@link BatchScheduler} broadcasts ({@link ReplicaStep}) on its
  * own KV pool of the same shape, so its attention sees the same keys and values as rank 0's and its
  * share of the experts ({@link org.moe4j.engine.DecoderModel#splitExpertsOver}) answers the same
- * pairs in the same all-reduces. It discards the logits: rank 0 draws the tokens.
+ * pairs in the same all-gathers. It discards the logits: rank 0 draws the tokens.
  */
 public final class ReplicaRank {
     private ReplicaRank() {}
