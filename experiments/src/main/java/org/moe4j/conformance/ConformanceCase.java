@@ -11,7 +11,7 @@ import org.moe4j.io.SafeTensors;
 import org.moe4j.io.SafeTensorsFile;
 
 /**
- * One conformance case file (format: src/test/resources/conformance/README.md): its kind, its
+ * One conformance case file (format: experiments/src/test/resources/conformance/README.md): its kind, its
  * config (JSON in the metadata), its input tensors and the names of the tensors to reproduce.
  */
 public record ConformanceCase(String name, String kind, Map<String, Object> config, CaseTensors inputs,

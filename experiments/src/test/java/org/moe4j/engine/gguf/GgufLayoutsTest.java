@@ -32,7 +32,7 @@ class GgufLayoutsTest {
 
     @Test
     void splitLatentProjectionsAreJoinedBack() throws Exception {
-        Path caseDir = Path.of("src/test/resources/models/deepseek_v2_lite_f32");
+        Path caseDir = Path.of("../core/src/test/resources/models/deepseek_v2_lite_f32");
         Path joined = GgufConformanceTest.toGguf(caseDir, dir.resolve("joined.gguf"), QuantType.F32);
         Path split = dir.resolve("split.gguf");
         try (GgufFile f = GgufFile.open(joined)) {
@@ -99,7 +99,7 @@ class GgufLayoutsTest {
 
     @Test
     void gateAndUpConcatenatedInOneTensorAreRead() throws Exception {
-        Path caseDir = Path.of("src/test/resources/models/olmoe_top8of64_f32");
+        Path caseDir = Path.of("../core/src/test/resources/models/olmoe_top8of64_f32");
         Path stacked = GgufConformanceTest.toGguf(caseDir, dir.resolve("stacked.gguf"), QuantType.F32);
         Path fused = dir.resolve("fused.gguf");
         try (GgufFile f = GgufFile.open(stacked)) {

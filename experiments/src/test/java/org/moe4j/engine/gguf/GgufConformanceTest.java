@@ -14,7 +14,7 @@ import org.moe4j.engine.HfConfig;
 import org.moe4j.engine.HfModel;
 
 /**
- * Every whole-model case of transformers 5.18 (src/test/resources/models: eight MoE families in
+ * Every whole-model case of transformers 5.18 (core/src/test/resources/models: eight MoE families in
  * float32 and bfloat16) written as a GGUF file (F32, lossless for both) and run from it: logits,
  * hidden states, router logits, chosen experts, loss and greedy ids must match transformers within the
  * case's own tolerances, as from the Hugging Face folder. This checks the mapping both ways at once:
@@ -26,7 +26,7 @@ class GgufConformanceTest {
     Path dir;
 
     static Stream<String> cases() throws Exception {
-        try (Stream<Path> s = Files.list(Path.of("src/test/resources/models"))) {
+        try (Stream<Path> s = Files.list(Path.of("../core/src/test/resources/models"))) {
             return s.filter(Files::isDirectory).map(p -> p.getFileName().toString()).sorted().toList().stream();
         }
     }
@@ -42,7 +42,7 @@ class GgufConformanceTest {
     @ParameterizedTest
     @MethodSource("cases")
     void reproducesTransformersFromGguf(String name) throws Exception {
-        Path caseDir = Path.of("src/test/resources/models").resolve(name);
+        Path caseDir = Path.of("../core/src/test/resources/models").resolve(name);
         Path file = toGguf(caseDir, dir.resolve(name + ".gguf"), QuantType.F32);
         ModelCase.Result r;
         try (GgufModel g = GgufModel.load(file)) {

@@ -15,7 +15,7 @@ import org.moe4j.io.SafeTensorsFile;
 import org.moe4j.tensor.Tensor;
 
 /**
- * Runs a conformance case of kind {@code fff} (core/src/test/resources/conformance/README.md): loads the case's
+ * Runs a conformance case of kind {@code fff} (experiments/src/test/resources/conformance/README.md): loads the case's
  * inputs into a {@link FastFeedForward}, runs the soft training forward and the hard eval forward
  * with their backward passes, and returns every tensor the case's {@code expected} list names.
  *

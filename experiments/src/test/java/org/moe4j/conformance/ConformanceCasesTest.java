@@ -1,4 +1,4 @@
-package org.moe4j.io;
+package org.moe4j.conformance;
 
 import static org.junit.jupiter.api.Assertions.*;
 
@@ -14,10 +14,16 @@ import java.util.List;
 import java.util.TreeSet;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
+import org.moe4j.io.DType;
+import org.moe4j.io.Json;
+import org.moe4j.io.SafeTensors;
+import org.moe4j.io.SafeTensorsFile;
+import org.moe4j.io.SafeTensorsWriter;
+import org.moe4j.io.TensorInfo;
 import org.moe4j.tensor.Tensor;
 
 /**
- * Opens the conformance cases (written by Python's safetensors, see src/test/resources/conformance)
+ * Opens the conformance cases (written by Python's safetensors, see experiments/src/test/resources/conformance)
  * with moe4j's reader: every tensor the metadata lists exists with a plausible dtype, the shapes
  * match the README, and the bytes decode to numbers that agree with each other.
  */

@@ -15,7 +15,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * ids) and this project's extra cases (models-extra/: logits, loss, greedy ids).
  */
 class ModelConformanceTest {
-    static final List<Path> ROOTS = List.of(Path.of("src/test/resources/models"), Path.of("src/test/resources/models-extra"));
+    static final List<Path> ROOTS = List.of(Path.of("../core/src/test/resources/models"), Path.of("../core/src/test/resources/models-extra"));
 
     static Stream<String> cases() throws Exception {
         List<String> out = new java.util.ArrayList<>();
@@ -30,7 +30,7 @@ class ModelConformanceTest {
     @ParameterizedTest
     @MethodSource("cases")
     void reproducesTransformers(String name) throws Exception {
-        Path dir = Path.of("src/test/resources").resolve(name);
+        Path dir = Path.of("../core/src/test/resources").resolve(name);
         ModelCase.Result r = ModelCase.run(dir);
         List<ModelCase.Line> lines = ModelCase.check(dir, r);
         StringBuilder failures = new StringBuilder();
