@@ -22,7 +22,7 @@ final class MoeVsDenseCommand implements Callable<Integer> {
     @Option(names = "--layers", description = "Layers (default ${DEFAULT-VALUE}).") int layers = D.layers();
     @Option(names = "--d-model", description = "Width (default ${DEFAULT-VALUE}).") int dModel = D.dModel();
     @Option(names = "--context", description = "Context (default ${DEFAULT-VALUE}).") int context = D.context();
-    @Option(names = "--expert-hidden", description = "Hidden width per expert; dense gets top-k times it (default ${DEFAULT-VALUE}).")
+    @Option(names = "--hidden", description = "Hidden width per expert; dense gets top-k times it (default ${DEFAULT-VALUE}).")
     int expertHidden = D.expertHidden();
     @Option(names = "--experts", description = "Experts (default ${DEFAULT-VALUE}).") int experts = D.experts();
     @Option(names = "--top-k", description = "Experts per token (default ${DEFAULT-VALUE}).") int topK = D.topK();

@@ -6,7 +6,7 @@ import org.moe4j.nn.AuxiliaryLosses;
 import org.moe4j.nn.CausalSelfAttention;
 import org.moe4j.nn.FeedForwardBlock;
 import org.moe4j.nn.Module;
-import org.moe4j.nn.RmsNormLayer;
+import org.moe4j.nn.RmsNorm;
 import org.moe4j.tensor.Rng;
 
 /**
@@ -15,15 +15,15 @@ import org.moe4j.tensor.Rng;
  * (mlp for dense, block_sparse_moe for mixture of experts).
  */
 final class DecoderLayer extends Module {
-    private final RmsNormLayer inputNorm;
+    private final RmsNorm inputNorm;
     private final CausalSelfAttention attention;
-    private final RmsNormLayer postAttentionNorm;
+    private final RmsNorm postAttentionNorm;
     private final FeedForwardBlock feedForward;
 
     DecoderLayer(TransformerConfig c, FeedForwardSpec spec, Rng rng) {
-        this.inputNorm = addModule("input_layernorm", new RmsNormLayer(c.dModel(), c.normEps()));
+        this.inputNorm = addModule("input_layernorm", new RmsNorm(c.dModel(), c.normEps()));
         this.attention = addModule("self_attn", new CausalSelfAttention(c.dModel(), c.heads(), c.kvHeads(), c.ropeTheta(), rng));
-        this.postAttentionNorm = addModule("post_attention_layernorm", new RmsNormLayer(c.dModel(), c.normEps()));
+        this.postAttentionNorm = addModule("post_attention_layernorm", new RmsNorm(c.dModel(), c.normEps()));
         this.feedForward = addModule(spec.moduleName(), spec.create(c.dModel(), rng));
     }
 

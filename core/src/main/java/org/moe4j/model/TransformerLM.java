@@ -14,7 +14,7 @@ import org.moe4j.nn.FeedForwardBlock;
 import org.moe4j.nn.Linear;
 import org.moe4j.nn.Module;
 import org.moe4j.nn.ModuleList;
-import org.moe4j.nn.RmsNormLayer;
+import org.moe4j.nn.RmsNorm;
 import org.moe4j.tensor.Rng;
 import org.moe4j.tensor.Tensor;
 
@@ -31,7 +31,7 @@ public final class TransformerLM extends Module {
     static final class Body extends Module {
         final Embedding embed;
         final ModuleList<DecoderLayer> layers;
-        final RmsNormLayer norm;
+        final RmsNorm norm;
 
         Body(TransformerConfig c, Rng rng) {
             embed = addModule("embed_tokens", new Embedding(c.vocabSize(), c.dModel(), 0.02, rng));
@@ -39,7 +39,7 @@ public final class TransformerLM extends Module {
             for (FeedForwardSpec spec : c.feedForward()) {
                 layers.add(new DecoderLayer(c, spec, rng));
             }
-            norm = addModule("norm", new RmsNormLayer(c.dModel(), c.normEps()));
+            norm = addModule("norm", new RmsNorm(c.dModel(), c.normEps()));
         }
     }
 

@@ -5,12 +5,12 @@ import org.moe4j.autograd.Variable;
 import org.moe4j.tensor.Tensor;
 
 /** LayerNorm with a learned scale (init 1) and an optional bias (init 0), as nn.LayerNorm. */
-public final class LayerNormLayer extends Module {
+public final class LayerNorm extends Module {
     private final Variable weight;
     private final Variable bias;
     private final float eps;
 
-    public LayerNormLayer(int dim, boolean bias, float eps) {
+    public LayerNorm(int dim, boolean bias, float eps) {
         if (dim < 1) throw new IllegalArgumentException("LayerNorm: dim is " + dim + ", must be >= 1");
         if (!(eps > 0)) throw new IllegalArgumentException("LayerNorm: eps is " + eps + ", must be > 0");
         this.weight = addParameter("weight", Tensor.full(1f, dim), ParameterKind.NORM);
