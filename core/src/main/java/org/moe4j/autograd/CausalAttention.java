@@ -1,6 +1,6 @@
 package org.moe4j.autograd;
 
-import org.moe4j.kernel.Gemm;
+import org.moe4j.kernel.gemm.Gemm;
 import org.moe4j.kernel.KernelPool;
 import org.moe4j.tensor.Shape;
 import org.moe4j.tensor.Tensor;

@@ -1,6 +1,6 @@
-package org.moe4j.kernel;
+package org.moe4j.kernel.gemm;
 
-import static org.moe4j.kernel.GemmMicroKernel.NR;
+import static org.moe4j.kernel.gemm.GemmMicroKernel.NR;
 
 /**
  * How the blocked GEMM runs on this CPU: the register tile and the cache blocks around it (Goto and

@@ -1,7 +1,8 @@
-package org.moe4j.kernel;
+package org.moe4j.kernel.gemm;
 
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
+import org.moe4j.kernel.KernelPool;
 
 /**
  * Single-precision matrix-vector product, y = alpha * op(A) x + beta * y (BLAS sgemv, row-major,

@@ -1,4 +1,4 @@
-package org.moe4j.kernel;
+package org.moe4j.kernel.gemm;
 
 /**
  * The plain triple loop every fast GEMM is checked against, accumulating in double:

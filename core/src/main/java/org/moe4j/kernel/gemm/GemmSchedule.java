@@ -1,10 +1,11 @@
-package org.moe4j.kernel;
+package org.moe4j.kernel.gemm;
 
-import static org.moe4j.kernel.GemmMicroKernel.NR;
+import static org.moe4j.kernel.gemm.GemmMicroKernel.NR;
 
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import org.moe4j.kernel.KernelPool;
 
 /**
  * Runs GEMM problems on the kernel pool. One product on several threads goes to

@@ -1,4 +1,4 @@
-package org.moe4j.kernel;
+package org.moe4j.kernel.gemm;
 
 import java.io.IOException;
 import java.nio.file.Files;

@@ -1,4 +1,4 @@
-package org.moe4j.kernel;
+package org.moe4j.kernel.gemm;
 
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;

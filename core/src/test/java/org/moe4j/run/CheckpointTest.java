@@ -1,4 +1,4 @@
-package org.moe4j.io;
+package org.moe4j.run;
 
 import static org.junit.jupiter.api.Assertions.*;
 
@@ -10,6 +10,9 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.moe4j.io.FileFormatException;
+import org.moe4j.io.SafeTensors;
+import org.moe4j.io.SafeTensorsFile;
 import org.moe4j.tensor.Init;
 import org.moe4j.tensor.Rng;
 import org.moe4j.tensor.Tensor;

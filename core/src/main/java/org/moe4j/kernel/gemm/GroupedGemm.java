@@ -1,4 +1,6 @@
-package org.moe4j.kernel;
+package org.moe4j.kernel.gemm;
+
+import org.moe4j.kernel.KernelPool;
 
 /**
  * Many independent GEMMs of different sizes in one call, C_g = alpha * op(A_g) * op(B_g) + beta * C_g

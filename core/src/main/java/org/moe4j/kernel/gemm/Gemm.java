@@ -1,4 +1,6 @@
-package org.moe4j.kernel;
+package org.moe4j.kernel.gemm;
+
+import org.moe4j.kernel.KernelPool;
 
 /**
  * Single-precision general matrix multiply, C = alpha * op(A) * op(B) + beta * C, row-major,

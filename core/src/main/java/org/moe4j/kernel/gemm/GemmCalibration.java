@@ -1,4 +1,4 @@
-package org.moe4j.kernel;
+package org.moe4j.kernel.gemm;
 
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;

@@ -1,8 +1,8 @@
-package org.moe4j.kernel;
+package org.moe4j.kernel.gemm;
 
-import static org.moe4j.kernel.GemmMicroKernel.NR;
-import static org.moe4j.kernel.GemmMicroKernel.SPECIES;
-import static org.moe4j.kernel.GemmMicroKernel.VL;
+import static org.moe4j.kernel.gemm.GemmMicroKernel.NR;
+import static org.moe4j.kernel.gemm.GemmMicroKernel.SPECIES;
+import static org.moe4j.kernel.gemm.GemmMicroKernel.VL;
 
 import java.util.Arrays;
 import jdk.incubator.vector.FloatVector;

@@ -1,6 +1,8 @@
-package org.moe4j.kernel;
+package org.moe4j.kernel.gemm;
 
-import static org.moe4j.kernel.GemmMicroKernel.NR;
+import org.moe4j.kernel.KernelPool;
+
+import static org.moe4j.kernel.gemm.GemmMicroKernel.NR;
 
 /**
  * The cache-blocked GEMM of Goto and van de Geijn (2008): loop over column blocks of NC (packed B

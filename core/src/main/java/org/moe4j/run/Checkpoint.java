@@ -1,4 +1,4 @@
-package org.moe4j.io;
+package org.moe4j.run;
 
 import java.io.IOException;
 import java.io.OutputStream;
@@ -10,6 +10,14 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.moe4j.io.AtomicFiles;
+import org.moe4j.io.FileFormatException;
+import org.moe4j.io.Json;
+import org.moe4j.io.JsonException;
+import org.moe4j.io.SafeTensors;
+import org.moe4j.io.SafeTensorsFile;
+import org.moe4j.io.SafeTensorsWriter;
+import org.moe4j.io.TensorInfo;
 import org.moe4j.tensor.Shape;
 import org.moe4j.tensor.Tensor;
 

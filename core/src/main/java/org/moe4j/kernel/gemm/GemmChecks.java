@@ -1,4 +1,4 @@
-package org.moe4j.kernel;
+package org.moe4j.kernel.gemm;
 
 /** Argument checks shared by the GEMM family: sizes, leading dimensions and array bounds. */
 final class GemmChecks {

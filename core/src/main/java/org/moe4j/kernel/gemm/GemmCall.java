@@ -1,4 +1,4 @@
-package org.moe4j.kernel;
+package org.moe4j.kernel.gemm;
 
 /**
  * One sgemm problem, C = alpha * op(A) * op(B) + beta * C, in BLAS row-major terms: op(A) is

@@ -1,4 +1,4 @@
-package org.moe4j.kernel;
+package org.moe4j.kernel.gemm;
 
 /**
  * The families of cores the GEMM plan table tells apart: what matters to a register-tiled GEMM is

@@ -1,4 +1,4 @@
-package org.moe4j.kernel;
+package org.moe4j.kernel.gemm;
 
 /**
  * The register tiles the blocked GEMM can run, each a fully written-out micro-kernel of NR = two
