@@ -48,7 +48,7 @@ final class MoeVsDenseCommand implements Callable<Integer> {
                 current[0] = model;
                 bar[0] = new ProgressBar(model, steps);
             }
-            bar[0].update((Long) r.get("step"), TrainingReport.progressText(r));
+            bar[0].update(r.step(), TrainingReport.progressText(r));
         });
         LineChart byTokens = new LineChart("Validation loss at equal tokens", "tokens", "nats per character");
         LineChart byTime = new LineChart("Validation loss at equal time", "seconds", "nats per character");

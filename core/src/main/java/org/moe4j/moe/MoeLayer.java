@@ -12,11 +12,13 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.moe4j.autograd.Arithmetic;
 import org.moe4j.autograd.Variable;
 import org.moe4j.nn.AuxiliaryLosses;
 import org.moe4j.nn.FeedForwardBlock;
 import org.moe4j.nn.Module;
+import org.moe4j.nn.RoutingDiagnostics;
 import org.moe4j.nn.SwiGluFeedForward;
 import org.moe4j.tensor.Rng;
 import org.moe4j.tensor.Shape;
@@ -185,24 +187,10 @@ public final class MoeLayer extends FeedForwardBlock {
         return out.output();
     }
 
-    /** The last step's routing statistics as JSON values (tokens per expert, dropped fraction, ...). */
+    /** The last step's routing statistics (tokens per expert, dropped fraction, ...). */
     @Override
-    public Map<String, Object> diagnostics() {
-        if (lastDiagnostics == null) return Map.of();
-        Map<String, Object> m = new LinkedHashMap<>();
-        List<Object> tokens = new ArrayList<>();
-        for (int c : lastDiagnostics.tokensPerExpert()) tokens.add((long) c);
-        List<Object> routed = new ArrayList<>();
-        for (int c : lastDiagnostics.routedPerExpert()) routed.add((long) c);
-        m.put("tokens_per_expert", tokens);
-        m.put("routed_per_expert", routed);
-        m.put("dropped_fraction", lastDiagnostics.droppedFraction());
-        m.put("load_cv", lastDiagnostics.loadCv());
-        m.put("max_over_mean_load", lastDiagnostics.maxOverMeanLoad());
-        m.put("routing_entropy", lastDiagnostics.routingEntropy());
-        m.put("mean_top_probability", lastDiagnostics.meanTopProbability());
-        m.put("z_loss", lastDiagnostics.zLoss());
-        return m;
+    public Optional<RoutingDiagnostics> diagnostics() {
+        return Optional.ofNullable(lastDiagnostics);
     }
 
     @Override

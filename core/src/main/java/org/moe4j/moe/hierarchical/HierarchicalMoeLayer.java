@@ -11,11 +11,13 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.moe4j.autograd.Arithmetic;
 import org.moe4j.autograd.Variable;
 import org.moe4j.nn.AuxiliaryLosses;
 import org.moe4j.nn.FeedForwardBlock;
 import org.moe4j.nn.Module;
+import org.moe4j.nn.RoutingDiagnostics;
 import org.moe4j.tensor.Rng;
 import org.moe4j.tensor.Shape;
 
@@ -70,22 +72,18 @@ public final class HierarchicalMoeLayer extends FeedForwardBlock {
         return out.output();
     }
 
+    /** The load of the last step: (token, group, expert) pairs per flat expert i * b + j and their CV. */
+    public record ExpertLoad(int[] tokensPerExpert, double loadCv) implements RoutingDiagnostics {}
+
     @Override
-    public Map<String, Object> diagnostics() {
-        if (lastPlan == null) return Map.of();
-        List<Object> tokens = new ArrayList<>();
+    public Optional<RoutingDiagnostics> diagnostics() {
+        if (lastPlan == null) return Optional.empty();
         int[] counts = lastPlan.tokensPerExpert();
         double mean = 0;
-        for (int c : counts) {
-            tokens.add((long) c);
-            mean += c / (double) counts.length;
-        }
+        for (int c : counts) mean += c / (double) counts.length;
         double var = 0;
         for (int c : counts) var += (c - mean) * (c - mean) / counts.length;
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("tokens_per_expert", tokens);
-        m.put("load_cv", mean == 0 ? 0.0 : Math.sqrt(var) / mean);
-        return m;
+        return Optional.of(new ExpertLoad(counts, mean == 0 ? 0.0 : Math.sqrt(var) / mean));
     }
 
     @Override
