@@ -20,8 +20,8 @@ public final class LayerNorm {
     /** y = (x - mean) * invStd * weight + bias per row, writing mean[r] and invStd[r]. y may be x. */
     public static void forward(float[] x, int xOff, int rows, int cols, float[] weight, int wOff, float[] bias, int bOff,
                                float eps, float[] y, int yOff, float[] mean, int meanOff, float[] invStd, int invStdOff) {
-        NormChecks.shapes("layerNorm", x, xOff, rows, cols, weight, wOff, bias, bOff, "y", y, yOff);
-        NormChecks.epsilon("layerNorm", eps);
+        KernelChecks.normShapes("layerNorm", x, xOff, rows, cols, weight, wOff, bias, bOff, "y", y, yOff);
+        KernelChecks.epsilon("layerNorm", eps);
         KernelChecks.region("layerNorm", "mean", mean, meanOff, rows);
         KernelChecks.region("layerNorm", "invStd", invStd, invStdOff, rows);
         RowParallel.forRows(rows, cols, (from, to) -> {
@@ -67,7 +67,7 @@ public final class LayerNorm {
     public static void backward(float[] x, int xOff, int rows, int cols, float[] weight, int wOff,
                                 float[] mean, int meanOff, float[] invStd, int invStdOff, float[] dy, int dyOff,
                                 float[] dx, int dxOff, float[] dWeight, int dwOff, float[] dBias, int dbOff) {
-        NormChecks.shapes("layerNormBackward", x, xOff, rows, cols, weight, wOff, null, 0, "dx", dx, dxOff);
+        KernelChecks.normShapes("layerNormBackward", x, xOff, rows, cols, weight, wOff, null, 0, "dx", dx, dxOff);
         KernelChecks.region("layerNormBackward", "mean", mean, meanOff, rows);
         KernelChecks.region("layerNormBackward", "invStd", invStd, invStdOff, rows);
         KernelChecks.region("layerNormBackward", "dy", dy, dyOff, (long) rows * cols);

@@ -6,7 +6,6 @@ import org.moe4j.moe.router.NoisyTopKRouter;
 import org.moe4j.moe.router.Routing;
 import org.moe4j.moe.router.SigmoidBiasRouter;
 import org.moe4j.moe.router.SoftmaxTopKRouter;
-import org.moe4j.moe.router.TopExperts;
 import org.moe4j.moe.router.TopKGating;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -26,9 +25,9 @@ class RoutingTest {
     @Test
     void topKBreaksTiesTowardsTheLowerIndex() {
         float[] scores = {0.2f, 0.5f, 0.5f, 0.1f, 0.5f};
-        assertArrayEquals(new int[] {1, 2, 4}, TopExperts.indices(scores, 0, 1, 5, 3, null));
+        assertArrayEquals(new int[] {1, 2, 4}, TopKGating.topExperts(scores, 0, 1, 5, 3, null));
         float[] bias = {0f, 0f, 0f, 1f, 0f};
-        assertArrayEquals(new int[] {3, 1}, TopExperts.indices(scores, 0, 1, 5, 2, bias));
+        assertArrayEquals(new int[] {3, 1}, TopKGating.topExperts(scores, 0, 1, 5, 2, bias));
     }
 
     /** A routing of 4 tokens over 2 experts, k = 2, first choices: 0, 0, 0, 1. */

@@ -32,10 +32,10 @@ public final class Gemv {
         if (M < 0 || N < 0) {
             throw new IllegalArgumentException("gemv: sizes M=" + M + " N=" + N + " must both be >= 0");
         }
-        GemmChecks.matrix("gemv", "A", a, aOff, lda, M, N);
+        GemmCall.matrix("gemv", "A", a, aOff, lda, M, N);
         int xLength = trans ? M : N, yLength = trans ? N : M;
-        GemmChecks.matrix("gemv", "x", x, xOff, Math.max(1, xLength), 1, xLength);
-        GemmChecks.matrix("gemv", "y", y, yOff, Math.max(1, yLength), 1, yLength);
+        GemmCall.matrix("gemv", "x", x, xOff, Math.max(1, xLength), 1, xLength);
+        GemmCall.matrix("gemv", "y", y, yOff, Math.max(1, yLength), 1, yLength);
         boolean parallel = (long) M * N >= PARALLEL_MIN_ELEMENTS;
         if (trans) {
             int tasks = Math.max((N + COLS_PER_TASK - 1) / COLS_PER_TASK,
