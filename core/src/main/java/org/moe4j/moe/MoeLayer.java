@@ -35,6 +35,21 @@ import org.moe4j.tensor.Shape;
  * gradient through the gate weights and the balancing losses.
  */
 public final class MoeLayer extends FeedForwardBlock {
+    /**
+     * One forward pass of the layer.
+     *
+     * @param output      same leading shape as the input, last axis the expert output size
+     * @param auxLoss     the weighted sum of the configured balancing losses (a scalar), or null when none is on
+     * @param lossTerms   each balancing term unweighted, by name: load_balancing, importance, cv_importance,
+     *                    load, cv_load, z_loss (only those switched on)
+     * @param routing     the router's decision
+     * @param keep        (P) which routed pairs kept a capacity slot
+     * @param plan        the pairs that ran
+     * @param diagnostics the step's routing statistics
+     */
+    public record Output(Variable output, Variable auxLoss, Map<String, Variable> lossTerms, Routing routing,
+                         boolean[] keep, DispatchPlan plan, MoeDiagnostics diagnostics) {}
+
     private final Router router;
     private final Experts experts;
     private final SwiGluFeedForward shared;
@@ -107,7 +122,7 @@ public final class MoeLayer extends FeedForwardBlock {
     }
 
     // x: (T, d) or (B, S, d)   y: same leading shape, last axis = experts' output size
-    public MoeOutput forward(Variable x) {
+    public Output forward(Variable x) {
         int[] shape = x.shape();
         if (shape.length != 2 && shape.length != 3) {
             throw new IllegalArgumentException("MoE layer: input shape " + Shape.str(shape) + " must be (T, d) or (B, S, d)");
@@ -173,7 +188,7 @@ public final class MoeLayer extends FeedForwardBlock {
         }
         lastDiagnostics = MoeDiagnostics.of(routing, plan);
         lastRouting = routing;
-        return new MoeOutput(y, aux, terms, routing, keep, plan, lastDiagnostics);
+        return new Output(y, aux, terms, routing, keep, plan, lastDiagnostics);
     }
 
     /**
@@ -182,7 +197,7 @@ public final class MoeLayer extends FeedForwardBlock {
      */
     @Override
     public Variable forward(Variable x, AuxiliaryLosses aux) {
-        MoeOutput out = forward(x);
+        Output out = forward(x);
         if (out.auxLoss() != null) aux.add("moe", 1f, out.auxLoss());
         return out.output();
     }

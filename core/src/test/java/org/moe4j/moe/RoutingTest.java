@@ -75,7 +75,7 @@ class RoutingTest {
         Tensor x = Tensor.full(1f, 3, d);
         MoeLayer layer = new MoeLayer(router, new SwiGluExperts(2, d, 3, rng), null, new Capacity(0.5),
                 BalancingLosses.none(), false, rng);
-        MoeOutput out = layer.forward(Variable.constant(x));
+        MoeLayer.Output out = layer.forward(Variable.constant(x));
         assertEquals(1, out.plan().pairs());
         float[] y = out.output().value().toArray();
         for (int i = d; i < 3 * d; i++) assertEquals(0f, y[i], "dropped token row");
@@ -185,7 +185,7 @@ class RoutingTest {
         // the layer's output per token is the sum over the experts that took it of S[t, e] * expert_e(x_t)
         MoeLayer layer = new MoeLayer(router, new SwiGluExperts(2, d, 4, rng), null, Capacity.dropless(),
                 BalancingLosses.none(), false, rng);
-        MoeOutput out = layer.forward(x);
+        MoeLayer.Output out = layer.forward(x);
         assertEquals(0, out.diagnostics().loadCv(), 1e-12);
     }
 }

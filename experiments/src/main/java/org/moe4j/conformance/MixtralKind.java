@@ -6,7 +6,6 @@ import org.moe4j.moe.loss.BalancingLosses;
 import org.moe4j.moe.Capacity;
 import org.moe4j.moe.loss.LoadBalancingLoss;
 import org.moe4j.moe.MoeLayer;
-import org.moe4j.moe.MoeOutput;
 import org.moe4j.moe.router.SoftmaxTopKRouter;
 import org.moe4j.moe.SwiGluExperts;
 import org.moe4j.moe.router.TopKGating;
@@ -47,7 +46,7 @@ final class MixtralKind implements CaseKind {
                 new BalancingLosses(coef, LoadBalancingLoss.Form.MIXTRAL, 0, 0, 0), false, rng);
         LayerRuns.load(layer, c, WEIGHTS);
         Variable xv = Variable.parameter(x.copy(), "x");
-        MoeOutput r = layer.forward(xv);
+        MoeLayer.Output r = layer.forward(xv);
         Variable lb = r.lossTerms().get("load_balancing");
         if (auxAlone) {
             lb.backward();

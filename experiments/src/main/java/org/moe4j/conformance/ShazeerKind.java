@@ -7,7 +7,6 @@ import org.moe4j.moe.Capacity;
 import org.moe4j.moe.loss.LoadBalancingLoss;
 import org.moe4j.moe.MlpExperts;
 import org.moe4j.moe.MoeLayer;
-import org.moe4j.moe.MoeOutput;
 import org.moe4j.moe.router.NoisyTopKRouter;
 import org.moe4j.moe.router.Routing;
 import org.moe4j.moe.router.TopKGating;
@@ -58,7 +57,7 @@ final class ShazeerKind implements CaseKind {
         layer.train(training);
         if (training) router.replayNoise(c.inputs().get("noise"));
         Variable xv = Variable.parameter(x.copy(), "x");
-        MoeOutput r = layer.forward(xv);
+        MoeLayer.Output r = layer.forward(xv);
         Variable objective = LayerRuns.objective(r.output(), c.inputs().get("grad_out"), r.auxLoss());
 
         Routing routing = r.routing();

@@ -7,7 +7,6 @@ import org.moe4j.moe.Capacity;
 import org.moe4j.moe.loss.LoadBalancingLoss;
 import org.moe4j.moe.MlpExperts;
 import org.moe4j.moe.MoeLayer;
-import org.moe4j.moe.MoeOutput;
 import org.moe4j.moe.router.SwitchRouter;
 import org.moe4j.tensor.Rng;
 import org.moe4j.tensor.Tensor;
@@ -63,7 +62,7 @@ final class SwitchKind implements CaseKind {
                         c.number("router_z_loss_coef")), false, rng);
         LayerRuns.load(layer, c, weights);
         Variable xv = Variable.parameter(x.copy(), "x");
-        MoeOutput r = layer.forward(xv);
+        MoeLayer.Output r = layer.forward(xv);
         Variable objective = LayerRuns.objective(r.output(), c.inputs().get("grad_out"), r.auxLoss());
 
         int tokens = groups * groupTokens;
