@@ -128,7 +128,7 @@ public final class Activations {
     public static void swiglu(float[] a, int aOff, float[] b, int bOff, float[] out, int outOff, int n) {
         checkBinary("swiglu", "a", a, aOff, "b", b, bOff, "out", out, outOff, n);
         // elementwise, so slices over the kernel threads give the same bits
-        RowParallel.forRows(n, 1, (from, to) -> swigluSlice(a, aOff + from, b, bOff + from, out, outOff + from, to - from));
+        KernelPool.forRows(n, 1, (from, to) -> swigluSlice(a, aOff + from, b, bOff + from, out, outOff + from, to - from));
     }
 
     private static void swigluSlice(float[] a, int aOff, float[] b, int bOff, float[] out, int outOff, int n) {
@@ -151,7 +151,7 @@ public final class Activations {
         checkBinary("swigluBackward", "a", a, aOff, "b", b, bOff, "da", da, daOff, n);
         KernelChecks.region("swigluBackward", "dOut", dOut, dOutOff, n);
         KernelChecks.region("swigluBackward", "db", db, dbOff, n);
-        RowParallel.forRows(n, 1, (from, to) -> swigluBackwardSlice(a, aOff + from, b, bOff + from, dOut, dOutOff + from,
+        KernelPool.forRows(n, 1, (from, to) -> swigluBackwardSlice(a, aOff + from, b, bOff + from, dOut, dOutOff + from,
                 da, daOff + from, db, dbOff + from, to - from));
     }
 

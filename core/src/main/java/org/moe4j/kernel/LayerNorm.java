@@ -24,7 +24,7 @@ public final class LayerNorm {
         KernelChecks.epsilon("layerNorm", eps);
         KernelChecks.region("layerNorm", "mean", mean, meanOff, rows);
         KernelChecks.region("layerNorm", "invStd", invStd, invStdOff, rows);
-        RowParallel.forRows(rows, cols, (from, to) -> {
+        KernelPool.forRows(rows, cols, (from, to) -> {
             for (int r = from; r < to; r++) {
                 int xr = xOff + r * cols, yr = yOff + r * cols;
                 float mu = Reductions.sum(x, xr, cols) / cols;
@@ -34,7 +34,7 @@ public final class LayerNorm {
                     FloatVector d = FloatVector.fromArray(F, x, xr + c).sub(mu);
                     acc = d.fma(d, acc);
                 }
-                float squares = Lanes.sum(acc);
+                float squares = VectorMath.sumLanes(acc);
                 for (; c < cols; c++) {
                     float d = x[xr + c] - mu;
                     squares += d * d;
@@ -86,8 +86,8 @@ public final class LayerNorm {
                 sumG = sumG.add(g);
                 sumGXhat = g.fma(xhat, sumGXhat);
             }
-            float meanG = Lanes.sum(sumG);
-            float meanGXhat = Lanes.sum(sumGXhat);
+            float meanG = VectorMath.sumLanes(sumG);
+            float meanGXhat = VectorMath.sumLanes(sumGXhat);
             for (; c < cols; c++) {
                 float g = dy[dyr + c] * weight[wOff + c];
                 meanG += g;

@@ -21,7 +21,7 @@ public final class RmsNorm {
         KernelChecks.normShapes("rmsNorm", x, xOff, rows, cols, weight, wOff, null, 0, "y", y, yOff);
         KernelChecks.epsilon("rmsNorm", eps);
         KernelChecks.region("rmsNorm", "invRms", invRms, invRmsOff, rows);
-        RowParallel.forRows(rows, cols, (from, to) -> {
+        KernelPool.forRows(rows, cols, (from, to) -> {
             for (int r = from; r < to; r++) {
                 int xr = xOff + r * cols, yr = yOff + r * cols;
                 float sumSquares = Reductions.dot(x, xr, x, xr, cols);
@@ -59,7 +59,7 @@ public final class RmsNorm {
                 FloatVector g = FloatVector.fromArray(F, dy, dyr + c).mul(FloatVector.fromArray(F, weight, wOff + c));
                 acc = g.fma(FloatVector.fromArray(F, x, xr + c), acc);
             }
-            float gx = Lanes.sum(acc);
+            float gx = VectorMath.sumLanes(acc);
             for (; c < cols; c++) {
                 gx += dy[dyr + c] * weight[wOff + c] * x[xr + c];
             }
