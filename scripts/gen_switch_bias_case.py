@@ -2,7 +2,7 @@
 """Writes the conformance case switch_top1_bias_B2S16_d16_E4_cap4.safetensors: Switch Transformers'
 sparse MLP with router_bias=True, run by transformers' own SwitchTransformersSparseMLP (the project's
 venv, transformers 5.x, PyTorch CPU), in the layout of the public switch case
-(core/src/test/resources/conformance/README.md), plus the input router.bias and the expected
+(experiments/src/test/resources/conformance/README.md), plus the input router.bias and the expected
 grad.router.bias.
 
 Usage: /work/V/bin/python scripts/gen_switch_bias_case.py OUT_DIR

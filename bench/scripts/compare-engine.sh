@@ -16,7 +16,7 @@ python="${PYTHON:-python3}"
 echo "date: $(date -u '+%Y-%m-%d %H:%M UTC'); CPU: $(lscpu | sed -n 's/^Model name: *//p'); $(nproc) cores; load: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo
 echo "## moe4j"
-./moe4j bench decode "$model" --batch 1 --prompt-tokens 16 --steps 32 --rounds 4 --roofline --prefill "$prompt" 2>/dev/null
+./moe4j bench decode "$model" --batch-sizes 1 --prompt-tokens 16 --steps 32 --rounds 4 --roofline --prefill "$prompt" 2>/dev/null
 echo
 echo "## transformers"
 "$python" bench/scripts/transformers_generate.py "$model" --prompt-tokens "$prompt" --new-tokens "$new" --threads "$(nproc)" 2>/dev/null

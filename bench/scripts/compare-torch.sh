@@ -17,7 +17,7 @@
 #   moe4j train   ./moe4j train --steps 40 ... --out <tmp>: median of the step times in metrics.jsonl
 #                 (2048 / tokens_per_second) over steps 6 to 39 (the first steps warm the JIT up)
 #   torch train   torch_lm.py --mode train --warmup 5 --steps 34: median over its 34 timed steps
-#   moe4j decode  ./moe4j bench decode RUN --batch 1,16: 7 rounds of 80 steps, median of the last 5
+#   moe4j decode  ./moe4j bench decode RUN --batch-sizes 1,16: 7 rounds of 80 steps, median of the last 5
 #   torch decode  torch_lm.py --mode decode --run RUN --batch 1,16: the same protocol
 #   moe4j moe     ./moe4j bench moe SHAPE --runs 5: the MoE layer's median tokens/s (forward + backward)
 #   transformers  torch_moe_layer.py SHAPE --runs 5, --impl eager and --impl grouped_mm: MixtralSparseMoeBlock
@@ -98,7 +98,7 @@ torch_train() {
 }
 # both print "ms_batch1 ms_batch16"
 moe4j_decode() {
-  ./moe4j bench decode "$run" --batch 1,16 --threads "$threads" 2>/dev/null \
+  ./moe4j bench decode "$run" --batch-sizes 1,16 --threads "$threads" 2>/dev/null \
     | awk -F'|' '$2 ~ /^ *(1|16) *$/ {gsub(/ /, "", $3); printf "%s ", $3} END {print ""}'
 }
 torch_decode() {

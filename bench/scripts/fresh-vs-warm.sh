@@ -3,7 +3,7 @@
 # this order (rotated every round), `./moe4j generate RUN --max-tokens 200` in a new JVM without the
 # ahead-of-time cache (MOE4J_AOT=0), with the cache but the JIT left to its counters
 # (-XX:-AOTCompileEagerly), with the cache as the launcher uses it, and the warm batch-1 step of
-# `./moe4j bench decode RUN --batch 1` (median of its 5 timed rounds). Prints the load with every
+# `./moe4j bench decode RUN --batch-sizes 1` (median of its 5 timed rounds). Prints the load with every
 # line and a Markdown table of the medians. Usage:
 #   bench/scripts/fresh-vs-warm.sh RUN [ROUNDS]       (ROUNDS default 5)
 set -euo pipefail
@@ -19,7 +19,7 @@ fresh() {
     | sed -n 's/.*prefill \([0-9.]*\) s.* at \([0-9.]*\) tokens\/s.*/\2 \1/p'
 }
 warm() {
-  ./moe4j bench decode "$run" --batch 1 2>/dev/null | awk -F'|' '$2 ~ /^ *1 *$/ {gsub(/ /, "", $5); print $5}'
+  ./moe4j bench decode "$run" --batch-sizes 1 2>/dev/null | awk -F'|' '$2 ~ /^ *1 *$/ {gsub(/ /, "", $5); print $5}'
 }
 median() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 

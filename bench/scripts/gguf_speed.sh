@@ -23,10 +23,10 @@ for r in $(seq "$rounds"); do
   "$llama" bench "$file" 2 "$([ "$prefill" = 1 ] && echo 512 || echo 16)" 64 2>/dev/null | grep -v '^$'
   for e in "${engines[@]}"; do
     echo "moe4j ${e##* }   $(uptime | sed 's/.*load/load/')"
-    $e bench decode "$file" --batch 1 --prompt-tokens 16 --steps 32 --rounds 4 --threads 2 2>/dev/null | grep '^| 1 |'
+    $e bench decode "$file" --batch-sizes 1 --prompt-tokens 16 --steps 32 --rounds 4 --threads 2 2>/dev/null | grep '^| 1 |'
     if [ "$prefill" = 1 ]; then
       echo "moe4j ${e##* } prefill   $(uptime | sed 's/.*load/load/')"
-      $e bench prefill "$file" --tokens 512 --rounds 2 --threads 2 2>/dev/null | grep -v '^$' | tail -2
+      $e bench prefill "$file" --prompt-tokens 512 --rounds 2 --threads 2 2>/dev/null | grep -v '^$' | tail -2
     fi
   done
 done

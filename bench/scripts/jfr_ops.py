@@ -18,12 +18,12 @@ import sys
 
 # (operation, frame prefixes); the first operation with a prefix matching a frame, from the top, wins
 OPS = [
-    ("GEMM micro-kernel", ["org.moe4j.kernel.GemmMicroKernel."]),
-    ("GEMM packing of A", ["org.moe4j.kernel.GemmPacking.packA"]),
-    ("GEMM packing of B", ["org.moe4j.kernel.GemmPacking.packB"]),
-    ("GEMM edges and scheduling", ["org.moe4j.kernel.BlockedGemm.", "org.moe4j.kernel.GemmSchedule.",
-                                   "org.moe4j.kernel.Gemm.", "org.moe4j.kernel.GroupedGemm."]),
-    ("GEMV (products of a few rows)", ["org.moe4j.kernel.Gemv."]),
+    ("GEMM micro-kernel", ["org.moe4j.kernel.gemm.GemmMicroKernel."]),
+    ("GEMM packing of A", ["org.moe4j.kernel.gemm.GemmPacking.packA"]),
+    ("GEMM packing of B", ["org.moe4j.kernel.gemm.GemmPacking.packB"]),
+    ("GEMM edges and scheduling", ["org.moe4j.kernel.gemm.BlockedGemm.", "org.moe4j.kernel.gemm.GemmSchedule.",
+                                   "org.moe4j.kernel.gemm.Gemm.", "org.moe4j.kernel.gemm.GroupedGemm."]),
+    ("GEMV (products of a few rows)", ["org.moe4j.kernel.gemm.Gemv."]),
     ("attention: causal softmax, dP, dS", ["org.moe4j.autograd.CausalAttention."]),
     ("RoPE", ["org.moe4j.kernel.RotaryEmbedding.", "org.moe4j.autograd.Rope."]),
     ("SwiGLU", ["org.moe4j.kernel.Activations.", "org.moe4j.moe.SwiGluExperts."]),

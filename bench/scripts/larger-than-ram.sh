@@ -24,6 +24,6 @@ trap 'rmdir "$cg" 2>/dev/null || true' EXIT
 echo $((limit * 1024 * 1024 * 1024)) > "$cg/memory.limit_in_bytes"
 sync
 echo 1 > /proc/sys/vm/drop_caches
-sh -c 'echo $$ > "$0/tasks"; exec "$@"' "$cg" "$root/moe4j" bench decode "$file" --batch 1 --prompt-tokens 16 \
+sh -c 'echo $$ > "$0/tasks"; exec "$@"' "$cg" "$root/moe4j" bench decode "$file" --batch-sizes 1 --prompt-tokens 16 \
   --steps "$steps" --rounds 3 --memory "$experts" --stats 2>&1 | grep -v '^WARNING'
 echo "largest use inside the limit: $(awk '{ printf "%.2f GiB", $1 / 2^30 }' "$cg/memory.max_usage_in_bytes")"

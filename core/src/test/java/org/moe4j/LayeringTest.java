@@ -30,7 +30,6 @@ import org.junit.jupiter.api.Test;
  *        run                      (RunFolder: a run folder's layout and run.json)
  *        model                    engine: the inference engine (families, formats), on kernel and io
  *                                 (and dist, to split its experts over a group of ranks)
- *                                 conformance: above moe, fff and engine, reads cases with io
  *   moe      fff                  (siblings)
  *        nn
  *        autograd
@@ -38,6 +37,9 @@ import org.junit.jupiter.api.Test;
  *        tensor
  *   io -> tensor, text -> io, data -> text: used by model and everything above it
  * </pre>
+ *
+ * The conformance runners and the experiments are the experiments module's, above core: no package
+ * of core may name them ({@link #coreHasNoExperimentsOrConformanceRunners}).
  *
  * A new package must be placed in {@link #USES}. An edge the code has but the diagram does not
  * allow, which cannot be fixed at once, goes into {@link #KNOWN_EXCEPTIONS} with the reason, never
@@ -62,7 +64,6 @@ class LayeringTest {
         USES.put("run", Set.of("model"));
         USES.put("train", Set.of("run"));
         USES.put("infer", Set.of("run", "engine"));
-        USES.put("conformance", Set.of("moe", "fff", "io", "engine"));
         USES.put("dist", Set.of());
         USES.put("parallel", Set.of("train", "dist"));
     }
@@ -70,7 +71,7 @@ class LayeringTest {
     /**
      * Edges "from -> to" the diagram does not allow but the code still has, each with why it is
      * there and what would remove it. Empty: infer -> train (RunFolder) moved to the run package
-     * and fff -> io (FffConformance) to the conformance package.
+     * and fff -> io (FffConformance) to the conformance runners of the experiments module.
      */
     private static final Map<String, String> KNOWN_EXCEPTIONS = Map.of();
 
@@ -195,6 +196,32 @@ class LayeringTest {
         }
     }
 
+    /**
+     * Core's main and test sources (this file's examples aside) name no package of the experiments
+     * module: core builds and tests without it.
+     */
+    @Test
+    void coreHasNoExperimentsOrConformanceRunners() throws Exception {
+        Path root = sources();
+        Path tests = root.resolveSibling("../../../test/java/org/moe4j").normalize();
+        assertTrue(Files.isDirectory(tests), "core's tests not found at " + tests);
+        Pattern upward = Pattern.compile("\\borg\\.moe4j\\.(conformance|experiment|hrme)\\b");
+        List<String> found = new ArrayList<>();
+        for (Path dir : List.of(root, tests)) {
+            try (Stream<Path> walk = Files.walk(dir)) {
+                for (Path f : walk.filter(p -> p.toString().endsWith(".java") && !p.endsWith("LayeringTest.java")).sorted().toList()) {
+                    List<String> lines = Files.readAllLines(f, StandardCharsets.UTF_8);
+                    for (int i = 0; i < lines.size(); i++) {
+                        if (upward.matcher(lines.get(i)).find()) found.add(dir.relativize(f) + ":" + (i + 1) + ": " + lines.get(i).strip());
+                    }
+                }
+            }
+        }
+        assertTrue(Files.notExists(root.resolve("conformance")) && Files.notExists(root.resolve("experiment")),
+                "core holds a conformance or experiment package");
+        assertEquals(List.of(), found, "core names the experiments module");
+    }
+
     @Test
     void everyKnownExceptionStillOccurs() throws Exception {
         Set<String> edges = new TreeSet<>();
@@ -219,6 +246,8 @@ class LayeringTest {
                 "import org.moe4j.kernel.sub.Thing;");
         assertEquals(List.of("kernel -> autograd"), violations(references("kernel", "kernel/K.java", kernel)).stream()
                 .map(Reference::edge).toList());
+        List<String> fff = List.of("import org.moe4j.conformance.FffConformance;", "import org.moe4j.nn.Module;");
+        assertEquals(List.of("fff -> conformance"), violations(references("fff", "fff/F.java", fff)).stream().map(Reference::edge).toList());
         List<String> io = List.of("import org.moe4j.text.Tokenizer;", "import org.moe4j.tensor.Tensor;");
         assertEquals(List.of("io -> text"), violations(references("io", "io/I.java", io)).stream().map(Reference::edge).toList());
     }

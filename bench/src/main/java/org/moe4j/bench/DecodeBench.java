@@ -26,9 +26,9 @@ public final class DecodeBench {
     /** What to measure; the messages name the options of {@code moe4j bench decode}. */
     public record Settings(List<Integer> batches, int promptTokens, int steps, int rounds) {
         public Settings {
-            if (batches == null || batches.isEmpty()) throw new IllegalArgumentException("--batch lists no batch size, give at least one");
+            if (batches == null || batches.isEmpty()) throw new IllegalArgumentException("--batch-sizes lists no batch size, give at least one");
             for (int b : batches) {
-                if (b < 1) throw new IllegalArgumentException("--batch has " + b + ", each batch size must be >= 1");
+                if (b < 1) throw new IllegalArgumentException("--batch-sizes has " + b + ", each batch size must be >= 1");
             }
             batches = List.copyOf(batches);
             if (promptTokens < 1) throw new IllegalArgumentException("--prompt-tokens is " + promptTokens + ", must be >= 1");

@@ -141,7 +141,7 @@ public final class FffBench {
 
     private static void checkBatch(int batch) {
         if (batch < 1) {
-            throw new IllegalArgumentException("bench fff: --batch is " + batch + ", must be >= 1");
+            throw new IllegalArgumentException("bench fff: --batch-size is " + batch + ", must be >= 1");
         }
     }
 }

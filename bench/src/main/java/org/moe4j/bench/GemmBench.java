@@ -3,7 +3,7 @@ package org.moe4j.bench;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
 import java.util.function.LongSupplier;
-import org.moe4j.kernel.Gemm;
+import org.moe4j.kernel.gemm.Gemm;
 import org.moe4j.kernel.KernelPool;
 import org.moe4j.tensor.Rng;
 

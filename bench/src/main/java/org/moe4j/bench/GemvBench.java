@@ -1,6 +1,6 @@
 package org.moe4j.bench;
 
-import org.moe4j.kernel.Gemv;
+import org.moe4j.kernel.gemm.Gemv;
 import org.moe4j.kernel.KernelPool;
 import org.moe4j.tensor.Rng;
 

@@ -1,6 +1,6 @@
 package org.moe4j.bench;
 
-import org.moe4j.kernel.GroupedGemm;
+import org.moe4j.kernel.gemm.GroupedGemm;
 import org.moe4j.kernel.KernelPool;
 import org.moe4j.tensor.Rng;
 

@@ -2,7 +2,7 @@ package org.moe4j.bench;
 
 import java.lang.foreign.MemorySegment;
 import java.nio.file.Path;
-import org.moe4j.kernel.Gemm;
+import org.moe4j.kernel.gemm.Gemm;
 import org.moe4j.kernel.KernelPool;
 import org.moe4j.kernel.WeightProduct;
 import org.moe4j.tensor.Rng;

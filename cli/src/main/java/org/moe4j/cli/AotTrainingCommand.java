@@ -33,7 +33,7 @@ final class AotTrainingCommand implements Callable<Integer> {
                             "--sample-tokens", "40", "--out", run},
                     {"generate", run, "Call me Ishmael.", "--max-tokens", "200", "--temperature", "0.8"},
                     {"generate", run, "It was the best of times", "--max-tokens", "200", "--temperature", "0"},
-                    {"bench", "decode", run, "--batch", "1,4", "--rounds", "3", "--steps", "40"},
+                    {"bench", "decode", run, "--batch-sizes", "1,4", "--rounds", "3", "--steps", "40"},
             };
             for (String[] step : steps) {
                 int code = Main.commandLine().execute(step);

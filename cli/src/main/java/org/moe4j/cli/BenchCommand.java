@@ -3,7 +3,7 @@ package org.moe4j.cli;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.moe4j.bench.GemmBench;
-import org.moe4j.kernel.Gemm;
+import org.moe4j.kernel.gemm.Gemm;
 import org.moe4j.bench.GemvBench;
 import org.moe4j.bench.GroupedGemmBench;
 import org.moe4j.bench.MoeBench;

@@ -21,7 +21,7 @@ import picocli.CommandLine.Parameters;
  * it also compares them with the case's values at the README tolerance and exits 1 on a mismatch.
  */
 @Command(name = "conformance", mixinStandardHelpOptions = true,
-        description = "Reproduce reference cases (safetensors cases as core/src/test/resources/conformance/README.md describes) with moe4j's layers.",
+        description = "Reproduce reference cases (safetensors cases as experiments/src/test/resources/conformance/README.md describes) with moe4j's layers.",
         subcommands = {ConformanceCommand.Run.class})
 final class ConformanceCommand implements Runnable {
     @CommandLine.Spec

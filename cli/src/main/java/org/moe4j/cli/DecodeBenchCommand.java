@@ -29,7 +29,7 @@ final class DecodeBenchCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "MODEL", description = "a run folder written by moe4j train, a Hugging Face model folder or a GGUF file")
     Path run;
 
-    @Option(names = "--batch", split = ",", paramLabel = "B[,B...]", description = "Batch sizes (sequences decoded together), "
+    @Option(names = "--batch-sizes", split = ",", paramLabel = "B[,B...]", description = "Batch sizes (sequences decoded together), "
             + "in this order; throughput is compared with the first (default: 1,4,16,64).")
     List<Integer> batches = List.of(1, 4, 16, 64);
 

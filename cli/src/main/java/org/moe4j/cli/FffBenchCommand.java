@@ -16,14 +16,14 @@ import picocli.CommandLine.Option;
 @Command(name = "fff", mixinStandardHelpOptions = true,
         description = "Hard FFF inference vs a dense FF of width 2^depth*leaf; prints 'speedup: Nx'.")
 final class FffBenchCommand implements Callable<Integer> {
-    @Option(names = "--in", description = "Input width (default ${DEFAULT-VALUE}).") int in = 784;
-    @Option(names = "--out", description = "Output width (default ${DEFAULT-VALUE}).") int out = 10;
+    @Option(names = "--in-width", description = "Input width (default ${DEFAULT-VALUE}).") int in = 784;
+    @Option(names = "--out-width", description = "Output width (default ${DEFAULT-VALUE}).") int out = 10;
     @Option(names = "--depth", description = "Tree depth D (default ${DEFAULT-VALUE}).") int depth = 8;
     @Option(names = "--leaf", description = "Leaf width l (default ${DEFAULT-VALUE}).") int leaf = 8;
-    @Option(names = "--batch", description = "Inputs per call (default ${DEFAULT-VALUE}).") int batch = 1;
+    @Option(names = "--batch-size", description = "Inputs per call (default ${DEFAULT-VALUE}).") int batch = 1;
     @Option(names = "--train", description = "Also time one soft training step against one dense training step.")
     boolean train;
-    @Option(names = "--warmups", description = "Warm-up runs of 0.2 s per side (default ${DEFAULT-VALUE}).")
+    @Option(names = "--warmup", description = "Warm-up runs of 0.2 s per side (default ${DEFAULT-VALUE}).")
     int warmups = FffBench.DEFAULT_WARMUPS;
     @Mixin BenchCommand.Common common = new BenchCommand.Common();
 
@@ -31,7 +31,7 @@ final class FffBenchCommand implements Callable<Integer> {
     public Integer call() {
         common.check();
         if (warmups < 0) {
-            throw new IllegalArgumentException("--warmups is " + warmups + ", must be >= 0");
+            throw new IllegalArgumentException("--warmup is " + warmups + ", must be >= 0");
         }
         long width = FastFeedForwardConfig.of(in, leaf, out, depth).trainingWidth();
         System.out.println(String.format(Locale.ROOT, "fff in %d out %d depth %d leaf %d (training width %d) batch %d, %d threads",

@@ -11,10 +11,10 @@ import picocli.CommandLine.Option;
 @Command(name = "mlp-step", mixinStandardHelpOptions = true,
         description = "Forward and backward of Linear+ReLU+Linear; prints 'mlp-step B IN HIDDEN OUT ms_per_step'.")
 final class MlpStepBenchCommand implements Callable<Integer> {
-    @Option(names = "--batch", description = "Batch size (default ${DEFAULT-VALUE}).") int batch = 256;
-    @Option(names = "--in", description = "Input width (default ${DEFAULT-VALUE}).") int in = 784;
+    @Option(names = "--batch-size", description = "Batch size (default ${DEFAULT-VALUE}).") int batch = 256;
+    @Option(names = "--in-width", description = "Input width (default ${DEFAULT-VALUE}).") int in = 784;
     @Option(names = "--hidden", description = "Hidden width (default ${DEFAULT-VALUE}).") int hidden = 1024;
-    @Option(names = "--out", description = "Output width (default ${DEFAULT-VALUE}).") int out = 10;
+    @Option(names = "--out-width", description = "Output width (default ${DEFAULT-VALUE}).") int out = 10;
     @Mixin BenchCommand.Common common = new BenchCommand.Common();
 
     @Override

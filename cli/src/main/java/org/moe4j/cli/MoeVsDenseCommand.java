@@ -22,7 +22,7 @@ final class MoeVsDenseCommand implements Callable<Integer> {
     @Option(names = "--layers", description = "Layers (default ${DEFAULT-VALUE}).") int layers = D.layers();
     @Option(names = "--d-model", description = "Width (default ${DEFAULT-VALUE}).") int dModel = D.dModel();
     @Option(names = "--context", description = "Context (default ${DEFAULT-VALUE}).") int context = D.context();
-    @Option(names = "--expert-hidden", description = "Hidden width per expert; dense gets top-k times it (default ${DEFAULT-VALUE}).")
+    @Option(names = "--hidden", description = "Hidden width per expert; dense gets top-k times it (default ${DEFAULT-VALUE}).")
     int expertHidden = D.expertHidden();
     @Option(names = "--experts", description = "Experts (default ${DEFAULT-VALUE}).") int experts = D.experts();
     @Option(names = "--top-k", description = "Experts per token (default ${DEFAULT-VALUE}).") int topK = D.topK();
@@ -48,7 +48,7 @@ final class MoeVsDenseCommand implements Callable<Integer> {
                 current[0] = model;
                 bar[0] = new ProgressBar(model, steps);
             }
-            bar[0].update((Long) r.get("step"), TrainingReport.progressText(r));
+            bar[0].update(r.step(), TrainingReport.progressText(r));
         });
         LineChart byTokens = new LineChart("Validation loss at equal tokens", "tokens", "nats per character");
         LineChart byTime = new LineChart("Validation loss at equal time", "seconds", "nats per character");

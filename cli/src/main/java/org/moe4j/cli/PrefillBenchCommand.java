@@ -17,17 +17,17 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /**
- * {@code moe4j bench prefill MODEL --tokens 512}: prompt processing, the time of one forward pass over
+ * {@code moe4j bench prefill MODEL --prompt-tokens 512}: prompt processing, the time of one forward pass over
  * a prompt of random ids into an empty sequence (as llama.cpp's pp512 measures it), best of several
  * rounds after a warm-up; prints tokens per second.
  */
 @Command(name = "prefill", mixinStandardHelpOptions = true,
-        description = "Time prompt processing: one forward pass over --tokens random ids of a Hugging Face folder or a GGUF file.")
+        description = "Time prompt processing: one forward pass over --prompt-tokens random ids of a Hugging Face folder or a GGUF file.")
 final class PrefillBenchCommand implements Callable<Integer> {
     @Parameters(paramLabel = "MODEL", description = "a Hugging Face model folder or a GGUF file")
     Path model;
 
-    @Option(names = "--tokens", paramLabel = "P", description = "Prompt length (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--prompt-tokens", paramLabel = "P", description = "Prompt length (default: ${DEFAULT-VALUE}).")
     int tokens = 512;
 
     @Option(names = "--rounds", paramLabel = "R", description = "Timed rounds after one warm-up (default: ${DEFAULT-VALUE}).")
@@ -38,7 +38,7 @@ final class PrefillBenchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (tokens < 1 || rounds < 1) throw new IllegalArgumentException("--tokens and --rounds must be >= 1");
+        if (tokens < 1 || rounds < 1) throw new IllegalArgumentException("--prompt-tokens and --rounds must be >= 1");
         int before = KernelPool.threads();
         KernelPool.setThreads(threads);
         try {

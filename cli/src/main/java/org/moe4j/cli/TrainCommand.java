@@ -6,22 +6,22 @@ import java.nio.file.Path;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.Locale;
-import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.Callable;
 import org.moe4j.data.CorpusSource;
-import org.moe4j.io.Checkpoint;
 import org.moe4j.data.TokenCorpus;
 import org.moe4j.data.TokenizerSpec;
 import org.moe4j.model.ExpertSpecialisation;
 import org.moe4j.model.TransformerConfig;
 import org.moe4j.model.TransformerLM;
+import org.moe4j.run.Checkpoint;
 import org.moe4j.run.RunFolder;
 import org.moe4j.text.Tokenizer;
-import org.moe4j.train.LanguageModelTraining;
 import org.moe4j.train.Distribution;
+import org.moe4j.train.LanguageModelTraining;
 import org.moe4j.train.LanguageModelTrainingConfig;
+import org.moe4j.train.StepMetrics;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -194,8 +194,8 @@ final class TrainCommand implements Callable<Integer> {
                     }
 
                     @Override
-                    public void stepped(Map<String, Object> r) {
-                        if (main) bar[0].update((Long) r.get("step"), TrainingReport.progressText(r));
+                    public void stepped(StepMetrics r) {
+                        if (main) bar[0].update(r.step(), TrainingReport.progressText(r));
                     }
                 }, distribution);
                 if (distribution instanceof AutoCloseable spread) spread.close();

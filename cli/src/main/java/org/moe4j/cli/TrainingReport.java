@@ -6,7 +6,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import org.moe4j.cli.plot.HeatMap;
 import org.moe4j.cli.plot.LineChart;
 import org.moe4j.io.AtomicFiles;
@@ -14,6 +13,7 @@ import org.moe4j.model.ExpertSpecialisation;
 import org.moe4j.run.RunFolder;
 import org.moe4j.text.Tokenizer;
 import org.moe4j.train.MetricsLog;
+import org.moe4j.train.StepMetrics;
 
 /**
  * The report of a training run, drawn from its metrics.jsonl: training and validation loss, the
@@ -23,31 +23,18 @@ final class TrainingReport {
     private TrainingReport() {}
 
     /** One line for the progress bar: loss, validation loss, throughput, expert balance. */
-    static String progressText(Map<String, Object> r) {
-        StringBuilder sb = new StringBuilder(String.format(Locale.ROOT, "loss %.4f", (Double) r.get("lm_loss")));
-        if (r.get("val_loss") instanceof Double v) sb.append(String.format(Locale.ROOT, " val %.4f", v));
-        sb.append(String.format(Locale.ROOT, " %.0f tok/s", (Double) r.get("tokens_per_second")));
-        double cv = meanOverLayers(r, "load_cv");
+    static String progressText(StepMetrics r) {
+        StringBuilder sb = new StringBuilder(String.format(Locale.ROOT, "loss %.4f", r.lmLoss()));
+        if (r.validated()) sb.append(String.format(Locale.ROOT, " val %.4f", r.valLoss()));
+        sb.append(String.format(Locale.ROOT, " %.0f tok/s", r.tokensPerSecond()));
+        double cv = r.meanLoadCv();
         if (!Double.isNaN(cv)) sb.append(String.format(Locale.ROOT, " load cv %.2f", cv));
         return sb.toString();
     }
 
-    static double meanOverLayers(Map<String, Object> r, String key) {
-        if (!(r.get("layers") instanceof List<?> layers)) return Double.NaN;
-        double sum = 0;
-        int n = 0;
-        for (Object l : layers) {
-            if (l instanceof Map<?, ?> m && m.get(key) instanceof Number v) {
-                sum += v.doubleValue();
-                n++;
-            }
-        }
-        return n == 0 ? Double.NaN : sum / n;
-    }
-
     /** Writes report/ (PNG plots and index.html), with what each expert received if {@code specialisation} is given. */
     static Path write(RunFolder run, Tokenizer tok, long[][][] specialisation) throws IOException {
-        List<Map<String, Object>> records = MetricsLog.read(run.metrics());
+        List<StepMetrics> records = MetricsLog.read(run.metrics());
         Path dir = run.report();
         Files.createDirectories(dir);
         List<String> images = new ArrayList<>();
@@ -55,10 +42,10 @@ final class TrainingReport {
         double[] loss = new double[records.size()];
         List<double[]> val = new ArrayList<>();
         for (int i = 0; i < records.size(); i++) {
-            Map<String, Object> r = records.get(i);
-            steps[i] = ((Long) r.get("step")).doubleValue();
-            loss[i] = ((Number) r.get("lm_loss")).doubleValue();
-            if (r.get("val_loss") instanceof Number v) val.add(new double[] {steps[i], v.doubleValue()});
+            StepMetrics r = records.get(i);
+            steps[i] = r.step();
+            loss[i] = r.lmLoss();
+            if (r.validated()) val.add(new double[] {steps[i], r.valLoss()});
         }
         String unit = tok.kind().equals("char") ? "nats per character" : "nats per token";
         LineChart chart = new LineChart("Loss", "step", unit)
@@ -92,10 +79,10 @@ final class TrainingReport {
                         + "img{max-width:100%;border:1px solid #ddd;margin:8px 0}td,th{padding:2px 10px;text-align:right}</style></head><body>\n")
                 .append("<h1>moe4j run <code>").append(escape(run.path().getFileName().toString())).append("</code></h1>\n");
         if (!records.isEmpty()) {
-            Map<String, Object> last = records.getLast();
+            StepMetrics last = records.getLast();
             html.append("<table><tr><th>steps</th><th>training loss</th><th>validation loss</th><th>tokens/s</th></tr><tr><td>")
-                    .append(last.get("step")).append("</td><td>").append(fmt(last.get("lm_loss"))).append("</td><td>")
-                    .append(val.isEmpty() ? "-" : fmt(val.getLast()[1])).append("</td><td>").append(fmt(last.get("tokens_per_second")))
+                    .append(last.step()).append("</td><td>").append(fmt(last.lmLoss())).append("</td><td>")
+                    .append(val.isEmpty() ? "-" : fmt(val.getLast()[1])).append("</td><td>").append(fmt(last.tokensPerSecond()))
                     .append("</td></tr></table>\n<p>Loss in ").append(unit).append(".</p>\n");
         }
         for (String img : images) html.append("<p><img src=\"").append(img).append("\" alt=\"").append(img).append("\"></p>\n");
@@ -106,8 +93,8 @@ final class TrainingReport {
         return page;
     }
 
-    private static String fmt(Object v) {
-        return v instanceof Number n ? String.format(Locale.ROOT, "%.4g", n.doubleValue()) : String.valueOf(v);
+    private static String fmt(double v) {
+        return String.format(Locale.ROOT, "%.4g", v);
     }
 
     static double[] smooth(double[] x, int window) {
@@ -121,9 +108,9 @@ final class TrainingReport {
         return y;
     }
 
-    private static int layerCount(List<Map<String, Object>> records) {
-        for (Map<String, Object> r : records) {
-            if (r.get("layers") instanceof List<?> l) return l.size();
+    private static int layerCount(List<StepMetrics> records) {
+        for (StepMetrics r : records) {
+            if (!r.layers().isEmpty()) return r.layers().size();
         }
         return 0;
     }
@@ -132,13 +119,14 @@ final class TrainingReport {
      * The share of routed tokens per expert in {@code columns} time buckets: [experts][columns], or
      * null when the layer reports no per-expert counts.
      */
-    static double[][] expertLoad(List<Map<String, Object>> records, int layer, int columns) {
+    static double[][] expertLoad(List<StepMetrics> records, int layer, int columns) {
         List<double[]> rows = new ArrayList<>();
-        for (Map<String, Object> r : records) {
-            if (r.get("layers") instanceof List<?> l && l.get(layer) instanceof Map<?, ?> m && m.get("tokens_per_expert") instanceof List<?> c) {
-                double[] counts = new double[c.size()];
+        for (StepMetrics r : records) {
+            if (layer < r.layers().size() && r.layers().get(layer) != null) {
+                int[] c = r.layers().get(layer).tokensPerExpert();
+                double[] counts = new double[c.length];
                 double total = 0;
-                for (int e = 0; e < counts.length; e++) total += counts[e] = ((Number) c.get(e)).doubleValue();
+                for (int e = 0; e < counts.length; e++) total += counts[e] = c[e];
                 for (int e = 0; e < counts.length; e++) counts[e] = total == 0 ? 0 : counts[e] / total;
                 rows.add(counts);
             }

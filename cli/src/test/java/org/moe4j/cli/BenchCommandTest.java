@@ -46,8 +46,8 @@ class BenchCommandTest {
 
     @Test
     void fffBenchPrintsTheSpeedupAndTheTrainingRatio() {
-        StdoutRun fff = run("bench", "fff", "--in", "16", "--out", "3", "--depth", "2", "--leaf", "2", "--batch", "4",
-                "--runs", "1", "--warmups", "0", "--train");
+        StdoutRun fff = run("bench", "fff", "--in-width", "16", "--out-width", "3", "--depth", "2", "--leaf", "2", "--batch-size", "4",
+                "--runs", "1", "--warmup", "0", "--train");
         assertEquals(0, fff.exitCode(), fff.err());
         assertTrue(fff.out().startsWith("fff in 16 out 3 depth 2 leaf 2 (training width 8) batch 4, "), fff.out());
         assertTrue(fff.out().matches("(?s).*\nspeedup: \\d+\\.\\dx\n.*"), fff.out());
@@ -62,8 +62,8 @@ class BenchCommandTest {
         StdoutRun huge = run("bench", "fff", "--depth", "40", "--leaf", "32");
         assertEquals(2, huge.exitCode());
         assertTrue(huge.err().contains("needs 102.5 PiB of parameters"), huge.err());
-        StdoutRun batch = run("bench", "fff", "--in", "8", "--depth", "1", "--leaf", "1", "--batch", "0");
+        StdoutRun batch = run("bench", "fff", "--in-width", "8", "--depth", "1", "--leaf", "1", "--batch-size", "0");
         assertEquals(2, batch.exitCode());
-        assertEquals("moe4j fff: bench fff: --batch is 0, must be >= 1\n", batch.err());
+        assertEquals("moe4j fff: bench fff: --batch-size is 0, must be >= 1\n", batch.err());
     }
 }

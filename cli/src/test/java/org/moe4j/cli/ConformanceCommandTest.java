@@ -15,7 +15,7 @@ import picocli.CommandLine;
 
 class ConformanceCommandTest {
     // the cases are test data of the core module, next to this one in the source tree
-    private static final Path CASES = Path.of("..", "core", "src", "test", "resources", "conformance");
+    private static final Path CASES = Path.of("..", "experiments", "src", "test", "resources", "conformance");
 
     @TempDir
     Path dir;

@@ -28,7 +28,7 @@ class DecodeBenchCommandTest {
 
     @Test
     void benchDecodePrintsTheModelAndOneTableRowPerBatchSize() {
-        StdoutRun bench = StdoutRun.of("bench", "decode", runDir, "--batch", "1,2", "--prompt-tokens", "3", "--steps", "2",
+        StdoutRun bench = StdoutRun.of("bench", "decode", runDir, "--batch-sizes", "1,2", "--prompt-tokens", "3", "--steps", "2",
                 "--rounds", "3", "--threads", "1");
         assertEquals(0, bench.exitCode(), bench.err());
         String[] lines = bench.out().split("\n");
@@ -66,9 +66,9 @@ class DecodeBenchCommandTest {
 
     @Test
     void badBatchSizesStepsRoundsAndThreadsAreRefusedNamingTheOption() {
-        StdoutRun batch = StdoutRun.of("bench", "decode", runDir, "--batch", "1,0");
+        StdoutRun batch = StdoutRun.of("bench", "decode", runDir, "--batch-sizes", "1,0");
         assertEquals(2, batch.exitCode());
-        assertEquals("moe4j decode: --batch has 0, each batch size must be >= 1\n", batch.err());
+        assertEquals("moe4j decode: --batch-sizes has 0, each batch size must be >= 1\n", batch.err());
         StdoutRun rounds = StdoutRun.of("bench", "decode", runDir, "--rounds", "2");
         assertEquals(2, rounds.exitCode());
         assertEquals("moe4j decode: --rounds is 2, must be >= 3 (the first 2 rounds are warm-up and not counted)\n", rounds.err());

@@ -166,7 +166,7 @@ class DistributedServeCommandTest {
                 else Files.copy(f, to);
             }
         }
-        Path weights = broken.resolve("checkpoint").resolve(org.moe4j.io.Checkpoint.MODEL_FILE);
+        Path weights = broken.resolve("checkpoint").resolve(org.moe4j.run.Checkpoint.MODEL_FILE);
         byte[] bytes = Files.readAllBytes(weights);
         Files.write(weights, java.util.Arrays.copyOf(bytes, bytes.length / 2));
         List<String> messages = org.moe4j.dist.LocalGroup.run(2, Duration.ofSeconds(30), comm -> {

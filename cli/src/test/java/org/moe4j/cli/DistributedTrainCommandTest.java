@@ -14,7 +14,7 @@ import java.util.regex.Pattern;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.moe4j.io.Checkpoint;
+import org.moe4j.run.Checkpoint;
 
 /**
  * {@code mpirun -np N moe4j train --distributed} on this machine, each job under a hard timeout

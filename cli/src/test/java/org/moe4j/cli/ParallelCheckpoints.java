@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Map;
-import org.moe4j.io.Checkpoint;
+import org.moe4j.run.Checkpoint;
 import org.moe4j.tensor.Tensor;
 
 /** Two checkpoints of the same training, one by several ranks: the same tensors, the same values to 2e-3. */

@@ -12,6 +12,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.moe4j.io.SafeTensors;
 import org.moe4j.io.SafeTensorsFile;
 import org.moe4j.train.MetricsLog;
+import org.moe4j.train.StepMetrics;
 import picocli.CommandLine;
 
 /** The main job end to end on a tiny model: train, resume, inspect, eval, and the errors a user can cause. */
@@ -48,9 +49,10 @@ class TrainCommandTest {
         assertEquals(0, first.exit(), first.err());
         assertTrue(Files.isRegularFile(out.resolve("report/index.html")));
         assertTrue(Files.isRegularFile(out.resolve("report/experts_layer0.png")), "the specialisation plot of the MoE layer");
-        List<java.util.Map<String, Object>> metrics = MetricsLog.read(out.resolve("metrics.jsonl"));
+        List<StepMetrics> metrics = MetricsLog.read(out.resolve("metrics.jsonl"));
         assertEquals(4, metrics.size());
-        assertTrue(metrics.get(3).containsKey("val_loss") && metrics.get(3).containsKey("layers"));
+        assertTrue(metrics.get(3).validated(), "the last step validates");
+        assertEquals(4, metrics.get(3).layers().getFirst().tokensPerExpert().length, "the MoE layer's load over its 4 experts");
         try (SafeTensorsFile f = SafeTensors.open(out.resolve("checkpoint/model.safetensors"))) {
             assertTrue(f.names().contains("model.layers.0.block_sparse_moe.experts.3.w1.weight"), f.names().toString());
         }

@@ -1,7 +1,7 @@
 package org.moe4j.autograd;
 
 import org.moe4j.kernel.Elementwise;
-import org.moe4j.kernel.Gemm;
+import org.moe4j.kernel.gemm.Gemm;
 import org.moe4j.kernel.Reductions;
 import org.moe4j.tensor.Shape;
 import org.moe4j.tensor.Tensor;

@@ -208,4 +208,25 @@ public final class Variable {
         return "Variable" + (name != null ? "(" + name + ")" : "") + Shape.str(value.shape())
                 + (creator != null ? " <- " + creator.op : "");
     }
+
+    /**
+     * The record of one operation on the tape: its inputs and its backward. Both are dropped as soon
+     * as the backward has run, which releases the activations the backward had saved.
+     */
+    private static final class Node {
+        final String op;
+        Variable[] inputs;
+        Backward backward;
+
+        Node(String op, Variable[] inputs, Backward backward) {
+            this.op = op;
+            this.inputs = inputs;
+            this.backward = backward;
+        }
+
+        void release() {
+            inputs = null;
+            backward = null;
+        }
+    }
 }

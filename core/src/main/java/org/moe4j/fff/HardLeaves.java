@@ -3,7 +3,7 @@ package org.moe4j.fff;
 import org.moe4j.autograd.Activation;
 import org.moe4j.autograd.Variable;
 import org.moe4j.kernel.GatherScatter;
-import org.moe4j.kernel.GroupedGemm;
+import org.moe4j.kernel.gemm.GroupedGemm;
 import org.moe4j.kernel.Reductions;
 import org.moe4j.tensor.Shape;
 import org.moe4j.tensor.Tensor;

@@ -3,8 +3,8 @@ package org.moe4j.fff;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 import org.moe4j.kernel.ChainedDot;
-import org.moe4j.kernel.Lanes;
 import org.moe4j.kernel.KernelPool;
+import org.moe4j.kernel.VectorMath;
 
 /**
  * The small GEMM of every leaf group in hard inference: rows[r, :] W_j^T for the rows r of the
@@ -52,10 +52,10 @@ final class LeafRows {
             a2 = xv.fma(FloatVector.fromArray(F, w, wOff + 2 * n + k), a2);
             a3 = xv.fma(FloatVector.fromArray(F, w, wOff + 3 * n + k), a3);
         }
-        float s0 = Lanes.sum(a0);
-        float s1 = Lanes.sum(a1);
-        float s2 = Lanes.sum(a2);
-        float s3 = Lanes.sum(a3);
+        float s0 = VectorMath.sumLanes(a0);
+        float s1 = VectorMath.sumLanes(a1);
+        float s2 = VectorMath.sumLanes(a2);
+        float s3 = VectorMath.sumLanes(a3);
         for (; k < n; k++) {
             float xk = x[xOff + k];
             s0 += xk * w[wOff + k];

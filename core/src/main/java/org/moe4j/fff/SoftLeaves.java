@@ -3,7 +3,7 @@ package org.moe4j.fff;
 import org.moe4j.autograd.Activation;
 import org.moe4j.autograd.Variable;
 import org.moe4j.kernel.Elementwise;
-import org.moe4j.kernel.Gemm;
+import org.moe4j.kernel.gemm.Gemm;
 import org.moe4j.kernel.KernelPool;
 import org.moe4j.kernel.Reductions;
 import org.moe4j.tensor.Rng;

@@ -3,7 +3,7 @@ package org.moe4j.infer;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import org.moe4j.io.Checkpoint;
+import org.moe4j.run.Checkpoint;
 import org.moe4j.model.TransformerLM;
 import org.moe4j.run.RunFolder;
 import org.moe4j.text.Tokenizer;

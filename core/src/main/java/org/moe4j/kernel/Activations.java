@@ -127,13 +127,13 @@ public final class Activations {
     /** SwiGLU gate: out = silu(a) * b (Shazeer 2020, "GLU Variants Improve Transformer", eq. 6 without the projections). */
     public static void swiglu(float[] a, int aOff, float[] b, int bOff, float[] out, int outOff, int n) {
         checkBinary("swiglu", "a", a, aOff, "b", b, bOff, "out", out, outOff, n);
-        if (n < RowParallel.MIN_PARALLEL_ELEMENTS) {
+        if (n < KernelPool.MIN_PARALLEL_ELEMENTS) {
             // the decode step's size: no lambda for the loop to allocate
             swigluSlice(a, aOff, b, bOff, out, outOff, n);
             return;
         }
         // elementwise, so slices over the kernel threads give the same bits
-        RowParallel.forRows(n, 1, (from, to) -> swigluSlice(a, aOff + from, b, bOff + from, out, outOff + from, to - from));
+        KernelPool.forRows(n, 1, (from, to) -> swigluSlice(a, aOff + from, b, bOff + from, out, outOff + from, to - from));
     }
 
     private static void swigluSlice(float[] a, int aOff, float[] b, int bOff, float[] out, int outOff, int n) {
@@ -156,7 +156,7 @@ public final class Activations {
         checkBinary("swigluBackward", "a", a, aOff, "b", b, bOff, "da", da, daOff, n);
         KernelChecks.region("swigluBackward", "dOut", dOut, dOutOff, n);
         KernelChecks.region("swigluBackward", "db", db, dbOff, n);
-        RowParallel.forRows(n, 1, (from, to) -> swigluBackwardSlice(a, aOff + from, b, bOff + from, dOut, dOutOff + from,
+        KernelPool.forRows(n, 1, (from, to) -> swigluBackwardSlice(a, aOff + from, b, bOff + from, dOut, dOutOff + from,
                 da, daOff + from, db, dbOff + from, to - from));
     }
 

@@ -33,7 +33,7 @@ public final class ChainedDot {
         for (int upper = F.loopBound(n); k < upper; k += step) {
             a0 = FloatVector.fromArray(F, a, aOff + k).fma(FloatVector.fromArray(F, b, bOff + k), a0);
         }
-        float sum = Lanes.sum(a0.add(a1).add(a2.add(a3)));
+        float sum = VectorMath.sumLanes(a0.add(a1).add(a2.add(a3)));
         for (; k < n; k++) {
             sum += a[aOff + k] * b[bOff + k];
         }

@@ -86,7 +86,7 @@ public final class GatherScatter {
                     acc = g.fma(FloatVector.fromArray(F, x, xr + c), acc);
                 }
             }
-            float dot = Lanes.sum(acc);
+            float dot = VectorMath.sumLanes(acc);
             for (; c < cols; c++) {
                 dx[dxr + c] = w * dOut[gr + c];
                 if (dWeight != null) {

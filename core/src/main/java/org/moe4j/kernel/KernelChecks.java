@@ -45,4 +45,24 @@ final class KernelChecks {
         nonNegative(op, "cols", cols);
         return (long) rows * cols;
     }
+
+
+    /** A norm's epsilon: finite and >= 0. */
+    static void epsilon(String op, float eps) {
+        if (!(eps >= 0) || Float.isInfinite(eps)) {
+            throw new IllegalArgumentException(op + ": epsilon is " + eps + ", must be finite and >= 0");
+        }
+    }
+
+    /** A norm's arguments ({@link RmsNorm}, {@link LayerNorm}): x and the output are [rows x cols], the weight (and bias, unless null) [cols], each statistic [rows]. */
+    static void normShapes(String op, float[] x, int xOff, int rows, int cols, float[] weight, int wOff, float[] bias, int bOff,
+                       String out, float[] y, int yOff) {
+        long size = matrix(op, rows, cols);
+        region(op, "x", x, xOff, size);
+        region(op, "weight", weight, wOff, cols);
+        if (bias != null) {
+            region(op, "bias", bias, bOff, cols);
+        }
+        region(op, out, y, yOff, size);
+    }
 }

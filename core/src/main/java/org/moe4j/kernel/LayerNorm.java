@@ -20,11 +20,11 @@ public final class LayerNorm {
     /** y = (x - mean) * invStd * weight + bias per row, writing mean[r] and invStd[r]. y may be x. */
     public static void forward(float[] x, int xOff, int rows, int cols, float[] weight, int wOff, float[] bias, int bOff,
                                float eps, float[] y, int yOff, float[] mean, int meanOff, float[] invStd, int invStdOff) {
-        NormChecks.shapes("layerNorm", x, xOff, rows, cols, weight, wOff, bias, bOff, "y", y, yOff);
-        NormChecks.epsilon("layerNorm", eps);
+        KernelChecks.normShapes("layerNorm", x, xOff, rows, cols, weight, wOff, bias, bOff, "y", y, yOff);
+        KernelChecks.epsilon("layerNorm", eps);
         KernelChecks.region("layerNorm", "mean", mean, meanOff, rows);
         KernelChecks.region("layerNorm", "invStd", invStd, invStdOff, rows);
-        RowParallel.forRows(rows, cols, (from, to) -> {
+        KernelPool.forRows(rows, cols, (from, to) -> {
             for (int r = from; r < to; r++) {
                 int xr = xOff + r * cols, yr = yOff + r * cols;
                 float mu = Reductions.sum(x, xr, cols) / cols;
@@ -34,7 +34,7 @@ public final class LayerNorm {
                     FloatVector d = FloatVector.fromArray(F, x, xr + c).sub(mu);
                     acc = d.fma(d, acc);
                 }
-                float squares = Lanes.sum(acc);
+                float squares = VectorMath.sumLanes(acc);
                 for (; c < cols; c++) {
                     float d = x[xr + c] - mu;
                     squares += d * d;
@@ -67,7 +67,7 @@ public final class LayerNorm {
     public static void backward(float[] x, int xOff, int rows, int cols, float[] weight, int wOff,
                                 float[] mean, int meanOff, float[] invStd, int invStdOff, float[] dy, int dyOff,
                                 float[] dx, int dxOff, float[] dWeight, int dwOff, float[] dBias, int dbOff) {
-        NormChecks.shapes("layerNormBackward", x, xOff, rows, cols, weight, wOff, null, 0, "dx", dx, dxOff);
+        KernelChecks.normShapes("layerNormBackward", x, xOff, rows, cols, weight, wOff, null, 0, "dx", dx, dxOff);
         KernelChecks.region("layerNormBackward", "mean", mean, meanOff, rows);
         KernelChecks.region("layerNormBackward", "invStd", invStd, invStdOff, rows);
         KernelChecks.region("layerNormBackward", "dy", dy, dyOff, (long) rows * cols);
@@ -86,8 +86,8 @@ public final class LayerNorm {
                 sumG = sumG.add(g);
                 sumGXhat = g.fma(xhat, sumGXhat);
             }
-            float meanG = Lanes.sum(sumG);
-            float meanGXhat = Lanes.sum(sumGXhat);
+            float meanG = VectorMath.sumLanes(sumG);
+            float meanGXhat = VectorMath.sumLanes(sumGXhat);
             for (; c < cols; c++) {
                 float g = dy[dyr + c] * weight[wOff + c];
                 meanG += g;

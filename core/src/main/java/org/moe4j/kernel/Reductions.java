@@ -31,7 +31,7 @@ public final class Reductions {
         if (i < n) {
             acc = acc.add(FloatVector.fromArray(F, x, off + i, F.indexInRange(i, n)));
         }
-        return Lanes.sum(acc);
+        return VectorMath.sumLanes(acc);
     }
 
     /** Elements per partial sum of {@link #sumOfSquares}: fixed, so the result does not depend on the thread count. */
@@ -85,7 +85,7 @@ public final class Reductions {
             VectorMask<Float> m = F.indexInRange(i, n);
             acc = FloatVector.fromArray(F, a, aOff + i, m).fma(FloatVector.fromArray(F, b, bOff + i, m), acc);
         }
-        return Lanes.sum(acc);
+        return VectorMath.sumLanes(acc);
     }
 
     // x: (n)

@@ -18,10 +18,10 @@ public final class RmsNorm {
     /** y = x * invRms * weight per row, writing invRms[r] = 1 / sqrt(mean_c x[r, c]^2 + eps). y may be x. */
     public static void forward(float[] x, int xOff, int rows, int cols, float[] weight, int wOff, float eps,
                                float[] y, int yOff, float[] invRms, int invRmsOff) {
-        NormChecks.shapes("rmsNorm", x, xOff, rows, cols, weight, wOff, null, 0, "y", y, yOff);
-        NormChecks.epsilon("rmsNorm", eps);
+        KernelChecks.normShapes("rmsNorm", x, xOff, rows, cols, weight, wOff, null, 0, "y", y, yOff);
+        KernelChecks.epsilon("rmsNorm", eps);
         KernelChecks.region("rmsNorm", "invRms", invRms, invRmsOff, rows);
-        RowParallel.forRows(rows, cols, (from, to) -> {
+        KernelPool.forRows(rows, cols, (from, to) -> {
             for (int r = from; r < to; r++) {
                 int xr = xOff + r * cols, yr = yOff + r * cols;
                 float sumSquares = Reductions.dot(x, xr, x, xr, cols);
@@ -46,7 +46,7 @@ public final class RmsNorm {
      */
     public static void backward(float[] x, int xOff, int rows, int cols, float[] weight, int wOff, float[] invRms, int invRmsOff,
                                 float[] dy, int dyOff, float[] dx, int dxOff, float[] dWeight, int dwOff) {
-        NormChecks.shapes("rmsNormBackward", x, xOff, rows, cols, weight, wOff, null, 0, "dx", dx, dxOff);
+        KernelChecks.normShapes("rmsNormBackward", x, xOff, rows, cols, weight, wOff, null, 0, "dx", dx, dxOff);
         KernelChecks.region("rmsNormBackward", "invRms", invRms, invRmsOff, rows);
         KernelChecks.region("rmsNormBackward", "dy", dy, dyOff, (long) rows * cols);
         KernelChecks.region("rmsNormBackward", "dWeight", dWeight, dwOff, cols);
@@ -59,7 +59,7 @@ public final class RmsNorm {
                 FloatVector g = FloatVector.fromArray(F, dy, dyr + c).mul(FloatVector.fromArray(F, weight, wOff + c));
                 acc = g.fma(FloatVector.fromArray(F, x, xr + c), acc);
             }
-            float gx = Lanes.sum(acc);
+            float gx = VectorMath.sumLanes(acc);
             for (; c < cols; c++) {
                 gx += dy[dyr + c] * weight[wOff + c] * x[xr + c];
             }

@@ -65,7 +65,7 @@ public final class RotaryEmbedding {
         int half = headDim / 2;
         float sign = inverse ? -1f : 1f;
         Tables t = maxPosition < TABLE_LIMIT ? tables(maxPosition + 1) : null;
-        RowParallel.forRows(rows, cols, (from, to) -> {
+        KernelPool.forRows(rows, cols, (from, to) -> {
             // beyond the table: this slice's own row of angles
             float[] ownCos = t == null ? new float[half] : null;
             float[] ownSin = t == null ? new float[half] : null;

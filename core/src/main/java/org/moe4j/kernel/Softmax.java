@@ -32,7 +32,7 @@ public final class Softmax {
     /** y = softmax(x) per row; y may be x. */
     public static void softmax(float[] x, int xOff, int rows, int cols, float[] y, int yOff) {
         check("softmax", "x", x, xOff, rows, cols, "y", y, yOff);
-        RowParallel.forRows(rows, cols, (from, to) -> {
+        KernelPool.forRows(rows, cols, (from, to) -> {
             for (int r = from; r < to; r++) {
                 row(x, xOff + r * cols, cols, y, yOff + r * cols, false);
             }
@@ -43,7 +43,7 @@ public final class Softmax {
     /** y = log_softmax(x) per row; y may be x. */
     public static void logSoftmax(float[] x, int xOff, int rows, int cols, float[] y, int yOff) {
         check("logSoftmax", "x", x, xOff, rows, cols, "y", y, yOff);
-        RowParallel.forRows(rows, cols, (from, to) -> {
+        KernelPool.forRows(rows, cols, (from, to) -> {
             for (int r = from; r < to; r++) {
                 row(x, xOff + r * cols, cols, y, yOff + r * cols, true);
             }
@@ -55,7 +55,7 @@ public final class Softmax {
     public static void softmaxBackward(float[] y, int yOff, float[] dy, int dyOff, int rows, int cols, float[] dx, int dxOff) {
         check("softmaxBackward", "y", y, yOff, rows, cols, "dy", dy, dyOff);
         KernelChecks.region("softmaxBackward", "dx", dx, dxOff, (long) rows * cols);
-        RowParallel.forRows(rows, cols, (from, to) -> {
+        KernelPool.forRows(rows, cols, (from, to) -> {
             for (int r = from; r < to; r++) {
                 int yr = yOff + r * cols, dyr = dyOff + r * cols, dxr = dxOff + r * cols;
                 float dot = Reductions.dot(y, yr, dy, dyr, cols);
@@ -80,7 +80,7 @@ public final class Softmax {
     public static void logSoftmaxBackward(float[] y, int yOff, float[] dy, int dyOff, int rows, int cols, float[] dx, int dxOff) {
         check("logSoftmaxBackward", "y", y, yOff, rows, cols, "dy", dy, dyOff);
         KernelChecks.region("logSoftmaxBackward", "dx", dx, dxOff, (long) rows * cols);
-        RowParallel.forRows(rows, cols, (from, to) -> {
+        KernelPool.forRows(rows, cols, (from, to) -> {
             for (int r = from; r < to; r++) {
                 int yr = yOff + r * cols, dyr = dyOff + r * cols, dxr = dxOff + r * cols;
                 float sum = Reductions.sum(dy, dyr, cols);
@@ -130,7 +130,7 @@ public final class Softmax {
             }
             acc = acc.add(e, m);
         }
-        float sum = Lanes.sum(acc);
+        float sum = VectorMath.sumLanes(acc);
         // pass 2: normalise
         if (log) {
             float logSum = (float) Math.log(sum);
@@ -166,7 +166,7 @@ public final class Softmax {
         }
         FloatVector shifted = v.sub(max);
         FloatVector e = VectorMath.exp(shifted);
-        float sum = Lanes.sum(FloatVector.zero(F).blend(e, m));
+        float sum = VectorMath.sumLanes(FloatVector.zero(F).blend(e, m));
         (log ? shifted.sub((float) Math.log(sum)) : e.div(sum)).intoArray(y, yr, m);
         return true;
     }

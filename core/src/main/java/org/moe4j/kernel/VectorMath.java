@@ -96,4 +96,18 @@ public final class VectorMath {
         FloatVector y = log(w).add(correction);
         return y.blend(w, w.compare(VectorOperators.EQ, Float.POSITIVE_INFINITY));
     }
+
+    /**
+     * The sum of a vector's lanes in one fixed order, lane 0 first. FloatVector.reduceLanes(ADD) may
+     * order the sum differently once compiled than when interpreted, so a result would depend on how
+     * far the JIT had got (seen as training runs that were not bit-identical from one test order to
+     * the next); this order is the same in both.
+     */
+    public static float sumLanes(FloatVector v) {
+        float s = 0f;
+        for (int i = 0, n = v.length(); i < n; i++) {
+            s += v.lane(i);
+        }
+        return s;
+    }
 }

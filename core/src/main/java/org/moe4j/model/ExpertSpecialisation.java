@@ -43,8 +43,7 @@ public final class ExpertSpecialisation {
     }
 
     private static int expertCount(FeedForwardBlock block) {
-        Object d = block.diagnostics().get("tokens_per_expert");
-        return d instanceof List<?> l ? l.size() : 0;
+        return block.diagnostics().map(d -> d.tokensPerExpert().length).orElse(0);
     }
 
     /** The layers that have experts. */

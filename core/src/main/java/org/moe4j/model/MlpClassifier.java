@@ -1,7 +1,7 @@
 package org.moe4j.model;
 
 import org.moe4j.autograd.Variable;
-import org.moe4j.nn.DropoutLayer;
+import org.moe4j.nn.Dropout;
 import org.moe4j.nn.Linear;
 import org.moe4j.nn.Module;
 import org.moe4j.nn.ModuleList;
@@ -11,7 +11,7 @@ import org.moe4j.tensor.Rng;
 public final class MlpClassifier extends Module {
     private final MlpClassifierConfig config;
     private final ModuleList<Linear> layers;
-    private final DropoutLayer dropout;
+    private final Dropout dropout;
 
     public MlpClassifier(MlpClassifierConfig config) {
         this.config = config;
@@ -24,7 +24,7 @@ public final class MlpClassifier extends Module {
             layers.add(new Linear(in, out, true, rng));
             in = out;
         }
-        this.dropout = new DropoutLayer(config.dropout(), rng.fork());
+        this.dropout = new Dropout(config.dropout(), rng.fork());
     }
 
     public MlpClassifierConfig config() {

@@ -3,6 +3,7 @@ package org.moe4j.model;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.moe4j.autograd.Arithmetic;
 import org.moe4j.autograd.CrossEntropy;
 import org.moe4j.autograd.MatMul;
 import org.moe4j.autograd.Variable;
@@ -11,12 +12,13 @@ import org.moe4j.moe.Experts;
 import org.moe4j.moe.MoeLayer;
 import org.moe4j.moe.PerExpertWeights;
 import org.moe4j.nn.AuxiliaryLosses;
+import org.moe4j.nn.CausalSelfAttention;
 import org.moe4j.nn.Embedding;
 import org.moe4j.nn.FeedForwardBlock;
 import org.moe4j.nn.Linear;
 import org.moe4j.nn.Module;
 import org.moe4j.nn.ModuleList;
-import org.moe4j.nn.RmsNormLayer;
+import org.moe4j.nn.RmsNorm;
 import org.moe4j.tensor.Rng;
 import org.moe4j.tensor.Tensor;
 
@@ -34,7 +36,7 @@ public final class TransformerLM extends Module {
     static final class Body extends Module {
         final Embedding embed;
         final ModuleList<DecoderLayer> layers;
-        final RmsNormLayer norm;
+        final RmsNorm norm;
 
         Body(TransformerConfig c, Rng rng, ExpertSlice slice) {
             embed = addModule("embed_tokens", new Embedding(c.vocabSize(), c.dModel(), 0.02, rng));
@@ -42,7 +44,7 @@ public final class TransformerLM extends Module {
             for (FeedForwardSpec spec : c.feedForward()) {
                 layers.add(new DecoderLayer(c, spec, rng, slice));
             }
-            norm = addModule("norm", new RmsNormLayer(c.dModel(), c.normEps()));
+            norm = addModule("norm", new RmsNorm(c.dModel(), c.normEps()));
         }
     }
 
@@ -164,5 +166,34 @@ public final class TransformerLM extends Module {
     /** The feed-forward block of every layer, in order. */
     public List<FeedForwardBlock> feedForwardBlocks() {
         return body.layers.items().stream().map(DecoderLayer::feedForward).toList();
+    }
+
+    /**
+     * One pre-norm decoder layer: h = x + attn(norm1(x)); y = h + ffn(norm2(h)). Names follow
+     * Hugging Face: input_layernorm, self_attn, post_attention_layernorm, and the block's own
+     * (mlp for dense, block_sparse_moe for mixture of experts).
+     */
+    static final class DecoderLayer extends Module {
+        private final RmsNorm inputNorm;
+        private final CausalSelfAttention attention;
+        private final RmsNorm postAttentionNorm;
+        private final FeedForwardBlock feedForward;
+
+        DecoderLayer(TransformerConfig c, FeedForwardSpec spec, Rng rng, ExpertSlice slice) {
+            this.inputNorm = addModule("input_layernorm", new RmsNorm(c.dModel(), c.normEps()));
+            this.attention = addModule("self_attn", new CausalSelfAttention(c.dModel(), c.heads(), c.kvHeads(), c.ropeTheta(), rng));
+            this.postAttentionNorm = addModule("post_attention_layernorm", new RmsNorm(c.dModel(), c.normEps()));
+            this.feedForward = addModule(spec.moduleName(), spec.create(c.dModel(), rng, slice));
+        }
+
+        // x: (B*T, d)   y: (B*T, d)
+        Variable forward(Variable x, int seqLen, AuxiliaryLosses aux) {
+            Variable h = Arithmetic.add(x, attention.forward(inputNorm.forward(x), seqLen));
+            return Arithmetic.add(h, feedForward.forward(postAttentionNorm.forward(h), aux));
+        }
+
+        FeedForwardBlock feedForward() {
+            return feedForward;
+        }
     }
 }

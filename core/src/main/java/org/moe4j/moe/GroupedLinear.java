@@ -1,6 +1,6 @@
 package org.moe4j.moe;
 
-import org.moe4j.kernel.GroupedGemm;
+import org.moe4j.kernel.gemm.GroupedGemm;
 import org.moe4j.kernel.Reductions;
 import org.moe4j.tensor.Tensor;
 

@@ -2,14 +2,15 @@ package org.moe4j.moe;
 
 import org.moe4j.moe.loss.RouterZLoss;
 import org.moe4j.moe.router.Routing;
-
+import org.moe4j.nn.RoutingDiagnostics;
 import org.moe4j.tensor.Tensor;
 
 /**
- * What a MoE layer did in one step, for logs and metrics.
+ * What a MoE layer did in one step, for logs and metrics (a layer of metrics.jsonl, its fields in
+ * this order).
  *
- * @param routedPerExpert     pairs each expert was chosen for, before capacity
  * @param tokensPerExpert     pairs each expert computed, after capacity
+ * @param routedPerExpert     pairs each expert was chosen for, before capacity
  * @param droppedFraction     dropped pairs / routed pairs
  * @param loadCv              coefficient of variation (population std / mean) of tokensPerExpert
  * @param maxOverMeanLoad     max / mean of tokensPerExpert (1 = perfectly balanced)
@@ -17,8 +18,9 @@ import org.moe4j.tensor.Tensor;
  * @param meanTopProbability  mean over tokens of the largest routing probability
  * @param zLoss               (1/T) sum_t logsumexp(l_t)^2 of the router logits
  */
-public record MoeDiagnostics(int[] routedPerExpert, int[] tokensPerExpert, double droppedFraction, double loadCv,
-                             double maxOverMeanLoad, double routingEntropy, double meanTopProbability, double zLoss) {
+public record MoeDiagnostics(int[] tokensPerExpert, int[] routedPerExpert, double droppedFraction, double loadCv,
+                             double maxOverMeanLoad, double routingEntropy, double meanTopProbability, double zLoss)
+        implements RoutingDiagnostics {
 
     /**
      * The scalar statistics as metric name -> value under {@code prefix} (for example
@@ -71,6 +73,6 @@ public record MoeDiagnostics(int[] routedPerExpert, int[] tokensPerExpert, doubl
             double lse = RouterZLoss.logSumExp(l.data(), l.offset() + t * experts, experts);
             z += lse * lse;
         }
-        return new MoeDiagnostics(routed, kept, dropped, cv, maxOverMean, entropy / tokens, top / tokens, z / tokens);
+        return new MoeDiagnostics(kept, routed, dropped, cv, maxOverMean, entropy / tokens, top / tokens, z / tokens);
     }
 }

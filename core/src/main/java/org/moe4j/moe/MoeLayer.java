@@ -12,11 +12,13 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.moe4j.autograd.Arithmetic;
 import org.moe4j.autograd.Variable;
 import org.moe4j.nn.AuxiliaryLosses;
 import org.moe4j.nn.FeedForwardBlock;
 import org.moe4j.nn.Module;
+import org.moe4j.nn.RoutingDiagnostics;
 import org.moe4j.nn.SwiGluFeedForward;
 import org.moe4j.tensor.Rng;
 import org.moe4j.tensor.Shape;
@@ -33,6 +35,21 @@ import org.moe4j.tensor.Shape;
  * gradient through the gate weights and the balancing losses.
  */
 public final class MoeLayer extends FeedForwardBlock {
+    /**
+     * One forward pass of the layer.
+     *
+     * @param output      same leading shape as the input, last axis the expert output size
+     * @param auxLoss     the weighted sum of the configured balancing losses (a scalar), or null when none is on
+     * @param lossTerms   each balancing term unweighted, by name: load_balancing, importance, cv_importance,
+     *                    load, cv_load, z_loss (only those switched on)
+     * @param routing     the router's decision
+     * @param keep        (P) which routed pairs kept a capacity slot
+     * @param plan        the pairs that ran
+     * @param diagnostics the step's routing statistics
+     */
+    public record Output(Variable output, Variable auxLoss, Map<String, Variable> lossTerms, Routing routing,
+                         boolean[] keep, DispatchPlan plan, MoeDiagnostics diagnostics) {}
+
     private final Router router;
     private final Experts experts;
     private final SwiGluFeedForward shared;
@@ -105,7 +122,7 @@ public final class MoeLayer extends FeedForwardBlock {
     }
 
     // x: (T, d) or (B, S, d)   y: same leading shape, last axis = experts' output size
-    public MoeOutput forward(Variable x) {
+    public Output forward(Variable x) {
         int[] shape = x.shape();
         if (shape.length != 2 && shape.length != 3) {
             throw new IllegalArgumentException("MoE layer: input shape " + Shape.str(shape) + " must be (T, d) or (B, S, d)");
@@ -171,7 +188,7 @@ public final class MoeLayer extends FeedForwardBlock {
         }
         lastDiagnostics = MoeDiagnostics.of(routing, plan);
         lastRouting = routing;
-        return new MoeOutput(y, aux, terms, routing, keep, plan, lastDiagnostics);
+        return new Output(y, aux, terms, routing, keep, plan, lastDiagnostics);
     }
 
     /**
@@ -180,29 +197,15 @@ public final class MoeLayer extends FeedForwardBlock {
      */
     @Override
     public Variable forward(Variable x, AuxiliaryLosses aux) {
-        MoeOutput out = forward(x);
+        Output out = forward(x);
         if (out.auxLoss() != null) aux.add("moe", 1f, out.auxLoss());
         return out.output();
     }
 
-    /** The last step's routing statistics as JSON values (tokens per expert, dropped fraction, ...). */
+    /** The last step's routing statistics (tokens per expert, dropped fraction, ...). */
     @Override
-    public Map<String, Object> diagnostics() {
-        if (lastDiagnostics == null) return Map.of();
-        Map<String, Object> m = new LinkedHashMap<>();
-        List<Object> tokens = new ArrayList<>();
-        for (int c : lastDiagnostics.tokensPerExpert()) tokens.add((long) c);
-        List<Object> routed = new ArrayList<>();
-        for (int c : lastDiagnostics.routedPerExpert()) routed.add((long) c);
-        m.put("tokens_per_expert", tokens);
-        m.put("routed_per_expert", routed);
-        m.put("dropped_fraction", lastDiagnostics.droppedFraction());
-        m.put("load_cv", lastDiagnostics.loadCv());
-        m.put("max_over_mean_load", lastDiagnostics.maxOverMeanLoad());
-        m.put("routing_entropy", lastDiagnostics.routingEntropy());
-        m.put("mean_top_probability", lastDiagnostics.meanTopProbability());
-        m.put("z_loss", lastDiagnostics.zLoss());
-        return m;
+    public Optional<RoutingDiagnostics> diagnostics() {
+        return Optional.ofNullable(lastDiagnostics);
     }
 
     @Override

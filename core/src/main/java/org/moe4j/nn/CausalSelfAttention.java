@@ -1,8 +1,6 @@
 package org.moe4j.nn;
 
 import org.moe4j.autograd.CausalAttention;
-import org.moe4j.autograd.MatMul;
-import org.moe4j.autograd.Rope;
 import org.moe4j.autograd.Variable;
 import org.moe4j.tensor.Rng;
 
@@ -43,8 +41,8 @@ public final class CausalSelfAttention extends Module {
 
     // x: (B*T, d), rows b-major   y: (B*T, d)
     public Variable forward(Variable x, int seqLen) {
-        Variable qr = Rope.apply(q.forward(x), seqLen, heads, headDim, ropeTheta, 0);
-        Variable kr = Rope.apply(k.forward(x), seqLen, kvHeads, headDim, ropeTheta, 0);
+        Variable qr = CausalAttention.rope(q.forward(x), seqLen, heads, headDim, ropeTheta, 0);
+        Variable kr = CausalAttention.rope(k.forward(x), seqLen, kvHeads, headDim, ropeTheta, 0);
         Variable att = CausalAttention.apply(qr, kr, v.forward(x), seqLen, heads, kvHeads, headDim);
         return o.forward(att);
     }

@@ -1,6 +1,6 @@
 package org.moe4j.nn;
 
-import java.util.Map;
+import java.util.Optional;
 import org.moe4j.autograd.Variable;
 
 /**
@@ -11,11 +11,11 @@ public abstract class FeedForwardBlock extends Module {
     public abstract Variable forward(Variable x, AuxiliaryLosses aux);
 
     /**
-     * What the last forward pass did, as JSON values for the metrics log (a mixture of experts
-     * reports tokens per expert, dropped fraction, entropy, ...); empty for a dense block.
+     * What the last forward pass did with its experts (a mixture of experts reports tokens per
+     * expert, dropped fraction, entropy, ...); empty for a block without experts or before its first pass.
      */
-    public Map<String, Object> diagnostics() {
-        return Map.of();
+    public Optional<RoutingDiagnostics> diagnostics() {
+        return Optional.empty();
     }
 
     /**

@@ -12,14 +12,14 @@ public final class Mlp extends Module {
     private final Linear fc1;
     private final Linear fc2;
     private final Activation.Kind activation;
-    private final DropoutLayer dropout;
+    private final Dropout dropout;
 
     public Mlp(int inFeatures, int hidden, int outFeatures, Activation.Kind activation, boolean bias, double dropout,
                Rng rng, String firstName, String secondName) {
         this.fc1 = addModule(firstName, new Linear(inFeatures, hidden, bias, rng));
         this.fc2 = addModule(secondName, new Linear(hidden, outFeatures, bias, rng));
         this.activation = activation;
-        this.dropout = new DropoutLayer(dropout, rng.fork());
+        this.dropout = new Dropout(dropout, rng.fork());
     }
 
     /** An MLP whose layers are named fc1 and fc2. */

@@ -14,6 +14,7 @@ import org.moe4j.data.TokenCorpus;
 import org.moe4j.model.TransformerLM;
 import org.moe4j.nn.AuxiliaryLosses;
 import org.moe4j.nn.FeedForwardBlock;
+import org.moe4j.nn.RoutingDiagnostics;
 import org.moe4j.run.RunFolder;
 import org.moe4j.tensor.Rng;
 
@@ -27,7 +28,7 @@ public final class LanguageModelTraining {
     public interface Progress {
         void started(long totalSteps, long firstStep);
 
-        void stepped(Map<String, Object> record);
+        void stepped(StepMetrics step);
     }
 
     /** How training ended. */
@@ -99,24 +100,17 @@ public final class LanguageModelTraining {
                     long now = System.nanoTime();
                     double seconds = (now - lastTime[0]) / 1e9;
                     lastTime[0] = now;
-                    Map<String, Object> r = new LinkedHashMap<>();
-                    r.put("step", step);
-                    r.put("loss", loss);
-                    r.put("lm_loss", distribution.mean(task.lastLanguageModelLoss()));
-                    r.put("grad_norm", gradNorm);
-                    r.put("lr", fixed.learningRate() * lrFactor);
-                    r.put("tokens_per_second", tokensPerStep / Math.max(1e-9, seconds));
-                    r.put("elapsed_seconds", (now - start) / 1e9);
-                    Map<String, Object> aux = new LinkedHashMap<>();
-                    for (AuxiliaryLosses.Term t : task.lastAuxiliaryLosses().terms()) aux.merge(t.name(), distribution.mean(t.value().value().item()), (a, b) -> (Double) a + (Double) b); // one term per MoE layer, summed
-                    if (!aux.isEmpty()) r.put("aux", aux);
-                    List<Object> layers = new ArrayList<>();
-                    for (FeedForwardBlock block : model.feedForwardBlocks()) layers.add(block.diagnostics());
-                    if (layers.stream().anyMatch(d -> !((Map<?, ?>) d).isEmpty())) r.put("layers", layers);
+                    Map<String, Double> aux = new LinkedHashMap<>();
+                    for (AuxiliaryLosses.Term t : task.lastAuxiliaryLosses().terms()) aux.merge(t.name(), distribution.mean(t.value().value().item()), Double::sum); // one term per MoE layer, summed
+                    List<RoutingDiagnostics> layers = new ArrayList<>();
+                    for (FeedForwardBlock block : model.feedForwardBlocks()) layers.add(block.diagnostics().orElse(null));
+                    double validation = Double.NaN;
                     if (step % fixed.evalEvery() == 0 || step == steps) {
-                        lastValidation[0] = validationLoss(model, corpus, fixed.batchSize(), fixed.evalBatches());
-                        r.put("val_loss", lastValidation[0]);
+                        validation = lastValidation[0] = validationLoss(model, corpus, fixed.batchSize(), fixed.evalBatches());
                     }
+                    StepMetrics r = new StepMetrics(step, loss, distribution.mean(task.lastLanguageModelLoss()), gradNorm,
+                            fixed.learningRate() * lrFactor, tokensPerStep / Math.max(1e-9, seconds), (now - start) / 1e9, aux, layers,
+                            validation);
                     try {
                         if (metrics != null) metrics.write(r);
                     } catch (IOException e) {

@@ -13,7 +13,7 @@ import org.moe4j.io.AtomicFiles;
 import org.moe4j.io.Json;
 
 /**
- * Metrics as JSON lines, one object per record, each with a "step". Lines are flushed as they
+ * Metrics as JSON lines, one {@link StepMetrics} object per step. Lines are flushed as they
  * are written, so a crash loses at most the line being written; when a run resumes from step s,
  * {@link #truncateAfter} drops the records past s (they belong to steps that will be redone).
  */
@@ -24,11 +24,8 @@ public final class MetricsLog implements AutoCloseable {
         this.out = Files.newBufferedWriter(file, StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
     }
 
-    public void write(Map<String, Object> record) throws IOException {
-        if (!(record.get("step") instanceof Long)) {
-            throw new IllegalArgumentException("metrics record needs an integer \"step\", got " + record.get("step"));
-        }
-        out.write(Json.write(record));
+    public void write(StepMetrics step) throws IOException {
+        out.write(Json.write(step.toJson()));
         out.write('\n');
         out.flush();
     }
@@ -38,8 +35,16 @@ public final class MetricsLog implements AutoCloseable {
         out.close();
     }
 
-    /** Every record of a metrics file; a torn last line (from a crash) is skipped. */
-    public static List<Map<String, Object>> read(Path file) throws IOException {
+    /** Every step of a metrics file; a torn last line (from a crash) is skipped. */
+    public static List<StepMetrics> read(Path file) throws IOException {
+        List<StepMetrics> steps = new ArrayList<>();
+        List<Map<String, Object>> records = records(file);
+        for (int i = 0; i < records.size(); i++) steps.add(StepMetrics.fromJson(records.get(i), file + ": record " + (i + 1)));
+        return steps;
+    }
+
+    /** The JSON objects of a metrics file as they are, for rewriting it; a torn last line is skipped. */
+    private static List<Map<String, Object>> records(Path file) throws IOException {
         List<Map<String, Object>> records = new ArrayList<>();
         if (!Files.exists(file)) return records;
         List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
@@ -66,7 +71,7 @@ public final class MetricsLog implements AutoCloseable {
     public static void truncateAfter(Path file, long step) throws IOException {
         if (!Files.exists(file)) return;
         StringBuilder kept = new StringBuilder();
-        for (Map<String, Object> r : read(file)) {
+        for (Map<String, Object> r : records(file)) {
             if (r.get("step") instanceof Long s && s <= step) kept.append(Json.write(r)).append('\n');
         }
         AtomicFiles.writeString(file, kept.toString());

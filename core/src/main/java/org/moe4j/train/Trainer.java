@@ -8,7 +8,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.moe4j.autograd.Variable;
-import org.moe4j.io.Checkpoint;
+import org.moe4j.run.Checkpoint;
 import org.moe4j.nn.Module;
 import org.moe4j.tensor.Rng;
 import org.moe4j.tensor.Tensor;

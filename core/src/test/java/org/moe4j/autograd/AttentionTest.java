@@ -79,7 +79,7 @@ public class AttentionTest {
     @Test
     void ropeMatchesFiniteDifferences() {
         int B = 2, T = 4, H = 2, D = 6;
-        GradCheck.check("rope", v -> Rope.apply(v[0], T, H, D, 10000.0, 3),
+        GradCheck.check("rope", v -> CausalAttention.rope(v[0], T, H, D, 10000.0, 3),
                 x -> ropeRef(x[0], B * T, T, H, D, 10000.0, 3), GradCheck.randn(10, B * T, H * D));
     }
 
@@ -88,7 +88,7 @@ public class AttentionTest {
         Variable q = Variable.constant(GradCheck.randn(1, 4, 6));
         var e = assertThrows(IllegalArgumentException.class, () -> CausalAttention.apply(q, q, q, 4, 3, 2, 2));
         assertTrue(e.getMessage().contains("multiple of kvHeads"), e.getMessage());
-        var e2 = assertThrows(IllegalArgumentException.class, () -> Rope.apply(q, 4, 2, 3, 10000, 0));
+        var e2 = assertThrows(IllegalArgumentException.class, () -> CausalAttention.rope(q, 4, 2, 3, 10000, 0));
         assertTrue(e2.getMessage().contains("headDim is 3"), e2.getMessage());
     }
 }

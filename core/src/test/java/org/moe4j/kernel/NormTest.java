@@ -127,7 +127,7 @@ class NormTest {
     @Test
     void layerNormSurvivesALargeCommonOffsetAndThreadsChangeNothing() {
         Rng rng = new Rng(54);
-        int cols = 1000, rows = (int) (RowParallel.MIN_PARALLEL_ELEMENTS / cols) + 3;
+        int cols = 1000, rows = (int) (KernelPool.MIN_PARALLEL_ELEMENTS / cols) + 3;
         float[] x = normal(rng, rows * cols, 1);
         for (int i = 0; i < x.length; i++) x[i] += 1e4f;
         float[] w = new float[cols];

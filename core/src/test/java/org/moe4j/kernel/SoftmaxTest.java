@@ -149,7 +149,7 @@ class SoftmaxTest {
     @Test
     void inPlaceAndLargeThreadedInputsGiveTheSameNumbers() {
         Rng rng = new Rng(24);
-        int cols = 1001, rows = (int) (RowParallel.MIN_PARALLEL_ELEMENTS / cols) + 3;
+        int cols = 1001, rows = (int) (KernelPool.MIN_PARALLEL_ELEMENTS / cols) + 3;
         float[] x = normal(rng, rows * cols, 4);
         float[] y = new float[rows * cols];
         Softmax.softmax(x, 0, rows, cols, y, 0);

@@ -46,10 +46,9 @@ class RouterBiasTest {
             float[] b = bias.value().data();
             for (int e = 0; e < 4; e++) b[bias.value().offset() + e] = e == favoured ? 100f : 0f;
             lm.logits(ids, 8, new AuxiliaryLosses());
-            Map<String, Object> d = lm.feedForwardBlocks().getFirst().diagnostics();
-            List<?> perExpert = (List<?>) d.get("tokens_per_expert");
+            int[] perExpert = lm.feedForwardBlocks().getFirst().diagnostics().orElseThrow().tokensPerExpert();
             for (int e = 0; e < 4; e++) {
-                assertEquals(e == favoured ? 8L : 0L, ((Number) perExpert.get(e)).longValue(), "bias favours " + favoured + ": " + d);
+                assertEquals(e == favoured ? 8 : 0, perExpert[e], "bias favours " + favoured + ": " + java.util.Arrays.toString(perExpert));
             }
         }
     }

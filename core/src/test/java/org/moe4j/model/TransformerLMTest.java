@@ -78,7 +78,7 @@ class TransformerLMTest {
                 "the primary router learns through the gates and the balancing losses");
         assertEquals(tinyHierarchical(), TransformerConfig.fromJson(Json.parse(Json.write(tinyHierarchical().toJson()))));
         long routed = 0;
-        for (Object c : (List<?>) lm.feedForwardBlocks().getFirst().diagnostics().get("tokens_per_expert")) routed += (Long) c;
+        for (int c : lm.feedForwardBlocks().getFirst().diagnostics().orElseThrow().tokensPerExpert()) routed += c;
         assertEquals(6 * 2 * 1, routed, "2 groups x 1 expert per token");
     }
 

@@ -2,7 +2,6 @@ package org.moe4j.moe;
 
 import org.moe4j.moe.hierarchical.HierarchicalLoad;
 import org.moe4j.moe.hierarchical.HierarchicalMoeLayer;
-import org.moe4j.moe.hierarchical.HierarchicalMoeOutput;
 import org.moe4j.moe.hierarchical.HierarchicalRouter;
 import org.moe4j.moe.hierarchical.HierarchicalRouting;
 import org.moe4j.moe.loss.BalancingLosses;
@@ -152,7 +151,7 @@ class HierarchicalMoeTest {
                     secondary.get(i).value().data(), secondary.get(i).value().offset(), slice);
         }
         HierarchicalMoeLayer layer = new HierarchicalMoeLayer(router, experts, losses, init);
-        HierarchicalMoeOutput out = layer.forward(vars[0]);
+        HierarchicalMoeLayer.Output out = layer.forward(vars[0]);
         Variable result = aux ? out.auxLoss() : out.output();
         Variable[] params = Arrays.copyOfRange(vars, 1, vars.length);
         return Variable.result("hierarchical_bridge", result.value(), dy -> {
@@ -225,7 +224,7 @@ class HierarchicalMoeTest {
                 new BalancingLosses(0, null, 0, 1, 0), new Rng(2));
         layer.train(true);
         Variable x = Variable.constant(GradCheck.randn(13, 32, D));
-        HierarchicalMoeOutput out = layer.forward(x);
+        HierarchicalMoeLayer.Output out = layer.forward(x);
         out.auxLoss().backward();
 
         HierarchicalRouting r = out.routing();

@@ -27,7 +27,7 @@ class MoeLayerExampleTest {
                 BalancingLosses.switchDefaults(),
                 true, rng);
         Variable x = Variable.constant(GradCheck.randn(1, 2, 16, 32));
-        MoeOutput out = moe.forward(x);
+        MoeLayer.Output out = moe.forward(x);
         Variable taskLoss = Arithmetic.sum(Arithmetic.mul(out.output(), out.output()));
         Variable loss = Arithmetic.add(taskLoss, out.auxLoss());
         loss.backward();

@@ -63,7 +63,7 @@ class MoeLayerGradTest {
                             BalancingLosses.none(), false, init)
                     : new MoeLayer(router, (MlpExperts) experts, null, new Capacity(c.capacityFactor()),
                             BalancingLosses.none(), false, init);
-            MoeOutput out = layer.forward(vars[0]);
+            MoeLayer.Output out = layer.forward(vars[0]);
             assertEquals(xShape.length, out.output().shape().length);
             return Bridge.wrap(out.output(), outer, in);
         };

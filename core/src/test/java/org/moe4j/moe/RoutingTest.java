@@ -6,7 +6,6 @@ import org.moe4j.moe.router.NoisyTopKRouter;
 import org.moe4j.moe.router.Routing;
 import org.moe4j.moe.router.SigmoidBiasRouter;
 import org.moe4j.moe.router.SoftmaxTopKRouter;
-import org.moe4j.moe.router.TopExperts;
 import org.moe4j.moe.router.TopKGating;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -26,9 +25,9 @@ class RoutingTest {
     @Test
     void topKBreaksTiesTowardsTheLowerIndex() {
         float[] scores = {0.2f, 0.5f, 0.5f, 0.1f, 0.5f};
-        assertArrayEquals(new int[] {1, 2, 4}, TopExperts.indices(scores, 0, 1, 5, 3, null));
+        assertArrayEquals(new int[] {1, 2, 4}, TopKGating.topExperts(scores, 0, 1, 5, 3, null));
         float[] bias = {0f, 0f, 0f, 1f, 0f};
-        assertArrayEquals(new int[] {3, 1}, TopExperts.indices(scores, 0, 1, 5, 2, bias));
+        assertArrayEquals(new int[] {3, 1}, TopKGating.topExperts(scores, 0, 1, 5, 2, bias));
     }
 
     /** A routing of 4 tokens over 2 experts, k = 2, first choices: 0, 0, 0, 1. */
@@ -76,7 +75,7 @@ class RoutingTest {
         Tensor x = Tensor.full(1f, 3, d);
         MoeLayer layer = new MoeLayer(router, new SwiGluExperts(2, d, 3, rng), null, new Capacity(0.5),
                 BalancingLosses.none(), false, rng);
-        MoeOutput out = layer.forward(Variable.constant(x));
+        MoeLayer.Output out = layer.forward(Variable.constant(x));
         assertEquals(1, out.plan().pairs());
         float[] y = out.output().value().toArray();
         for (int i = d; i < 3 * d; i++) assertEquals(0f, y[i], "dropped token row");
@@ -186,7 +185,7 @@ class RoutingTest {
         // the layer's output per token is the sum over the experts that took it of S[t, e] * expert_e(x_t)
         MoeLayer layer = new MoeLayer(router, new SwiGluExperts(2, d, 4, rng), null, Capacity.dropless(),
                 BalancingLosses.none(), false, rng);
-        MoeOutput out = layer.forward(x);
+        MoeLayer.Output out = layer.forward(x);
         assertEquals(0, out.diagnostics().loadCv(), 1e-12);
     }
 }

@@ -55,9 +55,9 @@ class LayersTest {
 
     @Test
     void namesFollowHuggingFaceAndStateDictRoundTrips() {
-        ModuleList<RmsNormLayer> norms = new ModuleList<>();
-        norms.add(new RmsNormLayer(3, 1e-5f));
-        norms.add(new RmsNormLayer(3, 1e-5f));
+        ModuleList<RmsNorm> norms = new ModuleList<>();
+        norms.add(new RmsNorm(3, 1e-5f));
+        norms.add(new RmsNorm(3, 1e-5f));
         assertEquals(List.of("0.weight", "1.weight"), List.copyOf(norms.namedParameters().keySet()));
         Linear a = new Linear(3, 2, true, new Rng(1));
         Linear b = new Linear(3, 2, true, new Rng(2));
@@ -69,13 +69,37 @@ class LayersTest {
     }
 
     @Test
+    void layerNormIsScaledStandardisationPlusBias() {
+        int rows = 3, dim = 5;
+        LayerNorm norm = new LayerNorm(dim, true, 1e-5f);
+        assertEquals(List.of("weight", "bias"), List.copyOf(norm.namedParameters().keySet()));
+        assertEquals(List.of("weight"), List.copyOf(new LayerNorm(dim, false, 1e-5f).namedParameters().keySet()));
+        Tensor w = GradCheck.randn(7, dim), b = GradCheck.randn(8, dim), x = GradCheck.randn(9, rows, dim);
+        norm.namedParameters().get("weight").value().copyFrom(w);
+        norm.namedParameters().get("bias").value().copyFrom(b);
+        float[] y = norm.forward(Variable.constant(x)).value().toArray();
+        // y = (x - mean) / sqrt(var + eps) * w + b per row, var the biased variance (torch.nn.LayerNorm)
+        for (int r = 0; r < rows; r++) {
+            double mean = 0, var = 0;
+            for (int i = 0; i < dim; i++) mean += x.get(r, i) / dim;
+            for (int i = 0; i < dim; i++) var += (x.get(r, i) - mean) * (x.get(r, i) - mean) / dim;
+            for (int i = 0; i < dim; i++) {
+                double expected = (x.get(r, i) - mean) / Math.sqrt(var + 1e-5) * w.get(i) + b.get(i);
+                assertEquals(expected, y[r * dim + i], 1e-5, "row " + r + ", column " + i);
+            }
+        }
+        var e = assertThrows(IllegalArgumentException.class, () -> new LayerNorm(0, true, 1e-5f));
+        assertEquals("LayerNorm: dim is 0, must be >= 1", e.getMessage());
+    }
+
+    @Test
     void badConfigurationsAreNamed() {
         var e = assertThrows(IllegalArgumentException.class, () -> new CausalSelfAttention(10, 4, 2, 1e4, new Rng(1)));
         assertTrue(e.getMessage().contains("dModel 10 must be a multiple of heads 4"), e.getMessage());
         assertThrows(IllegalArgumentException.class, () -> new Linear(0, 2, true, new Rng(1)));
-        var e2 = assertThrows(IllegalArgumentException.class, () -> new DropoutLayer(1.5, new Rng(1)));
+        var e2 = assertThrows(IllegalArgumentException.class, () -> new Dropout(1.5, new Rng(1)));
         assertEquals("dropout is 1.5, must be in [0, 1)", e2.getMessage());
-        assertThrows(IllegalArgumentException.class, () -> new RmsNormLayer(4, 0f));
+        assertThrows(IllegalArgumentException.class, () -> new RmsNorm(4, 0f));
         Variable x = Variable.constant(Tensor.zeros(2, 3));
         assertThrows(IllegalArgumentException.class, () -> new Linear(4, 2, false, new Rng(1)).forward(x));
     }

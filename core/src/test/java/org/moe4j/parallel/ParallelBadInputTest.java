@@ -10,7 +10,7 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.moe4j.dist.LocalGroup;
-import org.moe4j.io.Checkpoint;
+import org.moe4j.run.Checkpoint;
 import org.moe4j.model.RouterKind;
 import org.moe4j.model.MoeSpec;
 import org.moe4j.model.TransformerConfig;

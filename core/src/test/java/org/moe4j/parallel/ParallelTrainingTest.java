@@ -9,7 +9,7 @@ import java.util.Map;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.moe4j.io.Checkpoint;
+import org.moe4j.run.Checkpoint;
 import org.moe4j.model.TransformerConfig;
 import org.moe4j.tensor.Tensor;
 import org.moe4j.train.LanguageModelTraining;

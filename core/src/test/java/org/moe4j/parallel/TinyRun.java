@@ -5,7 +5,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
 import java.util.function.BooleanSupplier;
 import java.util.function.IntFunction;
 import org.moe4j.data.CorpusSource;
@@ -126,7 +125,7 @@ final class TinyRun {
             public void started(long totalSteps, long firstStep) {}
 
             @Override
-            public void stepped(Map<String, Object> record) {}
+            public void stepped(org.moe4j.train.StepMetrics step) {}
         };
     }
 }

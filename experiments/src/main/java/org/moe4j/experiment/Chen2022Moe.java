@@ -1,7 +1,7 @@
 package org.moe4j.experiment;
 
 import java.util.Arrays;
-import org.moe4j.kernel.Gemm;
+import org.moe4j.kernel.gemm.Gemm;
 import org.moe4j.tensor.Rng;
 import org.moe4j.tensor.Tensor;
 

@@ -21,6 +21,7 @@ import org.moe4j.text.Tokenizer;
 import org.moe4j.train.LanguageModelTraining;
 import org.moe4j.train.LanguageModelTrainingConfig;
 import org.moe4j.train.MetricsLog;
+import org.moe4j.train.StepMetrics;
 
 /**
  * The experiment that justifies MoE: on Moby Dick (characters), three models with the same
@@ -84,7 +85,7 @@ public final class MoeVsDenseExperiment {
     private MoeVsDenseExperiment() {}
 
     /** Trains the three models in sub-folders of {@code out}; {@code progress} hears (model, record) per step. */
-    public static List<Curve> run(Settings s, Path out, BiConsumer<String, Map<String, Object>> progress) throws IOException {
+    public static List<Curve> run(Settings s, Path out, BiConsumer<String, StepMetrics> progress) throws IOException {
         Files.createDirectories(out);
         CorpusSource source = CorpusSource.mobyDick();
         Tokenizer tok = TokenizerSpec.characters().build(source);
@@ -105,7 +106,7 @@ public final class MoeVsDenseExperiment {
     }
 
     private static Curve train(Settings s, CorpusSource source, Tokenizer tok, String name, FeedForwardSpec spec, Path folder,
-                               boolean warmUp, BiConsumer<String, Map<String, Object>> progress) throws IOException {
+                               boolean warmUp, BiConsumer<String, StepMetrics> progress) throws IOException {
         long steps = warmUp ? Math.min(10, s.steps()) : s.steps();
         List<FeedForwardSpec> specs = new ArrayList<>();
         for (int l = 0; l < s.layers(); l++) specs.add(spec);
@@ -124,7 +125,7 @@ public final class MoeVsDenseExperiment {
                 public void started(long totalSteps, long firstStep) {}
 
                 @Override
-                public void stepped(Map<String, Object> record) {
+                public void stepped(StepMetrics record) {
                     progress.accept(name, record);
                 }
             });
@@ -135,13 +136,10 @@ public final class MoeVsDenseExperiment {
     private static Curve curve(String name, TransformerConfig config, RunFolder run, long tokensPerStep) throws IOException {
         List<double[]> points = new ArrayList<>();
         double tokensPerSecond = 0;
-        List<Map<String, Object>> records = MetricsLog.read(run.metrics());
-        for (Map<String, Object> r : records) {
-            tokensPerSecond += ((Number) r.get("tokens_per_second")).doubleValue() / records.size();
-            if (r.get("val_loss") instanceof Number v) {
-                points.add(new double[] {(Long) r.get("step") * (double) tokensPerStep, ((Number) r.get("elapsed_seconds")).doubleValue(),
-                        v.doubleValue()});
-            }
+        List<StepMetrics> records = MetricsLog.read(run.metrics());
+        for (StepMetrics r : records) {
+            tokensPerSecond += r.tokensPerSecond() / records.size();
+            if (r.validated()) points.add(new double[] {r.step() * (double) tokensPerStep, r.elapsedSeconds(), r.valLoss()});
         }
         return new Curve(name, config.totalParameters(), config.activeParameters(), points.stream().mapToDouble(p -> p[0]).toArray(),
                 points.stream().mapToDouble(p -> p[1]).toArray(), points.stream().mapToDouble(p -> p[2]).toArray(), tokensPerSecond);

@@ -11,11 +11,13 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.moe4j.autograd.Arithmetic;
 import org.moe4j.autograd.Variable;
 import org.moe4j.nn.AuxiliaryLosses;
 import org.moe4j.nn.FeedForwardBlock;
 import org.moe4j.nn.Module;
+import org.moe4j.nn.RoutingDiagnostics;
 import org.moe4j.tensor.Rng;
 import org.moe4j.tensor.Shape;
 
@@ -37,6 +39,24 @@ import org.moe4j.tensor.Shape;
  * or (B, S, d).
  */
 public final class HierarchicalMoeLayer extends FeedForwardBlock {
+    /**
+     * One forward pass of a {@link HierarchicalMoeLayer}.
+     *
+     * @param output    same leading shape as the input, last axis the expert output size
+     * @param auxLoss   importance * CV^2(Importance_H) + load * CV^2(Load_H), or null when both are off
+     * @param lossTerms the terms unweighted, by name: importance, cv_importance, load, cv_load (those switched on);
+     *                  importance and load are (a * b) vectors over the (group, expert) pairs
+     * @param routing   both levels' decisions and the pairs that ran
+     */
+    public record Output(Variable output, Variable auxLoss, Map<String, Variable> lossTerms,
+                         HierarchicalRouting routing) {
+
+        /** Pairs each expert i * b + j computed. */
+        public int[] tokensPerExpert() {
+            return routing.plan().tokensPerExpert();
+        }
+    }
+
     private final HierarchicalRouter router;
     private final Experts experts;
     private final BalancingLosses losses;
@@ -64,28 +84,24 @@ public final class HierarchicalMoeLayer extends FeedForwardBlock {
     /** As a transformer's feed-forward block: the output, with the weighted losses added to {@code aux} as "moe". */
     @Override
     public Variable forward(Variable x, AuxiliaryLosses aux) {
-        HierarchicalMoeOutput out = forward(x);
+        Output out = forward(x);
         if (out.auxLoss() != null) aux.add("moe", 1f, out.auxLoss());
         lastPlan = out.routing().plan();
         return out.output();
     }
 
+    /** The load of the last step: (token, group, expert) pairs per flat expert i * b + j and their CV. */
+    public record ExpertLoad(int[] tokensPerExpert, double loadCv) implements RoutingDiagnostics {}
+
     @Override
-    public Map<String, Object> diagnostics() {
-        if (lastPlan == null) return Map.of();
-        List<Object> tokens = new ArrayList<>();
+    public Optional<RoutingDiagnostics> diagnostics() {
+        if (lastPlan == null) return Optional.empty();
         int[] counts = lastPlan.tokensPerExpert();
         double mean = 0;
-        for (int c : counts) {
-            tokens.add((long) c);
-            mean += c / (double) counts.length;
-        }
+        for (int c : counts) mean += c / (double) counts.length;
         double var = 0;
         for (int c : counts) var += (c - mean) * (c - mean) / counts.length;
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("tokens_per_expert", tokens);
-        m.put("load_cv", mean == 0 ? 0.0 : Math.sqrt(var) / mean);
-        return m;
+        return Optional.of(new ExpertLoad(counts, mean == 0 ? 0.0 : Math.sqrt(var) / mean));
     }
 
     @Override
@@ -102,7 +118,7 @@ public final class HierarchicalMoeLayer extends FeedForwardBlock {
     }
 
     // x: (T, d) or (B, S, d)   y: same leading shape, last axis = experts' output size
-    public HierarchicalMoeOutput forward(Variable x) {
+    public Output forward(Variable x) {
         int[] shape = x.shape();
         if (shape.length != 2 && shape.length != 3) {
             throw new IllegalArgumentException("hierarchical MoE layer: input shape " + Shape.str(shape)
@@ -146,7 +162,7 @@ public final class HierarchicalMoeLayer extends FeedForwardBlock {
             for (int i = 0; i < c.length; i++) c[i] = coefficients.get(i);
             aux = Arithmetic.weightedSum(weighted.toArray(Variable[]::new), c);
         }
-        return new HierarchicalMoeOutput(y, aux, terms, routing);
+        return new Output(y, aux, terms, routing);
     }
 
     private static Variable load(HierarchicalRouting routing) {

@@ -59,13 +59,13 @@ public final class ExpertChoiceRouter extends Module implements Router {
         int tokens = logits.value().dim(0);
         int experts = numExperts();
         int c = capacity(tokens);
-        // the column of each expert, transposed to rows so TopExperts picks tokens: (E, T)
+        // the column of each expert, transposed to rows so TopKGating.topExperts picks tokens: (E, T)
         float[] columns = new float[experts * tokens];
         float[] p = probs.value().data();
         for (int t = 0; t < tokens; t++) {
             for (int e = 0; e < experts; e++) columns[e * tokens + t] = p[t * experts + e];
         }
-        int[] chosen = TopExperts.indices(columns, 0, experts, tokens, c, null);
+        int[] chosen = TopKGating.topExperts(columns, 0, experts, tokens, c, null);
         int pairs = experts * c;
         int[] pairToken = new int[pairs];
         int[] pairExpert = new int[pairs];

@@ -107,7 +107,7 @@ public final class NoisyTopKRouter extends Module implements Router {
         Variable source = thresholds == ThresholdSource.PROBABILITIES ? g.probs() : noisy;
         // with k = E every expert is always in: there is no (k+1)-th threshold and no smooth load
         int[] top = gating.topK() < e
-                ? TopExperts.indices(source.value().data(), source.value().offset(), tokens, e, gating.topK() + 1, null)
+                ? TopKGating.topExperts(source.value().data(), source.value().offset(), tokens, e, gating.topK() + 1, null)
                 : null;
         Routing.NoisyTerms terms = new Routing.NoisyTerms(noisy, std, source, top);
         return Routing.tokenChoice(clean, g.probs(), gating.topK(), g.expertIndex(), g.gates(), terms);

@@ -68,9 +68,9 @@ public final class SigmoidBiasRouter extends Module implements Router {
         Variable logits = RouterLogits.compute(x, weight, jitter, training, rng);
         Variable scores = Activation.sigmoid(logits);
         int tokens = logits.value().dim(0);
-        int[] index = TopExperts.indices(scores.value().data(), scores.value().offset(), tokens, numExperts(), topK, selectionBias);
-        Variable gates = GatherColumns.apply(scores, index, topK);
-        if (renormalize) gates = Renormalize.apply(gates, 0f);
+        int[] index = TopKGating.topExperts(scores.value().data(), scores.value().offset(), tokens, numExperts(), topK, selectionBias);
+        Variable gates = TopKGating.gatherColumns(scores, index, topK);
+        if (renormalize) gates = TopKGating.renormalize(gates, 0f);
         if (outputScale != 1f) gates = Arithmetic.scale(gates, outputScale);
         return Routing.tokenChoice(logits, scores, topK, index, gates, null);
     }

@@ -2,8 +2,8 @@ package org.moe4j.bench.jmh;
 
 import java.util.concurrent.TimeUnit;
 import org.moe4j.bench.Operands;
-import org.moe4j.kernel.Gemm;
-import org.moe4j.kernel.GemmReference;
+import org.moe4j.kernel.gemm.Gemm;
+import org.moe4j.kernel.gemm.GemmReference;
 import org.moe4j.tensor.Rng;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;

@@ -1,0 +1,217 @@
+package org.moe4j.kernel.gemm;
+
+import static org.moe4j.kernel.gemm.GemmMicroKernel.NR;
+import static org.moe4j.kernel.gemm.GemmMicroKernel.SPECIES;
+import static org.moe4j.kernel.gemm.GemmMicroKernel.VL;
+
+import jdk.incubator.vector.FloatVector;
+
+/**
+ * The tall register tile for CPUs with 32 vector registers (AVX-512, Arm NEON/SVE): 14 rows of two
+ * vectors, 28 accumulators plus two B vectors and one broadcast, 31 of the 32 registers. Per step p
+ * it issues 28 fused multiply-adds for 2 vector loads and 14 broadcasts, against 12 for 2 and 6 in
+ * the 6-row tile of {@link GemmMicroKernel}: fewer loads per FMA and fewer loop and C-tile overheads
+ * per flop, which is what an Intel core with two 512-bit FMA ports needs to keep both busy (measured
+ * on the Xeon of docs/performance.md: 191 against 163 GFLOP/s for the kernel alone on data in L1).
+ * Each element of C is summed over p in the same order as in the 6-row tile, so the two tiles give
+ * bit-identical results. Written out in full, in two methods, for the reasons given in {@link GemmMicroKernel}.
+ */
+final class GemmMicroKernel14 {
+    /** Rows of the register tile. */
+    static final int MR = 14;
+
+    private GemmMicroKernel14() {}
+
+    /**
+     * C[MR x NR] (at cOff, leading dimension ldc) = acc, where acc[r][j] = sum over p < kc of
+     * ap[p][r] * bp[p][j]; ap is a packed A panel (kc x MR, MR contiguous per p), bp a packed B panel
+     * (kc x NR). What C held, NaN included, is ignored. Only full tiles: the caller runs edge tiles
+     * into a scratch tile.
+     */
+    static void overwrite(int kc, float[] ap, int apOff, float[] bp, int bpOff, float[] c, int cOff, int ldc) {
+        FloatVector c00 = FloatVector.zero(SPECIES), c01 = FloatVector.zero(SPECIES);
+        FloatVector c10 = FloatVector.zero(SPECIES), c11 = FloatVector.zero(SPECIES);
+        FloatVector c20 = FloatVector.zero(SPECIES), c21 = FloatVector.zero(SPECIES);
+        FloatVector c30 = FloatVector.zero(SPECIES), c31 = FloatVector.zero(SPECIES);
+        FloatVector c40 = FloatVector.zero(SPECIES), c41 = FloatVector.zero(SPECIES);
+        FloatVector c50 = FloatVector.zero(SPECIES), c51 = FloatVector.zero(SPECIES);
+        FloatVector c60 = FloatVector.zero(SPECIES), c61 = FloatVector.zero(SPECIES);
+        FloatVector c70 = FloatVector.zero(SPECIES), c71 = FloatVector.zero(SPECIES);
+        FloatVector c80 = FloatVector.zero(SPECIES), c81 = FloatVector.zero(SPECIES);
+        FloatVector c90 = FloatVector.zero(SPECIES), c91 = FloatVector.zero(SPECIES);
+        FloatVector c100 = FloatVector.zero(SPECIES), c101 = FloatVector.zero(SPECIES);
+        FloatVector c110 = FloatVector.zero(SPECIES), c111 = FloatVector.zero(SPECIES);
+        FloatVector c120 = FloatVector.zero(SPECIES), c121 = FloatVector.zero(SPECIES);
+        FloatVector c130 = FloatVector.zero(SPECIES), c131 = FloatVector.zero(SPECIES);
+        int a = apOff;
+        int b = bpOff;
+        for (int p = 0; p < kc; p++, a += MR, b += NR) {
+            FloatVector b0 = FloatVector.fromArray(SPECIES, bp, b);
+            FloatVector b1 = FloatVector.fromArray(SPECIES, bp, b + VL);
+            FloatVector x = FloatVector.broadcast(SPECIES, ap[a]);
+            c00 = x.fma(b0, c00);
+            c01 = x.fma(b1, c01);
+            x = FloatVector.broadcast(SPECIES, ap[a + 1]);
+            c10 = x.fma(b0, c10);
+            c11 = x.fma(b1, c11);
+            x = FloatVector.broadcast(SPECIES, ap[a + 2]);
+            c20 = x.fma(b0, c20);
+            c21 = x.fma(b1, c21);
+            x = FloatVector.broadcast(SPECIES, ap[a + 3]);
+            c30 = x.fma(b0, c30);
+            c31 = x.fma(b1, c31);
+            x = FloatVector.broadcast(SPECIES, ap[a + 4]);
+            c40 = x.fma(b0, c40);
+            c41 = x.fma(b1, c41);
+            x = FloatVector.broadcast(SPECIES, ap[a + 5]);
+            c50 = x.fma(b0, c50);
+            c51 = x.fma(b1, c51);
+            x = FloatVector.broadcast(SPECIES, ap[a + 6]);
+            c60 = x.fma(b0, c60);
+            c61 = x.fma(b1, c61);
+            x = FloatVector.broadcast(SPECIES, ap[a + 7]);
+            c70 = x.fma(b0, c70);
+            c71 = x.fma(b1, c71);
+            x = FloatVector.broadcast(SPECIES, ap[a + 8]);
+            c80 = x.fma(b0, c80);
+            c81 = x.fma(b1, c81);
+            x = FloatVector.broadcast(SPECIES, ap[a + 9]);
+            c90 = x.fma(b0, c90);
+            c91 = x.fma(b1, c91);
+            x = FloatVector.broadcast(SPECIES, ap[a + 10]);
+            c100 = x.fma(b0, c100);
+            c101 = x.fma(b1, c101);
+            x = FloatVector.broadcast(SPECIES, ap[a + 11]);
+            c110 = x.fma(b0, c110);
+            c111 = x.fma(b1, c111);
+            x = FloatVector.broadcast(SPECIES, ap[a + 12]);
+            c120 = x.fma(b0, c120);
+            c121 = x.fma(b1, c121);
+            x = FloatVector.broadcast(SPECIES, ap[a + 13]);
+            c130 = x.fma(b0, c130);
+            c131 = x.fma(b1, c131);
+        }
+        c00.intoArray(c, cOff);
+        c01.intoArray(c, cOff + VL);
+        c10.intoArray(c, cOff + ldc);
+        c11.intoArray(c, cOff + ldc + VL);
+        c20.intoArray(c, cOff + 2 * ldc);
+        c21.intoArray(c, cOff + 2 * ldc + VL);
+        c30.intoArray(c, cOff + 3 * ldc);
+        c31.intoArray(c, cOff + 3 * ldc + VL);
+        c40.intoArray(c, cOff + 4 * ldc);
+        c41.intoArray(c, cOff + 4 * ldc + VL);
+        c50.intoArray(c, cOff + 5 * ldc);
+        c51.intoArray(c, cOff + 5 * ldc + VL);
+        c60.intoArray(c, cOff + 6 * ldc);
+        c61.intoArray(c, cOff + 6 * ldc + VL);
+        c70.intoArray(c, cOff + 7 * ldc);
+        c71.intoArray(c, cOff + 7 * ldc + VL);
+        c80.intoArray(c, cOff + 8 * ldc);
+        c81.intoArray(c, cOff + 8 * ldc + VL);
+        c90.intoArray(c, cOff + 9 * ldc);
+        c91.intoArray(c, cOff + 9 * ldc + VL);
+        c100.intoArray(c, cOff + 10 * ldc);
+        c101.intoArray(c, cOff + 10 * ldc + VL);
+        c110.intoArray(c, cOff + 11 * ldc);
+        c111.intoArray(c, cOff + 11 * ldc + VL);
+        c120.intoArray(c, cOff + 12 * ldc);
+        c121.intoArray(c, cOff + 12 * ldc + VL);
+        c130.intoArray(c, cOff + 13 * ldc);
+        c131.intoArray(c, cOff + 13 * ldc + VL);
+    }
+
+    /** As {@link #overwrite}, but C[MR x NR] += acc. */
+    static void accumulate(int kc, float[] ap, int apOff, float[] bp, int bpOff, float[] c, int cOff, int ldc) {
+        FloatVector c00 = FloatVector.zero(SPECIES), c01 = FloatVector.zero(SPECIES);
+        FloatVector c10 = FloatVector.zero(SPECIES), c11 = FloatVector.zero(SPECIES);
+        FloatVector c20 = FloatVector.zero(SPECIES), c21 = FloatVector.zero(SPECIES);
+        FloatVector c30 = FloatVector.zero(SPECIES), c31 = FloatVector.zero(SPECIES);
+        FloatVector c40 = FloatVector.zero(SPECIES), c41 = FloatVector.zero(SPECIES);
+        FloatVector c50 = FloatVector.zero(SPECIES), c51 = FloatVector.zero(SPECIES);
+        FloatVector c60 = FloatVector.zero(SPECIES), c61 = FloatVector.zero(SPECIES);
+        FloatVector c70 = FloatVector.zero(SPECIES), c71 = FloatVector.zero(SPECIES);
+        FloatVector c80 = FloatVector.zero(SPECIES), c81 = FloatVector.zero(SPECIES);
+        FloatVector c90 = FloatVector.zero(SPECIES), c91 = FloatVector.zero(SPECIES);
+        FloatVector c100 = FloatVector.zero(SPECIES), c101 = FloatVector.zero(SPECIES);
+        FloatVector c110 = FloatVector.zero(SPECIES), c111 = FloatVector.zero(SPECIES);
+        FloatVector c120 = FloatVector.zero(SPECIES), c121 = FloatVector.zero(SPECIES);
+        FloatVector c130 = FloatVector.zero(SPECIES), c131 = FloatVector.zero(SPECIES);
+        int a = apOff;
+        int b = bpOff;
+        for (int p = 0; p < kc; p++, a += MR, b += NR) {
+            FloatVector b0 = FloatVector.fromArray(SPECIES, bp, b);
+            FloatVector b1 = FloatVector.fromArray(SPECIES, bp, b + VL);
+            FloatVector x = FloatVector.broadcast(SPECIES, ap[a]);
+            c00 = x.fma(b0, c00);
+            c01 = x.fma(b1, c01);
+            x = FloatVector.broadcast(SPECIES, ap[a + 1]);
+            c10 = x.fma(b0, c10);
+            c11 = x.fma(b1, c11);
+            x = FloatVector.broadcast(SPECIES, ap[a + 2]);
+            c20 = x.fma(b0, c20);
+            c21 = x.fma(b1, c21);
+            x = FloatVector.broadcast(SPECIES, ap[a + 3]);
+            c30 = x.fma(b0, c30);
+            c31 = x.fma(b1, c31);
+            x = FloatVector.broadcast(SPECIES, ap[a + 4]);
+            c40 = x.fma(b0, c40);
+            c41 = x.fma(b1, c41);
+            x = FloatVector.broadcast(SPECIES, ap[a + 5]);
+            c50 = x.fma(b0, c50);
+            c51 = x.fma(b1, c51);
+            x = FloatVector.broadcast(SPECIES, ap[a + 6]);
+            c60 = x.fma(b0, c60);
+            c61 = x.fma(b1, c61);
+            x = FloatVector.broadcast(SPECIES, ap[a + 7]);
+            c70 = x.fma(b0, c70);
+            c71 = x.fma(b1, c71);
+            x = FloatVector.broadcast(SPECIES, ap[a + 8]);
+            c80 = x.fma(b0, c80);
+            c81 = x.fma(b1, c81);
+            x = FloatVector.broadcast(SPECIES, ap[a + 9]);
+            c90 = x.fma(b0, c90);
+            c91 = x.fma(b1, c91);
+            x = FloatVector.broadcast(SPECIES, ap[a + 10]);
+            c100 = x.fma(b0, c100);
+            c101 = x.fma(b1, c101);
+            x = FloatVector.broadcast(SPECIES, ap[a + 11]);
+            c110 = x.fma(b0, c110);
+            c111 = x.fma(b1, c111);
+            x = FloatVector.broadcast(SPECIES, ap[a + 12]);
+            c120 = x.fma(b0, c120);
+            c121 = x.fma(b1, c121);
+            x = FloatVector.broadcast(SPECIES, ap[a + 13]);
+            c130 = x.fma(b0, c130);
+            c131 = x.fma(b1, c131);
+        }
+        c00.add(FloatVector.fromArray(SPECIES, c, cOff)).intoArray(c, cOff);
+        c01.add(FloatVector.fromArray(SPECIES, c, cOff + VL)).intoArray(c, cOff + VL);
+        c10.add(FloatVector.fromArray(SPECIES, c, cOff + ldc)).intoArray(c, cOff + ldc);
+        c11.add(FloatVector.fromArray(SPECIES, c, cOff + ldc + VL)).intoArray(c, cOff + ldc + VL);
+        c20.add(FloatVector.fromArray(SPECIES, c, cOff + 2 * ldc)).intoArray(c, cOff + 2 * ldc);
+        c21.add(FloatVector.fromArray(SPECIES, c, cOff + 2 * ldc + VL)).intoArray(c, cOff + 2 * ldc + VL);
+        c30.add(FloatVector.fromArray(SPECIES, c, cOff + 3 * ldc)).intoArray(c, cOff + 3 * ldc);
+        c31.add(FloatVector.fromArray(SPECIES, c, cOff + 3 * ldc + VL)).intoArray(c, cOff + 3 * ldc + VL);
+        c40.add(FloatVector.fromArray(SPECIES, c, cOff + 4 * ldc)).intoArray(c, cOff + 4 * ldc);
+        c41.add(FloatVector.fromArray(SPECIES, c, cOff + 4 * ldc + VL)).intoArray(c, cOff + 4 * ldc + VL);
+        c50.add(FloatVector.fromArray(SPECIES, c, cOff + 5 * ldc)).intoArray(c, cOff + 5 * ldc);
+        c51.add(FloatVector.fromArray(SPECIES, c, cOff + 5 * ldc + VL)).intoArray(c, cOff + 5 * ldc + VL);
+        c60.add(FloatVector.fromArray(SPECIES, c, cOff + 6 * ldc)).intoArray(c, cOff + 6 * ldc);
+        c61.add(FloatVector.fromArray(SPECIES, c, cOff + 6 * ldc + VL)).intoArray(c, cOff + 6 * ldc + VL);
+        c70.add(FloatVector.fromArray(SPECIES, c, cOff + 7 * ldc)).intoArray(c, cOff + 7 * ldc);
+        c71.add(FloatVector.fromArray(SPECIES, c, cOff + 7 * ldc + VL)).intoArray(c, cOff + 7 * ldc + VL);
+        c80.add(FloatVector.fromArray(SPECIES, c, cOff + 8 * ldc)).intoArray(c, cOff + 8 * ldc);
+        c81.add(FloatVector.fromArray(SPECIES, c, cOff + 8 * ldc + VL)).intoArray(c, cOff + 8 * ldc + VL);
+        c90.add(FloatVector.fromArray(SPECIES, c, cOff + 9 * ldc)).intoArray(c, cOff + 9 * ldc);
+        c91.add(FloatVector.fromArray(SPECIES, c, cOff + 9 * ldc + VL)).intoArray(c, cOff + 9 * ldc + VL);
+        c100.add(FloatVector.fromArray(SPECIES, c, cOff + 10 * ldc)).intoArray(c, cOff + 10 * ldc);
+        c101.add(FloatVector.fromArray(SPECIES, c, cOff + 10 * ldc + VL)).intoArray(c, cOff + 10 * ldc + VL);
+        c110.add(FloatVector.fromArray(SPECIES, c, cOff + 11 * ldc)).intoArray(c, cOff + 11 * ldc);
+        c111.add(FloatVector.fromArray(SPECIES, c, cOff + 11 * ldc + VL)).intoArray(c, cOff + 11 * ldc + VL);
+        c120.add(FloatVector.fromArray(SPECIES, c, cOff + 12 * ldc)).intoArray(c, cOff + 12 * ldc);
+        c121.add(FloatVector.fromArray(SPECIES, c, cOff + 12 * ldc + VL)).intoArray(c, cOff + 12 * ldc + VL);
+        c130.add(FloatVector.fromArray(SPECIES, c, cOff + 13 * ldc)).intoArray(c, cOff + 13 * ldc);
+        c131.add(FloatVector.fromArray(SPECIES, c, cOff + 13 * ldc + VL)).intoArray(c, cOff + 13 * ldc + VL);
+    }
+}

@@ -1,0 +1,48 @@
+package org.moe4j.kernel.gemm;
+
+/**
+ * The register tiles the blocked GEMM can run, each a fully written-out micro-kernel of NR = two
+ * vectors of columns. Which one a CPU gets is decided once per process by {@link GemmPlans}. The
+ * tiles differ only in how many rows of C they hold in registers; every element of C is summed over
+ * k in the same order by each of them, so the choice never changes a result bit.
+ */
+enum GemmTile {
+    /** 6 rows, 12 accumulators: fits 16 vector registers (AVX2), the original tile. */
+    ROWS_6(GemmMicroKernel.MR, 15),
+    /** 14 rows, 28 accumulators: needs 32 vector registers (AVX-512, Arm NEON). */
+    ROWS_14(GemmMicroKernel14.MR, 31);
+
+    /** Rows of C per tile (MR). */
+    final int rows;
+    /** Vector registers the tile's loop keeps live: accumulators, two B vectors and a broadcast. */
+    final int registers;
+
+    GemmTile(int rows, int registers) {
+        this.rows = rows;
+        this.registers = registers;
+    }
+
+    /**
+     * Runs this tile's micro-kernel: C = (or, accumulating, +=) the tile's product; see
+     * {@link GemmMicroKernel#overwrite} for the arguments.
+     */
+    void multiply(int kc, float[] ap, int apOff, float[] bp, int bpOff,
+                  float[] c, int cOff, int ldc, boolean accumulate) {
+        switch (this) {
+            case ROWS_6 -> {
+                if (accumulate) {
+                    GemmMicroKernel.accumulate(kc, ap, apOff, bp, bpOff, c, cOff, ldc);
+                } else {
+                    GemmMicroKernel.overwrite(kc, ap, apOff, bp, bpOff, c, cOff, ldc);
+                }
+            }
+            case ROWS_14 -> {
+                if (accumulate) {
+                    GemmMicroKernel14.accumulate(kc, ap, apOff, bp, bpOff, c, cOff, ldc);
+                } else {
+                    GemmMicroKernel14.overwrite(kc, ap, apOff, bp, bpOff, c, cOff, ldc);
+                }
+            }
+        }
+    }
+}
