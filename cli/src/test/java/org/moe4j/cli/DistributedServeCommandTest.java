@@ -134,11 +134,7 @@ class DistributedServeCommandTest {
         Path log = Files.createTempFile("moe4j-mpi-serve", ".log");
         Process job = mpi(3, log, "serve", run.toString(), "--distributed", "--port", "0");
         try {
-            if (!job.waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
-                MpiJobs.kill(job);
-                fail("mpirun did not finish within " + TIMEOUT_SECONDS + " s and was killed; output:\n" + Files.readString(log));
-            }
-            String output = Files.readString(log);
+            String output = MpiJobs.awaitExit(job, log, TIMEOUT_SECONDS);
             assertNotEquals(0, job.exitValue(), output);
             for (int rank = 0; rank < 3; rank++) {
                 assertTrue(output.contains("moe4j serve: rank " + rank + " of 3: stopped, rank 0 of 3 (and 2 more): layer 0 has 4 experts,"
@@ -191,11 +187,7 @@ class DistributedServeCommandTest {
         Process job = MpiJobs.start(MpiJobs.command(2, List.of("-Dmoe4j.mpi.library=/nonexistent/libmpi.so"), "serve",
                 dir.resolve("no-model").toString(), "--distributed", "--port", "0"), log);
         try {
-            if (!job.waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
-                MpiJobs.kill(job);
-                fail("mpirun did not finish within " + TIMEOUT_SECONDS + " s and was killed; output:\n" + Files.readString(log));
-            }
-            String output = Files.readString(log);
+            String output = MpiJobs.awaitExit(job, log, TIMEOUT_SECONDS);
             assertNotEquals(0, job.exitValue(), output);
             assertEquals(2, output.lines().filter(l -> l.startsWith("moe4j serve: cannot open /nonexistent/libmpi.so")).count(), output);
         } finally {

@@ -52,12 +52,8 @@ class DistributedTrainCommandTest {
         Path log = Files.createTempFile("moe4j-mpi-train", ".log");
         try {
             Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
-            if (!process.waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
-                process.descendants().forEach(ProcessHandle::destroyForcibly);
-                process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-                fail("mpirun did not finish within " + TIMEOUT_SECONDS + " s and was killed; output:\n" + Files.readString(log));
-            }
-            return new Job(process.exitValue(), Files.readString(log));
+            String output = MpiJobs.awaitExit(process, log, TIMEOUT_SECONDS);
+            return new Job(process.exitValue(), output);
         } finally {
             Files.deleteIfExists(log);
         }

@@ -50,6 +50,19 @@ final class MpiJobs {
         return new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
     }
 
+    /**
+     * Waits up to {@code seconds} for the job to end and returns its output; a job still running then is
+     * killed (mpirun and its ranks) and the test fails with the output so far.
+     */
+    static String awaitExit(Process job, Path log, long seconds) throws IOException, InterruptedException {
+        if (!job.waitFor(seconds, TimeUnit.SECONDS)) {
+            kill(job);
+            org.junit.jupiter.api.Assertions.fail("mpirun did not finish within " + seconds + " s and was killed; output:\n"
+                    + Files.readString(log));
+        }
+        return Files.readString(log);
+    }
+
     /** Kills mpirun and every rank under it. */
     static void kill(Process p) throws InterruptedException {
         p.descendants().forEach(ProcessHandle::destroyForcibly);
