@@ -179,12 +179,17 @@ final class ServeBenchCommand implements Callable<Integer> {
         for (int b : rooflineBatches) StepRoofline.measure(decoder, b, prompt, steps, bytesPerWeight, machine);
         List<StepRoofline.Row> rows = new ArrayList<>();
         for (int b : rooflineBatches) {
-            rows.add(StepRoofline.measure(decoder, b, prompt, steps, bytesPerWeight, machine));
+            // three passes, the one with the median mean step: one pass after the warm-up still caught the JIT
+            // compiling the larger batches' paths (batch 16 of the default model: 2.65 ms against 1.86 ms later)
+            List<StepRoofline.Row> passes = new ArrayList<>();
+            for (int pass = 0; pass < 3; pass++) passes.add(StepRoofline.measure(decoder, b, prompt, steps, bytesPerWeight, machine));
+            passes.sort(java.util.Comparator.comparingDouble(StepRoofline.Row::measuredMs));
+            rows.add(passes.get(1));
             System.err.printf(java.util.Locale.ROOT, "roofline, batch %d: %.3f ms measured, %.3f ms bound%n", b, rows.getLast().measuredMs(),
                     rows.getLast().rooflineMs());
         }
-        System.out.println("Decode step against the roofline (" + name + ", prompt " + prompt + " tokens, mean of "
-                + steps + " steps after one warm-up pass):\n");
+        System.out.println("Decode step against the roofline (" + name + ", prompt " + prompt + " tokens, mean step of "
+                + steps + " steps, the median of 3 passes after one warm-up pass):\n");
         System.out.println(StepRoofline.table(machine, rows));
     }
 
