@@ -30,7 +30,8 @@ class ServeBenchCommandTest {
                 "--roofline-batches", "1,2");
         assertEquals(0, bench.exitCode(), bench.err());
         String out = bench.out();
-        assertTrue(out.startsWith("Decode step against the roofline (run, prompt 32 tokens, mean of 32 steps after one warm-up pass):"), out);
+        assertTrue(out.startsWith("Decode step against the roofline (run, prompt 32 tokens, mean step of 32 steps, the median of 3 passes"
+                + " after one warm-up pass):"), out);
         assertTrue(out.contains("\n| 1 | ") && out.contains("\n| 2 | "), "one roofline row per batch size:\n" + out);
         assertTrue(out.matches("(?s).*read bandwidth [0-9.]+ GB/s, weight product \\(F32\\) [0-9.]+ GFLOP/s.*"), out);
         String load = out.substring(out.indexOf("| clients |"));
