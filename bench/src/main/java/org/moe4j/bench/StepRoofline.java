@@ -51,6 +51,12 @@ public final class StepRoofline {
         public double ratio() {
             return measuredMs / rooflineMs();
         }
+
+        /** The same step against another machine's rates (the bounds recomputed from the bytes and FLOPs). */
+        public Row against(Machine machine) {
+            return new Row(batch, weightBytes, kvBytes, flops, (double) (weightBytes + kvBytes) / machine.readBytesPerSecond() * 1e3,
+                    (double) flops / machine.flopsPerSecond() * 1e3, measuredMs);
+        }
     }
 
     /** Measures both rates with the current kernel threads; {@code format}: the weights' stored format. */
