@@ -108,17 +108,7 @@ class DistributedServeCommandTest {
             assertTrue(up, "the group did not start serving:\n" + Files.readString(log));
             assertEquals(single, complete(http, base), "2 ranks against one process");
 
-            ProcessHandle rank1 = job.descendants().filter(p -> MpiJobs.rankOf(p) == 1).findFirst()
-                    .orElseThrow(() -> new AssertionError("no process of rank 1 under mpirun"));
-            rank1.destroyForcibly();
-            boolean ended = job.waitFor(Math.max(1, (deadline - System.nanoTime()) / 1_000_000_000L), TimeUnit.SECONDS);
-            if (!ended) {
-                MpiJobs.kill(job);
-                fail("the job went on after rank 1 died and was killed; output:\n" + Files.readString(log));
-            }
-            String output = Files.readString(log);
-            assertNotEquals(0, job.exitValue(), output);
-            assertTrue(output.contains("exited on signal 9"), output);
+            MpiJobs.killRankOneAndExpectTheEnd(job, log, deadline);
         } finally {
             if (job.isAlive()) MpiJobs.kill(job);
             Files.deleteIfExists(log);

@@ -187,17 +187,7 @@ class DistributedTrainCommandTest {
                 Thread.sleep(100);
             }
             assertTrue(mpirun.isAlive() && Files.size(metrics) > 0, "training did not start:\n" + Files.readString(log));
-            ProcessHandle rank1 = mpirun.descendants().filter(p -> MpiJobs.rankOf(p) == 1).findFirst()
-                    .orElseThrow(() -> new AssertionError("no process of rank 1 under mpirun"));
-            rank1.destroyForcibly();
-            boolean ended = mpirun.waitFor(Math.max(1, (deadline - System.nanoTime()) / 1_000_000_000L), TimeUnit.SECONDS);
-            if (!ended) {
-                MpiJobs.kill(mpirun);
-                fail("the job went on after rank 1 died and was killed; output:\n" + Files.readString(log));
-            }
-            String output = Files.readString(log);
-            assertNotEquals(0, mpirun.exitValue(), output);
-            assertTrue(output.contains("exited on signal 9"), output);
+            MpiJobs.killRankOneAndExpectTheEnd(mpirun, log, deadline);
         } finally {
             Files.deleteIfExists(log);
         }

@@ -1,5 +1,8 @@
 package org.moe4j.cli;
 
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.File;
@@ -57,10 +60,28 @@ final class MpiJobs {
     static String awaitExit(Process job, Path log, long seconds) throws IOException, InterruptedException {
         if (!job.waitFor(seconds, TimeUnit.SECONDS)) {
             kill(job);
-            org.junit.jupiter.api.Assertions.fail("mpirun did not finish within " + seconds + " s and was killed; output:\n"
+            fail("mpirun did not finish within " + seconds + " s and was killed; output:\n"
                     + Files.readString(log));
         }
         return Files.readString(log);
+    }
+
+    /**
+     * Kills rank 1 of the running job and checks that the whole job then ends, non-zero and with mpirun
+     * naming the killed rank, before {@code deadline} (System.nanoTime); a job still running then is
+     * killed and the test fails.
+     */
+    static void killRankOneAndExpectTheEnd(Process job, Path log, long deadline) throws IOException, InterruptedException {
+        ProcessHandle rank1 = job.descendants().filter(p -> rankOf(p) == 1).findFirst()
+                .orElseThrow(() -> new AssertionError("no process of rank 1 under mpirun"));
+        rank1.destroyForcibly();
+        if (!job.waitFor(Math.max(1, (deadline - System.nanoTime()) / 1_000_000_000L), TimeUnit.SECONDS)) {
+            kill(job);
+            fail("the job went on after rank 1 died and was killed; output:\n" + Files.readString(log));
+        }
+        String output = Files.readString(log);
+        assertNotEquals(0, job.exitValue(), output);
+        assertTrue(output.contains("exited on signal 9"), output);
     }
 
     /** Kills mpirun and every rank under it. */
