@@ -114,6 +114,11 @@ public final class StepRoofline {
      * step's mean bytes, FLOPs and time against the machine's rates.
      */
     public static Row measure(DecoderModel model, int batch, int promptTokens, int steps, double bytesPerWeight, Machine machine) {
+        return measure(model, batch, promptTokens, steps, bytesPerWeight).against(machine);
+    }
+
+    /** As above with no rates yet: the bounds are NaN until {@link Row#against} gives them a machine. */
+    public static Row measure(DecoderModel model, int batch, int promptTokens, int steps, double bytesPerWeight) {
         ModelConfig c = model.config();
         int V = c.vocabSize();
         List<Sequence> seqs = new ArrayList<>();
@@ -146,8 +151,7 @@ public final class StepRoofline {
         double w = weightBytes / steps;
         double kv = kvBytes / steps;
         double f = flops / steps;
-        return new Row(batch, Math.round(w), Math.round(kv), Math.round(f), (w + kv) / machine.readBytesPerSecond() * 1e3,
-                f / machine.flopsPerSecond() * 1e3, nanos / 1e6 / steps);
+        return new Row(batch, Math.round(w), Math.round(kv), Math.round(f), Double.NaN, Double.NaN, nanos / 1e6 / steps);
     }
 
     /** Weights a step reads, in elements: everything but the unchosen experts, and B embedding rows. */

@@ -41,6 +41,11 @@ class StepRooflineTest {
             StepRoofline.Row row = StepRoofline.measure(hf.model(), 4, 8, 4, 4, m);
             assertTrue(row.measuredMs() > 0 && row.rooflineMs() > 0 && row.weightBytes() > 800 * 64 * 4, row.toString());
             assertEquals(Math.max(row.memoryMs(), row.computeMs()), row.rooflineMs());
+            // the same step against a machine with twice the bandwidth and half the rate: bounds from the bytes and FLOPs
+            StepRoofline.Row other = row.against(new StepRoofline.Machine(20e9, 25e9, WeightMatrix.Format.F32));
+            assertEquals((row.weightBytes() + row.kvBytes()) / 20e9 * 1e3, other.memoryMs(), 1e-12);
+            assertEquals(row.flops() / 25e9 * 1e3, other.computeMs(), 1e-12);
+            assertEquals(row.measuredMs(), other.measuredMs());
             assertTrue(StepRoofline.table(m, java.util.List.of(row)).startsWith("read bandwidth 10.0 GB/s, weight product (F32) 50.0 GFLOP/s"));
         }
     }

@@ -176,14 +176,13 @@ final class ServeBenchCommand implements Callable<Integer> {
         }
         // the steps first, the machine's rates after: probing the bandwidth (a 512 MiB array) and the product's rate
         // first left the default model's batch-16 step about 20% slower for the rest of the process
-        StepRoofline.Machine unknown = new StepRoofline.Machine(1, 1, format);
-        for (int b : rooflineBatches) StepRoofline.measure(decoder, b, prompt, steps, bytesPerWeight, unknown);
+        for (int b : rooflineBatches) StepRoofline.measure(decoder, b, prompt, steps, bytesPerWeight);
         List<StepRoofline.Row> rows = new ArrayList<>();
         for (int b : rooflineBatches) {
             // three passes, the one with the median mean step: one pass after the warm-up still caught the JIT
             // compiling the larger batches' paths (batch 16 of the default model: 2.65 ms against 1.86 ms later)
             List<StepRoofline.Row> passes = new ArrayList<>();
-            for (int pass = 0; pass < 3; pass++) passes.add(StepRoofline.measure(decoder, b, prompt, steps, bytesPerWeight, unknown));
+            for (int pass = 0; pass < 3; pass++) passes.add(StepRoofline.measure(decoder, b, prompt, steps, bytesPerWeight));
             passes.sort(java.util.Comparator.comparingDouble(StepRoofline.Row::measuredMs));
             rows.add(passes.get(1));
             System.err.printf(java.util.Locale.ROOT, "roofline, batch %d: %.3f ms measured%n", b, rows.getLast().measuredMs());
