@@ -70,7 +70,7 @@ final class BlockedGemm {
                 for (int ic = i0; ic < i1; ic += plan.mc()) {
                     int mc = Math.min(plan.mc(), i1 - ic);
                     GemmPacking.packA(mr, g.transA(), g.a(), g.aOff(), g.lda(), g.alpha(), ic, mc, pc, kc, buf.a);
-                    macroKernel(plan, buf, buf.b, kc, mc, nc, g.c(), g.cOff() + ic * g.ldc() + jc, g.ldc(), accumulate);
+                    macroKernel(plan, buf, !g.transA(), buf.b, kc, mc, nc, g.c(), g.cOff() + ic * g.ldc() + jc, g.ldc(), accumulate);
                 }
             }
         }
@@ -120,7 +120,7 @@ final class BlockedGemm {
                     for (int ic = rowStart(t, rowTasks, rowPanels, mr, m); ic < i1; ic += plan.mc()) {
                         int mc = Math.min(plan.mc(), i1 - ic);
                         GemmPacking.packA(mr, g.transA(), g.a(), g.aOff(), g.lda(), g.alpha(), ic, mc, pcBlock, kc, buf.a);
-                        macroKernel(plan, buf, packedB, kc, mc, nc, g.c(), g.cOff() + ic * g.ldc() + jcBlock, g.ldc(), accumulate);
+                        macroKernel(plan, buf, !g.transA(), packedB, kc, mc, nc, g.c(), g.cOff() + ic * g.ldc() + jcBlock, g.ldc(), accumulate);
                     }
                 });
             }
@@ -158,38 +158,38 @@ final class BlockedGemm {
      * The tiles of one mc x nc block of C at cBase from a packed A block (buf.a) and packed B block:
      * rows outer keeps each A panel in L1 while the B panels stream past, columns outer the reverse.
      */
-    private static void macroKernel(GemmPlan plan, Buffers buf, float[] packedB, int kc, int mc, int nc,
+    private static void macroKernel(GemmPlan plan, Buffers buf, boolean aRows, float[] packedB, int kc, int mc, int nc,
                                     float[] c, int cBase, int ldc, boolean accumulate) {
         GemmTile tile = plan.tile();
         int mr = tile.rows;
         if (plan.rowsOuter()) {
             for (int ir = 0; ir < mc; ir += mr) {
                 for (int jr = 0; jr < nc; jr += NR) {
-                    tile(tile, buf, packedB, kc, mc, nc, ir, jr, c, cBase, ldc, accumulate);
+                    tile(tile, buf, aRows, packedB, kc, mc, nc, ir, jr, c, cBase, ldc, accumulate);
                 }
             }
         } else {
             for (int jr = 0; jr < nc; jr += NR) {
                 for (int ir = 0; ir < mc; ir += mr) {
-                    tile(tile, buf, packedB, kc, mc, nc, ir, jr, c, cBase, ldc, accumulate);
+                    tile(tile, buf, aRows, packedB, kc, mc, nc, ir, jr, c, cBase, ldc, accumulate);
                 }
             }
         }
     }
 
     /** The register tile at rows ir and columns jr of the block; a partial one goes through buf.edge. */
-    private static void tile(GemmTile tile, Buffers buf, float[] packedB, int kc, int mc, int nc, int ir, int jr,
+    private static void tile(GemmTile tile, Buffers buf, boolean aRows, float[] packedB, int kc, int mc, int nc, int ir, int jr,
                              float[] c, int cBase, int ldc, boolean accumulate) {
         int mr = tile.rows;
         int rows = Math.min(mr, mc - ir);
         int cols = Math.min(NR, nc - jr);
-        int ap = ir / mr * kc * mr;
+        int ap = tile.panelOffset(ir, kc, aRows);
         int bp = jr / NR * kc * NR;
         int at = cBase + ir * ldc + jr;
         if (rows == mr && cols == NR) {
-            tile.multiply(kc, buf.a, ap, packedB, bp, c, at, ldc, accumulate);
+            tile.multiply(kc, buf.a, ap, aRows, packedB, bp, c, at, ldc, accumulate);
         } else {
-            tile.multiply(kc, buf.a, ap, packedB, bp, buf.edge, 0, NR, false);
+            tile.multiply(kc, buf.a, ap, aRows, packedB, bp, buf.edge, 0, NR, false);
             mergeEdge(buf.edge, NR, rows, cols, c, at, ldc, accumulate);
         }
     }

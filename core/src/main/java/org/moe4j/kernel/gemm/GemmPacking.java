@@ -6,11 +6,13 @@ import static org.moe4j.kernel.gemm.GemmMicroKernel.VL;
 
 import java.util.Arrays;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
 
 /**
  * Copies blocks of op(A) and op(B) into the order the micro-kernel reads them (Goto and van de Geijn
- * 2008, section 5): A in panels of MR rows, each panel kc steps of MR contiguous values; B in panels
- * of NR columns, each kc steps of NR contiguous values. Packing is where the transposes disappear:
+ * 2008, section 5): A in panels of MR rows, either as MR rows of KC floats or as kc steps of MR
+ * contiguous values, whichever is a contiguous copy from A's stored order; B in panels of NR columns,
+ * each kc steps of NR contiguous values. Packing is where the transposes disappear:
  * op(X) = X or X^T only changes the source index, and ragged edges are padded with zeros so the
  * micro-kernel always runs full tiles. Alpha is folded into A here, once per element.
  */
@@ -18,47 +20,84 @@ final class GemmPacking {
     private GemmPacking() {}
 
     /**
-     * dst[(panel * kc + p) * mr + r] = alpha * op(A)[i0 + panel * mr + r][p0 + p] for rows i0 to
-     * i0 + mc and steps p0 to p0 + kc, in panels of the register tile's mr rows; op(A)[i][p] is a[aOff + i*lda + p], or a[aOff + p*lda + i] if transA.
-     * Full panels are written in the order that reads A along its rows: for op(A) = A, step by step
-     * from the mr rows of a panel, each step's mr values together; for op(A) = A^T, one stored row
-     * (one step p) across all panels, so each cache line of A is read once rather than once per
-     * panel. A JFR profile of training put packing at a fifth of the step before this order.
+     * Packs rows i0 to i0 + mc and steps p0 to p0 + kc of alpha * op(A) (op(A)[i][p] is
+     * a[aOff + i*lda + p], or a[aOff + p*lda + i] if transA) in panels of the register tile's mr rows,
+     * in the layout that reads A along its stored rows:
+     * <ul>
+     *   <li>op(A) = A: as rows, dst[panel * mr * KC + r * KC + p] (the layout of {@link GemmRowsKernel14}):
+     *       each row of a panel is one contiguous vector copy;</li>
+     *   <li>op(A) = A^T: step by step, dst[(panel * kc + p) * mr + r] (the layout of {@link GemmMicroKernel14}):
+     *       one stored row of A (one step p) is copied across all panels, mr contiguous values per panel.</li>
+     * </ul>
+     * Rows past mc in the last panel are zeros, so the micro-kernel always runs full tiles.
      */
     static void packA(int mr, boolean transA, float[] a, int aOff, int lda, float alpha,
                       int i0, int mc, int p0, int kc, float[] dst) {
-        int full = mc / mr;
         if (transA) {
-            for (int p = 0; p < kc; p++) {
-                int src = aOff + (p0 + p) * lda + i0;
-                for (int panel = 0, d = p * mr; panel < full; panel++, d += kc * mr, src += mr) {
+            packStepMajor(mr, a, aOff, lda, alpha, i0, mc, p0, kc, dst);
+        } else {
+            packRows(mr, a, aOff, lda, alpha, i0, mc, p0, kc, dst);
+        }
+    }
+
+    /** op(A) = A as rows of KC floats per panel row; a partial last panel padded with zero rows. */
+    private static void packRows(int mr, float[] a, int aOff, int lda, float alpha,
+                                 int i0, int mc, int p0, int kc, float[] dst) {
+        int kcLimit = BlockedGemm.KC;
+        int panels = (mc + mr - 1) / mr;
+        for (int i = 0; i < panels * mr; i++) {
+            int d = i / mr * mr * kcLimit + i % mr * kcLimit;
+            if (i >= mc) {
+                Arrays.fill(dst, d, d + kc, 0f);
+                continue;
+            }
+            int src = aOff + (i0 + i) * lda + p0;
+            if (alpha == 1f) {
+                System.arraycopy(a, src, dst, d, kc);
+            } else {
+                int p = 0;
+                for (int bound = SPECIES.loopBound(kc); p < bound; p += VL) {
+                    FloatVector.fromArray(SPECIES, a, src + p).mul(alpha).intoArray(dst, d + p);
+                }
+                for (; p < kc; p++) {
+                    dst[d + p] = alpha * a[src + p];
+                }
+            }
+        }
+    }
+
+    /**
+     * op(A) = A^T step by step: for each step p, the mr values of each panel are contiguous in both
+     * the stored row p of A and the packed panel, so they move as one masked vector (mr <= VL) or
+     * element by element; a partial last panel is padded with zeros.
+     */
+    private static void packStepMajor(int mr, float[] a, int aOff, int lda, float alpha,
+                                      int i0, int mc, int p0, int kc, float[] dst) {
+        int full = mc / mr;
+        int rest = mc - full * mr;
+        VectorMask<Float> panelLanes = mr <= VL ? SPECIES.indexInRange(0, mr) : null;
+        VectorMask<Float> restLanes = SPECIES.indexInRange(0, rest);
+        if (rest > 0) {
+            Arrays.fill(dst, full * kc * mr, (full + 1) * kc * mr, 0f);
+        }
+        for (int p = 0; p < kc; p++) {
+            int src = aOff + (p0 + p) * lda + i0;
+            int d = p * mr;
+            for (int panel = 0; panel < full; panel++, d += kc * mr, src += mr) {
+                if (panelLanes != null) {
+                    FloatVector.fromArray(SPECIES, a, src, panelLanes).mul(alpha).intoArray(dst, d, panelLanes);
+                } else {
                     for (int r = 0; r < mr; r++) {
                         dst[d + r] = alpha * a[src + r];
                     }
                 }
             }
-        } else {
-            for (int panel = 0; panel < full; panel++) {
-                int src = aOff + (i0 + panel * mr) * lda + p0;
-                for (int p = 0, d = panel * kc * mr; p < kc; p++, d += mr) {
-                    for (int r = 0; r < mr; r++) {
-                        dst[d + r] = alpha * a[src + r * lda + p];
-                    }
+            if (rest > 0 && rest <= VL) {
+                FloatVector.fromArray(SPECIES, a, src, restLanes).mul(alpha).intoArray(dst, d, restLanes);
+            } else {
+                for (int r = 0; r < rest; r++) {
+                    dst[d + r] = alpha * a[src + r];
                 }
-            }
-        }
-        if (full * mr < mc) {
-            packEdgePanel(mr, transA, a, aOff, lda, alpha, i0 + full * mr, mc - full * mr, p0, kc, dst, full * kc * mr);
-        }
-    }
-
-    /** The last, partial panel of A: its rows, then zeros up to mr so that the micro-kernel runs a full tile. */
-    private static void packEdgePanel(int mr, boolean transA, float[] a, int aOff, int lda, float alpha,
-                                      int i0, int rows, int p0, int kc, float[] dst, int base) {
-        Arrays.fill(dst, base, base + kc * mr, 0f);
-        for (int r = 0; r < rows; r++) {
-            for (int p = 0, d = base + r; p < kc; p++, d += mr) {
-                dst[d] = alpha * (transA ? a[aOff + (p0 + p) * lda + i0 + r] : a[aOff + (i0 + r) * lda + p0 + p]);
             }
         }
     }

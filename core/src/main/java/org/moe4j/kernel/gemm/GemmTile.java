@@ -24,25 +24,44 @@ enum GemmTile {
 
     /**
      * Runs this tile's micro-kernel: C = (or, accumulating, +=) the tile's product; see
-     * {@link GemmMicroKernel#overwrite} for the arguments.
+     * {@link GemmMicroKernel#overwrite} for the arguments. {@code aRows} says how the A panel is
+     * packed: as rows of KC floats ({@link GemmRowsKernel6}, {@link GemmRowsKernel14}) or step by
+     * step, the tile's rows contiguous per step ({@link GemmMicroKernel}, {@link GemmMicroKernel14}).
      */
-    void multiply(int kc, float[] ap, int apOff, float[] bp, int bpOff,
+    void multiply(int kc, float[] ap, int apOff, boolean aRows, float[] bp, int bpOff,
                   float[] c, int cOff, int ldc, boolean accumulate) {
         switch (this) {
             case ROWS_6 -> {
-                if (accumulate) {
+                if (aRows) {
+                    if (accumulate) {
+                        GemmRowsKernel6.accumulate(kc, ap, apOff, bp, bpOff, c, cOff, ldc);
+                    } else {
+                        GemmRowsKernel6.overwrite(kc, ap, apOff, bp, bpOff, c, cOff, ldc);
+                    }
+                } else if (accumulate) {
                     GemmMicroKernel.accumulate(kc, ap, apOff, bp, bpOff, c, cOff, ldc);
                 } else {
                     GemmMicroKernel.overwrite(kc, ap, apOff, bp, bpOff, c, cOff, ldc);
                 }
             }
             case ROWS_14 -> {
-                if (accumulate) {
+                if (aRows) {
+                    if (accumulate) {
+                        GemmRowsKernel14.accumulate(kc, ap, apOff, bp, bpOff, c, cOff, ldc);
+                    } else {
+                        GemmRowsKernel14.overwrite(kc, ap, apOff, bp, bpOff, c, cOff, ldc);
+                    }
+                } else if (accumulate) {
                     GemmMicroKernel14.accumulate(kc, ap, apOff, bp, bpOff, c, cOff, ldc);
                 } else {
                     GemmMicroKernel14.overwrite(kc, ap, apOff, bp, bpOff, c, cOff, ldc);
                 }
             }
         }
+    }
+
+    /** Offset of the packed A panel that starts at row {@code ir} of the block (ir a multiple of the tile's rows). */
+    int panelOffset(int ir, int kc, boolean aRows) {
+        return ir / rows * (aRows ? BlockedGemm.KC : kc) * rows;
     }
 }

@@ -69,6 +69,42 @@ class GemmPlanTest {
         }
     }
 
+    /**
+     * op(A) stored as A (packed as rows, {@link GemmRowsKernel14}) and stored transposed (packed step
+     * by step, {@link GemmMicroKernel14}) is the same product summed in the same order: the same bits,
+     * for every plan, alpha 1 (a plain copy) and not, with a ragged last panel and several depth blocks.
+     */
+    @Test
+    void bothPackedLayoutsOfAGiveTheSameBits() {
+        Rng rng = new Rng(11);
+        int[][] shapes = {{61, 150, 530}, {15, NR + 3, 300}, {100, 40, 7}};
+        for (int[] s : shapes) {
+            int m = s[0], n = s[1], k = s[2];
+            float[] a = GemmAssert.random(rng, m * k);
+            float[] aT = new float[k * m];
+            for (int i = 0; i < m; i++) {
+                for (int p = 0; p < k; p++) {
+                    aT[p * m + i] = a[i * k + p];
+                }
+            }
+            float[] b = GemmAssert.random(rng, k * n);
+            float[] c0 = GemmAssert.random(rng, m * n);
+            for (float alpha : new float[] {1f, -1.25f}) {
+                for (GemmPlan plan : plans()) {
+                    float[] rows = c0.clone();
+                    float[] steps = c0.clone();
+                    GemmCall plain = new GemmCall(false, false, m, n, k, alpha, a, 0, k, b, 0, n, 0.5f, rows, 0, n);
+                    GemmCall transposed = new GemmCall(true, false, m, n, k, alpha, aT, 0, m, b, 0, n, 0.5f, steps, 0, n);
+                    BlockedGemm.compute(plan, plain, 0, m, 0, n);
+                    BlockedGemm.compute(plan, transposed, 0, m, 0, n);
+                    String what = m + "x" + n + "x" + k + " alpha " + alpha + " " + plan.shape();
+                    GemmAssert.assertAgrees(what, plain, c0, rows);
+                    assertArrayEquals(steps, rows, what + ": A as rows and A^T step by step differ");
+                }
+            }
+        }
+    }
+
     @Test
     void invalidPlansNameTheFieldAndTheRange() {
         IllegalArgumentException mc = assertThrows(IllegalArgumentException.class,
