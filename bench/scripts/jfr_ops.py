@@ -18,8 +18,9 @@ import sys
 
 # (operation, frame prefixes); the first operation with a prefix matching a frame, from the top, wins
 OPS = [
-    ("GEMM micro-kernel", ["org.moe4j.kernel.gemm.GemmMicroKernel."]),
-    ("GEMM packing of A", ["org.moe4j.kernel.gemm.GemmPacking.packA"]),
+    ("GEMM micro-kernel", ["org.moe4j.kernel.gemm.GemmMicroKernel", "org.moe4j.kernel.gemm.GemmRowsKernel"]),
+    ("GEMM packing of A", ["org.moe4j.kernel.gemm.GemmPacking.packA", "org.moe4j.kernel.gemm.GemmPacking.packRows",
+                           "org.moe4j.kernel.gemm.GemmPacking.packStepMajor"]),
     ("GEMM packing of B", ["org.moe4j.kernel.gemm.GemmPacking.packB"]),
     ("GEMM edges and scheduling", ["org.moe4j.kernel.gemm.BlockedGemm.", "org.moe4j.kernel.gemm.GemmSchedule.",
                                    "org.moe4j.kernel.gemm.Gemm.", "org.moe4j.kernel.gemm.GroupedGemm."]),
@@ -38,7 +39,6 @@ OPS = [
     ("other elementwise kernels", ["org.moe4j.kernel.Elementwise.", "org.moe4j.kernel.VectorMath.",
                                    "org.moe4j.kernel.Reductions.", "org.moe4j.autograd.Arithmetic."]),
     ("kernel pool hand-off", ["org.moe4j.kernel.KernelPool"]),
-    ("Vector API outside compiled kernels", ["jdk.incubator.vector.", "jdk.internal.vm.vector."]),
     ("metrics, diagnostics, batches", ["org.moe4j.train.", "org.moe4j.text.", "org.moe4j.io.", "org.moe4j.cli."]),
 ]
 CALLERS = ["org.moe4j.moe.GroupedLinear.forward", "org.moe4j.moe.GroupedLinear.backward",
