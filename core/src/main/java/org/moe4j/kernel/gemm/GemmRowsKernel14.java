@@ -17,7 +17,9 @@ import jdk.incubator.vector.FloatVector;
  * panel ran as fast as reading one (a harness timed both at 160 to 180 GFLOP/s on the Xeon of
  * docs/performance.md). Every element of C is summed over p in the same order as in {@link GemmMicroKernel14},
  * so both layouts give bit-identical results. Written out in full, in two methods, for the reasons
- * given in {@link GemmMicroKernel}.
+ * given in {@link GemmMicroKernel}. The loop counts the A index itself ({@code a < end}) rather than a
+ * separate step p: with a step counter C2 spilled two of the 14-row tile's accumulators to the stack in
+ * every iteration when the JVM ran the parallel collector (the launcher's), 144 against 179 GFLOP/s.
  */
 final class GemmRowsKernel14 {
     /** Floats from one row of a packed panel to the next: the depth block's largest size. */
@@ -48,9 +50,8 @@ final class GemmRowsKernel14 {
         FloatVector c110 = FloatVector.zero(SPECIES), c111 = FloatVector.zero(SPECIES);
         FloatVector c120 = FloatVector.zero(SPECIES), c121 = FloatVector.zero(SPECIES);
         FloatVector c130 = FloatVector.zero(SPECIES), c131 = FloatVector.zero(SPECIES);
-        int a = apOff;
         int b = bpOff;
-        for (int p = 0; p < kc; p++, a++, b += NR) {
+        for (int a = apOff, end = apOff + kc; a < end; a++, b += NR) {
             FloatVector b0 = FloatVector.fromArray(SPECIES, bp, b);
             FloatVector b1 = FloatVector.fromArray(SPECIES, bp, b + VL);
             FloatVector x = FloatVector.broadcast(SPECIES, ap[a]);
@@ -142,9 +143,8 @@ final class GemmRowsKernel14 {
         FloatVector c110 = FloatVector.zero(SPECIES), c111 = FloatVector.zero(SPECIES);
         FloatVector c120 = FloatVector.zero(SPECIES), c121 = FloatVector.zero(SPECIES);
         FloatVector c130 = FloatVector.zero(SPECIES), c131 = FloatVector.zero(SPECIES);
-        int a = apOff;
         int b = bpOff;
-        for (int p = 0; p < kc; p++, a++, b += NR) {
+        for (int a = apOff, end = apOff + kc; a < end; a++, b += NR) {
             FloatVector b0 = FloatVector.fromArray(SPECIES, bp, b);
             FloatVector b1 = FloatVector.fromArray(SPECIES, bp, b + VL);
             FloatVector x = FloatVector.broadcast(SPECIES, ap[a]);
