@@ -34,8 +34,8 @@ final class GemmPlanTable {
                     kind.label + ": 6-row tile, columns outer (measured on a Zen 5: 0.89 of OpenBLAS)");
             case AMD_ZEN4, OTHER_AVX512, ARM -> plan(GemmTile.ROWS_14, BASE_BLOCK_ROWS, true, cpu,
                     kind.label + ": 14-row tile for 32 registers (not measured on this kind)");
-            case AVX2, OTHER -> plan(GemmTile.ROWS_6, BASE_BLOCK_ROWS, false, cpu,
-                    kind.label + ": 6-row tile, the largest that fits 16 registers (not measured on this kind)");
+            case AVX2, OTHER -> plan(GemmTile.ROWS_4, BASE_BLOCK_ROWS, false, cpu,
+                    kind.label + ": 4-row tile, which C2 keeps in 16 registers without spilling (measured with -XX:UseAVX=2 on a Xeon)");
         };
     }
 
@@ -56,7 +56,8 @@ final class GemmPlanTable {
         List<GemmPlan> out = new ArrayList<>();
         out.add(first);
         for (GemmTile tile : GemmTile.values()) {
-            if (tile.registers > kind.registers) {
+            if (tile.registers > kind.registers || tile == GemmTile.ROWS_4 && kind.registers >= 32) {
+                // the 4-row tile is for 16 registers; with 32 it only adds loads per FMA
                 continue;
             }
             for (int rows : new int[] {BASE_BLOCK_ROWS, 2 * BASE_BLOCK_ROWS}) {

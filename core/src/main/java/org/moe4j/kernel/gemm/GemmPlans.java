@@ -162,7 +162,7 @@ final class GemmPlans {
         }
         if (tile == null) {
             throw new IllegalArgumentException("GEMM plan tile is " + rows + ", must be the rows of a tile: "
-                    + GemmTile.ROWS_6.rows + " or " + GemmTile.ROWS_14.rows);
+                    + GemmTile.ROWS_4.rows + ", " + GemmTile.ROWS_6.rows + " or " + GemmTile.ROWS_14.rows);
         }
         String order = p.getProperty("order", "columns");
         if (!order.equals("rows") && !order.equals("columns")) {

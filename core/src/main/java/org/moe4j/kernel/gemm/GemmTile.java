@@ -7,7 +7,9 @@ package org.moe4j.kernel.gemm;
  * k in the same order by each of them, so the choice never changes a result bit.
  */
 enum GemmTile {
-    /** 6 rows, 12 accumulators: fits 16 vector registers (AVX2), the original tile. */
+    /** 4 rows, 8 accumulators: leaves room in 16 vector registers (AVX2), where C2 spilled the 6-row tile. */
+    ROWS_4(GemmMicroKernel4.MR, 11),
+    /** 6 rows, 12 accumulators: the original tile, 15 of 16 vector registers. */
     ROWS_6(GemmMicroKernel.MR, 15),
     /** 14 rows, 28 accumulators: needs 32 vector registers (AVX-512, Arm NEON). */
     ROWS_14(GemmMicroKernel14.MR, 31);
@@ -31,6 +33,19 @@ enum GemmTile {
     void multiply(int kc, float[] ap, int apOff, boolean aRows, float[] bp, int bpOff,
                   float[] c, int cOff, int ldc, boolean accumulate) {
         switch (this) {
+            case ROWS_4 -> {
+                if (aRows) {
+                    if (accumulate) {
+                        GemmRowsKernel4.accumulate(kc, ap, apOff, bp, bpOff, c, cOff, ldc);
+                    } else {
+                        GemmRowsKernel4.overwrite(kc, ap, apOff, bp, bpOff, c, cOff, ldc);
+                    }
+                } else if (accumulate) {
+                    GemmMicroKernel4.accumulate(kc, ap, apOff, bp, bpOff, c, cOff, ldc);
+                } else {
+                    GemmMicroKernel4.overwrite(kc, ap, apOff, bp, bpOff, c, cOff, ldc);
+                }
+            }
             case ROWS_6 -> {
                 if (aRows) {
                     if (accumulate) {

@@ -131,6 +131,7 @@ class GemmPlanTest {
         assertEquals(CoreKind.ARM, CoreKind.of(arm));
         assertEquals(GemmTile.ROWS_14, GemmPlanTable.plan(intel).tile());
         assertEquals(GemmTile.ROWS_6, GemmPlanTable.plan(zen5).tile());
+        assertEquals(GemmTile.ROWS_4, GemmPlanTable.plan(avx2).tile());
         for (CpuInfo cpu : List.of(intel, zen4, zen5, avx2, arm)) {
             List<GemmPlan> candidates = GemmPlanTable.candidates(cpu);
             assertEquals(GemmPlanTable.plan(cpu).shape(), candidates.get(0).shape(), "the table's plan is timed first");
@@ -141,10 +142,10 @@ class GemmPlanTest {
             }
         }
         assertEquals(8, GemmPlanTable.candidates(intel).size(), "32 registers: 2 tiles x 2 block sizes x 2 orders");
-        // 16 registers: the 6-row tile only; a 256 KiB L2 halves the A block (140 rows of 1 KiB) to
-        // 35 rows, 36 as whole tiles, for both block sizes, which leaves the two orders
+        // 16 registers: the 4- and 6-row tiles; a 256 KiB L2 halves the A block (140 rows of 1 KiB) to
+        // 35 rows, 36 as whole tiles of either, for both block sizes, which leaves two tiles x two orders
         assertEquals(36, GemmPlanTable.plan(avx2).mc());
-        assertEquals(2, GemmPlanTable.candidates(avx2).size());
+        assertEquals(4, GemmPlanTable.candidates(avx2).size());
     }
 
     @Test

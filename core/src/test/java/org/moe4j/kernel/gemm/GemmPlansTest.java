@@ -131,7 +131,7 @@ class GemmPlansTest {
         assertFalse(Files.exists(file));
         assertEquals("moe4j.gemm.plan is 'fast', must be calibrate, table or tile=ROWS,mc=ROWS,nc=COLUMNS[,order=rows|columns]",
                 assertThrows(IllegalArgumentException.class, () -> GemmPlans.choose(XEON, "fast", file, w -> { }, never)).getMessage());
-        assertEquals("GEMM plan tile is 8, must be the rows of a tile: 6 or 14",
+        assertEquals("GEMM plan tile is 8, must be the rows of a tile: 4, 6 or 14",
                 assertThrows(IllegalArgumentException.class, () -> GemmPlans.parse("tile=8,mc=16,nc=64", "x")).getMessage());
         assertEquals("GEMM plan has no nc; it needs tile, mc and nc",
                 assertThrows(IllegalArgumentException.class, () -> GemmPlans.parse("tile=6,mc=12", "x")).getMessage());
