@@ -17,6 +17,9 @@ import jdk.incubator.vector.VectorSpecies;
  * compiled the branch a run had seen so far, and the first call that took the other one hit an
  * uncommon trap that threw the kernel back to the interpreter (0.3 GFLOP/s) for the seconds a
  * recompile takes on a loaded machine (seen with -XX:+PrintCompilation as "made not entrant").
+ * <p>
+ * The two methods are written by the test-side generator {@code GemmKernelText}, the one definition of
+ * all the tiles; {@code GemmKernelSourceTest} fails if they are edited here.
  */
 final class GemmMicroKernel {
     static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED;

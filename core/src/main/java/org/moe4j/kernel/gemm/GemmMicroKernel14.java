@@ -15,6 +15,9 @@ import jdk.incubator.vector.FloatVector;
  * on the Xeon of docs/performance.md: 191 against 163 GFLOP/s for the kernel alone on data in L1).
  * Each element of C is summed over p in the same order as in the 6-row tile, so the two tiles give
  * bit-identical results. Written out in full, in two methods, for the reasons given in {@link GemmMicroKernel}.
+ * <p>
+ * The two methods are written by the test-side generator {@code GemmKernelText}, the one definition of
+ * all the tiles; {@code GemmKernelSourceTest} fails if they are edited here.
  */
 final class GemmMicroKernel14 {
     /** Rows of the register tile. */

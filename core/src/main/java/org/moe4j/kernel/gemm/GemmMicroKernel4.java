@@ -15,6 +15,9 @@ import jdk.incubator.vector.FloatVector;
  * for the 6-row tile against 93 to 98 for this one, whose 4 x 16 floats leave room). Each element of
  * C is summed over p in the same order as in the other tiles, so all give the same bits. Written out
  * in full, in two methods, for the reasons given in {@link GemmMicroKernel}.
+ * <p>
+ * The two methods are written by the test-side generator {@code GemmKernelText}, the one definition of
+ * all the tiles; {@code GemmKernelSourceTest} fails if they are edited here.
  */
 final class GemmMicroKernel4 {
     /** Rows of the register tile. */

@@ -20,6 +20,9 @@ import jdk.incubator.vector.FloatVector;
  * given in {@link GemmMicroKernel}. The loop counts the A index itself ({@code a < end}) rather than a
  * separate step p: with a step counter C2 spilled two of the 14-row tile's accumulators to the stack in
  * every iteration when the JVM ran the parallel collector (the launcher's), 144 against 179 GFLOP/s.
+ * <p>
+ * The two methods are written by the test-side generator {@code GemmKernelText}, the one definition of
+ * all the tiles; {@code GemmKernelSourceTest} fails if they are edited here.
  */
 final class GemmRowsKernel14 {
     /** Floats from one row of a packed panel to the next: the depth block's largest size. */

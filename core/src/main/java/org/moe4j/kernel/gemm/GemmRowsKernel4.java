@@ -11,6 +11,9 @@ import jdk.incubator.vector.FloatVector;
  * at {@code ap[apOff + r * KC + p]}), as {@link GemmRowsKernel6} is for the 6-row tile; the same
  * bits as every other tile. Written out in full, in two methods, for the reasons given in
  * {@link GemmMicroKernel}.
+ * <p>
+ * The two methods are written by the test-side generator {@code GemmKernelText}, the one definition of
+ * all the tiles; {@code GemmKernelSourceTest} fails if they are edited here.
  */
 final class GemmRowsKernel4 {
     /** Floats from one row of a packed panel to the next: the depth block's largest size. */
