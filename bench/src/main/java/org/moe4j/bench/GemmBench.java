@@ -24,6 +24,15 @@ public final class GemmBench {
      * calling thread's CPU time, which needs one thread (the workers' time would not be counted).
      */
     public static double gflops(int m, int n, int k, int threads, int runs, boolean cpuTime) {
+        return gflops(false, false, m, n, k, threads, runs, cpuTime);
+    }
+
+    /**
+     * As {@link #gflops(int, int, int, int, int, boolean)} for C = op(A).op(B), op(X) = X^T when its
+     * flag is set (A then stored [K x M], B [N x K]): the forms a training step runs (a linear
+     * layer's forward is A.B^T, its weight gradient A^T.B).
+     */
+    public static double gflops(boolean transA, boolean transB, int m, int n, int k, int threads, int runs, boolean cpuTime) {
         if (m < 1 || n < 1 || k < 1) {
             throw new IllegalArgumentException("bench gemm: sizes M=" + m + " N=" + n + " K=" + k + " must all be >= 1");
         }
@@ -41,7 +50,8 @@ public final class GemmBench {
         KernelPool.setThreads(threads);
         try {
             double seconds = Timing.medianSeconds(
-                    () -> Gemm.gemm(false, false, m, n, k, 1f, a, 0, k, b, 0, n, 0f, c, 0, n), 3, runs, 0.2, clock);
+                    () -> Gemm.gemm(transA, transB, m, n, k, 1f, a, 0, transA ? m : k, b, 0, transB ? k : n, 0f, c, 0, n),
+                    3, runs, 0.2, clock);
             return 2.0 * m * n * k / seconds / 1e9;
         } finally {
             KernelPool.setThreads(before);

@@ -51,8 +51,8 @@ final class BenchCommand implements Runnable {
     }
 
     @Command(name = "gemm", mixinStandardHelpOptions = true,
-            description = "C = A.B for random A [M x K], B [K x N]; prints the CPU, the kernel and blocking chosen and why "
-                    + "(lines starting with '# '), then 'gemm M N K GFLOPS'.")
+            description = "C = op(A).op(B) for random A, B (op(A) M x K, op(B) K x N); prints the CPU, the kernel and "
+                    + "blocking chosen and why (lines starting with '# '), then 'gemm M N K GFLOPS'.")
     static final class GemmCommand implements Callable<Integer> {
         @Parameters(index = "0", paramLabel = "M") int m;
         @Parameters(index = "1", paramLabel = "N") int n;
@@ -60,12 +60,14 @@ final class BenchCommand implements Runnable {
         @Option(names = "--cpu-time", description = "Time in this thread's CPU time instead of the wall clock "
                 + "(needs --threads 1): on a machine shared with other jobs, leaves out the time the core ran them.")
         boolean cpuTime;
+        @Option(names = "--trans-a", description = "Multiply by A^T (A stored K x M), as a weight gradient does.") boolean transA;
+        @Option(names = "--trans-b", description = "Multiply by B^T (B stored N x K), as a linear layer's forward does.") boolean transB;
         @Mixin Common common = new Common();
 
         @Override
         public Integer call() {
             common.check();
-            double gflops = GemmBench.gflops(m, n, k, common.threads, common.runs, cpuTime);
+            double gflops = GemmBench.gflops(transA, transB, m, n, k, common.threads, common.runs, cpuTime);
             for (String line : Gemm.describe(m, n, k).split("\n")) {
                 System.out.println("# " + line);
             }
