@@ -29,7 +29,7 @@ class CachedAttentionTest {
         Random rnd = new Random(11);
         // head sizes with and without a tail; key counts with and without a remainder of the four-key block
         for (int hd : new int[] {64, 128, 72, 5}) {
-            for (int n : new int[] {1, 3, 4, 9, 33}) {
+            for (int n : new int[] {1, 3, 4, 9, 16, 33}) {
                 int heads = 3, stride = heads * hd, pool = 50;
                 float[] keys = random(rnd, pool * stride);
                 float[] q = random(rnd, hd + 7);
@@ -58,6 +58,17 @@ class CachedAttentionTest {
         float[] s = new float[at.length];
         CachedAttention.scores(q, 0, hd, keys, hd, 0, at, at.length, 1f, s);
         assertEquals(Float.floatToIntBits(s[0]), Float.floatToIntBits(s[5]));
+        // and last in a block of sixteen (on 16-lane vectors), then in a block of four, then alone
+        int[] many = new int[16 + 4 + 1];
+        for (int j = 0; j < many.length; j++) many[j] = (3 * j) % pool;
+        many[15] = 7;
+        many[16] = 7;
+        many[20] = 7;
+        float[] m = new float[many.length];
+        CachedAttention.scores(q, 0, hd, keys, hd, 0, many, many.length, 1f, m);
+        assertEquals(Float.floatToIntBits(s[0]), Float.floatToIntBits(m[15]));
+        assertEquals(Float.floatToIntBits(s[0]), Float.floatToIntBits(m[16]));
+        assertEquals(Float.floatToIntBits(s[0]), Float.floatToIntBits(m[20]));
     }
 
     @Test
