@@ -19,6 +19,7 @@ import static org.moe4j.kernel.WideningLoads.VL;
 
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
 
 /**
  * The inner loops of attention over a paged KV cache, for one query row of one head: the scores
@@ -67,19 +68,25 @@ public final class CachedAttention {
      */
     public static float softmax(float[] scores, int n, float sink) {
         KernelChecks.region("softmax", "scores", scores, 0, n);
-        float max = sink;
-        for (int j = 0; j < n; j++) {
+        // the largest by whole vectors, then the tail: max is exact, so any order gives the bits of a scalar loop
+        FloatVector m = FloatVector.broadcast(F, sink);
+        int j = 0;
+        for (; j + VL <= n; j += VL) {
+            m = m.max(FloatVector.fromArray(F, scores, j));
+        }
+        float max = m.reduceLanes(VectorOperators.MAX);
+        for (; j < n; j++) {
             max = Math.max(max, scores[j]);
         }
-        FloatVector m = FloatVector.broadcast(F, max);
-        for (int j = 0; j < n; j += VL) {
+        m = FloatVector.broadcast(F, max);
+        for (j = 0; j < n; j += VL) {
             // one call site of exp, every vector masked to [j, n): with a second call for the tail, exp was not inlined
             // and a warm decode step allocated its vectors (DecodeAllocationTest)
             VectorMask<Float> mask = F.indexInRange(j, n);
             VectorMath.exp(FloatVector.fromArray(F, scores, j, mask).sub(m)).intoArray(scores, j, mask);
         }
         double sum = Math.exp(sink - max);
-        for (int j = 0; j < n; j++) {
+        for (j = 0; j < n; j++) {
             sum += scores[j];
         }
         return (float) (1.0 / sum);
