@@ -132,6 +132,45 @@ public final class CachedAttention {
         }
     }
 
+    /**
+     * Two heads' weighted sums over the same cached rows at once: out0 = sum_j (p0[j] inv0) value_j from vOff0, out1 the
+     * same with p1, inv1 and vOff1. Each element is computed exactly as {@link #weightedSum} computes it (key after key,
+     * one rounding per multiply-add); with a head of 4 vectors, the two heads' 8 independent chains keep both
+     * multiply-add units busy where one head's 4 wait on the latency, and each row's two slices are read together.
+     */
+    public static void weightedSum2(float[] p0, float inv0, float[] p1, float inv1, int n, float[] values, int vStride, int vOff0,
+                                    int vOff1, int[] at, int vd, float[] out, int outOff0, int outOff1) {
+        if (vd != 4 * VL) {
+            weightedSum(p0, inv0, n, values, vStride, vOff0, at, vd, out, outOff0);
+            weightedSum(p1, inv1, n, values, vStride, vOff1, at, vd, out, outOff1);
+            return;
+        }
+        check("weightedSum2", out, outOff0, vd, at, n, p0);
+        check("weightedSum2", out, outOff1, vd, at, n, p1);
+        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0;
+        for (int j = 0; j < n; j++) {
+            FloatVector q0 = FloatVector.broadcast(F, p0[j] * inv0);
+            FloatVector q1 = FloatVector.broadcast(F, p1[j] * inv1);
+            int r = at[j] * vStride;
+            a0 = FloatVector.fromArray(F, values, r + vOff0).fma(q0, a0);
+            a1 = FloatVector.fromArray(F, values, r + vOff0 + VL).fma(q0, a1);
+            a2 = FloatVector.fromArray(F, values, r + vOff0 + 2 * VL).fma(q0, a2);
+            a3 = FloatVector.fromArray(F, values, r + vOff0 + 3 * VL).fma(q0, a3);
+            b0 = FloatVector.fromArray(F, values, r + vOff1).fma(q1, b0);
+            b1 = FloatVector.fromArray(F, values, r + vOff1 + VL).fma(q1, b1);
+            b2 = FloatVector.fromArray(F, values, r + vOff1 + 2 * VL).fma(q1, b2);
+            b3 = FloatVector.fromArray(F, values, r + vOff1 + 3 * VL).fma(q1, b3);
+        }
+        a0.intoArray(out, outOff0);
+        a1.intoArray(out, outOff0 + VL);
+        a2.intoArray(out, outOff0 + 2 * VL);
+        a3.intoArray(out, outOff0 + 3 * VL);
+        b0.intoArray(out, outOff1);
+        b1.intoArray(out, outOff1 + VL);
+        b2.intoArray(out, outOff1 + 2 * VL);
+        b3.intoArray(out, outOff1 + 3 * VL);
+    }
+
     private static void check(String op, float[] v, int off, int len, int[] at, int n, float[] perKey) {
         KernelChecks.nonNegative(op, "n", n);
         KernelChecks.region(op, "query/output row", v, off, len);

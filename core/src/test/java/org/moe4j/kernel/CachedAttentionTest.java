@@ -72,6 +72,27 @@ class CachedAttentionTest {
     }
 
     @Test
+    void twoHeadsAtOnceGiveTheBitsOfOneAtATime() {
+        Random rnd = new Random(19);
+        // a head of four vectors (the two-head loop) and others (one head after the other)
+        for (int vd : new int[] {4 * LANES, 2 * LANES, 40}) {
+            for (int n : new int[] {1, 17, 70}) {
+                int pool = 80, stride = 3 * vd;
+                float[] values = random(rnd, pool * stride);
+                float[] p0 = random(rnd, n), p1 = random(rnd, n);
+                int[] at = rows(rnd, n, pool);
+                float[] got = new float[2 * vd + 1], want = new float[2 * vd + 1];
+                got[2 * vd] = 7f;
+                CachedAttention.weightedSum2(p0, 0.25f, p1, 0.5f, n, values, stride, 2 * vd, 0, at, vd, got, 0, vd);
+                CachedAttentionReference.weightedSum(p0, 0.25f, n, values, stride, 2 * vd, at, vd, want, 0);
+                CachedAttentionReference.weightedSum(p1, 0.5f, n, values, stride, 0, at, vd, want, vd);
+                want[2 * vd] = 7f;
+                assertArrayEquals(want, got, "vd " + vd + ", n " + n);
+            }
+        }
+    }
+
+    @Test
     void weightedSumIsTheKeyOrderFusedSumBitForBit() {
         Random rnd = new Random(13);
         for (int vd : new int[] {64, 128, 40, 3}) {
