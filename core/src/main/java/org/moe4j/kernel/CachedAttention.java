@@ -30,9 +30,9 @@ import jdk.incubator.vector.VectorOperators;
  *
  * <p>Each score is the dot product in {@link WeightBlocks}' order (lane-wise fused multiply-adds
  * over whole vectors, the fixed pairwise lane sum, then the tail one element at a time), computed
- * sixteen keys at a time with the sixteen-output lane sum on 16-lane vectors, then four at a time with
- * the four-output lane sum, each adding the same operands in the same order as one key alone: a score depends on its own key only, never on n or the key's position
- * in the list. The weighted sum keeps each vector of the output in a register across all keys and
+ * sixteen keys at a time with the sixteen-output lane sum on 16-lane vectors, then four at a time
+ * with the four-output lane sum, each adding the same operands in the same order as one key alone:
+ * a score depends on its own key only, never on n or the key's position in the list. The weighted sum keeps each vector of the output in a register across all keys and
  * adds key after key with one fused multiply-add per element, in key order: the same roundings
  * as {@code out = 0; for j: out = fma(p_j, v_j, out)} ({@link CachedAttentionReference}), without
  * writing the output back per key.

@@ -167,5 +167,14 @@ class CachedAttentionTest {
         assertTrue(e.getMessage().contains("per-key buffer"), e.getMessage());
         assertThrows(IndexOutOfBoundsException.class,
                 () -> CachedAttention.weightedSum(new float[3], 1f, 3, keys, 64, 0, new int[] {0, 1, 9}, 64, new float[64], 0));
+        // the two-head sum checks each head's output row and probabilities, and names itself
+        int vd = 4 * LANES;
+        float[] values = new float[2 * vd * 4];
+        e = assertThrows(IndexOutOfBoundsException.class, () -> CachedAttention.weightedSum2(new float[3], 1f, new float[3], 1f, 3,
+                values, 2 * vd, 0, vd, at, vd, new float[2 * vd], 0, vd + 1));
+        assertTrue(e.getMessage().contains("weightedSum2") && e.getMessage().contains("query/output row"), e.getMessage());
+        e = assertThrows(IndexOutOfBoundsException.class, () -> CachedAttention.weightedSum2(new float[3], 1f, new float[2], 1f, 3,
+                values, 2 * vd, 0, vd, at, vd, new float[2 * vd], 0, vd));
+        assertTrue(e.getMessage().contains("weightedSum2") && e.getMessage().contains("per-key buffer"), e.getMessage());
     }
 }
