@@ -148,11 +148,13 @@ final class Attention {
     /** Per-thread scratch of one row's attention: its scores and the pool rows of its visible positions (grown, never shrunk). */
     private static final class Scratch {
         float[] scores = new float[256];
+        float[] second = new float[256];
         int[] rows = new int[256];
 
         void fit(int n) {
             if (scores.length < n) {
                 scores = new float[Math.max(n, 2 * scores.length)];
+                second = new float[scores.length];
                 rows = new int[scores.length];
             }
         }
@@ -166,9 +168,7 @@ final class Attention {
         int p = rows.position(t);
         int from = window > 0 ? Math.max(0, p - window + 1) : 0;
         int heads = spec.heads();
-        int hd = spec.headDim();
         int vd = spec.valueDim();
-        int kw = keyWidth(spec);
         int vw = valueWidth(spec);
         float[] keys = s.pool.keys[layer];
         float[] values = s.pool.values[layer];
@@ -178,11 +178,29 @@ final class Attention {
         float[] scores = scratch.scores;
         int[] at = scratch.rows;
         s.rows(from, n, at);
-        for (int h = heads * g / groups; h < heads * (g + 1) / groups; h++) {
-            int kvHead = h / (heads / spec.kvHeads());
-            CachedAttention.scores(q, (t * heads + h) * hd, hd, keys, kw, kvHead * hd, at, n, spec.scale(), scores);
-            float inv = CachedAttention.softmax(scores, n, w.sinks() != null ? w.sinks()[h] : Float.NEGATIVE_INFINITY);
-            CachedAttention.weightedSum(scores, inv, n, values, vw, kvHead * vd, at, vd, out, (t * heads + h) * vd);
+        int h = heads * g / groups;
+        int end = heads * (g + 1) / groups;
+        // two heads at a time: their weighted sums in one pass over the rows (the same bits as one head at a time)
+        for (; h + 1 < end; h += 2) {
+            float inv0 = headScores(h, t, q, keys, at, n, scores);
+            float inv1 = headScores(h + 1, t, q, keys, at, n, scratch.second);
+            CachedAttention.weightedSum2(scores, inv0, scratch.second, inv1, n, values, vw, kvHead(h) * vd, kvHead(h + 1) * vd, at,
+                    vd, out, (t * heads + h) * vd, (t * heads + h + 1) * vd);
         }
+        if (h < end) {
+            float inv = headScores(h, t, q, keys, at, n, scores);
+            CachedAttention.weightedSum(scores, inv, n, values, vw, kvHead(h) * vd, at, vd, out, (t * heads + h) * vd);
+        }
+    }
+
+    private int kvHead(int h) {
+        return h / (spec.heads() / spec.kvHeads());
+    }
+
+    /** Head h of row t: its scores over the n cached rows {@code at}, made exp(s - max); returns the softmax's 1 / sum. */
+    private float headScores(int h, int t, float[] q, float[] keys, int[] at, int n, float[] scores) {
+        int hd = spec.headDim();
+        CachedAttention.scores(q, (t * spec.heads() + h) * hd, hd, keys, keyWidth(spec), kvHead(h) * hd, at, n, spec.scale(), scores);
+        return CachedAttention.softmax(scores, n, w.sinks() != null ? w.sinks()[h] : Float.NEGATIVE_INFINITY);
     }
 }

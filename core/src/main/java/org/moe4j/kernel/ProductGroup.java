@@ -27,6 +27,15 @@ public final class ProductGroup implements IntConsumer {
      * slower in BF16 and 1.8x in Q4_K so).
      */
     static final long TASK_WEIGHTS = 1L << 18;
+    /**
+     * Up to this many rows of x (a decoding batch, not a prompt), the group's tasks are also at least
+     * {@link #BALANCE_TASKS_PER_THREAD} per thread, shared by multiply-adds: split by weights alone, the
+     * default model's q, k and v (65,536 weights each) were three tasks on two threads, and a batch's
+     * experts one task each of unequal length, so one thread waited for the other at the end of every
+     * phase. Rows of x are re-read per task, which costs little at this many.
+     */
+    static final int BALANCE_MAX_ROWS = 64;
+    static final int BALANCE_TASKS_PER_THREAD = 8;
     private static final ThreadLocal<ProductGroup> GROUPS = ThreadLocal.withInitial(ProductGroup::new);
 
     private int jobs;
@@ -88,13 +97,19 @@ public final class ProductGroup implements IntConsumer {
         try {
             permuteBf16Inputs();
             long macs = 0;
+            for (int j = 0; j < jobs; j++) macs += (long) rowsOfX[j] * ws[j].rows() * ws[j].cols();
             for (int j = 0; j < jobs; j++) {
                 int quads = (ws[j].rows() + 3) / 4;
-                long jobMacs = (long) rowsOfX[j] * ws[j].rows() * ws[j].cols();
-                macs += jobMacs;
                 long weights = (long) ws[j].rows() * ws[j].cols();
-                int tasks = (int) Math.max(1, Math.min(quads, (weights + TASK_WEIGHTS - 1) / TASK_WEIGHTS));
-                firstTask[j + 1] = firstTask[j] + tasks;
+                long tasks = Math.max(1, (weights + TASK_WEIGHTS - 1) / TASK_WEIGHTS);
+                if (rowsOfX[j] <= BALANCE_MAX_ROWS) {
+                    // and at least its share of BALANCE_TASKS_PER_THREAD tasks per thread by multiply-adds, so a few
+                    // products of unequal size (q, k and v; the experts of a decoding batch) still split evenly
+                    long jobMacs = (long) rowsOfX[j] * ws[j].rows() * ws[j].cols();
+                    long share = (jobMacs * BALANCE_TASKS_PER_THREAD * KernelPool.threads() + macs - 1) / Math.max(1, macs);
+                    tasks = Math.max(tasks, share);
+                }
+                firstTask[j + 1] = firstTask[j] + (int) Math.min(quads, tasks);
             }
             if (KernelPool.threads() == 1 || firstTask[jobs] < 2 || macs < WeightProduct.PARALLEL_MIN_MACS) {
                 for (int task = 0; task < firstTask[jobs]; task++) accept(task);

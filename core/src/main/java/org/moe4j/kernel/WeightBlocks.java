@@ -30,8 +30,11 @@ import jdk.incubator.vector.VectorShuffle;
  * of weights in flight) and 1 x 1 for the rows left over. A 4-row block sums the lanes of its
  * four accumulators together: the first two halving steps take two vectors at once (the halves of
  * one beside the halves of the other, by two-vector selects), so four outputs cost 6 selects, 3
- * adds and the remaining in-vector steps instead of 4 full trees; each output still sees exactly
- * the additions of the tree above, in the same order and with the same operands first.
+ * adds and the remaining in-vector steps instead of 4 full trees; on 16-lane vectors, when no tail
+ * columns follow, a 4 x 4 block takes all four halving steps two vectors at a time, sixteen outputs
+ * in one vector ({@link F32Blocks#rows4Tokens4Whole}; the attention scores of 16 keys the same way).
+ * Each output still sees exactly the additions of the tree above, in the same order and with the
+ * same operands first.
  *
  * <p>The widening load is written into each format's copy of the blocks rather than chosen by a
  * switch inside the loop: the Vector API keeps values in registers only when every call in the
@@ -49,6 +52,11 @@ final class WeightBlocks {
     // vectors that each hold two outputs' halves, QUAD_LO/HI = the first/second quarter of each of the four
     static final FloatVector PAIR_LO = indices(0, 0), PAIR_HI = indices(0, 1), QUAD_LO = indices(1, 0),
             QUAD_HI = indices(1, 1);
+    // on 16-lane vectors, the last two halving steps of the same two-vector kind, for 16 outputs at once: on two
+    // vectors that each hold four outputs' quarters, EIGHTH_LO/HI = the first/second eighth of each of the eight;
+    // then on two that hold eight outputs' eighths, SIXTEENTH_LO/HI = each of the sixteen's two lanes (null below 16 lanes)
+    static final FloatVector EIGHTH_LO = VL >= 16 ? indices(2, 0) : null, EIGHTH_HI = VL >= 16 ? indices(2, 1) : null,
+            SIXTEENTH_LO = VL >= 16 ? indices(3, 0) : null, SIXTEENTH_HI = VL >= 16 ? indices(3, 1) : null;
 
     private WeightBlocks() {}
 
@@ -56,18 +64,19 @@ final class WeightBlocks {
         return h < VL ? VectorShuffle.iota(F, h, 1, true) : null;
     }
 
-    /** Select indices of the first (step 0) or second (step 1) two-vector halving step, first or second part. */
+    /** Select indices of two-vector halving step {@code step} (0 = the first), first or second part. */
     private static FloatVector indices(int step, int part) {
         if (VL < 4) {
             throw new IllegalStateException("WeightProduct needs vectors of at least 4 floats; this machine's are " + VL);
         }
         int group = VL >> (step + 1);
+        int outputs = 1 << step;
         float[] idx = new float[VL];
         for (int i = 0; i < VL; i++) {
-            // output group k (of `group` lanes) is the k-th own group of the inputs, u's before v's (step 0: u has
-            // one group, at lane 0; step 1: two, at lanes 0 and 2 * group); `part` picks its first or second half
+            // output group k (of `group` lanes) is the k-th own group of the inputs, u's before v's (each input holds
+            // `outputs` groups of 2 * group lanes, at lanes 0, 2 * group, ...); `part` picks its first or second half
             int k = i / group, m = i % group;
-            idx[i] = (k < 2 ? 0 : VL) + (k % 2) * 2 * group + part * group + m;
+            idx[i] = (k < outputs ? 0 : VL) + (k % outputs) * 2 * group + part * group + m;
         }
         return FloatVector.fromArray(F, idx, 0);
     }

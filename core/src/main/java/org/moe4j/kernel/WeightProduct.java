@@ -138,6 +138,7 @@ public final class WeightProduct {
         MemorySegment data = w.data();
         long rowBytes = (long) cols * w.format().bytes();
         int format = w.format().ordinal();
+        float[] sums = CALLS.get().sums;
         if (T == 1) {
             oneToken(format, data, rowBytes, cols, r0, r1, x, xOff, y, yOff, add);
             return;
@@ -149,7 +150,7 @@ public final class WeightProduct {
                 long w0 = r * rowBytes;
                 int t = t0;
                 for (; t + 4 <= t1; t += 4) {
-                    rows4Tokens4(format, data, w0, cols, x, xOff + t * ldx, ldx, y, yOff + t * ldy + r, ldy, add);
+                    rows4Tokens4(format, data, w0, cols, x, xOff + t * ldx, ldx, y, yOff + t * ldy + r, ldy, add, sums);
                 }
                 for (; t < t1; t++) {
                     rows4Token1(format, data, w0, rowBytes, cols, x, xOff + t * ldx, y, yOff + t * ldy + r, 1, add);
@@ -212,9 +213,15 @@ public final class WeightProduct {
 
     // the format (float32 or bfloat16) is chosen once per block, outside the loops over columns (see WeightBlocks)
     private static void rows4Tokens4(int format, MemorySegment w, long w0, int cols, float[] x, int x0, int ldx,
-                                     float[] y, int y0, int ldy, boolean add) {
+                                     float[] y, int y0, int ldy, boolean add, float[] sums) {
         switch (format) {
-            case 0 -> F32Blocks.rows4Tokens4(w, w0, cols, x, x0, ldx, y, y0, ldy, add);
+            case 0 -> {
+                if (WideningLoads.VL == 16 && cols % 16 == 0) {
+                    F32Blocks.rows4Tokens4Whole(w, w0, cols, x, x0, ldx, y, y0, ldy, add, sums);
+                } else {
+                    F32Blocks.rows4Tokens4(w, w0, cols, x, x0, ldx, y, y0, ldy, add);
+                }
+            }
             default -> Bf16Blocks.rows4Tokens4(w, w0, cols, x, x0, ldx, y, y0, ldy, add);
         }
     }
@@ -246,6 +253,8 @@ public final class WeightProduct {
         WeightMatrix w;
         private float[] permuted = new float[0];
         private float[] widened = new float[0];
+        /** The 16 lane sums of a float32 4 x 4 block ({@link F32Blocks#rows4Tokens4Whole}). */
+        final float[] sums = new float[16];
 
         /** A buffer of at least {@code n} floats for half weights widened by this thread. */
         float[] widened(int n) {

@@ -29,7 +29,7 @@ class CachedAttentionTest {
         Random rnd = new Random(11);
         // head sizes with and without a tail; key counts with and without a remainder of the four-key block
         for (int hd : new int[] {64, 128, 72, 5}) {
-            for (int n : new int[] {1, 3, 4, 9, 33}) {
+            for (int n : new int[] {1, 3, 4, 9, 16, 33}) {
                 int heads = 3, stride = heads * hd, pool = 50;
                 float[] keys = random(rnd, pool * stride);
                 float[] q = random(rnd, hd + 7);
@@ -58,6 +58,38 @@ class CachedAttentionTest {
         float[] s = new float[at.length];
         CachedAttention.scores(q, 0, hd, keys, hd, 0, at, at.length, 1f, s);
         assertEquals(Float.floatToIntBits(s[0]), Float.floatToIntBits(s[5]));
+        // and last in a block of sixteen (on 16-lane vectors), then in a block of four, then alone
+        int[] many = new int[16 + 4 + 1];
+        for (int j = 0; j < many.length; j++) many[j] = (3 * j) % pool;
+        many[15] = 7;
+        many[16] = 7;
+        many[20] = 7;
+        float[] m = new float[many.length];
+        CachedAttention.scores(q, 0, hd, keys, hd, 0, many, many.length, 1f, m);
+        assertEquals(Float.floatToIntBits(s[0]), Float.floatToIntBits(m[15]));
+        assertEquals(Float.floatToIntBits(s[0]), Float.floatToIntBits(m[16]));
+        assertEquals(Float.floatToIntBits(s[0]), Float.floatToIntBits(m[20]));
+    }
+
+    @Test
+    void twoHeadsAtOnceGiveTheBitsOfOneAtATime() {
+        Random rnd = new Random(19);
+        // a head of four vectors (the two-head loop) and others (one head after the other)
+        for (int vd : new int[] {4 * LANES, 2 * LANES, 40}) {
+            for (int n : new int[] {1, 17, 70}) {
+                int pool = 80, stride = 3 * vd;
+                float[] values = random(rnd, pool * stride);
+                float[] p0 = random(rnd, n), p1 = random(rnd, n);
+                int[] at = rows(rnd, n, pool);
+                float[] got = new float[2 * vd + 1], want = new float[2 * vd + 1];
+                got[2 * vd] = 7f;
+                CachedAttention.weightedSum2(p0, 0.25f, p1, 0.5f, n, values, stride, 2 * vd, 0, at, vd, got, 0, vd);
+                CachedAttentionReference.weightedSum(p0, 0.25f, n, values, stride, 2 * vd, at, vd, want, 0);
+                CachedAttentionReference.weightedSum(p1, 0.5f, n, values, stride, 0, at, vd, want, vd);
+                want[2 * vd] = 7f;
+                assertArrayEquals(want, got, "vd " + vd + ", n " + n);
+            }
+        }
     }
 
     @Test
@@ -135,5 +167,14 @@ class CachedAttentionTest {
         assertTrue(e.getMessage().contains("per-key buffer"), e.getMessage());
         assertThrows(IndexOutOfBoundsException.class,
                 () -> CachedAttention.weightedSum(new float[3], 1f, 3, keys, 64, 0, new int[] {0, 1, 9}, 64, new float[64], 0));
+        // the two-head sum checks each head's output row and probabilities, and names itself
+        int vd = 4 * LANES;
+        float[] values = new float[2 * vd * 4];
+        e = assertThrows(IndexOutOfBoundsException.class, () -> CachedAttention.weightedSum2(new float[3], 1f, new float[3], 1f, 3,
+                values, 2 * vd, 0, vd, at, vd, new float[2 * vd], 0, vd + 1));
+        assertTrue(e.getMessage().contains("weightedSum2") && e.getMessage().contains("query/output row"), e.getMessage());
+        e = assertThrows(IndexOutOfBoundsException.class, () -> CachedAttention.weightedSum2(new float[3], 1f, new float[2], 1f, 3,
+                values, 2 * vd, 0, vd, at, vd, new float[2 * vd], 0, vd));
+        assertTrue(e.getMessage().contains("weightedSum2") && e.getMessage().contains("per-key buffer"), e.getMessage());
     }
 }
