@@ -46,7 +46,8 @@ public final class MatMul {
                 x.accumulateOwnedGrad(dx);
             }
             if (weight.requiresGrad()) {
-                Tensor dw = Tensor.zeros(out, in);
+                // beta = 0 overwrites it all, so last step's gradient storage serves
+                Tensor dw = weight.gradientBuffer();
                 Gemm.gemm(true, false, out, in, rows, 1f, dy.data(), dy.offset(), out, xv.data(), xv.offset(), in,
                         0f, dw.data(), 0, in);
                 weight.accumulateOwnedGrad(dw);
@@ -81,7 +82,7 @@ public final class MatMul {
                 a.accumulateOwnedGrad(da);
             }
             if (b.requiresGrad()) {
-                Tensor db = Tensor.zeros(k, n);
+                Tensor db = b.gradientBuffer();
                 Gemm.gemm(true, false, k, n, m, 1f, av.data(), av.offset(), k, dc.data(), dc.offset(), n, 0f, db.data(), 0, n);
                 b.accumulateOwnedGrad(db);
             }
