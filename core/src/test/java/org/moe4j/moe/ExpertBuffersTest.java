@@ -13,10 +13,11 @@ import org.moe4j.moe.router.TopKGating;
 import org.moe4j.tensor.Rng;
 
 /**
- * The stacked expert weights reuse last step's gradient storage (zeroGrad keeps it): an expert no
- * token reaches in this step must still get a zero gradient, not what it had in the last one.
+ * A MoE layer reuses last step's arrays: the stacked expert weights their gradient storage
+ * (zeroGrad keeps it), the dispatch and the experts their activations and their gradients
+ * ({@link ScratchArrays}). Whatever those arrays held, a step gives the bits of a fresh layer.
  */
-class ExpertGradientBufferTest {
+class ExpertBuffersTest {
     private static MoeLayer layer() {
         Rng rng = new Rng(42);
         return new MoeLayer(new SoftmaxTopKRouter(16, 8, TopKGating.mixtral(2), 0f, rng), new SwiGluExperts(8, 16, 24, rng),
@@ -26,6 +27,37 @@ class ExpertGradientBufferTest {
     private static void step(MoeLayer moe, Variable x) {
         MoeLayer.Output out = moe.forward(x);
         Arithmetic.add(Arithmetic.sum(Arithmetic.mul(out.output(), out.output())), out.auxLoss()).backward();
+    }
+
+    private static MoeLayer.Output stepKeepingOutput(MoeLayer moe, Variable x) {
+        MoeLayer.Output out = moe.forward(x);
+        Arithmetic.add(Arithmetic.sum(Arithmetic.mul(out.output(), out.output())), out.auxLoss()).backward();
+        return out;
+    }
+
+    @Test
+    void aStepOnTheArraysOfTheLastGivesTheBitsOfAFreshLayer() {
+        MoeLayer reused = layer();
+        ScratchArrays scratch = ((SwiGluExperts) reused.experts()).scratch();
+        stepKeepingOutput(reused, Variable.parameter(GradCheck.randn(3, 2, 32, 16)));
+        int kept = scratch.size();
+        assertTrue(kept >= 8, "the step gave its arrays back: " + kept);
+        reused.zeroGrad();
+
+        Variable x = Variable.parameter(GradCheck.randn(4, 2, 32, 16));
+        MoeLayer.Output again = stepKeepingOutput(reused, x);
+        assertEquals(kept, scratch.size(), "the second step took the same arrays and gave them back");
+        Variable xFresh = Variable.parameter(GradCheck.randn(4, 2, 32, 16));
+        MoeLayer.Output fresh = stepKeepingOutput(layer(), xFresh);
+        assertArrayEquals(fresh.output().value().toArray(), again.output().value().toArray(), "output");
+        assertArrayEquals(xFresh.grad().toArray(), x.grad().toArray(), "dx");
+
+        // without a recorded graph the arrays go back at once
+        try (var noGrad = org.moe4j.autograd.GradMode.noGrad()) {
+            MoeLayer.Output eval = reused.forward(Variable.constant(GradCheck.randn(4, 2, 32, 16)));
+            assertArrayEquals(fresh.output().value().toArray(), eval.output().value().toArray(), "evaluation");
+        }
+        assertEquals(kept, scratch.size());
     }
 
     @Test
