@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Set;
+import org.moe4j.kernel.Elementwise;
 import org.moe4j.tensor.Shape;
 import org.moe4j.tensor.Tensor;
 
@@ -177,13 +178,7 @@ public final class Variable {
 
     /** dst += src, element by element (same shape). */
     private static void add(Tensor src, Tensor dst) {
-        float[] d = dst.data();
-        float[] s = src.data();
-        int d0 = dst.offset();
-        int s0 = src.offset();
-        for (int i = 0, n = dst.size(); i < n; i++) {
-            d[d0 + i] += s[s0 + i];
-        }
+        Elementwise.addInto(src.data(), src.offset(), dst.data(), dst.offset(), dst.size());
     }
 
     /** Backpropagates from a scalar: seeds dLoss/dLoss = 1. */
