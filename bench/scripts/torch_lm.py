@@ -28,7 +28,7 @@ import sys
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-MOBY_DICK = os.path.join(HERE, "..", "..", "core", "src", "main", "resources", "org", "moe4j", "data", "moby-dick.txt")
+MOBY_DICK = os.path.join(HERE, "..", "..", "datasets", "src", "main", "resources", "org", "moe4j", "data", "moby-dick.txt")
 
 DEFAULT_CONFIG = {
     "vocab_size": 83, "d_model": 256, "heads": 4, "kv_heads": 4, "context_length": 128,
