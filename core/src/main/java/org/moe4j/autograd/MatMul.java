@@ -39,7 +39,12 @@ public final class MatMul {
             Elementwise.addRowVector(y.data(), 0, rows, out, b.data(), b.offset(), y.data(), 0);
         }
         return Variable.result("linear", y, dy -> {
-            if (x.requiresGrad()) {
+            Tensor owned = x.ownedGrad();
+            if (owned != null) {
+                // x's gradient so far is its own (q, k and v read the same x): the product adds into it
+                Gemm.gemm(false, false, rows, in, out, 1f, dy.data(), dy.offset(), out, w.data(), w.offset(), in,
+                        1f, owned.data(), owned.offset(), in);
+            } else if (x.requiresGrad()) {
                 Tensor dx = Tensor.zeros(xv.shape());
                 Gemm.gemm(false, false, rows, in, out, 1f, dy.data(), dy.offset(), out, w.data(), w.offset(), in,
                         0f, dx.data(), 0, in);

@@ -181,6 +181,15 @@ public final class Variable {
         Elementwise.addInto(src.data(), src.offset(), dst.data(), dst.offset(), dst.size());
     }
 
+    /**
+     * This variable's gradient when it owns it (no other variable holds that tensor), so a backward
+     * may add its contribution into it in place (a product with beta = 1) instead of allocating a
+     * tensor for {@link #accumulateOwnedGrad}; null when there is none yet or it is shared.
+     */
+    public Tensor ownedGrad() {
+        return requiresGrad && gradOwned ? grad : null;
+    }
+
     /** Backpropagates from a scalar: seeds dLoss/dLoss = 1. */
     public void backward() {
         if (value.size() != 1) {

@@ -79,4 +79,29 @@ class GradientBufferTest {
             assertEquals((sharedBefore[i] + ownedBefore[i]) + third.at(i), y.grad().at(i), "element " + i);
         }
     }
+
+    @Test
+    void productsOfOneInputAddTheirGradientsIntoItsOwnTensor() {
+        // y = x Wq^T + x Wk^T + x Wv^T, as attention's projections read one normed input
+        Tensor xv = GradCheck.randn(16, 37, 24);
+        Variable x = Variable.parameter(xv.copy());
+        Variable[] w = {Variable.parameter(GradCheck.randn(17, 20, 24)), Variable.parameter(GradCheck.randn(18, 20, 24)),
+                Variable.parameter(GradCheck.randn(19, 20, 24))};
+        Tensor[] dy = {GradCheck.randn(20, 37, 20), GradCheck.randn(21, 37, 20), GradCheck.randn(22, 37, 20)};
+        MatMul.linear(x, w[0], null).backward(dy[0]);
+        float[] storage = x.grad().data();
+        for (int i = 1; i < 3; i++) MatMul.linear(x, w[i], null).backward(dy[i]);
+        assertSame(storage, x.grad().data(), "the second and third products add into the first one's tensor");
+
+        float[] expected = new float[37 * 24];
+        for (int i = 0; i < 3; i++) {
+            Variable alone = Variable.parameter(xv.copy());
+            MatMul.linear(alone, w[i], null).backward(dy[i]);
+            for (int j = 0; j < expected.length; j++) expected[j] += alone.grad().at(j);
+        }
+        for (int j = 0; j < expected.length; j++) {
+            assertEquals(expected[j], x.grad().at(j), 1e-5 * (1 + Math.abs(expected[j])), "element " + j);
+        }
+        assertNull(Variable.constant(xv).ownedGrad());
+    }
 }
