@@ -17,6 +17,7 @@ import re
 import sys
 
 # (operation, frame prefixes); the first operation with a prefix matching a frame, from the top, wins
+# (the Vector API's frames only when nothing else matches)
 OPS = [
     ("GEMM micro-kernel", ["org.moe4j.kernel.gemm.GemmMicroKernel", "org.moe4j.kernel.gemm.GemmRowsKernel"]),
     ("GEMM packing of A", ["org.moe4j.kernel.gemm.GemmPacking.packA", "org.moe4j.kernel.gemm.GemmPacking.packRows",
@@ -25,12 +26,13 @@ OPS = [
     ("GEMM edges and scheduling", ["org.moe4j.kernel.gemm.BlockedGemm.", "org.moe4j.kernel.gemm.GemmSchedule.",
                                    "org.moe4j.kernel.gemm.Gemm.", "org.moe4j.kernel.gemm.GroupedGemm."]),
     ("GEMV (products of a few rows)", ["org.moe4j.kernel.gemm.Gemv."]),
-    ("attention: causal softmax, dP, dS", ["org.moe4j.autograd.CausalAttention."]),
+    ("attention: causal softmax, dP, dS", ["org.moe4j.autograd.CausalAttention.", "org.moe4j.kernel.Softmax.causal"]),
     ("RoPE", ["org.moe4j.kernel.RotaryEmbedding.", "org.moe4j.autograd.Rope."]),
     ("SwiGLU", ["org.moe4j.kernel.Activations.", "org.moe4j.moe.SwiGluExperts."]),
     ("RMSNorm", ["org.moe4j.kernel.RmsNorm.", "org.moe4j.autograd.Normalization."]),
     ("AdamW update", ["org.moe4j.kernel.AdamUpdate.", "org.moe4j.train.Adam."]),
-    ("gradient norm and clipping", ["org.moe4j.train.GradientClipping.", "org.moe4j.kernel.Reductions.lambda$sumOfSquares"]),
+    ("gradient norm and clipping", ["org.moe4j.train.GradientClipping.", "org.moe4j.kernel.Reductions.lambda$sumOfSquares",
+                                    "org.moe4j.kernel.Reductions.sumOfSquares"]),
     ("MoE routing, sort, gather, scatter", ["org.moe4j.moe.", "org.moe4j.kernel.TopK", "org.moe4j.kernel.Gather"]),
     ("cross-entropy, softmax", ["org.moe4j.autograd.CrossEntropy.", "org.moe4j.autograd.SoftmaxOps.",
                                 "org.moe4j.kernel.Softmax."]),
@@ -39,8 +41,10 @@ OPS = [
     ("other elementwise kernels", ["org.moe4j.kernel.Elementwise.", "org.moe4j.kernel.VectorMath.",
                                    "org.moe4j.kernel.Reductions.", "org.moe4j.autograd.Arithmetic."]),
     ("kernel pool hand-off", ["org.moe4j.kernel.KernelPool"]),
+    ("Vector API outside compiled kernels", ["jdk.incubator.vector.", "jdk.internal.vm.vector."]),
     ("metrics, diagnostics, batches", ["org.moe4j.train.", "org.moe4j.text.", "org.moe4j.io.", "org.moe4j.cli."]),
 ]
+VECTOR_API = "Vector API outside compiled kernels"
 CALLERS = ["org.moe4j.moe.GroupedLinear.forward", "org.moe4j.moe.GroupedLinear.backward",
            "org.moe4j.autograd.MatMul.lambda$linear", "org.moe4j.autograd.MatMul.linear",
            "org.moe4j.autograd.CausalAttention.lambda$apply$0", "org.moe4j.autograd.CausalAttention.lambda$",
@@ -66,7 +70,16 @@ def main(path):
         if not stack:
             continue
         total += 1
-        op = next((name for f in stack for name, prefixes in OPS if any(f.startswith(p) for p in prefixes)), "other")
+        # the Vector API's own frames sit above the kernel that calls them (inlined frames are
+        # listed too), so they name the operation only when no moe4j frame below them does; the
+        # softmax rows of attention's causal blocks count as attention
+        causal = any(f.startswith("org.moe4j.kernel.Softmax.causal") for f in stack)
+        op = "attention: causal softmax, dP, dS" if causal else next(
+            (name for f in stack for name, prefixes in OPS if name != VECTOR_API
+             and any(f.startswith(p) for p in prefixes)), None)
+        if op is None:
+            vector = dict(OPS)[VECTOR_API]
+            op = VECTOR_API if any(f.startswith(p) for f in stack for p in vector) else "other"
         ops[op] += 1
         if op.startswith("GEMM"):
             gemm += 1

@@ -3,6 +3,7 @@ package org.moe4j.autograd;
 import org.moe4j.kernel.gemm.Gemm;
 import org.moe4j.kernel.KernelPool;
 import org.moe4j.kernel.RotaryEmbedding;
+import org.moe4j.kernel.Softmax;
 import org.moe4j.tensor.Shape;
 import org.moe4j.tensor.Tensor;
 
@@ -59,7 +60,7 @@ public final class CausalAttention {
             int pOff = (b * heads + h) * T * T;
             lowerScores(T, headDim, scale, qv.data(), qv.offset() + b * T * qCols + h * headDim, qCols,
                     kv.data(), kv.offset() + b * T * kvCols + g * headDim, kvCols, p, pOff);
-            causalSoftmax(p, pOff, T);
+            Softmax.causalInPlace(p, pOff, T);
             lowerTimes(T, headDim, 1f, p, pOff, vv.data(), vv.offset() + b * T * kvCols + g * headDim, kvCols,
                     out.data(), b * T * qCols + h * headDim, qCols);
         });
@@ -80,7 +81,7 @@ public final class CausalAttention {
                     addLowerTransposedTimes(T, headDim, 1f, p, pOff, dOut.data(), dOut.offset() + qOff, qCols, dv.data(), kvOff, kvCols);
                     // dP = dO_h V_g^T (only where j <= i: the rest of dS is 0)
                     lowerScores(T, headDim, 1f, dOut.data(), dOut.offset() + qOff, qCols, vv.data(), vv.offset() + kvOff, kvCols, dp, 0);
-                    softmaxBackwardInPlace(p, pOff, dp, T);
+                    Softmax.causalBackwardInPlace(p, pOff, dp, 0, T);
                     // dQ_h = dS K_g * scale ; dK_g += dS^T Q_h * scale
                     lowerTimes(T, headDim, scale, dp, 0, kv.data(), kv.offset() + kvOff, kvCols, dq.data(), qOff, qCols);
                     addLowerTransposedTimes(T, headDim, scale, dp, 0, qv.data(), qv.offset() + qOff, qCols, dk.data(), kvOff, kvCols);
@@ -127,38 +128,6 @@ public final class CausalAttention {
         }
         Gemm.gemm(true, false, T - h, d, T - h, alpha, l, lOff + h * T + h, T, x, xOff + h * ldx, ldx, 1f, c, cOff + h * ldc, ldc);
     }
-
-    /** Row i of the [T, T] block becomes softmax over columns 0..i; columns above i become 0. */
-    static void causalSoftmax(float[] s, int off, int T) {
-        for (int i = 0; i < T; i++) {
-            int row = off + i * T;
-            float max = Float.NEGATIVE_INFINITY;
-            for (int j = 0; j <= i; j++) max = Math.max(max, s[row + j]);
-            float sum = 0;
-            for (int j = 0; j <= i; j++) {
-                float e = (float) Math.exp(s[row + j] - max);
-                s[row + j] = e;
-                sum += e;
-            }
-            float inv = 1f / sum;
-            for (int j = 0; j <= i; j++) s[row + j] *= inv;
-            for (int j = i + 1; j < T; j++) s[row + j] = 0f;
-        }
-    }
-
-    /** dp (holding dL/dP) becomes dL/dS = P * (dP - sum_j dP_j P_j), row by row. */
-    static void softmaxBackwardInPlace(float[] p, int pOff, float[] dp, int T) {
-        for (int i = 0; i < T; i++) {
-            int pr = pOff + i * T;
-            int dr = i * T;
-            double dot = 0;
-            for (int j = 0; j <= i; j++) dot += dp[dr + j] * p[pr + j];
-            float d = (float) dot;
-            for (int j = 0; j <= i; j++) dp[dr + j] = p[pr + j] * (dp[dr + j] - d);
-            for (int j = i + 1; j < T; j++) dp[dr + j] = 0f;
-        }
-    }
-
 
     /**
      * Rotary position embeddings (Su et al. 2021; the formula is in {@link RotaryEmbedding}) of the

@@ -39,14 +39,20 @@ public final class MatMul {
             Elementwise.addRowVector(y.data(), 0, rows, out, b.data(), b.offset(), y.data(), 0);
         }
         return Variable.result("linear", y, dy -> {
-            if (x.requiresGrad()) {
+            Tensor owned = x.ownedGrad();
+            if (owned != null) {
+                // x's gradient so far is its own (q, k and v read the same x): the product adds into it
+                Gemm.gemm(false, false, rows, in, out, 1f, dy.data(), dy.offset(), out, w.data(), w.offset(), in,
+                        1f, owned.data(), owned.offset(), in);
+            } else if (x.requiresGrad()) {
                 Tensor dx = Tensor.zeros(xv.shape());
                 Gemm.gemm(false, false, rows, in, out, 1f, dy.data(), dy.offset(), out, w.data(), w.offset(), in,
                         0f, dx.data(), 0, in);
                 x.accumulateOwnedGrad(dx);
             }
             if (weight.requiresGrad()) {
-                Tensor dw = Tensor.zeros(out, in);
+                // beta = 0 overwrites it all, so last step's gradient storage serves
+                Tensor dw = weight.gradientBuffer();
                 Gemm.gemm(true, false, out, in, rows, 1f, dy.data(), dy.offset(), out, xv.data(), xv.offset(), in,
                         0f, dw.data(), 0, in);
                 weight.accumulateOwnedGrad(dw);
@@ -81,7 +87,7 @@ public final class MatMul {
                 a.accumulateOwnedGrad(da);
             }
             if (b.requiresGrad()) {
-                Tensor db = Tensor.zeros(k, n);
+                Tensor db = b.gradientBuffer();
                 Gemm.gemm(true, false, k, n, m, 1f, av.data(), av.offset(), k, dc.data(), dc.offset(), n, 0f, db.data(), 0, n);
                 b.accumulateOwnedGrad(db);
             }

@@ -26,6 +26,20 @@ public final class Elementwise {
         }
     }
 
+    // x, y: (n)
+    /**
+     * y += x (a gradient added into another), split over the kernel threads when large: each
+     * element is one float addition wherever it runs, so the bits are those of {@link #add}.
+     */
+    public static void addInto(float[] x, int xOff, float[] y, int yOff, int n) {
+        checkBinary("addInto", x, xOff, y, yOff, y, yOff, n);
+        if (n < KernelPool.MIN_PARALLEL_ELEMENTS) {
+            add(y, yOff, x, xOff, y, yOff, n);
+            return;
+        }
+        KernelPool.forRows(n, 1, (from, to) -> add(y, yOff + from, x, xOff + from, y, yOff + from, to - from));
+    }
+
     /** out = a - b. */
     public static void sub(float[] a, int aOff, float[] b, int bOff, float[] out, int outOff, int n) {
         checkBinary("sub", a, aOff, b, bOff, out, outOff, n);

@@ -32,6 +32,15 @@ public final class ReductionsReference {
         }
     }
 
+    /** sum_i x_i^2, one running double sum in index order. */
+    public static double sumOfSquares(float[] x, int off, int n) {
+        double acc = 0;
+        for (int i = 0; i < n; i++) {
+            acc += (double) x[off + i] * x[off + i];
+        }
+        return acc;
+    }
+
     public static double dot(float[] a, int aOff, float[] b, int bOff, int n) {
         double acc = 0;
         for (int i = 0; i < n; i++) {

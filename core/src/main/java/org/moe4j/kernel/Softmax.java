@@ -71,6 +71,46 @@ public final class Softmax {
         });
     }
 
+    // s: (T, T) at off
+    /**
+     * Causal softmax of an attention head's [T, T] block of scores, in place: row i becomes the
+     * softmax of its columns 0..i (as {@link #softmax} computes a row of i + 1 columns), and its
+     * columns after i become 0. The masked scores are never read, so they need no -inf.
+     */
+    public static void causalInPlace(float[] s, int off, int T) {
+        KernelChecks.nonNegative("causalSoftmax", "T", T);
+        KernelChecks.region("causalSoftmax", "s", s, off, (long) T * T);
+        for (int i = 0; i < T; i++) {
+            int r = off + i * T;
+            row(s, r, i + 1, s, r, false);
+            Arrays.fill(s, r + i + 1, r + T, 0f);
+        }
+    }
+
+    // p, dp: (T, T) at pOff, dpOff
+    /**
+     * The backward of {@link #causalInPlace} from its output p: dp (dL/dP) becomes dL/dS, row i
+     * dS_ij = P_ij (dP_ij - sum_{k <= i} dP_ik P_ik) for j <= i and 0 after i.
+     */
+    public static void causalBackwardInPlace(float[] p, int pOff, float[] dp, int dpOff, int T) {
+        KernelChecks.nonNegative("causalSoftmaxBackward", "T", T);
+        KernelChecks.region("causalSoftmaxBackward", "p", p, pOff, (long) T * T);
+        KernelChecks.region("causalSoftmaxBackward", "dp", dp, dpOff, (long) T * T);
+        for (int i = 0; i < T; i++) {
+            int pr = pOff + i * T, dr = dpOff + i * T, cols = i + 1;
+            float dot = Reductions.dot(p, pr, dp, dr, cols);
+            int c = 0;
+            for (int upper = F.loopBound(cols); c < upper; c += F.length()) {
+                FloatVector vp = FloatVector.fromArray(F, p, pr + c);
+                FloatVector.fromArray(F, dp, dr + c).sub(dot).mul(vp).intoArray(dp, dr + c);
+            }
+            for (; c < cols; c++) {
+                dp[dr + c] = p[pr + c] * (dp[dr + c] - dot);
+            }
+            Arrays.fill(dp, dr + cols, dr + T, 0f);
+        }
+    }
+
     // y, dy, dx: (rows, cols)
     /**
      * Log-softmax backward from the saved output y: dx_i = dy_i - exp(y_i) sum_j dy_j. dx may be dy.

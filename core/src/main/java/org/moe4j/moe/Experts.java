@@ -40,4 +40,12 @@ public interface Experts {
 
     // dy: (P, out)   returns dxs: (P, in), or null when needInputGrad is false
     float[] backward(Pass pass, float[] xs, ExpertGroups groups, float[] dy, boolean needInputGrad);
+
+    /** The arrays this layer's passes lend each other; by default none are kept. */
+    default ScratchArrays scratch() {
+        return ScratchArrays.NONE;
+    }
+
+    /** Gives the arrays of a pass no backward will read again to {@link #scratch()}. */
+    default void release(Pass pass) {}
 }

@@ -1,5 +1,6 @@
 package org.moe4j.moe;
 
+import java.util.Arrays;
 import org.moe4j.kernel.gemm.GroupedGemm;
 import org.moe4j.kernel.Reductions;
 import org.moe4j.tensor.Tensor;
@@ -51,7 +52,12 @@ final class GroupedLinear {
                     beta, dx, groups.rowOffsets(in), in);
         }
         if (map.weight().requiresGrad()) {
-            Tensor dw = Tensor.zeros(map.numExperts(), out, in);
+            Tensor dw = map.weight().gradientBuffer();
+            // the products overwrite the active experts' blocks; the others are zero (the buffer may
+            // hold the previous step's gradient)
+            for (int e = 0; e < map.numExperts(); e++) {
+                if (groups.count()[e] == 0) Arrays.fill(dw.data(), e * out * in, (e + 1) * out * in, 0f);
+            }
             if (n > 0) {
                 GroupedGemm.gemm(true, false, ExpertGroups.filled(n, out), ExpertGroups.filled(n, in), m, 1f,
                         dy, groups.rowOffsets(out), out, x, groups.rowOffsets(in), in,

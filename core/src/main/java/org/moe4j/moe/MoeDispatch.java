@@ -57,8 +57,9 @@ public final class MoeDispatch {
         }
         TokenRows tokenRows = TokenRows.of(rowToken, tokens);
 
-        // xs: (P, in) gathered rows
-        float[] xs = new float[rows * in];
+        // xs: (P, in) gathered rows (every row written); the scratch arrays go back when the backward is done
+        ScratchArrays scratch = experts.scratch();
+        float[] xs = scratch.take(rows * in);
         float[] xd = xv.data();
         int x0 = xv.offset();
         KernelPool.parallelFor(blocks(rows), b -> {
@@ -84,11 +85,11 @@ public final class MoeDispatch {
 
         List<Variable> inputs = new ArrayList<>(List.of(x, gates));
         inputs.addAll(experts.parameters());
-        return Variable.result("moe_dispatch", y, dy -> {
+        Variable result = Variable.result("moe_dispatch", y, dy -> {
             float[] dyd = dy.data();
             int dy0 = dy.offset();
             // dys: (P, out) = g_p dy_t      dGate_p = <dy_t, ys_p>
-            float[] dys = new float[rows * out];
+            float[] dys = scratch.take(rows * out);
             Tensor dGates = Tensor.zeros(gv.shape());
             float[] dRowGate = new float[rows];
             KernelPool.parallelFor(blocks(rows), b -> {
@@ -117,7 +118,15 @@ public final class MoeDispatch {
                 x.accumulateOwnedGrad(dx);
             }
             gates.accumulateGrad(dGates);
+            scratch.give(xs, dys, dxs);
+            experts.release(pass);
         }, inputs.toArray(Variable[]::new));
+        if (!result.requiresGrad()) {
+            // nothing recorded: no backward will read the pass
+            scratch.give(xs);
+            experts.release(pass);
+        }
+        return result;
     }
 
     private static int blocks(int n) {

@@ -15,6 +15,7 @@ public final class SwiGluExperts extends Module implements Experts {
     private final StackedLinear w1;
     private final StackedLinear w3;
     private final StackedLinear w2;
+    private final ScratchArrays scratch = new ScratchArrays();
 
     public SwiGluExperts(int numExperts, int dModel, int hidden, Rng rng) {
         this(numExperts, dModel, hidden, rng, ExpertSlice.WHOLE);
@@ -75,15 +76,26 @@ public final class SwiGluExperts extends Module implements Experts {
 
     private record SwiGluPass(float[] gate, float[] up, float[] hidden, float[] output) implements Pass {}
 
-    // xs: (P, d)   gate, up, hidden: (P, h)   y: (P, d)
+    @Override
+    public ScratchArrays scratch() {
+        return scratch;
+    }
+
+    @Override
+    public void release(Pass pass) {
+        SwiGluPass s = (SwiGluPass) pass;
+        scratch.give(s.gate(), s.up(), s.hidden(), s.output());
+    }
+
+    // xs: (P, d)   gate, up, hidden: (P, h)   y: (P, d); every array is written whole before it is read
     @Override
     public Pass forward(float[] xs, ExpertGroups groups) {
         int p = groups.rows();
         int h = hiddenSize();
-        float[] gate = new float[p * h];
-        float[] up = new float[p * h];
-        float[] hidden = new float[p * h];
-        float[] y = new float[p * outputSize()];
+        float[] gate = scratch.take(p * h);
+        float[] up = scratch.take(p * h);
+        float[] hidden = scratch.take(p * h);
+        float[] y = scratch.take(p * outputSize());
         GroupedLinear.forward(w1, groups, xs, gate);
         GroupedLinear.forward(w3, groups, xs, up);
         Activations.swiglu(gate, 0, up, 0, hidden, 0, p * h);
@@ -96,14 +108,16 @@ public final class SwiGluExperts extends Module implements Experts {
         SwiGluPass s = (SwiGluPass) pass;
         int p = groups.rows();
         int h = hiddenSize();
-        float[] dHidden = new float[p * h];
+        // the products write dHidden and dx with beta = 0 (dx's second adds), swigluBackward dGate and dUp
+        float[] dHidden = scratch.take(p * h);
         GroupedLinear.backward(w2, groups, s.hidden(), dy, dHidden, 0f);
-        float[] dGate = new float[p * h];
-        float[] dUp = new float[p * h];
+        float[] dGate = scratch.take(p * h);
+        float[] dUp = scratch.take(p * h);
         Activations.swigluBackward(s.gate(), 0, s.up(), 0, dHidden, 0, dGate, 0, dUp, 0, p * h);
-        float[] dx = needInputGrad ? new float[p * inputSize()] : null;
+        float[] dx = needInputGrad ? scratch.take(p * inputSize()) : null;
         GroupedLinear.backward(w1, groups, xs, dGate, dx, 0f);
         GroupedLinear.backward(w3, groups, xs, dUp, dx, 1f);
+        scratch.give(dHidden, dGate, dUp);
         return dx;
     }
 }

@@ -49,6 +49,12 @@ public final class Adam extends Optimizer {
 
     @Override
     protected void update(String name, Tensor param, Tensor grad, double lr, double weightDecay) {
+        update(name, param, grad, lr, weightDecay, 1f);
+    }
+
+    /** Folds {@code gradScale} into the update (see {@link AdamUpdate}): the gradient is read once and not written. */
+    @Override
+    protected void update(String name, Tensor param, Tensor grad, double lr, double weightDecay, float gradScale) {
         Tensor mT = firstMoment.computeIfAbsent(name, k -> Tensor.zeros(param.shape()));
         Tensor vT = secondMoment.computeIfAbsent(name, k -> Tensor.zeros(param.shape()));
         float b1 = (float) config.beta1();
@@ -59,7 +65,7 @@ public final class Adam extends Optimizer {
         float eps = (float) config.epsilon();
         float decayFactor = config.decoupledWeightDecay() ? (float) (1 - lr * weightDecay) : 1f;
         float l2 = config.decoupledWeightDecay() ? 0f : (float) weightDecay;
-        AdamUpdate.apply(new AdamUpdate.Step(b1, b2, stepSize, invSqrtBias2, eps, decayFactor, l2),
+        AdamUpdate.apply(new AdamUpdate.Step(b1, b2, stepSize, invSqrtBias2, eps, decayFactor, l2, gradScale),
                 param.data(), param.offset(), grad.data(), grad.offset(), mT.data(), vT.data(), param.size());
     }
 

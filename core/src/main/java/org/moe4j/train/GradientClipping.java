@@ -29,18 +29,30 @@ public final class GradientClipping {
      * ranks); a NaN or infinite norm leaves them untouched.
      */
     public static void scaleToNorm(Collection<Variable> parameters, double norm, double maxNorm) {
-        if (!Double.isFinite(norm)) {
-            return;
-        }
-        double scale = maxNorm / (norm + 1e-6);
-        if (scale < 1) {
-            float s = (float) scale;
+        float s = scaleFor(norm, maxNorm);
+        if (s != 1f) {
             for (Variable p : parameters) {
                 Tensor g = p.grad();
                 if (g == null) continue;
                 Elementwise.scale(s, g.data(), g.offset(), g.data(), g.offset(), g.size());
             }
         }
+    }
+
+    /**
+     * The factor clipping multiplies every gradient by: min(1, maxNorm / (norm + 1e-6)) in float, and
+     * 1 for a NaN or infinite norm (the gradients are left as they are). {@link Trainer} hands it to
+     * {@link Optimizer#step(double, float)} instead of scaling the gradients in a pass of their own.
+     */
+    public static float scaleFor(double norm, double maxNorm) {
+        if (!(maxNorm > 0)) {
+            throw new IllegalArgumentException("scaleFor: maxNorm is " + maxNorm + ", must be > 0");
+        }
+        if (!Double.isFinite(norm)) {
+            return 1f;
+        }
+        double scale = maxNorm / (norm + 1e-6);
+        return scale < 1 ? (float) scale : 1f;
     }
 
     /** The L2 norm of all gradients together, accumulated in double per block of 65,536 (parameters without a gradient count 0). */

@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.moe4j.autograd.Variable;
+import org.moe4j.kernel.Elementwise;
 import org.moe4j.tensor.Shape;
 import org.moe4j.tensor.Tensor;
 
@@ -41,12 +42,25 @@ public abstract class Optimizer {
 
     /** One update with the learning rates of the groups times {@code lrFactor} (from a schedule). */
     public void step(double lrFactor) {
+        step(lrFactor, 1f);
+    }
+
+    /**
+     * One update as {@link #step(double)} with every gradient taken times {@code gradScale}
+     * (gradient clipping's factor, {@link GradientClipping#scaleFor}). An optimizer that folds the
+     * factor into its update (Adam) leaves the gradients as they are and saves a pass over them; the
+     * others scale them in place first. Either way the update is the same to the bit.
+     */
+    public void step(double lrFactor, float gradScale) {
+        if (!(gradScale >= 0 && gradScale <= 1)) {
+            throw new IllegalArgumentException("optimizer step: gradScale is " + gradScale + ", must be in [0, 1]");
+        }
         step++;
         for (ParameterGroup g : groups) {
             double lr = g.learningRate() * lrFactor;
             for (var e : g.parameters().entrySet()) {
                 Variable p = e.getValue();
-                if (p.grad() != null) update(e.getKey(), p.value(), p.grad(), lr, g.weightDecay());
+                if (p.grad() != null) update(e.getKey(), p.value(), p.grad(), lr, g.weightDecay(), gradScale);
             }
         }
     }
@@ -63,6 +77,14 @@ public abstract class Optimizer {
 
     /** Updates one parameter in place; {@link #stepCount()} is already incremented (1 on the first call). */
     protected abstract void update(String name, Tensor param, Tensor grad, double lr, double weightDecay);
+
+    /** Updates one parameter from {@code grad * gradScale}: scales the gradient in place, then {@link #update}. */
+    protected void update(String name, Tensor param, Tensor grad, double lr, double weightDecay, float gradScale) {
+        if (gradScale != 1f) {
+            Elementwise.scale(gradScale, grad.data(), grad.offset(), grad.data(), grad.offset(), grad.size());
+        }
+        update(name, param, grad, lr, weightDecay);
+    }
 
     /** Per-parameter buffers, keyed "buffer/parameter name". */
     protected abstract Map<String, Tensor> buffers();

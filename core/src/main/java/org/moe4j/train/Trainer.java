@@ -86,12 +86,13 @@ public final class Trainer {
             loss.backward();
             distribution.reduceGradients(params);
             double norm = distribution.globalNorm(params);
-            if (config.maxGradNorm() > 0) GradientClipping.scaleToNorm(params, norm, config.maxGradNorm());
             if (!Double.isFinite(norm)) {
                 throw new TrainingDivergedException(step, "the gradient norm", norm, checkpointNote());
             }
+            // clipping's factor goes into the update: no pass over the gradients of its own
+            float gradScale = config.maxGradNorm() > 0 ? GradientClipping.scaleFor(norm, config.maxGradNorm()) : 1f;
             double factor = config.schedule().factor(step);
-            optimizer.step(factor);
+            optimizer.step(factor, gradScale);
             task.afterStep(step);
             step++;
             lastLoss = value;

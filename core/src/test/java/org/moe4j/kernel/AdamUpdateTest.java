@@ -38,6 +38,29 @@ class AdamUpdateTest {
     }
 
     @Test
+    void aGradScaleGivesTheBitsOfTheScaledGradient() {
+        Rng rng = new Rng(22);
+        int n = (1 << 15) + 19;
+        AdamUpdate.Step folded = new AdamUpdate.Step(STEP.b1(), STEP.b2(), STEP.stepSize(), STEP.invSqrtBias2(), STEP.eps(),
+                STEP.decay(), STEP.l2(), 0.3712f);
+        float[] p = KernelTesting.normal(rng, n, 1), g = KernelTesting.normal(rng, n, 0.1);
+        float[] m = new float[n], v = new float[n];
+        float[] p2 = p.clone(), m2 = m.clone(), v2 = v.clone(), gScaled = new float[n];
+        for (int i = 0; i < n; i++) gScaled[i] = g[i] * folded.gradScale();
+        float[] gBefore = g.clone();
+        AdamUpdate.apply(folded, p, 0, g, 0, m, v, n);
+        AdamUpdate.apply(STEP, p2, 0, gScaled, 0, m2, v2, n);
+        assertArrayEquals(p2, p);
+        assertArrayEquals(m2, m);
+        assertArrayEquals(v2, v);
+        assertArrayEquals(gBefore, g, "the gradient is read, not written");
+        float[] p3 = p2.clone(), m3 = m2.clone(), v3 = v2.clone();
+        AdamUpdate.scalar(folded, p3, 0, g, 0, m3, v3, 0, n);
+        AdamUpdate.apply(folded, p2, 0, g, 0, m2, v2, n);
+        assertArrayEquals(p3, p2, "the vector lanes and the scalar formula");
+    }
+
+    @Test
     void agreesWithTheFormulaInDouble() {
         float[] p = {0.5f, -1.25f}, g = {0.2f, -3f}, m = {0.01f, 0.3f}, v = {0.004f, 0.5f};
         double[] expected = new double[2];

@@ -36,7 +36,23 @@ class ElementwiseTest {
             Elementwise.axpy(0.3f, a, aOff, yFast, oOff, n);
             ElementwiseReference.axpy(0.3f, a, aOff, yRef, oOff, n);
             assertArrayEquals(yRef, yFast, "axpy n=" + n);
+
+            float[] sum = normalAt(rng, oOff, n, 1);
+            ElementwiseReference.add(sum, oOff, a, aOff, ref, oOff, n);
+            Elementwise.addInto(a, aOff, sum, oOff, n);
+            assertArrayEquals(java.util.Arrays.copyOfRange(ref, oOff, oOff + n), java.util.Arrays.copyOfRange(sum, oOff, oOff + n),
+                    "addInto n=" + n);
         }
+    }
+
+    @Test
+    void addIntoALargeArrayGivesTheBitsOfOneThread() {
+        Rng rng = new Rng(13);
+        int n = 3 * (int) KernelPool.MIN_PARALLEL_ELEMENTS + 7;
+        float[] x = normalAt(rng, 2, n, 1), y = normalAt(rng, 1, n, 1), ref = new float[1 + n];
+        ElementwiseReference.add(y, 1, x, 2, ref, 1, n);
+        Elementwise.addInto(x, 2, y, 1, n);
+        assertArrayEquals(java.util.Arrays.copyOfRange(ref, 1, 1 + n), java.util.Arrays.copyOfRange(y, 1, 1 + n));
     }
 
     @Test

@@ -116,10 +116,9 @@ class ReductionsTest {
         Rng rng = new Rng(31);
         int saved = KernelPool.threads();
         try {
-            for (int n : new int[] {0, 1, 17, (1 << 16) - 1, (1 << 16) + 1, 300_001}) {
+            for (int n : new int[] {0, 1, 7, 17, 33, (1 << 16) - 1, (1 << 16) + 1, 300_001}) {
                 float[] x = KernelTesting.normal(rng, n + 3, 1);
-                double expected = 0;
-                for (int i = 3; i < n + 3; i++) expected += (double) x[i] * x[i];
+                double expected = ReductionsReference.sumOfSquares(x, 3, n);
                 KernelPool.setThreads(1);
                 double one = Reductions.sumOfSquares(x, 3, n);
                 KernelPool.setThreads(saved);

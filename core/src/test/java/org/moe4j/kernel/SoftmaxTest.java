@@ -173,4 +173,44 @@ class SoftmaxTest {
                 () -> Softmax.logSoftmax(new float[6], 0, -2, 3, new float[6], 0));
         assertEquals("logSoftmax: rows is -2, must be >= 0", n.getMessage());
     }
+
+    @Test
+    void causalBlocksAgreeWithTheReferenceOnEachRowsPrefixAndAreZeroAfterIt() {
+        Rng rng = new Rng(23);
+        for (int T : new int[] {1, 2, 15, 16, 17, 33, 128}) {
+            int off = rng.nextInt(3);
+            float[] s = normalAt(rng, off, T * T, 4);
+            for (int i = 0; i < T; i++) {
+                for (int j = i + 1; j < T; j++) s[off + i * T + j] = Float.NaN;   // masked scores are never read
+            }
+            float[] scores = s.clone();
+            Softmax.causalInPlace(s, off, T);
+            float[] dp = normalAt(rng, 1, T * T, 1);
+            float[] dpIn = dp.clone();
+            Softmax.causalBackwardInPlace(s, off, dp, 1, T);
+            for (int i = 0; i < T; i++) {
+                double[] row = new double[i + 1], dRow = new double[i + 1];
+                for (int j = 0; j <= i; j++) {
+                    row[j] = scores[off + i * T + j];
+                    dRow[j] = dpIn[1 + i * T + j];
+                }
+                double[] p = SoftmaxReference.softmax(row);
+                double[] ds = SoftmaxReference.softmaxBackward(p, dRow);
+                double dySum = 0;
+                for (double d : dRow) dySum += Math.abs(d);
+                for (int j = 0; j < T; j++) {
+                    String at = "T=" + T + " row " + i + " column " + j;
+                    if (j > i) {
+                        assertEquals(0f, s[off + i * T + j], at);
+                        assertEquals(0f, dp[1 + i * T + j], at);
+                    } else {
+                        assertEquals(p[j], s[off + i * T + j], 1e-7 + 2e-6 * p[j], at);
+                        assertEquals(ds[j], dp[1 + i * T + j], 1e-6 + 1e-5 * Math.abs(ds[j]) + 1e-7 * p[j] * dySum, at);
+                    }
+                }
+            }
+        }
+        var e = assertThrows(IndexOutOfBoundsException.class, () -> Softmax.causalInPlace(new float[8], 0, 3));
+        assertTrue(e.getMessage().startsWith("causalSoftmax: s needs 9 elements"), e.getMessage());
+    }
 }

@@ -145,6 +145,52 @@ class OptimizerTest {
     }
 
     @Test
+    void clippingFoldedIntoTheStepGivesTheBitsOfScalingTheGradientsFirst() {
+        int n = 3 * (1 << 15) + 5;
+        for (String kind : new String[] {"adamw", "adam", "sgd"}) {
+            Variable folded = param(5, n);
+            Variable scaled = param(5, n);
+            Optimizer a = optimizer(kind, folded);
+            Optimizer b = optimizer(kind, scaled);
+            for (int t = 1; t <= 4; t++) {
+                float[] g = grads(t, n);
+                for (int i = 0; i < n; i++) g[i] *= 3;
+                setGrad(folded, g);
+                setGrad(scaled, g);
+                double norm = GradientClipping.globalNorm(List.of(folded));
+                a.step(0.5, GradientClipping.scaleFor(norm, 1.0));
+                GradientClipping.scaleToNorm(List.of(scaled), norm, 1.0);
+                b.step(0.5);
+            }
+            assertArrayEquals(scaled.value().toArray(), folded.value().toArray(), kind);
+            assertFalse(java.util.Arrays.equals(param(5, n).value().toArray(), folded.value().toArray()), kind + " moved");
+        }
+    }
+
+    private static Optimizer optimizer(String kind, Variable p) {
+        List<ParameterGroup> groups = List.of(new ParameterGroup("g", Map.of("w", p), 0.01, 0.1));
+        return switch (kind) {
+            case "adamw" -> new Adam(groups, Adam.Config.adamW());
+            case "adam" -> new Adam(groups, Adam.Config.adam());
+            default -> new Sgd(groups, 0.9, true);
+        };
+    }
+
+    @Test
+    void clippingsFactorIsAtMostOneAndOneForABadNorm() {
+        assertEquals(0.2f, GradientClipping.scaleFor(5 - 1e-6, 1.0), 1e-7);
+        assertEquals(1f, GradientClipping.scaleFor(0.5, 1.0));
+        assertEquals(1f, GradientClipping.scaleFor(Double.NaN, 1.0));
+        assertEquals(1f, GradientClipping.scaleFor(Double.POSITIVE_INFINITY, 1.0));
+        var e = assertThrows(IllegalArgumentException.class, () -> GradientClipping.scaleFor(1, 0));
+        assertEquals("scaleFor: maxNorm is 0.0, must be > 0", e.getMessage());
+        Variable p = param(1, 3);
+        Optimizer opt = optimizer("adamw", p);
+        var bad = assertThrows(IllegalArgumentException.class, () -> opt.step(1, 1.5f));
+        assertEquals("optimizer step: gradScale is 1.5, must be in [0, 1]", bad.getMessage());
+    }
+
+    @Test
     void schedules() {
         LearningRateSchedule s = LearningRateSchedule.warmupCosine(10, 110, 0.1);
         assertEquals(0.1, s.factor(0), 1e-12);

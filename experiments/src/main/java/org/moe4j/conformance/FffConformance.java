@@ -87,10 +87,11 @@ public final class FffConformance {
         return result;
     }
 
+    // copies: zeroGrad hands a parameter's gradient storage to the next backward
     private static void collectGradients(String prefix, Variable x, FastFeedForward layer, Map<String, Tensor> result) {
-        result.put(prefix + "grad.x", x.grad());
+        result.put(prefix + "grad.x", x.grad().copy());
         layer.namedParameters().forEach((name, p) ->
-                result.put(prefix + "grad." + name, p.grad() != null ? p.grad() : Tensor.zeros(p.shape())));
+                result.put(prefix + "grad." + name, p.grad() != null ? p.grad().copy() : Tensor.zeros(p.shape())));
     }
 
     /** The peer's torch.nn class names for the leaf activation. */
