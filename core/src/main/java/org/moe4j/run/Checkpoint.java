@@ -133,6 +133,22 @@ public record Checkpoint(long step, Object config, Map<String, Tensor> model, Ma
     }
 
     /**
+     * The weights of a checkpoint folder alone, checked against {@code expectedModel} as
+     * {@link #load(Path, Map)} checks them; the optimizer state (twice the weights' size under
+     * AdamW) is not read, for a process that only runs the model.
+     */
+    public static Map<String, Tensor> loadWeights(Path folder, Map<String, int[]> expectedModel) throws IOException {
+        AtomicFiles.recoverInterruptedReplace(folder);
+        if (!Files.isDirectory(folder)) {
+            throw new FileFormatException(folder + ": no checkpoint folder here");
+        }
+        try (SafeTensorsFile f = SafeTensors.open(folder.resolve(MODEL_FILE))) {
+            requireShapes(folder + " " + MODEL_FILE, expectedModel, f);
+            return readAll(f);
+        }
+    }
+
+    /**
      * Fails unless {@code file} holds exactly the tensors of {@code expected} with those shapes,
      * naming the first missing or mismatching tensor (in {@code expected}'s order) and both shapes,
      * or else the first tensor that is not expected.
