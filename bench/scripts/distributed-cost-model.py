@@ -50,7 +50,8 @@ p.add_argument("--overlap", type=float, default=0.0, help="fraction of the gradi
 p.add_argument("--machines", default="2,4,8,16,32,64")
 p.add_argument("--here", action="store_true")
 p.add_argument("--cores", type=int, default=2)
-p.add_argument("--rank-seconds", default="", help="--here: N=SECONDS, one rank's compute (one process of B/N rows on its threads)")
+p.add_argument("--rank-seconds", default="", help="--here: N=SECONDS, one rank's compute (one process of B/N rows on its threads);"
+               " default t1 * min(cores, N) / N from --step-seconds (the threads' speed-up taken as linear)")
 p.add_argument("--link", default="", help="--here: N=ALPHA_US:ALLREDUCE_GBPS:ALLTOALL_GBPS per rank count")
 p.add_argument("--calibrate", default="", help="--here: LAYOUT=SECONDS, the layout kappa is derived from")
 p.add_argument("--measured", default="", help="--here: LAYOUT=SECONDS,... to compare with")
@@ -112,7 +113,8 @@ def pairs(text):
 
 
 if a.here:
-    rank_seconds = {int(n): float(s) for n, s in pairs(a.rank_seconds).items()}
+    rank_seconds = {int(n): float(s) for n, s in pairs(a.rank_seconds).items()} or {
+        n: a.step_seconds * min(a.cores, n) / n for n in (2, 4)}
     links = {int(n): tuple(map(float, v.split(":"))) for n, v in pairs(a.link).items()}
 
     def allreduce(m, nbytes):
