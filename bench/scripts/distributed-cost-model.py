@@ -29,14 +29,16 @@ t_wait     waiting for the slowest rank. The step has k segments of compute betw
            e(4) = 1.029, e(8) = 1.424, e(64) = 2.344) and kappa (seconds^1/2) calibrated once (--calibrate).
 
 Usage:
-  --here: this machine's layouts (global batch 16 x 128, ranks sharing its cores), e.g.
-    distributed-cost-model.py --here --cores 2 --rank-seconds 2=0.52,4=0.27 \\
-        --link 2=25:2.9:1.0,4=62:0.81:0.5 --calibrate dp2=0.611 --measured ep2=0.740,dp4=0.825
+  --here: this machine's layouts (global batch 16 x 128, ranks sharing its cores), e.g. the
+    calibration and validation of docs/distributed.md:
+    distributed-cost-model.py --here --step-seconds 0.467 --link 2=24.5:2.867:2.867,4=62.4:0.810:0.810 \
+        --calibrate dp2=0.611 --measured dp2=0.611,ep2=0.740,dp4=0.825,dp2ep2=0.979,ep4=1.035
     (--link N=ALPHA_US:ALLREDUCE_GBPS:ALLTOALL_GBPS, CommBenchmarkMain's 16-byte latency and its
-    largest all-reduce's and all-to-all's GB/s at N ranks; --calibrate LAYOUT=SECONDS derives kappa
+    largest all-reduce's and all-to-all's GB/s at N ranks; --rank-seconds N=SECONDS replaces the
+    compute derived from --step-seconds by a measured one; --calibrate LAYOUT=SECONDS derives kappa
     from one measured layout, or give --kappa)
   cluster (default): N machines of one rank each, X = min(N, 8) for data x expert:
-    distributed-cost-model.py --step-seconds 0.467 --link-gbps 10 --latency-us 20 --kappa 0.2
+    distributed-cost-model.py --step-seconds 0.467 --link-gbps 10 --latency-us 20 --kappa 0.236
 """
 import argparse
 from math import comb, erf, exp, pi, sqrt
