@@ -7,8 +7,8 @@ import org.moe4j.tensor.Shape;
 /**
  * A float32 tensor whose values are produced only when a {@link SafeTensorsWriter} reaches it in
  * the file, in pieces, so the writer never needs them all at once: a checkpoint written by one
- * rank of a group fetches the experts other ranks hold one block at a time
- * (org.moe4j.parallel.ParallelTraining) instead of gathering them first.
+ * rank of a training group fetches the experts other ranks hold one block at a time instead of
+ * gathering them first.
  *
  * @param shape  the tensor's row-major shape
  * @param values called once, when the tensor's bytes are due, with the sink its values go to in
