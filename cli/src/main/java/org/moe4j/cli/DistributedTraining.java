@@ -61,7 +61,8 @@ final class DistributedTraining {
                         layout.dataParallel(), layout.expertParallel(), world.libraryVersion());
             }
             int code = command.train(setup, parallel, model);
-            if (first) System.err.println("moe4j train: rank 0 communication: " + parallel.communicationSummary());
+            // every rank's own totals: the spread between ranks is the waiting of the cost model (docs/distributed.md)
+            System.err.println("moe4j train: rank " + world.rank() + " communication: " + parallel.communicationSummary());
             world.close();
             return code;
         } catch (Agreement.RankFailedException e) {

@@ -200,9 +200,10 @@ final class TrainCommand implements Callable<Integer> {
                 }, distribution);
                 if (distribution instanceof AutoCloseable spread) spread.close();
                 // an expert-parallel rank holds its experts only; the report and the sample need them all
+                // (the weights: the optimizer's moments, twice their size, stay on disk)
                 if (main && !lm.expertSlice().isWhole()) {
                     TransformerLM whole = new TransformerLM(config);
-                    whole.loadCheckpointState(Checkpoint.load(run.checkpoint(), whole.checkpointShapes()).model());
+                    whole.loadCheckpointState(Checkpoint.loadWeights(run.checkpoint(), whole.checkpointShapes()));
                     lm = whole;
                 }
                 if (main) specialisation = ExpertSpecialisation.count(lm, validationSample(tokens, config.contextLength()), config.contextLength());

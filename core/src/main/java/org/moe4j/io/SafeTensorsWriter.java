@@ -24,7 +24,8 @@ import org.moe4j.tensor.Tensor;
  * (largest first, so every tensor starts at a multiple of its element size, as the reference
  * implementation does) and then by name; the header lists the tensors in that order after
  * "__metadata__", and is padded with spaces to a multiple of 8 bytes. Tensors are not copied when
- * added: their values are read when the file is written.
+ * added: their values are read when the file is written, and a {@link StreamedTensor}'s are only
+ * produced then, in pieces.
  */
 public final class SafeTensorsWriter {
     /** Writes element {@code i} of a tensor into {@code out} (little-endian, room for 8 bytes). */
@@ -32,7 +33,12 @@ public final class SafeTensorsWriter {
         void put(ByteBuffer out, int i);
     }
 
-    private record Entry(String name, DType dtype, int[] shape, int count, ElementEncoder encoder) {}
+    /** {@code encoder} for a tensor held here, {@code streamed} (with a null encoder) for one produced while writing. */
+    private record Entry(String name, DType dtype, int[] shape, int count, ElementEncoder encoder, StreamedTensor.Values streamed) {
+        Entry(String name, DType dtype, int[] shape, int count, ElementEncoder encoder) {
+            this(name, dtype, shape, count, encoder, null);
+        }
+    }
 
     private final Map<String, Entry> entries = new LinkedHashMap<>();
     private final Map<String, String> metadata = new LinkedHashMap<>();
@@ -55,6 +61,14 @@ public final class SafeTensorsWriter {
                     + " cannot be stored as " + dtype + "; float tensors are stored as F32, F16, BF16 or F64");
         };
         return put(new Entry(name, dtype, tensor.shape(), tensor.size(), encoder));
+    }
+
+    /**
+     * Adds a tensor stored as F32 whose values are asked for when the writer reaches it; the file is
+     * the one {@link #add(String, Tensor)} of the same values gives, byte for byte.
+     */
+    public SafeTensorsWriter add(String name, StreamedTensor tensor) {
+        return put(new Entry(name, DType.F32, tensor.shape(), tensor.size(), null, tensor.values()));
     }
 
     /** Adds an F64 tensor of the given shape holding {@code values} (row-major), exactly. */
@@ -114,6 +128,10 @@ public final class SafeTensorsWriter {
         flush(buf, out);
         out.write(header);
         for (Entry e : order) {
+            if (e.streamed() != null) {
+                stream(e, buf, out);
+                continue;
+            }
             for (int i = 0; i < e.count(); i++) {
                 if (buf.remaining() < 8) {
                     flush(buf, out);
@@ -123,6 +141,32 @@ public final class SafeTensorsWriter {
         }
         flush(buf, out);
         out.flush();
+    }
+
+    /** Encodes a streamed tensor's values as they come; fails naming the tensor when they are not exactly its size. */
+    private static void stream(Entry e, ByteBuffer buf, OutputStream out) throws IOException {
+        long[] given = {0};
+        e.streamed().writeTo((data, from, count) -> {
+            if (count < 0 || from < 0 || from + count > data.length) {
+                throw new IllegalArgumentException("SafeTensorsWriter: tensor " + Json.quoteForMessage(e.name()) + ": a piece of "
+                        + count + " values from " + from + " does not fit its array of " + data.length);
+            }
+            if (given[0] + count > e.count()) {
+                throw new IllegalStateException("SafeTensorsWriter: tensor " + Json.quoteForMessage(e.name()) + " of shape "
+                        + Shape.str(e.shape()) + " needs " + e.count() + " values; its source gave more");
+            }
+            for (int i = 0; i < count; i++) {
+                if (buf.remaining() < 4) {
+                    flush(buf, out);
+                }
+                buf.putFloat(data[from + i]);
+            }
+            given[0] += count;
+        });
+        if (given[0] != e.count()) {
+            throw new IllegalStateException("SafeTensorsWriter: tensor " + Json.quoteForMessage(e.name()) + " of shape "
+                    + Shape.str(e.shape()) + " needs " + e.count() + " values; its source gave " + given[0]);
+        }
     }
 
     private byte[] header(List<Entry> order) {

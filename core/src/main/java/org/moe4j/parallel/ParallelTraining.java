@@ -1,6 +1,6 @@
 package org.moe4j.parallel;
 
-import java.lang.foreign.MemorySegment;
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
@@ -36,13 +36,11 @@ import org.moe4j.train.Distribution;
  * </ul>
  * The clipping norm adds the dense part (equal everywhere) to the held experts' squares summed
  * over all ranks and divided by D (each expert is held D times). Every rank then takes the same
- * AdamW step, whose buffers for experts exist only where the experts are held. Before a
- * checkpoint, rank 0 of the first expert group gathers the others' experts and their AdamW
- * moments into the whole model's state, which world rank 0 writes; any rank count can resume it.
+ * AdamW step, whose buffers for experts exist only where the experts are held. A checkpoint is
+ * written once, by world rank 0, with the experts other ranks hold streamed to it one block at a
+ * time as the file is written ({@link ExpertCheckpoint}); any rank count can resume it.
  */
 public final class ParallelTraining implements Distribution, AutoCloseable {
-    private static final List<String> MOMENTS = List.of("exp_avg/", "exp_avg_sq/");
-
     private final Communicator world;
     private final Communicator expertGroup;
     private final Communicator replicas;
@@ -51,13 +49,9 @@ public final class ParallelTraining implements Distribution, AutoCloseable {
     /** Expert weights held in slices (expert parallelism): the layer's experts [first, first + count) only. */
     private final Set<Variable> sliced = Collections.newSetFromMap(new IdentityHashMap<>());
     /** The same, by name, with where their experts sit in the whole model. */
-    private final List<Stacked> stacked = new ArrayList<>();
-
-    /**
-     * A stacked expert parameter held in part: {@code name} in the state dictionary, the per-expert
-     * checkpoint names {@code prefix.e.key}, {@code total} experts in the layer.
-     */
-    private record Stacked(String name, String prefix, String key, Variable variable, int first, int total) {}
+    private final List<ExpertCheckpoint.Stacked> stacked = new ArrayList<>();
+    /** Writes the checkpoints of the first expert group (null in pure data parallel). */
+    private final ExpertCheckpoint checkpoint;
 
     private ParallelTraining(Communicator world, TransformerLM model, ParallelLayout layout) {
         this.world = new CommunicationLog(world, new CommunicationLog.Totals());
@@ -69,15 +63,17 @@ public final class ParallelTraining implements Distribution, AutoCloseable {
         for (FeedForwardBlock block : model.feedForwardBlocks()) {
             if (block instanceof MoeLayer moe) moe.distribute(new ExpertParallelDispatch(expertGroup, this.world));
         }
-        if (layout.expertParallel() == 1) return;
-        for (var layer : model.stackedExperts().entrySet()) {
-            Experts experts = (Experts) layer.getValue();
-            for (var p : layer.getValue().namedParameters().entrySet()) {
-                sliced.add(p.getValue());
-                stacked.add(new Stacked(layer.getKey() + "." + p.getKey(), layer.getKey(), p.getKey(), p.getValue(),
-                        experts.firstExpert(), experts.totalExperts()));
+        if (layout.expertParallel() > 1) {
+            for (var layer : model.stackedExperts().entrySet()) {
+                Experts experts = (Experts) layer.getValue();
+                for (var p : layer.getValue().namedParameters().entrySet()) {
+                    sliced.add(p.getValue());
+                    stacked.add(new ExpertCheckpoint.Stacked(layer.getKey() + "." + p.getKey(), layer.getKey(), p.getKey(),
+                            p.getValue(), experts.firstExpert(), experts.totalExperts()));
+                }
             }
         }
+        this.checkpoint = stacked.isEmpty() || layout.groupOf(rank) != 0 ? null : new ExpertCheckpoint(expertGroup, stacked);
     }
 
     /**
@@ -198,70 +194,37 @@ public final class ParallelTraining implements Distribution, AutoCloseable {
     }
 
     /**
-     * The first expert group's rank 0 (world rank 0) receives its peers' experts and their AdamW
-     * moments; the other groups hold copies of the same and send nothing. On world rank 0 the maps
-     * then hold the whole model, in the order one process writes it.
+     * Pure data parallel: world rank 0 holds the whole model and writes it. Expert parallel: the
+     * first expert group writes it ({@link ExpertCheckpoint}: its rank 0, world rank 0, with its
+     * peers' experts streamed to it block by block); the other groups hold copies and do nothing.
      */
     @Override
-    public void gatherForCheckpoint(Map<String, Tensor> modelState, Map<String, Tensor> optimizerState) {
-        if (stacked.isEmpty() || layout.groupOf(world.rank()) != 0) return;
-        boolean writer = expertGroup.rank() == 0;
-        for (Stacked s : stacked) {
-            float[] whole = gather(s.variable().value());
-            if (writer) {
-                int[] shape = s.variable().shape();
-                int[] one = Arrays.copyOfRange(shape, 1, shape.length);
-                int block = s.variable().value().size() / shape[0];
-                for (int e = 0; e < s.total(); e++) {
-                    modelState.put(s.prefix() + "." + e + "." + s.key(), Tensor.of(Arrays.copyOfRange(whole, e * block, (e + 1) * block), one));
-                }
-            }
-            for (String moment : MOMENTS) {
-                Tensor t = optimizerState.get(moment + s.name());
-                if (t == null) continue;
-                float[] all = gather(t);
-                if (writer) optimizerState.put(moment + s.name(), Tensor.of(all, wholeShape(s)));
-            }
-        }
-        if (writer) {
-            Map<String, Tensor> ordered = new LinkedHashMap<>();
-            for (String name : model.checkpointShapes().keySet()) ordered.put(name, modelState.get(name));
-            modelState.clear();
-            modelState.putAll(ordered);
-        }
+    public void writeCheckpoint(Map<String, Tensor> modelState, Map<String, Tensor> optimizerState, CheckpointWriter writer)
+            throws IOException {
+        if (checkpoint != null) checkpoint.write(modelState, optimizerState, writer);
+        else if (writesFiles()) writer.write(modelState, Map.of(), optimizerState, Map.of());
     }
 
-    /** The expert-group rank 0 gets every rank's part of {@code t}, in expert order; the others get an empty array. */
-    private float[] gather(Tensor t) {
-        int n = t.size();
-        int ranks = expertGroup.size();
-        int[] send = new int[ranks];
-        send[0] = n;
-        int[] receive = new int[ranks];
-        if (expertGroup.rank() == 0) Arrays.fill(receive, n);
-        float[] all = new float[expertGroup.rank() == 0 ? n * ranks : 0];
-        expertGroup.allToAll(MemorySegment.ofArray(t.toArray()), send, MemorySegment.ofArray(all), receive);
-        return all;
-    }
-
-    private static int[] wholeShape(Stacked s) {
-        int[] shape = s.variable().shape().clone();
-        shape[0] = s.total();
-        return shape;
+    /**
+     * The bytes of other ranks' experts this rank holds at most while it writes a checkpoint (one
+     * expert block: {@link ExpertCheckpoint}); 0 on ranks that do not write or hold every expert.
+     */
+    public long checkpointBufferBytes() {
+        return checkpoint == null ? 0 : checkpoint.writerBufferBytes();
     }
 
     /** This rank's experts' rows of the whole model's AdamW moments; every other buffer as it is. */
     @Override
     public Map<String, Tensor> ownShare(Map<String, Tensor> optimizerState) {
         Map<String, Tensor> own = new LinkedHashMap<>(optimizerState);
-        for (Stacked s : stacked) {
-            for (String moment : MOMENTS) {
+        for (ExpertCheckpoint.Stacked s : stacked) {
+            for (String moment : ExpertCheckpoint.MOMENTS) {
                 Tensor t = own.get(moment + s.name());
                 if (t == null) continue;
-                if (!Arrays.equals(t.shape(), wholeShape(s))) {
+                if (!Arrays.equals(t.shape(), s.wholeShape())) {
                     throw new IllegalArgumentException("optimizer state '" + moment + s.name() + "' has shape "
                             + org.moe4j.tensor.Shape.str(t.shape()) + ", the whole model's is "
-                            + org.moe4j.tensor.Shape.str(wholeShape(s)));
+                            + org.moe4j.tensor.Shape.str(s.wholeShape()));
                 }
                 int block = t.size() / s.total();
                 int count = s.variable().shape()[0];

@@ -17,6 +17,7 @@ import org.moe4j.io.JsonException;
 import org.moe4j.io.SafeTensors;
 import org.moe4j.io.SafeTensorsFile;
 import org.moe4j.io.SafeTensorsWriter;
+import org.moe4j.io.StreamedTensor;
 import org.moe4j.io.TensorInfo;
 import org.moe4j.tensor.Shape;
 import org.moe4j.tensor.Tensor;
@@ -63,6 +64,17 @@ public record Checkpoint(long step, Object config, Map<String, Tensor> model, Ma
 
     /** Writes {@code checkpoint} as the folder {@code folder}, replacing an existing one atomically. */
     public static void save(Path folder, Checkpoint checkpoint) throws IOException {
+        save(folder, checkpoint, Map.of(), Map.of());
+    }
+
+    /**
+     * As {@link #save(Path, Checkpoint)}, with more weights and optimizer tensors whose values are
+     * produced as the files are written ({@code streamedModel}, {@code streamedOptimizer}: the
+     * experts other ranks hold), so the writer never holds them all; the files are the ones the same
+     * values given as tensors produce, byte for byte. A name in both a map and the checkpoint is refused.
+     */
+    public static void save(Path folder, Checkpoint checkpoint, Map<String, StreamedTensor> streamedModel,
+                            Map<String, StreamedTensor> streamedOptimizer) throws IOException {
         Map<String, Object> state = new LinkedHashMap<>();
         state.put("format", FORMAT);
         state.put("version", VERSION);
@@ -70,8 +82,10 @@ public record Checkpoint(long step, Object config, Map<String, Tensor> model, Ma
         state.put("rng_state", Arrays.stream(checkpoint.rngState).boxed().toList());
         SafeTensorsWriter model = SafeTensors.writer().metadata("format", "pt");
         checkpoint.model().forEach(model::add);
+        streamedModel.forEach(model::add);
         SafeTensorsWriter optimizer = SafeTensors.writer();
         checkpoint.optimizer().forEach(optimizer::add);
+        streamedOptimizer.forEach(optimizer::add);
         AtomicFiles.writeFolder(folder, tmp -> {
             try (OutputStream out = Files.newOutputStream(tmp.resolve(MODEL_FILE))) {
                 model.writeTo(out);
@@ -116,6 +130,22 @@ public record Checkpoint(long step, Object config, Map<String, Tensor> model, Ma
         long step = (Long) state.get("step");
         long[] rng = ((List<?>) state.get("rng_state")).stream().mapToLong(x -> (Long) x).toArray();
         return new Checkpoint(step, config, model, optimizer, rng);
+    }
+
+    /**
+     * The weights of a checkpoint folder alone, checked against {@code expectedModel} as
+     * {@link #load(Path, Map)} checks them; the optimizer state (twice the weights' size under
+     * AdamW) is not read, for a process that only runs the model.
+     */
+    public static Map<String, Tensor> loadWeights(Path folder, Map<String, int[]> expectedModel) throws IOException {
+        AtomicFiles.recoverInterruptedReplace(folder);
+        if (!Files.isDirectory(folder)) {
+            throw new FileFormatException(folder + ": no checkpoint folder here");
+        }
+        try (SafeTensorsFile f = SafeTensors.open(folder.resolve(MODEL_FILE))) {
+            requireShapes(folder + " " + MODEL_FILE, expectedModel, f);
+            return readAll(f);
+        }
     }
 
     /**

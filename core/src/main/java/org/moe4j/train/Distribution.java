@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Map;
 import org.moe4j.autograd.Variable;
 import org.moe4j.data.Batch;
+import org.moe4j.io.StreamedTensor;
 import org.moe4j.tensor.Tensor;
 
 /**
@@ -41,7 +42,10 @@ public interface Distribution {
         }
 
         @Override
-        public void gatherForCheckpoint(Map<String, Tensor> model, Map<String, Tensor> optimizer) {}
+        public void writeCheckpoint(Map<String, Tensor> model, Map<String, Tensor> optimizer, CheckpointWriter writer)
+                throws IOException {
+            writer.write(model, Map.of(), optimizer, Map.of());
+        }
 
         @Override
         public Map<String, Tensor> ownShare(Map<String, Tensor> optimizer) {
@@ -76,13 +80,26 @@ public interface Distribution {
     /** The L2 norm of the global batch's gradients, every expert counted once, equal on every rank. */
     double globalNorm(List<Variable> parameters);
 
+    /** Writes one checkpoint from the writing rank's tensors and the ones other ranks hold, streamed. */
+    @FunctionalInterface
+    interface CheckpointWriter {
+        /**
+         * {@code model} and {@code optimizer} hold what this rank holds, the streamed maps every other
+         * tensor of the whole model's checkpoint; a streamed tensor's values arrive as it is written.
+         */
+        void write(Map<String, Tensor> model, Map<String, StreamedTensor> streamedModel, Map<String, Tensor> optimizer,
+                   Map<String, StreamedTensor> streamedOptimizer) throws IOException;
+    }
+
     /**
-     * Before a checkpoint: completes this rank's checkpoint state ({@code model} as
-     * {@link org.moe4j.nn.Module#checkpointState} gives it, {@code optimizer} as
-     * {@link Optimizer#stateDict}) on the writing rank with every weight and optimizer buffer held
-     * elsewhere, so that it is the whole model's; both maps are changed in place.
+     * Writes a checkpoint of the whole model once: every rank calls it with its checkpoint state
+     * ({@code model} as {@link org.moe4j.nn.Module#checkpointState} gives it, {@code optimizer} as
+     * {@link Optimizer#stateDict}; both may be changed). The writing rank runs {@code writer} with
+     * the weights and optimizer buffers held elsewhere as streamed tensors, which their ranks send
+     * one expert block at a time while the files are written, so no rank holds the whole model's
+     * experts; the other ranks return once it is written.
      */
-    void gatherForCheckpoint(Map<String, Tensor> model, Map<String, Tensor> optimizer);
+    void writeCheckpoint(Map<String, Tensor> model, Map<String, Tensor> optimizer, CheckpointWriter writer) throws IOException;
 
     /** On resume: the part of a whole checkpoint's optimizer state that this rank holds. */
     Map<String, Tensor> ownShare(Map<String, Tensor> optimizer);

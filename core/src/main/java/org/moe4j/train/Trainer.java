@@ -115,19 +115,19 @@ public final class Trainer {
 
     /**
      * Writes model, optimizer state, step and generator states atomically to {@code folder}; over
-     * ranks, every rank calls it and the writing rank alone writes the whole model.
+     * ranks, every rank calls it and the writing rank writes the whole model, the experts other
+     * ranks hold streamed to it while it writes.
      */
     public void save(Path folder) throws IOException {
         Map<String, Tensor> modelState = new LinkedHashMap<>(task.model().checkpointState());
         Map<String, Tensor> optimizerState = new LinkedHashMap<>(optimizer.stateDict());
-        distribution.gatherForCheckpoint(modelState, optimizerState);
-        if (!distribution.writesFiles()) return;
         List<Rng> rngs = task.generators();
         long[] words = new long[rngs.size() * 6];
         for (int i = 0; i < rngs.size(); i++) {
             System.arraycopy(rngs.get(i).state(), 0, words, i * 6, 6);
         }
-        Checkpoint.save(folder, new Checkpoint(step, runConfig, modelState, optimizerState, words));
+        distribution.writeCheckpoint(modelState, optimizerState, (model, streamedModel, optimizerOwn, streamedOptimizer) ->
+                Checkpoint.save(folder, new Checkpoint(step, runConfig, model, optimizerOwn, words), streamedModel, streamedOptimizer));
     }
 
     /** Restores everything {@link #save} wrote; the model's shapes must match. */

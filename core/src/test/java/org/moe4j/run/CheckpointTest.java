@@ -67,6 +67,25 @@ class CheckpointTest {
         }
     }
 
+    /** The weights alone: the same tensors as a whole load, the optimizer file never opened (here: removed), shapes checked. */
+    @Test
+    void loadsTheWeightsAloneWithoutTheOptimizerState() throws Exception {
+        Checkpoint c = sample(7, 16);
+        Path folder = dir.resolve("ckpt");
+        Checkpoint.save(folder, c);
+        Files.delete(folder.resolve(Checkpoint.OPTIMIZER_FILE));
+        Map<String, Tensor> weights = Checkpoint.loadWeights(folder, shapes(16));
+        assertEquals(c.model().keySet(), weights.keySet());
+        for (String name : c.model().keySet()) {
+            assertArrayEquals(c.model().get(name).toArray(), weights.get(name).toArray(), name);
+        }
+        var shape = assertThrows(IllegalArgumentException.class, () -> Checkpoint.loadWeights(folder, shapes(32)));
+        assertTrue(shape.getMessage().contains("tensor \"experts.w1.weight\" has shape [4, 16, 8] but the model expects [4, 32, 8]"),
+                shape.getMessage());
+        var none = assertThrows(FileFormatException.class, () -> Checkpoint.loadWeights(dir.resolve("none"), shapes(16)));
+        assertEquals(dir.resolve("none") + ": no checkpoint folder here", none.getMessage());
+    }
+
     @Test
     void aCheckpointOfAnotherModelShapeFailsNamingTheTensorAndBothShapes() throws Exception {
         Path folder = dir.resolve("ckpt");
