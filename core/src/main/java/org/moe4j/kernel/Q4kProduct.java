@@ -86,15 +86,12 @@ final class Q4kProduct {
 
     /** Per-thread buffers: decoded rows, their minima, the tokens' sub-block sums, products before their minima. */
     private static final class Buffer {
-        float[] rows = new float[0], ml = new float[0], sums = new float[0], products = new float[0];
-        MemorySegment segment = MemorySegment.ofArray(rows);
+        float[] rows = new float[0], ml = new float[0], sums = new float[0], products = new float[0], acc = new float[0];
         final float[] scales = new float[64], lanes = new float[8];
 
-        void ensure(int rowFloats, int subBlocks, int sumFloats, int productFloats) {
-            if (rows.length < rowFloats) {
-                rows = new float[rowFloats];
-                segment = MemorySegment.ofArray(rows);
-            }
+        void ensure(int rowFloats, int subBlocks, int sumFloats, int productFloats, int accumulators) {
+            if (rows.length < rowFloats) rows = new float[rowFloats];
+            if (acc.length < accumulators) acc = new float[accumulators];
             if (ml.length < subBlocks) ml = new float[subBlocks];
             if (sums.length < sumFloats) sums = new float[Math.max(sumFloats, sums.length * 3 / 2)];
             if (products.length < productFloats) products = new float[productFloats];
@@ -111,7 +108,8 @@ final class Q4kProduct {
         int block = Math.max(4, BUFFER_FLOATS / Math.max(1, cols) & ~3);
         int panel = Math.max(4, BUFFER_FLOATS / Math.max(1, cols) & ~3);
         int stride = (block + VL - 1) / VL * VL;
-        buffer.ensure(T == 1 ? 0 : block * cols, subs * stride, T * subs, T == 1 ? 0 : panel * stride);
+        buffer.ensure(T == 1 ? 0 : block * cols, subs * stride, T * subs, T == 1 ? 0 : panel * stride,
+                T == 1 ? 0 : PanelBlocks.accumulatorFloats(Math.min(T, panel)));
         float[] sums = buffer.sums;
         for (int t = 0; t < T; t++) {
             for (int j = 0; j < subs; j++) sums[t * subs + j] = Q4kReference.subBlockSum(x, xOff + t * ldx + 32 * j);
@@ -124,24 +122,13 @@ final class Q4kProduct {
                 packed2(data, r * rowBytes, rowBytes, cols, x, xOff, sums, buffer, y, yOff + r, 1, add);
             }
         } else {
-            long decodedRowBytes = 4L * cols;
             float[] products = buffer.products;
             for (int b0 = r0; b0 < quadEnd; b0 += block) {
                 int b1 = Math.min(quadEnd, b0 + block);
-                for (int r = b0; r < b1; r++) decode(data, r * rowBytes, cols, buffer, r - b0, stride);
+                for (int r = b0; r < b1; r++) decode(data, r * rowBytes, cols, buffer, r - b0, b1 - b0, stride);
                 for (int t0 = 0; t0 < T; t0 += panel) {
                     int t1 = Math.min(T, t0 + panel);
-                    for (int r = b0; r < b1; r += 4) {
-                        long at = (r - b0) * decodedRowBytes;
-                        int t = t0;
-                        for (; t + 4 <= t1; t += 4) {
-                            F32Blocks.rows4Tokens4(buffer.segment, at, cols, x, xOff + t * ldx, ldx, products, (t - t0) * stride + r - b0, stride, false);
-                        }
-                        for (; t < t1; t++) {
-                            F32Blocks.rows4Token1(buffer.segment, at, decodedRowBytes, cols, x, xOff + t * ldx, products, (t - t0) * stride + r - b0, 1,
-                                    false);
-                        }
-                    }
+                    PanelBlocks.multiply(buffer.rows, b1 - b0, cols, x, xOff + t0 * ldx, ldx, t1 - t0, products, 0, stride, false, buffer.acc);
                     for (int t = t0; t < t1; t++) {
                         for (int r = 0; r < b1 - b0; r += VL) {
                             minusMinima(buffer, r, stride, sums, t * subs, subs, products, (t - t0) * stride);
@@ -261,9 +248,13 @@ final class Q4kProduct {
         WeightBlocks.store(y, y0 + yStride, QuantizedKernels.laneSum(a1) - Q4kReference.minimum(lanes), add);
     }
 
-    /** Row {@code r} of the block (from byte {@code at}) decoded without its minima into the buffer; its minima by sub-block, {@code stride} rows apart. */
-    private static void decode(MemorySegment w, long at, int cols, Buffer buffer, int r, int stride) {
+    /**
+     * Row {@code r} of a block of {@code n} rows (from byte {@code at}) decoded without its minima into the buffer,
+     * laid out as {@link PanelBlocks#start} says; its minima by sub-block, {@code stride} rows apart.
+     */
+    private static void decode(MemorySegment w, long at, int cols, Buffer buffer, int r, int n, int stride) {
         float[] rows = buffer.rows, ml = buffer.ml, sc = buffer.scales;
+        int off = PanelBlocks.start(r, n, cols), spread = PanelBlocks.spread(r, n, cols);
         for (int c = 0; c < cols; c += 256, at += 144) {
             subBlockScales(w, at, 0, 1, sc);
             for (int l = 0; l < 8; l++) ml[(c / 32 + l) * stride + r] = sc[8 + l];
@@ -271,9 +262,9 @@ final class Q4kProduct {
                 FloatVector dlLow = FloatVector.broadcast(F, sc[2 * i]), dlHigh = FloatVector.broadcast(F, sc[2 * i + 1]);
                 for (int k = 0; k < 32; k += VL) {
                     IntVector q = ints(w, at + 16 + 32L * i + k);
-                    int to = r * cols + c + 64 * i + k;
+                    int to = off + (c + 64 * i + k) * spread;
                     low(q).mul(dlLow).intoArray(rows, to);
-                    high(q).mul(dlHigh).intoArray(rows, to + 32);
+                    high(q).mul(dlHigh).intoArray(rows, to + 32 * spread);
                 }
             }
         }
