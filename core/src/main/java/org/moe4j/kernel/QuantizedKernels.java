@@ -288,7 +288,7 @@ final class QuantizedKernels {
      * The entries of a 16-entry table (floats as int bits: lanes 0..VL-1 in {@code lo}, the rest in {@code hi}
      * when VL is 8) at the low 4 bits of each lane of {@code codes}: one permute, which wraps the index.
      */
-    private static FloatVector pick(IntVector codes, IntVector lo, IntVector hi) {
+    static FloatVector pick(IntVector codes, IntVector lo, IntVector hi) {
         return (VL >= 16 ? codes.selectFrom(lo) : codes.selectFrom(lo, hi)).reinterpretAsFloats();
     }
 
