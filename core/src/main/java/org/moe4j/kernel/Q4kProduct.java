@@ -28,11 +28,11 @@ import org.moe4j.tensor.quant.Dequantizer;
  * schedules compute the same sequence of operations, so a token's outputs have the same bits alone
  * or in a batch:
  * <ul>
- *   <li>one token: two rows' codes at a time are unpacked and scaled in registers straight from the
- *       packed blocks;</li>
+ *   <li>one token: two rows' codes at a time pick their weights from per-sub-block tables in
+ *       registers, straight from the packed blocks;</li>
  *   <li>several tokens: a block of rows that fits the L2 cache is decoded once into a per-thread
- *       buffer (without the minima, which go to a buffer of their own), the float32 register blocks
- *       of {@link F32Blocks} run over it for every token, and each output then loses its minimum term.</li>
+ *       buffer (without the minima, which go to a buffer of their own), the chunked 8-row blocks of
+ *       {@link PanelBlocks} run over it for every token, and each output then loses its minimum term.</li>
  * </ul>
  * Rows left over past the last block of 4 (matrices whose rows are not a multiple of 4) take the
  * reference itself.

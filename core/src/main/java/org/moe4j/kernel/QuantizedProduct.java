@@ -19,8 +19,8 @@ import org.moe4j.tensor.quant.Dequantizer;
  *       straight from the packed blocks and multiplies it in, four rows at a time, so the weights
  *       are read once and never written back;</li>
  *   <li>several tokens (prompts, batches): a block of rows is decoded once into a per-thread float
- *       buffer small enough to stay in the core's L2 cache, and the float32 register blocks of
- *       {@link F32Blocks} run over it for every token.</li>
+ *       buffer small enough to stay in the core's L2 cache, laid out for {@link PanelBlocks} (groups
+ *       of 8 rows interleaved by vectors), whose chunked 8-row blocks run over it for every token.</li>
  * </ul>
  * Both give the same bits, so a sequence decodes to the same result alone or in a batch. Activations
  * stay in float32: quantising them to 8 bits as llama.cpp does would change results with the batch
