@@ -28,11 +28,11 @@ import org.moe4j.tensor.quant.Dequantizer;
  * schedules compute the same sequence of operations, so a token's outputs have the same bits alone
  * or in a batch:
  * <ul>
- *   <li>one token: two rows' codes at a time are unpacked and scaled in registers straight from the
- *       packed blocks;</li>
+ *   <li>one token: two rows' codes at a time pick their weights from per-sub-block tables in
+ *       registers, straight from the packed blocks;</li>
  *   <li>several tokens: a block of rows that fits the L2 cache is decoded once into a per-thread
- *       buffer (without the minima, which go to a buffer of their own), the float32 register blocks
- *       of {@link F32Blocks} run over it for every token, and each output then loses its minimum term.</li>
+ *       buffer (without the minima, which go to a buffer of their own), the chunked 8-row blocks of
+ *       {@link PanelBlocks} run over it for every token, and each output then loses its minimum term.</li>
  * </ul>
  * Rows left over past the last block of 4 (matrices whose rows are not a multiple of 4) take the
  * reference itself.
@@ -80,21 +80,27 @@ final class Q4kProduct {
         MINS = VectorMask.fromArray(F, mins, 0);
     }
 
+    /** The codes 0..15 as floats: lanes 0..VL-1, and 8..15 for vectors of 8 lanes. */
+    private static final FloatVector CODES_LO = FloatVector.fromArray(F, iota(), 0), CODES_HI = FloatVector.fromArray(F, iota(), VL >= 16 ? 0 : 8);
+
+    private static float[] iota() {
+        float[] v = new float[Math.max(16, VL)];
+        for (int i = 0; i < 16; i++) v[i] = i;
+        return v;
+    }
+
     private static final ThreadLocal<Buffer> BUFFERS = ThreadLocal.withInitial(Buffer::new);
 
     private Q4kProduct() {}
 
     /** Per-thread buffers: decoded rows, their minima, the tokens' sub-block sums, products before their minima. */
     private static final class Buffer {
-        float[] rows = new float[0], ml = new float[0], sums = new float[0], products = new float[0];
-        MemorySegment segment = MemorySegment.ofArray(rows);
+        float[] rows = new float[0], ml = new float[0], sums = new float[0], products = new float[0], acc = new float[0];
         final float[] scales = new float[64], lanes = new float[8];
 
-        void ensure(int rowFloats, int subBlocks, int sumFloats, int productFloats) {
-            if (rows.length < rowFloats) {
-                rows = new float[rowFloats];
-                segment = MemorySegment.ofArray(rows);
-            }
+        void ensure(int rowFloats, int subBlocks, int sumFloats, int productFloats, int accumulators) {
+            if (rows.length < rowFloats) rows = new float[rowFloats];
+            if (acc.length < accumulators) acc = new float[accumulators];
             if (ml.length < subBlocks) ml = new float[subBlocks];
             if (sums.length < sumFloats) sums = new float[Math.max(sumFloats, sums.length * 3 / 2)];
             if (products.length < productFloats) products = new float[productFloats];
@@ -111,7 +117,8 @@ final class Q4kProduct {
         int block = Math.max(4, BUFFER_FLOATS / Math.max(1, cols) & ~3);
         int panel = Math.max(4, BUFFER_FLOATS / Math.max(1, cols) & ~3);
         int stride = (block + VL - 1) / VL * VL;
-        buffer.ensure(T == 1 ? 0 : block * cols, subs * stride, T * subs, T == 1 ? 0 : panel * stride);
+        buffer.ensure(T == 1 ? 0 : block * cols, subs * stride, T * subs, T == 1 ? 0 : panel * stride,
+                T == 1 ? 0 : PanelBlocks.accumulatorFloats(Math.min(T, panel)));
         float[] sums = buffer.sums;
         for (int t = 0; t < T; t++) {
             for (int j = 0; j < subs; j++) sums[t * subs + j] = Q4kReference.subBlockSum(x, xOff + t * ldx + 32 * j);
@@ -124,24 +131,13 @@ final class Q4kProduct {
                 packed2(data, r * rowBytes, rowBytes, cols, x, xOff, sums, buffer, y, yOff + r, 1, add);
             }
         } else {
-            long decodedRowBytes = 4L * cols;
             float[] products = buffer.products;
             for (int b0 = r0; b0 < quadEnd; b0 += block) {
                 int b1 = Math.min(quadEnd, b0 + block);
-                for (int r = b0; r < b1; r++) decode(data, r * rowBytes, cols, buffer, r - b0, stride);
+                for (int r = b0; r < b1; r++) decode(data, r * rowBytes, cols, buffer, r - b0, b1 - b0, stride);
                 for (int t0 = 0; t0 < T; t0 += panel) {
                     int t1 = Math.min(T, t0 + panel);
-                    for (int r = b0; r < b1; r += 4) {
-                        long at = (r - b0) * decodedRowBytes;
-                        int t = t0;
-                        for (; t + 4 <= t1; t += 4) {
-                            F32Blocks.rows4Tokens4(buffer.segment, at, cols, x, xOff + t * ldx, ldx, products, (t - t0) * stride + r - b0, stride, false);
-                        }
-                        for (; t < t1; t++) {
-                            F32Blocks.rows4Token1(buffer.segment, at, decodedRowBytes, cols, x, xOff + t * ldx, products, (t - t0) * stride + r - b0, 1,
-                                    false);
-                        }
-                    }
+                    PanelBlocks.multiply(buffer.rows, b1 - b0, cols, x, xOff + t0 * ldx, ldx, t1 - t0, products, 0, stride, false, buffer.acc);
                     for (int t = t0; t < t1; t++) {
                         for (int r = 0; r < b1 - b0; r += VL) {
                             minusMinima(buffer, r, stride, sums, t * subs, subs, products, (t - t0) * stride);
@@ -209,11 +205,6 @@ final class Q4kProduct {
         return (IntVector) ByteVector.fromMemorySegment(B, w, at, LE).convertShape(VectorOperators.B2I, I, 0);
     }
 
-    /** The 4-bit codes of VL bytes, low nibbles (shift 0) or high (shift 4), as floats. */
-    private static FloatVector nibbles(MemorySegment w, long at, int shift) {
-        return (FloatVector) ints(w, at).lanewise(VectorOperators.LSHR, shift).and(0xF).convert(VectorOperators.I2F, 0);
-    }
-
     private static FloatVector low(IntVector v) {
         return (FloatVector) v.and(0xF).convert(VectorOperators.I2F, 0);
     }
@@ -223,9 +214,11 @@ final class Q4kProduct {
     }
 
     /**
-     * Two rows, {@code rowBytes} apart from byte {@code w0}, times one token, codes unpacked and scaled in registers,
-     * columns in ascending vectors as the float32 kernel visits them; each super-block's sub-block
-     * factors are computed first, outside the vector loop (see {@link QuantizedKernels#rows4Token1}).
+     * Two rows, {@code rowBytes} apart from byte {@code w0}, times one token, columns in ascending vectors as the
+     * float32 kernel visits them; each super-block's sub-block factors are computed first, outside the vector
+     * loop (see {@link QuantizedKernels#rows4Token1}). Each sub-block of a row gets a table of its 16 weights
+     * {@code dl_j q}, and the codes, shifted to their nibble, pick from it with one permute (as for MXFP4 in
+     * {@link QuantizedKernels}): 4 vector operations per VL weights instead of 6 (mask, convert, multiply gone).
      * Two rows, not four: with four, the loop grew past what the JIT inlines and the Vector API's
      * conversions fell back to its Java code (five times slower than the kernel it replaced).
      */
@@ -239,13 +232,16 @@ final class Q4kProduct {
             // sub-block j = 2i + h: the low (h = 0) or high (h = 1) nibbles of 32 bytes; one loop body for both,
             // as a second copy of it took the method past what the JIT inlines
             for (int j = 0; j < 8; j++) {
-                FloatVector dl0 = FloatVector.broadcast(F, sc[j]), dl1 = FloatVector.broadcast(F, sc[16 + j]);
+                // each row's 16 weights dl_j q of the sub-block (the reference's products), picked by the codes
+                IntVector t0 = CODES_LO.mul(sc[j]).reinterpretAsInts(), t1 = CODES_LO.mul(sc[16 + j]).reinterpretAsInts();
+                IntVector h0 = VL >= 16 ? t0 : CODES_HI.mul(sc[j]).reinterpretAsInts();
+                IntVector h1 = VL >= 16 ? t1 : CODES_HI.mul(sc[16 + j]).reinterpretAsInts();
                 int shift = 4 * (j & 1);
                 for (int k = 0; k < 32; k += VL) {
                     FloatVector u = FloatVector.fromArray(F, x, x0 + c + 32 * j + k);
                     long o = b + 16 + 32L * (j >> 1) + k;
-                    a0 = u.fma(nibbles(w, w0 + o, shift).mul(dl0), a0);
-                    a1 = u.fma(nibbles(w, w1 + o, shift).mul(dl1), a1);
+                    a0 = u.fma(QuantizedKernels.pick(ints(w, w0 + o).lanewise(VectorOperators.LSHR, shift), t0, h0), a0);
+                    a1 = u.fma(QuantizedKernels.pick(ints(w, w1 + o).lanewise(VectorOperators.LSHR, shift), t1, h1), a1);
                 }
             }
             // the minima of this super-block into the rows' 8 lanes (lanes[0..8) and sc's spare room)
@@ -261,9 +257,13 @@ final class Q4kProduct {
         WeightBlocks.store(y, y0 + yStride, QuantizedKernels.laneSum(a1) - Q4kReference.minimum(lanes), add);
     }
 
-    /** Row {@code r} of the block (from byte {@code at}) decoded without its minima into the buffer; its minima by sub-block, {@code stride} rows apart. */
-    private static void decode(MemorySegment w, long at, int cols, Buffer buffer, int r, int stride) {
+    /**
+     * Row {@code r} of a block of {@code n} rows (from byte {@code at}) decoded without its minima into the buffer,
+     * laid out as {@link PanelBlocks#start} says; its minima by sub-block, {@code stride} rows apart.
+     */
+    private static void decode(MemorySegment w, long at, int cols, Buffer buffer, int r, int n, int stride) {
         float[] rows = buffer.rows, ml = buffer.ml, sc = buffer.scales;
+        int off = PanelBlocks.start(r, n, cols), spread = PanelBlocks.spread(r, n, cols);
         for (int c = 0; c < cols; c += 256, at += 144) {
             subBlockScales(w, at, 0, 1, sc);
             for (int l = 0; l < 8; l++) ml[(c / 32 + l) * stride + r] = sc[8 + l];
@@ -271,9 +271,9 @@ final class Q4kProduct {
                 FloatVector dlLow = FloatVector.broadcast(F, sc[2 * i]), dlHigh = FloatVector.broadcast(F, sc[2 * i + 1]);
                 for (int k = 0; k < 32; k += VL) {
                     IntVector q = ints(w, at + 16 + 32L * i + k);
-                    int to = r * cols + c + 64 * i + k;
+                    int to = off + (c + 64 * i + k) * spread;
                     low(q).mul(dlLow).intoArray(rows, to);
-                    high(q).mul(dlHigh).intoArray(rows, to + 32);
+                    high(q).mul(dlHigh).intoArray(rows, to + 32 * spread);
                 }
             }
         }

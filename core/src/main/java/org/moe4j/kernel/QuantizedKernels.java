@@ -103,25 +103,28 @@ final class QuantizedKernels {
         return low.or(high.lanewise(VectorOperators.LSHL, 4)).sub(32);
     }
 
-    /** One row of {@code f} from byte {@code at}, decoded into {@code out[off .. off + cols)}. */
-    static void decodeRow(Format f, MemorySegment w, long at, int cols, float[] out, int off) {
+    /**
+     * One row of {@code f} from byte {@code at}, decoded into {@code out}: the vector of columns [c, c + VL)
+     * at {@code off + c * spread} (1: the row in order; see {@link PanelBlocks#start} for the others).
+     */
+    static void decodeRow(Format f, MemorySegment w, long at, int cols, float[] out, int off, int spread) {
         switch (f) {
             case Q8_0 -> {
                 for (int c = 0; c < cols; c += 32, at += 34) {
                     float d = Dequantizer.half(w, at);
-                    for (int k = 0; k < 32; k += VL) widen(ints(w, at + 2 + k)).mul(d).intoArray(out, off + c + k);
+                    for (int k = 0; k < 32; k += VL) widen(ints(w, at + 2 + k)).mul(d).intoArray(out, off + (c + k) * spread);
                 }
             }
             case Q4_0 -> {
                 for (int c = 0; c < cols; c += 32, at += 18) {
                     float d = Dequantizer.half(w, at);
-                    for (int k = 0; k < 32; k += VL) widen(byteNibbles(w, at + 2 + k % 16, k < 16 ? 0 : 4).sub((byte) 8)).mul(d).intoArray(out, off + c + k);
+                    for (int k = 0; k < 32; k += VL) widen(byteNibbles(w, at + 2 + k % 16, k < 16 ? 0 : 4).sub((byte) 8)).mul(d).intoArray(out, off + (c + k) * spread);
                 }
             }
             case MXFP4_GGML -> {
                 for (int c = 0; c < cols; c += 32, at += 17) {
                     float d = Dequantizer.e8m0Half(w.get(ValueLayout.JAVA_BYTE, at) & 0xFF);
-                    for (int k = 0; k < 32; k += VL) mxfp4Values(nibbles(w, at + 1 + k % 16, k < 16 ? 0 : 4)).mul(d).intoArray(out, off + c + k);
+                    for (int k = 0; k < 32; k += VL) mxfp4Values(nibbles(w, at + 1 + k % 16, k < 16 ? 0 : 4)).mul(d).intoArray(out, off + (c + k) * spread);
                 }
             }
             case Q4_K, Q5_K -> {
@@ -134,7 +137,7 @@ final class QuantizedKernels {
                         for (int k = 0; k < 32; k += VL) {
                             long q = qs + 32L * (j >> 1) + k;
                             IntVector codes = five ? fiveBits(w, q, at + 16 + k, (j & 1) * 4, j) : nibbles(w, q, (j & 1) * 4);
-                            widen(codes).mul(dl).sub(ml).intoArray(out, off + c + 32 * j + k);
+                            widen(codes).mul(dl).sub(ml).intoArray(out, off + (c + 32 * j + k) * spread);
                         }
                     }
                 }
@@ -147,7 +150,7 @@ final class QuantizedKernels {
                             for (int k = 0; k < 32; k += VL) {
                                 int col = 128 * h + 32 * s + k;
                                 float dl = d * w.get(ValueLayout.JAVA_BYTE, at + 192 + col / 16);
-                                widen(sixBits(w, at, h, s, k)).mul(dl).intoArray(out, off + c + col);
+                                widen(sixBits(w, at, h, s, k)).mul(dl).intoArray(out, off + (c + col) * spread);
                             }
                         }
                     }
@@ -180,7 +183,10 @@ final class QuantizedKernels {
                 q6_k(w, w0, rowBytes, cols, x, x0, y, y0, scales);
                 q6_k(w, w0 + 2 * rowBytes, rowBytes, cols, x, x0, y, y0 + 2, scales);
             }
-            case MXFP4_GGML -> mxfp4(w, w0, rowBytes, cols, x, x0, y, y0);
+            case MXFP4_GGML -> {
+                mxfp4(w, w0, rowBytes, cols, x, x0, y, y0);
+                mxfp4(w, w0 + 2 * rowBytes, rowBytes, cols, x, x0, y, y0 + 2);
+            }
             default -> throw new IllegalArgumentException("no block kernel for " + f);
         }
     }
@@ -237,33 +243,53 @@ final class QuantizedKernels {
         y[y0 + 3] = s.lane(3 * VL / 4);
     }
 
+    /**
+     * MXFP4 blocks, one token: each row's block first gets a table of its 16 weights, the FP4 values times
+     * the block's scale (the reference's products, held as int bits), and each code then picks its weight from
+     * it with one permute, which takes the index from the low 4 bits of its lane: the low nibble needs no
+     * mask, the high one a shift. Against converting every code to float32 and scaling it, that is 3 vector
+     * operations per VL weights instead of 6, and one multiply per 32 weights instead of 32/VL. The two
+     * halves of a block are separate loops: with one loop choosing the shift by a branch, the JIT lost the
+     * vectors' exact types and ran the permute as Java code. Rows r and r+1 only (see rows4Token1): with
+     * four, the method passed the JIT's inlining budget (NodeCountInliningCutoff) and the permutes of the
+     * last rows ran as Java code.
+     */
     private static void mxfp4(MemorySegment w, long w0, long rowBytes, int cols, float[] x, int x0, float[] y, int y0) {
-        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
-        long w1 = w0 + rowBytes, w2 = w1 + rowBytes, w3 = w2 + rowBytes;
+        FloatVector a0 = FloatVector.zero(F), a1 = a0;
+        long w1 = w0 + rowBytes;
         for (int c = 0, b = 0; c < cols; c += 32, b += 17) {
-            float d0 = e8m0(w, w0 + b), d1 = e8m0(w, w1 + b), d2 = e8m0(w, w2 + b), d3 = e8m0(w, w3 + b);
-            for (int k = 0; k < 32; k += VL) {
+            float d0 = Dequantizer.e8m0Half(w.get(ValueLayout.JAVA_BYTE, w0 + b) & 0xFF);
+            float d1 = Dequantizer.e8m0Half(w.get(ValueLayout.JAVA_BYTE, w1 + b) & 0xFF);
+            IntVector t0 = MXFP4_LO.mul(d0).reinterpretAsInts(), t1 = MXFP4_LO.mul(d1).reinterpretAsInts();
+            // the second halves of the tables, for vectors of 8 lanes only
+            IntVector h0 = VL >= 16 ? t0 : MXFP4_HI.mul(d0).reinterpretAsInts(), h1 = VL >= 16 ? t1 : MXFP4_HI.mul(d1).reinterpretAsInts();
+            // columns 0..15 are the low nibbles of the block's 16 code bytes, 16..31 the high ones
+            for (int k = 0; k < 16; k += VL) {
                 FloatVector u = FloatVector.fromArray(F, x, x0 + c + k);
-                int o = b + 1 + k % 16, shift = k < 16 ? 0 : 4;
-                a0 = u.fma(mxfp4Values(nibbles(w, w0 + o, shift)).mul(d0), a0);
-                a1 = u.fma(mxfp4Values(nibbles(w, w1 + o, shift)).mul(d1), a1);
-                a2 = u.fma(mxfp4Values(nibbles(w, w2 + o, shift)).mul(d2), a2);
-                a3 = u.fma(mxfp4Values(nibbles(w, w3 + o, shift)).mul(d3), a3);
+                a0 = u.fma(pick(ints(w, w0 + b + 1 + k), t0, h0), a0);
+                a1 = u.fma(pick(ints(w, w1 + b + 1 + k), t1, h1), a1);
+            }
+            for (int k = 0; k < 16; k += VL) {
+                FloatVector u = FloatVector.fromArray(F, x, x0 + c + 16 + k);
+                a0 = u.fma(pick(highNibbles(w, w0 + b + 1 + k), t0, h0), a0);
+                a1 = u.fma(pick(highNibbles(w, w1 + b + 1 + k), t1, h1), a1);
             }
         }
-        FloatVector b0 = PAIR_LO.selectFrom(a0, a1).add(PAIR_HI.selectFrom(a0, a1));
-        FloatVector b1 = PAIR_LO.selectFrom(a2, a3).add(PAIR_HI.selectFrom(a2, a3));
-        FloatVector s = QUAD_LO.selectFrom(b0, b1).add(QUAD_HI.selectFrom(b0, b1));
-        if (VL >= 16) s = s.add(s.rearrange(FOLD2));
-        if (VL >= 8) s = s.add(s.rearrange(FOLD1));
-        y[y0] = s.lane(0);
-        y[y0 + 1] = s.lane(VL / 4);
-        y[y0 + 2] = s.lane(VL / 2);
-        y[y0 + 3] = s.lane(3 * VL / 4);
+        y[y0] = laneSum(a0);
+        y[y0 + 1] = laneSum(a1);
     }
 
-    private static float e8m0(MemorySegment w, long at) {
-        return Dequantizer.e8m0Half(w.get(ValueLayout.JAVA_BYTE, at) & 0xFF);
+    /** VL bytes as int lanes whose low 4 bits are their high nibbles (the bits above are left for {@link #pick}). */
+    private static IntVector highNibbles(MemorySegment w, long at) {
+        return ints(w, at).lanewise(VectorOperators.LSHR, 4);
+    }
+
+    /**
+     * The entries of a 16-entry table (floats as int bits: lanes 0..VL-1 in {@code lo}, the rest in {@code hi}
+     * when VL is 8) at the low 4 bits of each lane of {@code codes}: one permute, which wraps the index.
+     */
+    static FloatVector pick(IntVector codes, IntVector lo, IntVector hi) {
+        return (VL >= 16 ? codes.selectFrom(lo) : codes.selectFrom(lo, hi)).reinterpretAsFloats();
     }
 
     /**

@@ -1,5 +1,7 @@
 package org.moe4j.kernel;
 
+import static org.moe4j.kernel.WideningLoads.VL;
+
 import java.lang.foreign.MemorySegment;
 import org.moe4j.tensor.WeightMatrix;
 import org.moe4j.tensor.WeightMatrix.Format;
@@ -17,8 +19,8 @@ import org.moe4j.tensor.quant.Dequantizer;
  *       straight from the packed blocks and multiplies it in, four rows at a time, so the weights
  *       are read once and never written back;</li>
  *   <li>several tokens (prompts, batches): a block of rows is decoded once into a per-thread float
- *       buffer small enough to stay in the core's L2 cache, and the float32 register blocks of
- *       {@link F32Blocks} run over it for every token.</li>
+ *       buffer small enough to stay in the core's L2 cache, laid out for {@link PanelBlocks} (groups
+ *       of 8 rows interleaved by vectors), whose chunked 8-row blocks run over it for every token.</li>
  * </ul>
  * Both give the same bits, so a sequence decodes to the same result alone or in a batch. Activations
  * stay in float32: quantising them to 8 bits as llama.cpp does would change results with the batch
@@ -33,16 +35,13 @@ final class QuantizedProduct {
 
     /** A per-thread float buffer and its segment view, grown when a wider matrix comes. */
     private static final class Buffer {
-        float[] rows = new float[0];
-        MemorySegment segment = MemorySegment.ofArray(rows);
+        float[] rows = new float[0], acc = new float[0];
         final float[] scales = new float[64];
         final float[] four = new float[4];
 
-        void ensure(int floats) {
-            if (rows.length < floats) {
-                rows = new float[floats];
-                segment = MemorySegment.ofArray(rows);
-            }
+        void ensure(int floats, int accumulators) {
+            if (rows.length < floats) rows = new float[floats];
+            if (acc.length < accumulators) acc = new float[accumulators];
         }
     }
 
@@ -78,10 +77,10 @@ final class QuantizedProduct {
             }
             int r = r0 + 4 * q;
             if (r < r1) {
-                buffer.ensure(cols);
+                buffer.ensure(cols, 0);
                 for (; r < r1; r++) {
-                    decode(f, data, r * rowBytes, cols, buffer.rows, 0);
-                    WeightBlocks.store(y, yOff + r, F32Blocks.row1Token1(buffer.segment, 0, cols, x, xOff), add);
+                    decode(f, data, r * rowBytes, cols, buffer.rows, 0, 1);
+                    WeightBlocks.store(y, yOff + r, ArrayBlocks.row1Token1(buffer.rows, 0, cols, x, xOff), add);
                 }
             }
             return;
@@ -89,42 +88,36 @@ final class QuantizedProduct {
         // several tokens: decode a block of rows once, then every token panel runs over it
         int block = Math.max(4, BUFFER_FLOATS / Math.max(1, cols) & ~3);
         int panel = Math.max(4, BUFFER_FLOATS / Math.max(1, cols) & ~3);
-        buffer.ensure(block * cols);
-        MemorySegment rows = buffer.segment;
-        long decodedRowBytes = 4L * cols;
+        buffer.ensure(block * cols, PanelBlocks.accumulatorFloats(Math.min(T, panel)));
         for (int b0 = r0; b0 < r1; b0 += block) {
             int b1 = Math.min(r1, b0 + block);
-            for (int r = b0; r < b1; r++) decode(f, data, r * rowBytes, cols, buffer.rows, (r - b0) * cols);
+            for (int r = b0; r < b1; r++) {
+                decode(f, data, r * rowBytes, cols, buffer.rows, PanelBlocks.start(r - b0, b1 - b0, cols), PanelBlocks.spread(r - b0, b1 - b0, cols));
+            }
             for (int t0 = 0; t0 < T; t0 += panel) {
                 int t1 = Math.min(T, t0 + panel);
-                int r = b0;
-                for (; r + 4 <= b1; r += 4) {
-                    long w0 = (r - b0) * decodedRowBytes;
-                    int t = t0;
-                    for (; t + 4 <= t1; t += 4) {
-                        F32Blocks.rows4Tokens4(rows, w0, cols, x, xOff + t * ldx, ldx, y, yOff + t * ldy + r, ldy, add);
-                    }
-                    for (; t < t1; t++) {
-                        F32Blocks.rows4Token1(rows, w0, decodedRowBytes, cols, x, xOff + t * ldx, y, yOff + t * ldy + r, 1, add);
-                    }
-                }
-                for (; r < b1; r++) {
-                    for (int t = t0; t < t1; t++) {
-                        WeightBlocks.store(y, yOff + t * ldy + r, F32Blocks.row1Token1(rows, (r - b0) * decodedRowBytes, cols, x, xOff + t * ldx), add);
-                    }
-                }
+                PanelBlocks.multiply(buffer.rows, b1 - b0, cols, x, xOff + t0 * ldx, ldx, t1 - t0, y, yOff + t0 * ldy + b0, ldy, add,
+                        buffer.acc);
             }
         }
     }
 
-    /** One row of blocks from byte {@code at} decoded into {@code out[off .. off + cols)}. */
-    static void decode(Format f, MemorySegment data, long at, int cols, float[] out, int off) {
+    /**
+     * One row of blocks from byte {@code at} decoded into {@code out}, the vector of columns [c, c + VL) at
+     * {@code off + c * spread} ({@code spread} 1: the row in order from {@code off}).
+     */
+    static void decode(Format f, MemorySegment data, long at, int cols, float[] out, int off, int spread) {
         if (QuantizedKernels.SUPPORTED) {
-            QuantizedKernels.decodeRow(f, data, at, cols, out, off);
+            QuantizedKernels.decodeRow(f, data, at, cols, out, off, spread);
             return;
         }
+        float[] block = new float[f.blockSize()];
         for (int b = 0; b < cols / f.blockSize(); b++) {
-            Dequantizer.block(f, data, at + (long) b * f.blockBytes(), out, off + b * f.blockSize());
+            Dequantizer.block(f, data, at + (long) b * f.blockBytes(), block, 0);
+            for (int k = 0; k < block.length; k++) {
+                int c = b * block.length + k;
+                out[off + (c - c % VL) * spread + c % VL] = block[k];
+            }
         }
     }
 }
