@@ -36,7 +36,12 @@ import java.util.function.Function;
 final class GemmPlans {
     static final String PROPERTY = "moe4j.gemm.plan";
     static final String FILE_NAME = "gemm-plan.properties";
-    private static final int FORMAT = 1;
+    /**
+     * The cache's format, raised when the kernels change what the candidates measure, so that a plan
+     * timed with older kernels is timed again: 2 since untransposed A is packed as rows and 16-register
+     * CPUs have the 4-row tile.
+     */
+    static final int FORMAT = 2;
 
     private static volatile GemmPlan current;
     private static volatile CpuInfo cpu;
