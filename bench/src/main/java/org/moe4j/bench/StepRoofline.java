@@ -64,6 +64,41 @@ public final class StepRoofline {
         return new Machine(readBandwidth(), productRate(format), format);
     }
 
+    /**
+     * {@link #machine} measured in a new JVM of the same command line and kernel threads. In the process
+     * that has just run a model, the weight product's rate came out low: the JIT had compiled the
+     * product for the model's own shapes, and the probe's 64 x 2048 x 2048 product then ran at 71-86
+     * GFLOP/s where the same probe in a fresh JVM ran at 123-137 (F32, default model, 2026-12-06) and a
+     * harness that first ran 384 x 256 products saw 109; probing first instead slowed the model's steps.
+     */
+    public static Machine machineInFreshProcess(WeightMatrix.Format format) throws java.io.IOException, InterruptedException {
+        List<String> command = new ArrayList<>();
+        command.add(ProcessHandle.current().info().command().orElse(System.getProperty("java.home") + "/bin/java"));
+        for (String arg : java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments()) {
+            if (!arg.startsWith("-agentlib") && !arg.startsWith("-javaagent") && !arg.startsWith("-XX:StartFlightRecording")) {
+                command.add(arg);
+            }
+        }
+        command.addAll(List.of("-cp", System.getProperty("java.class.path"), StepRoofline.class.getName(),
+                format.name(), Integer.toString(KernelPool.threads())));
+        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        int code = p.waitFor();
+        String line = out.lines().filter(l -> l.startsWith("rates ")).findFirst().orElse(null);
+        if (code != 0 || line == null) {
+            throw new IllegalStateException("roofline: the rate probe's process exited with " + code + " and printed: " + out.strip());
+        }
+        String[] f = line.split(" ");
+        return new Machine(Double.parseDouble(f[1]), Double.parseDouble(f[2]), format);
+    }
+
+    /** The fresh process of {@link #machineInFreshProcess}: args FORMAT THREADS; prints "rates BYTES_PER_S FLOPS_PER_S". */
+    public static void main(String[] args) {
+        KernelPool.setThreads(Integer.parseInt(args[1]));
+        Machine m = machine(WeightMatrix.Format.valueOf(args[0]));
+        System.out.println(String.format(Locale.ROOT, "rates %.6e %.6e", m.readBytesPerSecond(), m.flopsPerSecond()));
+    }
+
     /** The best of 5 parallel passes over 512 MiB of floats, in bytes per second. */
     static double readBandwidth() {
         int n = 1 << 27;

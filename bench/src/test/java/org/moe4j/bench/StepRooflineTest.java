@@ -57,4 +57,13 @@ class StepRooflineTest {
             assertTrue(rate > 1e8 && rate < 1e13, f + ": " + rate + " FLOP/s");
         }
     }
+
+    /** The rates come from a new JVM: both positive and finite, the product's within what a core can do. */
+    @Test
+    void theRatesAreMeasuredInAFreshProcess() throws Exception {
+        StepRoofline.Machine m = StepRoofline.machineInFreshProcess(WeightMatrix.Format.F32);
+        assertEquals(WeightMatrix.Format.F32, m.format());
+        assertTrue(m.readBytesPerSecond() > 1e8 && Double.isFinite(m.readBytesPerSecond()), "read " + m.readBytesPerSecond());
+        assertTrue(m.flopsPerSecond() > 1e8 && m.flopsPerSecond() < 1e13, "product " + m.flopsPerSecond());
+    }
 }

@@ -153,7 +153,7 @@ final class ServeBenchCommand implements Callable<Integer> {
     }
 
     /** The decode step against the machine's roofline, before any HTTP (the scheduler thread is idle then). */
-    private void roofline(DecoderModel decoder, int context, String name) throws java.io.IOException {
+    private void roofline(DecoderModel decoder, int context, String name) throws java.io.IOException, InterruptedException {
         double bytesPerWeight = 4;
         WeightMatrix.Format format = WeightMatrix.Format.F32;
         if (ModelFolder.isModelFolder(run)) {
@@ -187,8 +187,8 @@ final class ServeBenchCommand implements Callable<Integer> {
             rows.add(passes.get(1));
             System.err.printf(java.util.Locale.ROOT, "roofline, batch %d: %.3f ms measured%n", b, rows.getLast().measuredMs());
         }
-        System.err.println("measuring read bandwidth and the weight product's rate (" + KernelPool.threads() + " threads)...");
-        StepRoofline.Machine machine = StepRoofline.machine(format);
+        System.err.println("measuring read bandwidth and the weight product's rate (" + KernelPool.threads() + " threads, a fresh JVM)...");
+        StepRoofline.Machine machine = StepRoofline.machineInFreshProcess(format);
         rows.replaceAll(r -> r.against(machine));
         System.out.println("Decode step against the roofline (" + name + ", prompt " + prompt + " tokens, mean step of "
                 + steps + " steps, the median of 3 passes after one warm-up pass):\n");
