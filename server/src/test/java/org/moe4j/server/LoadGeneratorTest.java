@@ -38,7 +38,11 @@ class LoadGeneratorTest {
             assertEquals(3, steps.admissions());
             assertEquals(3, steps.firstTokens());
             assertTrue(steps.stepSeconds() > 0 && steps.stepSeconds() < alone.seconds(), steps.toString());
-            assertTrue(four.steps().steps() < 8 * 5, "four clients share steps: " + four.steps());
+            // four clients share steps, unless every request happened to finish before the next arrived (this
+            // model's steps take tens of microseconds): then a few more levels, one of which must share
+            StepProfile shared = four.steps();
+            for (int extra = 0; extra < 4 && shared.steps() >= 8 * 5; extra++) shared = load.run(4, 8).steps();
+            assertTrue(shared.steps() < 8 * 5, "four clients share steps: " + shared);
             String stepTable = LoadGenerator.stepTable(List.of(alone, four));
             assertTrue(stepTable.contains("| 1 | 15 | ") && stepTable.contains("| 4 | "), stepTable);
         }
