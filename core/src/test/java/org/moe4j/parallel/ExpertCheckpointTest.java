@@ -11,15 +11,12 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.moe4j.autograd.Variable;
 import org.moe4j.dist.LocalGroup;
 import org.moe4j.model.TransformerConfig;
 import org.moe4j.model.TransformerLM;
-import org.moe4j.nn.AuxiliaryLosses;
 import org.moe4j.run.Checkpoint;
 import org.moe4j.tensor.Tensor;
 import org.moe4j.train.Adam;
-import org.moe4j.train.ParameterGroups;
 
 /**
  * A checkpoint of expert-parallel ranks is written by world rank 0 with the other ranks' experts
@@ -28,30 +25,12 @@ import org.moe4j.train.ParameterGroups;
  * expert block of theirs at a time; a writer that fails releases the other ranks.
  */
 class ExpertCheckpointTest {
-    private static final int BATCH = 4;
+    private static final int BATCH = ExpertMemoryTest.BATCH;
     private static final long[] RNG = {1, 2, 3, 4, 5, 6};
 
     /** What a rank returns: its checkpoint state and optimizer state after one step, and what its writer saw. */
     private record RankState(Map<String, Tensor> model, Map<String, Tensor> optimizer, long bufferBytes, int writes,
                              int heldExpertTensors, int streamedExpertTensors) {}
-
-    /** One AdamW step of the tiny model on this rank's rows, as ExpertMemoryTest takes it. */
-    private static Adam oneStep(TransformerLM model, ParallelTraining parallel, int rank, int ranks) {
-        Adam adam = new Adam(ParameterGroups.split(model, 1e-2, 0.1, 1e-2), Adam.Config.adamW());
-        int T = model.config().contextLength();
-        int rows = BATCH / ranks;
-        int[] inputs = new int[rows * T];
-        int[] targets = new int[rows * T];
-        for (int i = 0; i < inputs.length; i++) {
-            int global = rank * rows * T + i;
-            inputs[i] = global * 7 % model.config().vocabSize();
-            targets[i] = (global * 7 + 3) % model.config().vocabSize();
-        }
-        model.loss(inputs, targets, T, new AuxiliaryLosses()).backward();
-        parallel.reduceGradients(List.copyOf(model.namedParameters().values()));
-        adam.step();
-        return adam;
-    }
 
     private static Map<String, Tensor> copies(Map<String, Tensor> state) {
         Map<String, Tensor> out = new LinkedHashMap<>();
@@ -64,7 +43,7 @@ class ExpertCheckpointTest {
             ParallelLayout layout = new ParallelLayout(ranks, expertParallel);
             TransformerLM model = new TransformerLM(config, layout.expertSlice(comm.rank()));
             try (ParallelTraining p = ParallelTraining.start(comm, model, layout, BATCH)) {
-                Adam adam = oneStep(model, p, comm.rank(), ranks);
+                Adam adam = ExpertMemoryTest.step(model, p, comm.rank(), ranks);
                 Map<String, Tensor> modelState = copies(model.checkpointState());
                 Map<String, Tensor> optimizerState = copies(adam.stateDict());
                 int[] seen = new int[3];
@@ -169,7 +148,7 @@ class ExpertCheckpointTest {
             ParallelLayout layout = new ParallelLayout(2, 2);
             TransformerLM model = new TransformerLM(config, layout.expertSlice(comm.rank()));
             try (ParallelTraining p = ParallelTraining.start(comm, model, layout, BATCH)) {
-                Adam adam = oneStep(model, p, comm.rank(), 2);
+                Adam adam = ExpertMemoryTest.step(model, p, comm.rank(), 2);
                 String result;
                 try {
                     p.writeCheckpoint(new LinkedHashMap<>(model.checkpointState()), new LinkedHashMap<>(adam.stateDict()),

@@ -20,12 +20,17 @@ import org.moe4j.train.ParameterGroups;
  * and the held experts start at the values one process gives them.
  */
 class ExpertMemoryTest {
-    private static final int BATCH = 4;
+    /** Rows of the fixed batch {@link #step} shares out over the ranks. */
+    static final int BATCH = 4;
 
     /** Floats a rank holds after one step: [expert weights, their AdamW moments, dense weights, their moments]. */
     private record Held(long experts, long expertMoments, long dense, long denseMoments) {}
 
-    private static Held oneStep(TransformerLM model, ParallelTraining parallel, int rank, int ranks) {
+    /**
+     * One AdamW step of the tiny model on this rank's share of a fixed batch of BATCH rows (rank r of N
+     * takes rows r * BATCH / N onwards), gradients reduced over the ranks when {@code parallel} is set.
+     */
+    static Adam step(TransformerLM model, ParallelTraining parallel, int rank, int ranks) {
         Adam adam = new Adam(ParameterGroups.split(model, 1e-2, 0.1, 1e-2), Adam.Config.adamW());
         int T = model.config().contextLength();
         int rows = BATCH / ranks;
@@ -41,6 +46,11 @@ class ExpertMemoryTest {
         List<Variable> params = List.copyOf(model.namedParameters().values());
         if (parallel != null) parallel.reduceGradients(params);
         adam.step();
+        return adam;
+    }
+
+    private static Held oneStep(TransformerLM model, ParallelTraining parallel, int rank, int ranks) {
+        Adam adam = step(model, parallel, rank, ranks);
         Map<String, Variable> named = model.namedParameters();
         long experts = 0;
         long expertMoments = 0;

@@ -7,7 +7,7 @@ import java.util.Locale;
 
 /**
  * Times the candidate plans on this CPU and keeps the fastest. Each candidate runs the blocked GEMM
- * of a fixed problem (588 x 1024 x 512, a multiple of both tiles' rows, two depth blocks) on the
+ * of a fixed problem (588 x 1024 x 512, a multiple of every tile's rows, two depth blocks) on the
  * calling thread; the candidates take turns for {@link #ROUNDS} rounds, the micro-kernels are compiled first
  * and the first round is warm-up, and a candidate's score is its best later round.
  * The first candidate, the table's plan, is kept unless another is more than {@link #MARGIN} times

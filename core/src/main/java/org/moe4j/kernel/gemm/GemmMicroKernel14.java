@@ -13,7 +13,7 @@ import jdk.incubator.vector.FloatVector;
  * the 6-row tile of {@link GemmMicroKernel}: fewer loads per FMA and fewer loop and C-tile overheads
  * per flop, which is what an Intel core with two 512-bit FMA ports needs to keep both busy (measured
  * on the Xeon of docs/performance.md: 191 against 163 GFLOP/s for the kernel alone on data in L1).
- * Each element of C is summed over p in the same order as in the 6-row tile, so the two tiles give
+ * Each element of C is summed over p in the same order as in the other tiles, so all give
  * bit-identical results. Written out in full, in two methods, for the reasons given in {@link GemmMicroKernel}.
  * <p>
  * The two methods are written by the test-side generator {@code GemmKernelText}, the one definition of
