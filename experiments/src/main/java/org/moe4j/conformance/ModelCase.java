@@ -153,6 +153,18 @@ public final class ModelCase {
     /** One expected tensor's comparison with the case's tolerance for its kind. */
     public record Line(String name, boolean pass, double maxAbsError, double atol, String detail) {}
 
+    /** The failing lines, one per line of text with its error, tolerance and detail; empty when all pass. */
+    public static String failures(List<Line> lines) {
+        StringBuilder out = new StringBuilder();
+        for (Line l : lines) {
+            if (!l.pass()) {
+                out.append("\n  ").append(l.name()).append(": max error ").append(l.maxAbsError()).append(" (atol ")
+                        .append(l.atol()).append("), ").append(l.detail());
+            }
+        }
+        return out.toString();
+    }
+
     /** Compares a result with the case's expected tensors it names; tensors the result lacks are skipped. */
     public static List<Line> check(Path dir, Result r) throws IOException {
         Map<?, ?> tol = tolerances(dir);

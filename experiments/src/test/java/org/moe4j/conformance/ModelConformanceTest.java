@@ -33,11 +33,7 @@ class ModelConformanceTest {
         Path dir = Path.of("../core/src/test/resources").resolve(name);
         ModelCase.Result r = ModelCase.run(dir);
         List<ModelCase.Line> lines = ModelCase.check(dir, r);
-        StringBuilder failures = new StringBuilder();
-        for (ModelCase.Line l : lines) {
-            if (!l.pass()) failures.append("\n  ").append(l.name()).append(": max error ").append(l.maxAbsError()).append(" (atol ")
-                    .append(l.atol()).append("), ").append(l.detail());
-        }
+        String failures = ModelCase.failures(lines);
         assertTrue(failures.isEmpty(), name + ":" + failures);
         assertTrue(lines.stream().anyMatch(l -> l.name().equals("logits")), "logits compared");
         assertTrue(lines.stream().anyMatch(l -> l.name().equals("greedy_ids")), "greedy ids compared");

@@ -49,11 +49,7 @@ class GgufConformanceTest {
             r = ModelCase.run(g.model(), caseDir);
         }
         List<ModelCase.Line> lines = ModelCase.check(caseDir, r);
-        StringBuilder failures = new StringBuilder();
-        for (ModelCase.Line l : lines) {
-            if (!l.pass()) failures.append("\n  ").append(l.name()).append(": max error ").append(l.maxAbsError()).append(" (atol ")
-                    .append(l.atol()).append("), ").append(l.detail());
-        }
+        String failures = ModelCase.failures(lines);
         assertTrue(failures.isEmpty(), name + ":" + failures);
         assertTrue(lines.stream().anyMatch(l -> l.name().equals("logits")), "logits compared");
         assertTrue(lines.stream().anyMatch(l -> l.name().startsWith("expert_idx.")), "routing compared");
