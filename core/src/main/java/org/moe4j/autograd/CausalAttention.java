@@ -44,13 +44,37 @@ public final class CausalAttention {
         if (vv.rank() != 2 || vv.rows() != rows || vv.cols() != kvCols) {
             throw new IllegalArgumentException("attention: v shape " + Shape.str(vv.shape()) + " must be [" + rows + ", " + kvCols + "]");
         }
+        float[] out = new float[rows * qCols];
+        Tensor probs = forward(new Columns(qv.data(), qv.offset(), qCols), new Columns(kv.data(), kv.offset(), kvCols),
+                new Columns(vv.data(), vv.offset(), kvCols), new Columns(out, 0, qCols), rows, seqLen, heads, kvHeads, headDim);
+        return Variable.result("causal_attention", Tensor.of(out, rows, qCols), dOut -> {
+            Tensor dq = Tensor.zeros(rows, qCols);
+            Tensor dk = Tensor.zeros(rows, kvCols);
+            Tensor dv = Tensor.zeros(rows, kvCols);
+            backward(new Columns(qv.data(), qv.offset(), qCols), new Columns(kv.data(), kv.offset(), kvCols),
+                    new Columns(vv.data(), vv.offset(), kvCols), probs, new Columns(dOut.data(), dOut.offset(), qCols),
+                    new Columns(dq.data(), 0, qCols), new Columns(dk.data(), 0, kvCols), new Columns(dv.data(), 0, kvCols),
+                    rows, seqLen, heads, kvHeads, headDim);
+            q.accumulateOwnedGrad(dq);
+            k.accumulateOwnedGrad(dk);
+            v.accumulateOwnedGrad(dv);
+        }, q, k, v);
+    }
+
+    /** Rows of a matrix at {@code off + r * ld} in {@code data}: a tensor or a block of columns of a wider one. */
+    record Columns(float[] data, int off, int ld) {}
+
+    /**
+     * The forward of {@link #apply} on rows of q [rows, heads*headDim], k and v [rows, kvHeads*headDim]
+     * (shapes already checked); writes out and returns P (B, heads, T, T), zero above the diagonal.
+     */
+    static Tensor forward(Columns q, Columns k, Columns v, Columns out, int rows, int seqLen, int heads, int kvHeads, int headDim) {
         int batch = rows / seqLen;
         int T = seqLen;
         int group = heads / kvHeads;
         float scale = (float) (1 / Math.sqrt(headDim));
         // probs: (B, heads, T, T), rows above the diagonal stay 0
         Tensor probs = Tensor.zeros(batch, heads, T, T);
-        Tensor out = Tensor.zeros(rows, qCols);
         float[] p = probs.data();
         // one task per (sequence, head): each writes its own block of probs and its own columns of out
         KernelPool.parallelFor(batch * heads, task -> {
@@ -58,39 +82,50 @@ public final class CausalAttention {
             int h = task % heads;
             int g = h / group;
             int pOff = (b * heads + h) * T * T;
-            lowerScores(T, headDim, scale, qv.data(), qv.offset() + b * T * qCols + h * headDim, qCols,
-                    kv.data(), kv.offset() + b * T * kvCols + g * headDim, kvCols, p, pOff);
+            lowerScores(T, headDim, scale, q.data(), q.off() + b * T * q.ld() + h * headDim, q.ld(),
+                    k.data(), k.off() + b * T * k.ld() + g * headDim, k.ld(), p, pOff);
             Softmax.causalInPlace(p, pOff, T);
-            lowerTimes(T, headDim, 1f, p, pOff, vv.data(), vv.offset() + b * T * kvCols + g * headDim, kvCols,
-                    out.data(), b * T * qCols + h * headDim, qCols);
+            lowerTimes(T, headDim, 1f, p, pOff, v.data(), v.off() + b * T * v.ld() + g * headDim, v.ld(),
+                    out.data(), out.off() + b * T * out.ld() + h * headDim, out.ld());
         });
-        return Variable.result("causal_attention", out, dOut -> {
-            Tensor dq = Tensor.zeros(rows, qCols);
-            Tensor dk = Tensor.zeros(rows, kvCols);
-            Tensor dv = Tensor.zeros(rows, kvCols);
-            // one task per (sequence, key/value head): the heads sharing dK_g and dV_g run in order inside it
-            KernelPool.parallelFor(batch * kvHeads, task -> {
-                int b = task / kvHeads;
-                int g = task % kvHeads;
-                float[] dp = new float[T * T];
-                for (int h = g * group; h < (g + 1) * group; h++) {
-                    int pOff = (b * heads + h) * T * T;
-                    int qOff = b * T * qCols + h * headDim;
-                    int kvOff = b * T * kvCols + g * headDim;
-                    // dV_g += P^T dO_h
-                    addLowerTransposedTimes(T, headDim, 1f, p, pOff, dOut.data(), dOut.offset() + qOff, qCols, dv.data(), kvOff, kvCols);
-                    // dP = dO_h V_g^T (only where j <= i: the rest of dS is 0)
-                    lowerScores(T, headDim, 1f, dOut.data(), dOut.offset() + qOff, qCols, vv.data(), vv.offset() + kvOff, kvCols, dp, 0);
-                    Softmax.causalBackwardInPlace(p, pOff, dp, 0, T);
-                    // dQ_h = dS K_g * scale ; dK_g += dS^T Q_h * scale
-                    lowerTimes(T, headDim, scale, dp, 0, kv.data(), kv.offset() + kvOff, kvCols, dq.data(), qOff, qCols);
-                    addLowerTransposedTimes(T, headDim, scale, dp, 0, qv.data(), qv.offset() + qOff, qCols, dk.data(), kvOff, kvCols);
-                }
-            });
-            q.accumulateOwnedGrad(dq);
-            k.accumulateOwnedGrad(dk);
-            v.accumulateOwnedGrad(dv);
-        }, q, k, v);
+        return probs;
+    }
+
+    /**
+     * The backward of {@link #apply}: writes dQ and adds dK and dV into their columns (dk and dv
+     * must hold zeros or what they add to).
+     */
+    static void backward(Columns q, Columns k, Columns v, Tensor probs, Columns dOut, Columns dq, Columns dk, Columns dv,
+                         int rows, int seqLen, int heads, int kvHeads, int headDim) {
+        int batch = rows / seqLen;
+        int T = seqLen;
+        int group = heads / kvHeads;
+        float scale = (float) (1 / Math.sqrt(headDim));
+        float[] p = probs.data();
+        // one task per (sequence, key/value head): the heads sharing dK_g and dV_g run in order inside it
+        KernelPool.parallelFor(batch * kvHeads, task -> {
+            int b = task / kvHeads;
+            int g = task % kvHeads;
+            float[] dp = new float[T * T];
+            int kOff = k.off() + b * T * k.ld() + g * headDim;
+            int vOff = v.off() + b * T * v.ld() + g * headDim;
+            int dkOff = dk.off() + b * T * dk.ld() + g * headDim;
+            int dvOff = dv.off() + b * T * dv.ld() + g * headDim;
+            for (int h = g * group; h < (g + 1) * group; h++) {
+                int pOff = (b * heads + h) * T * T;
+                int qOff = q.off() + b * T * q.ld() + h * headDim;
+                int dOutOff = dOut.off() + b * T * dOut.ld() + h * headDim;
+                int dqOff = dq.off() + b * T * dq.ld() + h * headDim;
+                // dV_g += P^T dO_h
+                addLowerTransposedTimes(T, headDim, 1f, p, pOff, dOut.data(), dOutOff, dOut.ld(), dv.data(), dvOff, dv.ld());
+                // dP = dO_h V_g^T (only where j <= i: the rest of dS is 0)
+                lowerScores(T, headDim, 1f, dOut.data(), dOutOff, dOut.ld(), v.data(), vOff, v.ld(), dp, 0);
+                Softmax.causalBackwardInPlace(p, pOff, dp, 0, T);
+                // dQ_h = dS K_g * scale ; dK_g += dS^T Q_h * scale
+                lowerTimes(T, headDim, scale, dp, 0, k.data(), kOff, k.ld(), dq.data(), dqOff, dq.ld());
+                addLowerTransposedTimes(T, headDim, scale, dp, 0, q.data(), qOff, q.ld(), dk.data(), dkOff, dk.ld());
+            }
+        });
     }
 
     /*

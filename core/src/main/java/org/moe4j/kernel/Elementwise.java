@@ -14,9 +14,20 @@ public final class Elementwise {
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
 
     // a, b, out: (n)
-    /** out = a + b. */
+    /**
+     * out = a + b, split over the kernel threads when large (a residual connection of a training
+     * batch): each element is one float addition wherever it runs.
+     */
     public static void add(float[] a, int aOff, float[] b, int bOff, float[] out, int outOff, int n) {
         checkBinary("add", a, aOff, b, bOff, out, outOff, n);
+        if (n < KernelPool.MIN_PARALLEL_ELEMENTS) {
+            addSlice(a, aOff, b, bOff, out, outOff, n);
+            return;
+        }
+        KernelPool.forRows(n, 1, (from, to) -> addSlice(a, aOff + from, b, bOff + from, out, outOff + from, to - from));
+    }
+
+    private static void addSlice(float[] a, int aOff, float[] b, int bOff, float[] out, int outOff, int n) {
         int i = 0;
         for (int upper = F.loopBound(n); i < upper; i += F.length()) {
             FloatVector.fromArray(F, a, aOff + i).add(FloatVector.fromArray(F, b, bOff + i)).intoArray(out, outOff + i);
@@ -33,11 +44,7 @@ public final class Elementwise {
      */
     public static void addInto(float[] x, int xOff, float[] y, int yOff, int n) {
         checkBinary("addInto", x, xOff, y, yOff, y, yOff, n);
-        if (n < KernelPool.MIN_PARALLEL_ELEMENTS) {
-            add(y, yOff, x, xOff, y, yOff, n);
-            return;
-        }
-        KernelPool.forRows(n, 1, (from, to) -> add(y, yOff + from, x, xOff + from, y, yOff + from, to - from));
+        add(y, yOff, x, xOff, y, yOff, n);
     }
 
     /** out = a - b. */

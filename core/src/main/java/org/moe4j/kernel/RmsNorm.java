@@ -50,7 +50,27 @@ public final class RmsNorm {
         KernelChecks.region("rmsNormBackward", "invRms", invRms, invRmsOff, rows);
         KernelChecks.region("rmsNormBackward", "dy", dy, dyOff, (long) rows * cols);
         KernelChecks.region("rmsNormBackward", "dWeight", dWeight, dwOff, cols);
-        for (int r = 0; r < rows; r++) {
+        // dWeight column by column in row order, columns split over the threads, then dx row by row,
+        // rows split over the threads: every element is computed exactly as by a single thread (and
+        // dWeight has read dy before a dx that is dy's region overwrites it)
+        int lanes = F.length();
+        int slices = (long) rows * cols < KernelPool.MIN_PARALLEL_ELEMENTS ? 1 : Math.min(KernelPool.threads(), Math.max(1, cols / lanes));
+        if (slices == 1) {
+            weightGradient(x, xOff, rows, cols, 0, cols, invRms, invRmsOff, dy, dyOff, dWeight, dwOff);
+        } else {
+            // slice bounds on whole vectors
+            int vectors = cols / lanes;
+            KernelPool.parallelFor(slices, s -> weightGradient(x, xOff, rows, cols,
+                    vectors * s / slices * lanes, s == slices - 1 ? cols : vectors * (s + 1) / slices * lanes,
+                    invRms, invRmsOff, dy, dyOff, dWeight, dwOff));
+        }
+        KernelPool.forRows(rows, cols, (from, to) -> inputGradient(x, xOff, from, to, cols, weight, wOff, invRms, invRmsOff, dy, dyOff, dx, dxOff));
+    }
+
+    /** dx = r * (g - x * r^2 * mean(g * x)) with g = dy * w for rows [from, to). */
+    private static void inputGradient(float[] x, int xOff, int from, int to, int cols, float[] weight, int wOff,
+                                      float[] invRms, int invRmsOff, float[] dy, int dyOff, float[] dx, int dxOff) {
+        for (int r = from; r < to; r++) {
             int xr = xOff + r * cols, dyr = dyOff + r * cols, dxr = dxOff + r * cols;
             float inv = invRms[invRmsOff + r];
             FloatVector acc = FloatVector.zero(F);
@@ -67,15 +87,31 @@ public final class RmsNorm {
             c = 0;
             for (int upper = F.loopBound(cols); c < upper; c += F.length()) {
                 FloatVector vx = FloatVector.fromArray(F, x, xr + c);
-                FloatVector vdy = FloatVector.fromArray(F, dy, dyr + c);
-                FloatVector g = vdy.mul(FloatVector.fromArray(F, weight, wOff + c));
-                FloatVector.fromArray(F, dWeight, dwOff + c).add(vdy.mul(vx).mul(inv)).intoArray(dWeight, dwOff + c);
+                FloatVector g = FloatVector.fromArray(F, dy, dyr + c).mul(FloatVector.fromArray(F, weight, wOff + c));
                 g.mul(inv).sub(vx.mul(coefficient)).intoArray(dx, dxr + c);
             }
             for (; c < cols; c++) {
                 float g = dy[dyr + c] * weight[wOff + c];
-                dWeight[dwOff + c] += dy[dyr + c] * x[xr + c] * inv;
                 dx[dxr + c] = g * inv - x[xr + c] * coefficient;
+            }
+        }
+    }
+
+    /** dWeight[c] += dy[r, c] * x[r, c] * r_r over every row in order, for columns [c0, c1). */
+    private static void weightGradient(float[] x, int xOff, int rows, int cols, int c0, int c1, float[] invRms, int invRmsOff,
+                                       float[] dy, int dyOff, float[] dWeight, int dwOff) {
+        int vectorEnd = c0 + F.loopBound(c1 - c0);
+        for (int r = 0; r < rows; r++) {
+            int xr = xOff + r * cols, dyr = dyOff + r * cols;
+            float inv = invRms[invRmsOff + r];
+            int c = c0;
+            for (; c < vectorEnd; c += F.length()) {
+                FloatVector vdy = FloatVector.fromArray(F, dy, dyr + c);
+                FloatVector.fromArray(F, dWeight, dwOff + c).add(vdy.mul(FloatVector.fromArray(F, x, xr + c)).mul(inv))
+                        .intoArray(dWeight, dwOff + c);
+            }
+            for (; c < c1; c++) {
+                dWeight[dwOff + c] += dy[dyr + c] * x[xr + c] * inv;
             }
         }
     }

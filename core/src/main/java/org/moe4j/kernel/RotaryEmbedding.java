@@ -48,9 +48,25 @@ public final class RotaryEmbedding {
     // x, y: (rows, heads * headDim)   positions: (rows)
     /** Rotates every head of every row by its row's position (inverse: the transposed rotation). y may be x. */
     public void apply(float[] x, int xOff, int rows, int heads, int[] positions, boolean inverse, float[] y, int yOff) {
+        apply(x, xOff, heads * headDim, rows, heads, positions, inverse, y, yOff, heads * headDim);
+    }
+
+    // x: rows of heads * headDim at xOff + r * ldx   y: the same at yOff + r * ldy
+    /**
+     * As {@link #apply(float[], int, int, int, int[], boolean, float[], int)} for rows ldx and ldy
+     * floats apart (the query or key columns of a row that holds queries, keys and values side by
+     * side). y may be x (the same offset and leading dimension).
+     */
+    public void apply(float[] x, int xOff, int ldx, int rows, int heads, int[] positions, boolean inverse,
+                      float[] y, int yOff, int ldy) {
         int cols = heads * headDim;
-        KernelChecks.region("rope", "x", x, xOff, (long) rows * cols);
-        KernelChecks.region("rope", "y", y, yOff, (long) rows * cols);
+        if (ldx < cols || ldy < cols) {
+            throw new IllegalArgumentException("rope: leading dimensions " + ldx + " (x) and " + ldy + " (y) must be >= heads * headDim = " + cols);
+        }
+        if (rows > 0) {
+            KernelChecks.region("rope", "x", x, xOff, (long) (rows - 1) * ldx + cols);
+            KernelChecks.region("rope", "y", y, yOff, (long) (rows - 1) * ldy + cols);
+        }
         if (positions.length < rows) {
             throw new IllegalArgumentException("rope: " + positions.length + " positions for " + rows + " rows");
         }
@@ -81,8 +97,8 @@ public final class RotaryEmbedding {
                     angles(p, ownCos, ownSin, 0);
                 }
                 for (int h = 0; h < heads; h++) {
-                    int xb = xOff + r * cols + h * headDim;
-                    int yb = yOff + r * cols + h * headDim;
+                    int xb = xOff + r * ldx + h * headDim;
+                    int yb = yOff + r * ldy + h * headDim;
                     for (int i = 0; i < half; i++) {
                         float c = cos[at + i];
                         float sn = sign * sin[at + i];

@@ -1,6 +1,6 @@
 package org.moe4j.nn;
 
-import org.moe4j.autograd.CausalAttention;
+import org.moe4j.autograd.ProjectedAttention;
 import org.moe4j.autograd.Variable;
 import org.moe4j.tensor.Rng;
 
@@ -40,10 +40,9 @@ public final class CausalSelfAttention extends Module {
     }
 
     // x: (B*T, d), rows b-major   y: (B*T, d)
+    /** q, k and v as one product of x with the three weights stacked ({@link ProjectedAttention}), then o_proj. */
     public Variable forward(Variable x, int seqLen) {
-        Variable qr = CausalAttention.rope(q.forward(x), seqLen, heads, headDim, ropeTheta, 0);
-        Variable kr = CausalAttention.rope(k.forward(x), seqLen, kvHeads, headDim, ropeTheta, 0);
-        Variable att = CausalAttention.apply(qr, kr, v.forward(x), seqLen, heads, kvHeads, headDim);
+        Variable att = ProjectedAttention.apply(x, q.weight(), k.weight(), v.weight(), seqLen, heads, kvHeads, headDim, ropeTheta);
         return o.forward(att);
     }
 }

@@ -46,13 +46,16 @@ class ElementwiseTest {
     }
 
     @Test
-    void addIntoALargeArrayGivesTheBitsOfOneThread() {
+    void addAndAddIntoOnALargeArrayGiveTheBitsOfOneThread() {
         Rng rng = new Rng(13);
         int n = 3 * (int) KernelPool.MIN_PARALLEL_ELEMENTS + 7;
         float[] x = normalAt(rng, 2, n, 1), y = normalAt(rng, 1, n, 1), ref = new float[1 + n];
         ElementwiseReference.add(y, 1, x, 2, ref, 1, n);
+        float[] out = new float[n + 4];
+        Elementwise.add(y, 1, x, 2, out, 4, n);
+        assertArrayEquals(java.util.Arrays.copyOfRange(ref, 1, 1 + n), java.util.Arrays.copyOfRange(out, 4, 4 + n), "add");
         Elementwise.addInto(x, 2, y, 1, n);
-        assertArrayEquals(java.util.Arrays.copyOfRange(ref, 1, 1 + n), java.util.Arrays.copyOfRange(y, 1, 1 + n));
+        assertArrayEquals(java.util.Arrays.copyOfRange(ref, 1, 1 + n), java.util.Arrays.copyOfRange(y, 1, 1 + n), "addInto");
     }
 
     @Test

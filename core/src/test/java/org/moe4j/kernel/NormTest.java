@@ -147,6 +147,38 @@ class NormTest {
     }
 
     @Test
+    void rmsNormBackwardSplitOverThreadsKeepsEveryBit() {
+        // large enough for both splits (rows for dx, columns for dWeight); 264 columns leave a tail
+        // after the vector lanes; dWeight against a plain float loop over the rows in order
+        Rng rng = new Rng(53);
+        int saved = KernelPool.threads();
+        try {
+            for (int cols : new int[] {256, 264}) {
+                int rows = 2048;
+                float[] x = normal(rng, rows * cols, 2), dy = normal(rng, rows * cols, 1), w = normal(rng, cols, 1);
+                float[] invRms = new float[rows];
+                RmsNorm.forward(x, 0, rows, cols, w, 0, EPS, new float[rows * cols], 0, invRms, 0);
+                float[] start = normal(rng, cols, 1);
+                float[] expectedDw = start.clone();
+                for (int r = 0; r < rows; r++) {
+                    for (int c = 0; c < cols; c++) expectedDw[c] += dy[r * cols + c] * x[r * cols + c] * invRms[r];
+                }
+                float[][] dx = new float[2][rows * cols];
+                float[][] dw = {start.clone(), start.clone()};
+                KernelPool.setThreads(1);
+                RmsNorm.backward(x, 0, rows, cols, w, 0, invRms, 0, dy, 0, dx[0], 0, dw[0], 0);
+                KernelPool.setThreads(saved);
+                RmsNorm.backward(x, 0, rows, cols, w, 0, invRms, 0, dy, 0, dx[1], 0, dw[1], 0);
+                assertArrayEquals(dx[0], dx[1], "dx, 1 thread against " + saved + ", cols=" + cols);
+                assertArrayEquals(expectedDw, dw[0], "dWeight on 1 thread, cols=" + cols);
+                assertArrayEquals(expectedDw, dw[1], "dWeight on " + saved + " threads, cols=" + cols);
+            }
+        } finally {
+            KernelPool.setThreads(saved);
+        }
+    }
+
+    @Test
     void badArgumentsAreNamed() {
         var eps = assertThrows(IllegalArgumentException.class,
                 () -> RmsNorm.forward(new float[4], 0, 2, 2, new float[2], 0, -1f, new float[4], 0, new float[2], 0));
