@@ -1,5 +1,8 @@
 package org.moe4j.kernel;
 
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
+
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -15,6 +18,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * bits), and rows are spread over the kernel threads.
  */
 public final class RotaryEmbedding {
+    private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
     /** Positions whose angles are kept in a table; farther ones are computed row by row. */
     private static final int TABLE_LIMIT = 1 << 16;
     private static final ConcurrentHashMap<String, RotaryEmbedding> SHARED = new ConcurrentHashMap<>();
@@ -99,7 +103,18 @@ public final class RotaryEmbedding {
                 for (int h = 0; h < heads; h++) {
                     int xb = xOff + r * ldx + h * headDim;
                     int yb = yOff + r * ldy + h * headDim;
-                    for (int i = 0; i < half; i++) {
+                    int i = 0;
+                    // a vector of pairs at a time: the scalar loop's operations lane by lane (no fused
+                    // multiply-add), so the bits are the same
+                    for (int upper = F.loopBound(half); i < upper; i += F.length()) {
+                        FloatVector c = FloatVector.fromArray(F, cos, at + i);
+                        FloatVector sn = FloatVector.fromArray(F, sin, at + i).mul(sign);
+                        FloatVector x1 = FloatVector.fromArray(F, x, xb + i);
+                        FloatVector x2 = FloatVector.fromArray(F, x, xb + half + i);
+                        x1.mul(c).sub(x2.mul(sn)).intoArray(y, yb + i);
+                        x2.mul(c).add(x1.mul(sn)).intoArray(y, yb + half + i);
+                    }
+                    for (; i < half; i++) {
                         float c = cos[at + i];
                         float sn = sign * sin[at + i];
                         float x1 = x[xb + i];

@@ -64,4 +64,46 @@ class RotaryEmbeddingTest {
                 () -> new RotaryEmbedding(4, 10000).apply(new float[8], 0, 2, 1, new int[] {0, -3}, false, new float[8], 0));
         assertTrue(e.getMessage().contains("position -3 of row 1"), e.getMessage());
     }
+
+    @Test
+    void columnsOfWiderRowsGiveTheBitsOfThePlainFloatLoop() {
+        // the query columns of rows that hold values, keys and queries side by side (ldx = ldy = 3 * cols),
+        // in place and into another array; headDim 64 runs the vector lanes, 6 only the scalar tail
+        for (int headDim : new int[] {64, 6}) {
+            int rows = 300, heads = 2, cols = heads * headDim, ld = 3 * cols, at = cols;
+            int[] positions = new int[rows];
+            for (int r = 0; r < rows; r++) positions[r] = (r * 7) % 200;
+            RotaryEmbedding rope = new RotaryEmbedding(headDim, 500000);
+            float[] x = KernelTesting.normal(new Rng(6), rows * ld, 1);
+            for (boolean inverse : new boolean[] {false, true}) {
+                float[] expected = x.clone();
+                int half = headDim / 2;
+                for (int r = 0; r < rows; r++) {
+                    for (int h = 0; h < heads; h++) {
+                        int b = r * ld + at + h * headDim;
+                        for (int i = 0; i < half; i++) {
+                            float angleSign = inverse ? -1f : 1f;
+                            double a = (double) positions[r] * (float) Math.pow(500000, -2.0 * i / headDim);
+                            float c = (float) Math.cos(a), sn = angleSign * (float) Math.sin(a);
+                            float x1 = x[b + i], x2 = x[b + half + i];
+                            expected[b + i] = x1 * c - x2 * sn;
+                            expected[b + half + i] = x2 * c + x1 * sn;
+                        }
+                    }
+                }
+                float[] inPlace = x.clone();
+                rope.apply(inPlace, at, ld, rows, heads, positions, inverse, inPlace, at, ld);
+                assertArrayEquals(expected, inPlace, "in place, headDim " + headDim + (inverse ? ", inverse" : ""));
+                float[] out = new float[rows * cols];
+                rope.apply(x, at, ld, rows, heads, positions, inverse, out, 0, cols);
+                for (int r = 0; r < rows; r++) {
+                    assertArrayEquals(java.util.Arrays.copyOfRange(expected, r * ld + at, r * ld + at + cols),
+                            java.util.Arrays.copyOfRange(out, r * cols, (r + 1) * cols), "row " + r + ", headDim " + headDim);
+                }
+            }
+        }
+        var e = assertThrows(IllegalArgumentException.class,
+                () -> new RotaryEmbedding(4, 10000).apply(new float[16], 0, 6, 2, 2, new int[2], false, new float[16], 0, 8));
+        assertEquals("rope: leading dimensions 6 (x) and 8 (y) must be >= heads * headDim = 8", e.getMessage());
+    }
 }
