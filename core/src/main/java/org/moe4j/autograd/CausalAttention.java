@@ -45,9 +45,11 @@ public final class CausalAttention {
             throw new IllegalArgumentException("attention: v shape " + Shape.str(vv.shape()) + " must be [" + rows + ", " + kvCols + "]");
         }
         float[] out = new float[rows * qCols];
-        Tensor probs = forward(new Columns(qv.data(), qv.offset(), qCols), new Columns(kv.data(), kv.offset(), kvCols),
-                new Columns(vv.data(), vv.offset(), kvCols), new Columns(out, 0, qCols), rows, seqLen, heads, kvHeads, headDim);
+        float[] probs = new float[heads * rows * seqLen];
+        forward(new Columns(qv.data(), qv.offset(), qCols), new Columns(kv.data(), kv.offset(), kvCols),
+                new Columns(vv.data(), vv.offset(), kvCols), new Columns(out, 0, qCols), probs, rows, seqLen, heads, kvHeads, headDim);
         return Variable.result("causal_attention", Tensor.of(out, rows, qCols), dOut -> {
+            // every element of dq, dk and dv is written
             Tensor dq = Tensor.zeros(rows, qCols);
             Tensor dk = Tensor.zeros(rows, kvCols);
             Tensor dv = Tensor.zeros(rows, kvCols);
@@ -66,16 +68,15 @@ public final class CausalAttention {
 
     /**
      * The forward of {@link #apply} on rows of q [rows, heads*headDim], k and v [rows, kvHeads*headDim]
-     * (shapes already checked); writes out and returns P (B, heads, T, T), zero above the diagonal.
+     * (shapes already checked): writes every element of out and of p, P (B, heads, T, T) with zeros
+     * above the diagonal, whatever they held.
      */
-    static Tensor forward(Columns q, Columns k, Columns v, Columns out, int rows, int seqLen, int heads, int kvHeads, int headDim) {
+    static void forward(Columns q, Columns k, Columns v, Columns out, float[] p, int rows, int seqLen, int heads, int kvHeads,
+                        int headDim) {
         int batch = rows / seqLen;
         int T = seqLen;
         int group = heads / kvHeads;
         float scale = (float) (1 / Math.sqrt(headDim));
-        // probs: (B, heads, T, T), rows above the diagonal stay 0
-        Tensor probs = Tensor.zeros(batch, heads, T, T);
-        float[] p = probs.data();
         // one task per (sequence, head): each writes its own block of probs and its own columns of out
         KernelPool.parallelFor(batch * heads, task -> {
             int b = task / heads;
@@ -88,20 +89,20 @@ public final class CausalAttention {
             lowerTimes(T, headDim, 1f, p, pOff, v.data(), v.off() + b * T * v.ld() + g * headDim, v.ld(),
                     out.data(), out.off() + b * T * out.ld() + h * headDim, out.ld());
         });
-        return probs;
     }
 
     /**
-     * The backward of {@link #apply}: writes dQ and adds dK and dV into their columns (dk and dv
-     * must hold zeros or what they add to).
+     * The backward of {@link #apply} from P (p, as {@link #forward} left it): writes every element
+     * of dq, dk and dv, whatever they held. The first head of a group writes dK_g and dV_g (beta = 0)
+     * and the others add to them; a sum that starts from the first head's value instead of 0 + it
+     * keeps its bits (but for the sign of an exact zero).
      */
-    static void backward(Columns q, Columns k, Columns v, Tensor probs, Columns dOut, Columns dq, Columns dk, Columns dv,
+    static void backward(Columns q, Columns k, Columns v, float[] p, Columns dOut, Columns dq, Columns dk, Columns dv,
                          int rows, int seqLen, int heads, int kvHeads, int headDim) {
         int batch = rows / seqLen;
         int T = seqLen;
         int group = heads / kvHeads;
         float scale = (float) (1 / Math.sqrt(headDim));
-        float[] p = probs.data();
         // one task per (sequence, key/value head): the heads sharing dK_g and dV_g run in order inside it
         KernelPool.parallelFor(batch * kvHeads, task -> {
             int b = task / kvHeads;
@@ -116,14 +117,15 @@ public final class CausalAttention {
                 int qOff = q.off() + b * T * q.ld() + h * headDim;
                 int dOutOff = dOut.off() + b * T * dOut.ld() + h * headDim;
                 int dqOff = dq.off() + b * T * dq.ld() + h * headDim;
+                float beta = h == g * group ? 0f : 1f;
                 // dV_g += P^T dO_h
-                addLowerTransposedTimes(T, headDim, 1f, p, pOff, dOut.data(), dOutOff, dOut.ld(), dv.data(), dvOff, dv.ld());
+                lowerTransposedTimes(T, headDim, 1f, p, pOff, dOut.data(), dOutOff, dOut.ld(), beta, dv.data(), dvOff, dv.ld());
                 // dP = dO_h V_g^T (only where j <= i: the rest of dS is 0)
                 lowerScores(T, headDim, 1f, dOut.data(), dOutOff, dOut.ld(), v.data(), vOff, v.ld(), dp, 0);
                 Softmax.causalBackwardInPlace(p, pOff, dp, 0, T);
                 // dQ_h = dS K_g * scale ; dK_g += dS^T Q_h * scale
                 lowerTimes(T, headDim, scale, dp, 0, k.data(), kOff, k.ld(), dq.data(), dqOff, dq.ld());
-                addLowerTransposedTimes(T, headDim, scale, dp, 0, q.data(), qOff, q.ld(), dk.data(), dkOff, dk.ld());
+                lowerTransposedTimes(T, headDim, scale, dp, 0, q.data(), qOff, q.ld(), beta, dk.data(), dkOff, dk.ld());
             }
         });
     }
@@ -154,14 +156,17 @@ public final class CausalAttention {
         Gemm.gemm(false, false, T - h, d, T, alpha, l, lOff + h * T, T, x, xOff, ldx, 0f, c, cOff + h * ldc, ldc);
     }
 
-    /** c += alpha * L^T x, L a [T, T] block at lOff that is zero above the diagonal, x [T, d]: rows j >= T/2 of c only meet rows i >= T/2 of L. */
-    private static void addLowerTransposedTimes(int T, int d, float alpha, float[] l, int lOff, float[] x, int xOff, int ldx,
-                                                float[] c, int cOff, int ldc) {
+    /**
+     * c = alpha * L^T x + beta * c (beta 0 or 1), L a [T, T] block at lOff that is zero above the
+     * diagonal, x [T, d]: rows j >= T/2 of c only meet rows i >= T/2 of L.
+     */
+    private static void lowerTransposedTimes(int T, int d, float alpha, float[] l, int lOff, float[] x, int xOff, int ldx,
+                                             float beta, float[] c, int cOff, int ldc) {
         int h = T / 2;
         if (h > 0) {
-            Gemm.gemm(true, false, h, d, T, alpha, l, lOff, T, x, xOff, ldx, 1f, c, cOff, ldc);
+            Gemm.gemm(true, false, h, d, T, alpha, l, lOff, T, x, xOff, ldx, beta, c, cOff, ldc);
         }
-        Gemm.gemm(true, false, T - h, d, T - h, alpha, l, lOff + h * T + h, T, x, xOff + h * ldx, ldx, 1f, c, cOff + h * ldc, ldc);
+        Gemm.gemm(true, false, T - h, d, T - h, alpha, l, lOff + h * T + h, T, x, xOff + h * ldx, ldx, beta, c, cOff + h * ldc, ldc);
     }
 
     /**

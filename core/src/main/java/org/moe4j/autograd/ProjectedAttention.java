@@ -3,6 +3,7 @@ package org.moe4j.autograd;
 import org.moe4j.autograd.CausalAttention.Columns;
 import org.moe4j.kernel.RotaryEmbedding;
 import org.moe4j.kernel.gemm.Gemm;
+import org.moe4j.tensor.ScratchArrays;
 import org.moe4j.tensor.Shape;
 import org.moe4j.tensor.Tensor;
 
@@ -37,6 +38,19 @@ public final class ProjectedAttention {
      */
     public static Variable apply(Variable x, Variable wq, Variable wk, Variable wv, int seqLen, int heads, int kvHeads,
                                  int headDim, double theta) {
+        return apply(x, wq, wk, wv, seqLen, heads, kvHeads, headDim, theta, ScratchArrays.NONE);
+    }
+
+    /**
+     * As {@link #apply(Variable, Variable, Variable, Variable, int, int, int, int, double)}, with the
+     * arrays of the pass (the stacked weights, [V K Q], P, and in the backward dVKQ and the stacked
+     * weight gradient: 18 MB a layer of the default model) taken from {@code scratch} and given back
+     * when the backward is done (or at once when nothing is recorded), so that the next step reuses
+     * them instead of allocating arrays the JVM zeroes. Every element of a taken array is written
+     * before it is read.
+     */
+    public static Variable apply(Variable x, Variable wq, Variable wk, Variable wv, int seqLen, int heads, int kvHeads,
+                                 int headDim, double theta, ScratchArrays scratch) {
         if (heads < 1 || kvHeads < 1 || heads % kvHeads != 0) {
             throw new IllegalArgumentException("attention: heads " + heads + " must be a positive multiple of kvHeads " + kvHeads);
         }
@@ -54,13 +68,13 @@ public final class ProjectedAttention {
         requireWeight("v", wv, kvCols, d);
         RotaryEmbedding rope = RotaryEmbedding.shared(headDim, theta);
         // the stacked weights, kept for dx
-        float[] w = new float[width * d];
+        float[] w = scratch.take(width * d);
         copyRows(wv.value(), w, 0);
         copyRows(wk.value(), w, kvCols * d);
         copyRows(wq.value(), w, 2 * kvCols * d);
         int kAt = kvCols;
         int qAt = 2 * kvCols;
-        float[] vkq = new float[rows * width];
+        float[] vkq = scratch.take(rows * width);
         Gemm.gemm(false, true, rows, width, d, 1f, xv.data(), xv.offset(), d, w, 0, d, 0f, vkq, 0, width);
         int[] positions = new int[rows];
         for (int r = 0; r < rows; r++) positions[r] = r % seqLen;
@@ -70,10 +84,10 @@ public final class ProjectedAttention {
         Columns k = new Columns(vkq, kAt, width);
         Columns q = new Columns(vkq, qAt, width);
         float[] out = new float[rows * qCols];
-        Tensor probs = CausalAttention.forward(q, k, v, new Columns(out, 0, qCols), rows, seqLen, heads, kvHeads, headDim);
-        return Variable.result("projected_attention", Tensor.of(out, rows, qCols), dOut -> {
-            // dK and dV are added head by head, so dQKV starts at zero
-            float[] dvkq = new float[rows * width];
+        float[] probs = scratch.take(heads * rows * seqLen);
+        CausalAttention.forward(q, k, v, new Columns(out, 0, qCols), probs, rows, seqLen, heads, kvHeads, headDim);
+        Variable result = Variable.result("projected_attention", Tensor.of(out, rows, qCols), dOut -> {
+            float[] dvkq = scratch.take(rows * width);
             CausalAttention.backward(q, k, v, probs, new Columns(dOut.data(), dOut.offset(), qCols),
                     new Columns(dvkq, qAt, width), new Columns(dvkq, kAt, width), new Columns(dvkq, 0, width),
                     rows, seqLen, heads, kvHeads, headDim);
@@ -90,13 +104,20 @@ public final class ProjectedAttention {
                 }
             }
             if (wq.requiresGrad() || wk.requiresGrad() || wv.requiresGrad()) {
-                float[] dw = new float[width * d];
+                float[] dw = scratch.take(width * d);
                 Gemm.gemm(true, false, width, d, rows, 1f, dvkq, 0, width, xv.data(), xv.offset(), d, 0f, dw, 0, d);
                 weightGradient(wv, dw, 0);
                 weightGradient(wk, dw, kAt * d);
                 weightGradient(wq, dw, qAt * d);
+                scratch.give(dw);
             }
+            scratch.give(w, vkq, probs, dvkq);
         }, x, wq, wk, wv);
+        if (!result.requiresGrad()) {
+            // nothing recorded: no backward will read them
+            scratch.give(w, vkq, probs);
+        }
+        return result;
     }
 
     private static void requireWeight(String name, Variable weight, int rows, int cols) {

@@ -2,6 +2,7 @@ package org.moe4j.moe;
 
 import java.util.List;
 import org.moe4j.autograd.Variable;
+import org.moe4j.tensor.ScratchArrays;
 
 /**
  * E feed-forward experts with stacked weights, run on rows already grouped by expert. The forward

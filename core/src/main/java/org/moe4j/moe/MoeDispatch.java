@@ -5,6 +5,7 @@ import java.util.List;
 import org.moe4j.autograd.Variable;
 import org.moe4j.kernel.KernelPool;
 import org.moe4j.kernel.Reductions;
+import org.moe4j.tensor.ScratchArrays;
 import org.moe4j.tensor.Shape;
 import org.moe4j.tensor.Tensor;
 

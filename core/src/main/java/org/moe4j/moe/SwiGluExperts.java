@@ -5,6 +5,7 @@ import org.moe4j.autograd.Variable;
 import org.moe4j.kernel.Activations;
 import org.moe4j.nn.Module;
 import org.moe4j.tensor.Rng;
+import org.moe4j.tensor.ScratchArrays;
 
 /**
  * Mixtral's experts (MixtralBlockSparseTop2MLP): expert_e(x) = w2_e (silu(w1_e x) * (w3_e x)), no

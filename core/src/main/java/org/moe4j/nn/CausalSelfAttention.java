@@ -3,6 +3,7 @@ package org.moe4j.nn;
 import org.moe4j.autograd.ProjectedAttention;
 import org.moe4j.autograd.Variable;
 import org.moe4j.tensor.Rng;
+import org.moe4j.tensor.ScratchArrays;
 
 /**
  * Causal multi-head self-attention with rotary position embeddings and grouped-query heads, as
@@ -18,6 +19,8 @@ public final class CausalSelfAttention extends Module {
     private final Linear k;
     private final Linear v;
     private final Linear o;
+    /** The arrays one training pass lends the next (see {@link ProjectedAttention}). */
+    private final ScratchArrays scratch = new ScratchArrays();
 
     public CausalSelfAttention(int dModel, int heads, int kvHeads, double ropeTheta, Rng rng) {
         if (heads < 1 || dModel % heads != 0) {
@@ -42,7 +45,7 @@ public final class CausalSelfAttention extends Module {
     // x: (B*T, d), rows b-major   y: (B*T, d)
     /** q, k and v as one product of x with the three weights stacked ({@link ProjectedAttention}), then o_proj. */
     public Variable forward(Variable x, int seqLen) {
-        Variable att = ProjectedAttention.apply(x, q.weight(), k.weight(), v.weight(), seqLen, heads, kvHeads, headDim, ropeTheta);
+        Variable att = ProjectedAttention.apply(x, q.weight(), k.weight(), v.weight(), seqLen, heads, kvHeads, headDim, ropeTheta, scratch);
         return o.forward(att);
     }
 }

@@ -6,6 +6,7 @@ import java.util.function.Function;
 import org.junit.jupiter.api.Test;
 import org.moe4j.tensor.Init;
 import org.moe4j.tensor.Rng;
+import org.moe4j.tensor.ScratchArrays;
 import org.moe4j.tensor.Tensor;
 
 /**
@@ -80,6 +81,31 @@ class ProjectedAttentionTest {
         for (int i = 0; i < names.length; i++) {
             assertArrayEquals(apart[i].toArray(), fused[i].toArray(), names[i]);
         }
+    }
+
+    @Test
+    void reusedArraysGiveTheBitsOfNewOnes() {
+        // the second pass takes the arrays the first gave back, full of its values; GQA heads, so that
+        // dK and dV are written by one head and added to by the next
+        int B = 2, T = 32, H = 4, G = 2, D = 16, d = 24;
+        Tensor[] first = {GradCheck.randn(51, B * T, d), GradCheck.randn(52, H * D, d), GradCheck.randn(53, G * D, d),
+                GradCheck.randn(54, G * D, d)};
+        Tensor[] second = {GradCheck.randn(55, B * T, d), GradCheck.randn(56, H * D, d), GradCheck.randn(57, G * D, d),
+                GradCheck.randn(58, G * D, d)};
+        ScratchArrays scratch = new ScratchArrays();
+        run(v -> ProjectedAttention.apply(v[0], v[1], v[2], v[3], T, H, G, D, THETA, scratch), first);
+        assertEquals(5, scratch.size(), "the pass gives back its five arrays");
+        Tensor[] reused = run(v -> ProjectedAttention.apply(v[0], v[1], v[2], v[3], T, H, G, D, THETA, scratch), second);
+        Tensor[] fresh = run(v -> ProjectedAttention.apply(v[0], v[1], v[2], v[3], T, H, G, D, THETA), second);
+        String[] names = {"output", "dx", "dWq", "dWk", "dWv"};
+        for (int i = 0; i < names.length; i++) {
+            assertArrayEquals(fresh[i].toArray(), reused[i].toArray(), names[i]);
+        }
+        try (var ignored = GradMode.noGrad()) {
+            ProjectedAttention.apply(Variable.parameter(second[0]), Variable.parameter(second[1]), Variable.parameter(second[2]),
+                    Variable.parameter(second[3]), T, H, G, D, THETA, scratch);
+        }
+        assertEquals(5, scratch.size(), "a pass without a backward gives its arrays back at once");
     }
 
     @Test

@@ -11,6 +11,7 @@ import org.moe4j.moe.loss.BalancingLosses;
 import org.moe4j.moe.router.SoftmaxTopKRouter;
 import org.moe4j.moe.router.TopKGating;
 import org.moe4j.tensor.Rng;
+import org.moe4j.tensor.ScratchArrays;
 
 /**
  * A MoE layer reuses last step's arrays: the stacked expert weights their gradient storage

@@ -1,12 +1,12 @@
-package org.moe4j.moe;
+package org.moe4j.tensor;
 
 import java.util.ArrayDeque;
 import java.util.Iterator;
 
 /**
- * Float arrays the passes of one MoE layer lend each other. A pass takes the arrays it needs (the
- * gathered rows, the experts' hidden activations and their gradients) and its backward gives them
- * back, so the next step takes them again instead of allocating new ones: a training step of the
+ * Float arrays the passes of one layer lend each other. A pass takes the arrays it needs (a MoE
+ * layer's gathered rows, the experts' hidden activations and their gradients; attention's
+ * projections and probabilities) and its backward gives them back, so the next step takes them again instead of allocating new ones: a training step of the
  * default model allocated 0.9 GB, and the JVM zeroes every new array with a memset that took 6% of
  * the step's CPU samples (perf, 2026-12-06), a quarter of it on these arrays.
  *
@@ -17,14 +17,14 @@ import java.util.Iterator;
  */
 public final class ScratchArrays {
     /** Enough for the arrays of a forward and a backward pass of one layer. */
-    static final int KEPT = 16;
+    public static final int KEPT = 16;
     /** Keeps nothing: every take is a new array. */
-    static final ScratchArrays NONE = new ScratchArrays(0);
+    public static final ScratchArrays NONE = new ScratchArrays(0);
 
     private final int kept;
     private final ArrayDeque<float[]> free = new ArrayDeque<>();
 
-    ScratchArrays() {
+    public ScratchArrays() {
         this(KEPT);
     }
 
@@ -33,7 +33,7 @@ public final class ScratchArrays {
     }
 
     /** An array of length n: a kept one (old values) or a new one. */
-    synchronized float[] take(int n) {
+    public synchronized float[] take(int n) {
         for (Iterator<float[]> it = free.iterator(); it.hasNext(); ) {
             float[] a = it.next();
             if (a.length == n) {
@@ -45,7 +45,7 @@ public final class ScratchArrays {
     }
 
     /** Gives arrays back (nulls are skipped); the caller must not touch them again. */
-    synchronized void give(float[]... arrays) {
+    public synchronized void give(float[]... arrays) {
         for (float[] a : arrays) {
             if (a == null || kept == 0) continue;
             free.addFirst(a);
@@ -54,7 +54,7 @@ public final class ScratchArrays {
     }
 
     /** Arrays kept now (for tests). */
-    synchronized int size() {
+    public synchronized int size() {
         return free.size();
     }
 }
