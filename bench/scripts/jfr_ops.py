@@ -47,14 +47,18 @@ OPS = [
 VECTOR_API = "Vector API outside compiled kernels"
 CALLERS = ["org.moe4j.moe.GroupedLinear.forward", "org.moe4j.moe.GroupedLinear.backward",
            "org.moe4j.autograd.MatMul.lambda$linear", "org.moe4j.autograd.MatMul.linear",
-           "org.moe4j.autograd.CausalAttention.lambda$apply$0", "org.moe4j.autograd.CausalAttention.lambda$",
-           "org.moe4j.moe."]
+           "org.moe4j.autograd.CausalAttention.lambda$apply$0", "org.moe4j.autograd.CausalAttention.lambda$forward",
+           "org.moe4j.autograd.CausalAttention.lambda$", "org.moe4j.autograd.ProjectedAttention.lambda$",
+           "org.moe4j.autograd.ProjectedAttention.apply", "org.moe4j.moe."]
 CALLER_NAMES = {"org.moe4j.moe.GroupedLinear.forward": "experts forward (grouped)",
                 "org.moe4j.moe.GroupedLinear.backward": "experts backward (grouped)",
                 "org.moe4j.autograd.MatMul.lambda$linear": "linear layers backward",
                 "org.moe4j.autograd.MatMul.linear": "linear layers forward",
                 "org.moe4j.autograd.CausalAttention.lambda$apply$0": "attention forward",
+                "org.moe4j.autograd.CausalAttention.lambda$forward": "attention forward",
                 "org.moe4j.autograd.CausalAttention.lambda$": "attention backward",
+                "org.moe4j.autograd.ProjectedAttention.lambda$": "q/k/v projection backward",
+                "org.moe4j.autograd.ProjectedAttention.apply": "q/k/v projection forward",
                 "org.moe4j.moe.": "router"}
 
 
