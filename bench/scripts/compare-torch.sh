@@ -109,8 +109,9 @@ torch_decode() {
 moe4j_moe() {
   local d f e k t
   read -r d f e k t <<<"$1"
+  # prints "TOKENS/S PERCENT": the layer's tokens/s and its rate as a percentage of its expert products run alone
   ./moe4j bench moe --d-model "$d" --hidden "$f" --experts "$e" --top-k "$k" --tokens "$t" --threads "$threads" --runs 5 2>/dev/null \
-    | sed -n 's/^moe: \([0-9.]*\) tokens\/s/\1/p'
+    | sed -n -e 's/^moe: \([0-9.]*\) tokens\/s/\1/p' -e 's/^moe layer: .*(\([0-9]*\)%)$/\1/p' | paste -sd' '
 }
 torch_moe() {
   local d f e k t
@@ -160,13 +161,13 @@ fi
 if [ "$want_moe" = 1 ]; then
   shapes=("512 1408 8 2 4096" "512 256 64 6 2048")
   names=("Mixtral (d 512, f 1408, 8 experts, top-2, 4096 tokens)" "fine-grained (d 512, f 256, 64 experts, top-6, 2048 tokens)")
-  mm=("" ""); te=("" ""); tg=("" "")
+  mm=("" ""); mp=("" ""); te=("" ""); tg=("" "")
   for r in $(seq "$rounds"); do
     if [ $((r % 2)) = 1 ]; then order="moe4j eager grouped_mm"; else order="grouped_mm eager moe4j"; fi
     for s in 0 1; do
       for side in $order; do
         case $side in
-          moe4j) mm[s]="${mm[s]} $(moe4j_moe "${shapes[s]}")" ;;
+          moe4j) read -r tps pct <<<"$(moe4j_moe "${shapes[s]}")"; mm[s]="${mm[s]} $tps"; mp[s]="${mp[s]} $pct" ;;
           eager) te[s]="${te[s]} $(torch_moe "${shapes[s]}" eager)" ;;
           grouped_mm) tg[s]="${tg[s]} $(torch_moe "${shapes[s]}" grouped_mm)" ;;
         esac
@@ -178,13 +179,13 @@ if [ "$want_moe" = 1 ]; then
   echo
   echo "MoE layer forward + backward (transformers' MixtralSparseMoeBlock on PyTorch $torch_version), tokens/s. $(stamp) at end"
   echo
-  echo "| shape | moe4j | transformers eager | transformers grouped_mm | moe4j / faster transformers | rounds (moe4j; eager; grouped_mm) |"
-  echo "|---|---:|---:|---:|---:|---|"
+  echo "| shape | moe4j | transformers eager | transformers grouped_mm | moe4j / faster transformers | moe4j layer / its products alone | rounds (moe4j; eager; grouped_mm) |"
+  echo "|---|---:|---:|---:|---:|---:|---|"
   for s in 0 1; do
     # shellcheck disable=SC2086  # the rounds are space-separated numbers
     m=$(median ${mm[s]}); e=$(median ${te[s]}); g=$(median ${tg[s]})
     best=$(printf '%s\n%s\n' "$e" "$g" | sort -g | tail -n 1)
-    printf '| %s | %.0f | %.0f | %.0f | %.2f | %s;%s;%s |\n' "${names[s]}" "$m" "$e" "$g" "$(echo "$m / $best" | bc -l)" \
-      "${mm[s]# }" "${te[s]}" "${tg[s]}"
+    printf '| %s | %.0f | %.0f | %.0f | %.2f | %s%% | %s;%s;%s |\n' "${names[s]}" "$m" "$e" "$g" "$(echo "$m / $best" | bc -l)" \
+      "$(median ${mp[s]})" "${mm[s]# }" "${te[s]}" "${tg[s]}"
   done
 fi

@@ -19,11 +19,21 @@ import org.moe4j.tensor.Tensor;
  * active parameters (hidden k * h), on the same T random tokens and upstream gradient. Each call
  * builds the graph, runs the forward and the backward; parameter gradients are cleared between
  * calls. Both layers warm up together (at least 4 calls and 4 s), then timed runs alternate
- * between them (each run repeats its call for at least 0.3 s) and the medians are reported.
+ * between them and the MoE layer's expert products run alone ({@link MoeProducts}), each run
+ * repeating its call for at least 0.3 s, and the medians are reported.
  */
 public final class MoeBench {
-    /** Tokens per second of each layer, forward + backward. */
-    public record Result(double moeTokensPerSecond, double denseTokensPerSecond) {}
+    /**
+     * Tokens per second of each layer, forward + backward; the MoE layer's GFLOP/s (its expert
+     * products' 18 R d h operations over R routed rows, plus the router's 6 T d E) and the GFLOP/s of
+     * its nine expert products run alone on the same rows per expert ({@link MoeProducts}).
+     */
+    public record Result(double moeTokensPerSecond, double denseTokensPerSecond, double moeGflops, double productsGflops) {
+        /** The layer's rate as a fraction of its products' rate alone: what routing, SwiGLU, gathers and scatters cost. */
+        public double fractionOfProducts() {
+            return moeGflops / productsGflops;
+        }
+    }
 
     private static final int WARMUPS = 4;
     private static final double WARMUP_SECONDS = 4;
@@ -64,14 +74,23 @@ public final class MoeBench {
                 moeStep.run();
                 denseStep.run();
             }
-            // alternate the two so that a busy spell on a shared machine hits both alike
+            // the products alone, on the rows per expert of the last warm-up call's routing
+            MoeProducts products = new MoeProducts(d, hidden, moe.lastDiagnostics().tokensPerExpert(), new Rng(3));
+            for (int i = 0; i < WARMUPS; i++) {
+                products.run();
+            }
+            // alternate the three so that a busy spell on a shared machine hits all alike
             double[] moeSeconds = new double[runs];
             double[] denseSeconds = new double[runs];
+            double[] productSeconds = new double[runs];
             for (int r = 0; r < runs; r++) {
                 moeSeconds[r] = Timing.medianSeconds(moeStep, 0, 1, MIN_SECONDS_PER_RUN);
                 denseSeconds[r] = Timing.medianSeconds(denseStep, 0, 1, MIN_SECONDS_PER_RUN);
+                productSeconds[r] = Timing.medianSeconds(products::run, 0, 1, MIN_SECONDS_PER_RUN);
             }
-            return new Result(tokens / median(moeSeconds), tokens / median(denseSeconds));
+            double moeFlops = products.flops() + 6.0 * tokens * d * experts;
+            return new Result(tokens / median(moeSeconds), tokens / median(denseSeconds),
+                    moeFlops / median(moeSeconds) / 1e9, products.flops() / median(productSeconds) / 1e9);
         } finally {
             KernelPool.setThreads(before);
         }

@@ -115,7 +115,8 @@ final class BenchCommand implements Runnable {
 
     @Command(name = "moe", mixinStandardHelpOptions = true,
             description = "Forward + backward of a Mixtral-shaped MoE layer and of a dense SwiGLU with the same active "
-                    + "parameters (hidden k * h); prints 'moe: N tokens/s' and 'dense: N tokens/s'.")
+                    + "parameters (hidden k * h); prints 'moe: N tokens/s' and 'dense: N tokens/s', then the MoE layer's "
+                    + "GFLOP/s against its nine expert products run alone on the same rows per expert.")
     static final class MoeCommand implements Callable<Integer> {
         @Option(names = "--d-model", paramLabel = "D", description = "Model width (default: ${DEFAULT-VALUE}).") int d = 512;
         @Option(names = "--hidden", paramLabel = "H", description = "Expert hidden size (default: ${DEFAULT-VALUE}).") int hidden = 1408;
@@ -134,6 +135,8 @@ final class BenchCommand implements Runnable {
             System.out.println(String.format(Locale.ROOT, "dense: %.0f tokens/s", r.denseTokensPerSecond()));
             System.out.println(String.format(Locale.ROOT, "moe time / dense time: %.3f",
                     r.denseTokensPerSecond() / r.moeTokensPerSecond()));
+            System.out.println(String.format(Locale.ROOT, "moe layer: %.1f GFLOP/s; its expert products alone: %.1f GFLOP/s (%.0f%%)",
+                    r.moeGflops(), r.productsGflops(), 100 * r.fractionOfProducts()));
             return 0;
         }
     }

@@ -15,7 +15,8 @@ class MoeBenchCommandTest {
                 "--tokens", "32", "--threads", "1", "--runs", "1");
         assertEquals(0, r.exitCode(), r.err());
         assertTrue(r.out().matches("moe d-model=16 hidden=8 experts=4 top-k=2 tokens=32 threads=1\n"
-                + "moe: \\d+ tokens/s\ndense: \\d+ tokens/s\nmoe time / dense time: \\d+\\.\\d{3}\n"), r.out());
+                + "moe: \\d+ tokens/s\ndense: \\d+ tokens/s\nmoe time / dense time: \\d+\\.\\d{3}\n"
+                + "moe layer: \\d+\\.\\d GFLOP/s; its expert products alone: \\d+\\.\\d GFLOP/s \\(\\d+%\\)\n"), r.out());
     }
 
     @Test

@@ -36,4 +36,18 @@ public final class GatherScatterReference {
             dWeight[dwOff + i] = (float) dot;
         }
     }
+
+    /** out[t, :] = sum over i in [start[t], start[t + 1]) of weight[rows[i]] * x[rows[i], :] for t in [t0, t1), in double. */
+    public static void combineRows(float[] x, int xOff, int cols, float[] weight, int[] start, int[] rows, int t0, int t1,
+                                   float[] out, int outOff) {
+        for (int t = t0; t < t1; t++) {
+            for (int c = 0; c < cols; c++) {
+                double sum = 0;
+                for (int i = start[t]; i < start[t + 1]; i++) {
+                    sum += (weight == null ? 1 : weight[rows[i]]) * (double) x[xOff + rows[i] * cols + c];
+                }
+                out[outOff + t * cols + c] = (float) sum;
+            }
+        }
+    }
 }

@@ -3,6 +3,7 @@ package org.moe4j.moe;
 import java.util.ArrayList;
 import java.util.List;
 import org.moe4j.autograd.Variable;
+import org.moe4j.kernel.GatherScatter;
 import org.moe4j.kernel.KernelPool;
 import org.moe4j.kernel.Reductions;
 import org.moe4j.tensor.ScratchArrays;
@@ -71,18 +72,11 @@ public final class MoeDispatch {
         Experts.Pass pass = experts.forward(xs, groups);
         float[] ys = pass.output();
 
-        // y: (T, out) gate-weighted scatter-add, parallel over tokens so no two threads write one row
+        // y: (T, out) the gate-weighted sum of each token's rows, parallel over tokens so no two threads write one row
         Tensor y = Tensor.zeros(tokens, out);
         float[] yd = y.data();
-        KernelPool.parallelFor(blocks(tokens), b -> {
-            for (int t = b * TOKEN_BLOCK, end = Math.min(tokens, t + TOKEN_BLOCK); t < end; t++) {
-                for (int i = tokenRows.start()[t]; i < tokenRows.start()[t + 1]; i++) {
-                    int r = tokenRows.rows()[i];
-                    float g = rowGate[r];
-                    for (int j = 0, yo = t * out, ro = r * out; j < out; j++) yd[yo + j] += g * ys[ro + j];
-                }
-            }
-        });
+        KernelPool.parallelFor(blocks(tokens), b -> GatherScatter.combineRows(ys, 0, rows, out, rowGate,
+                tokenRows.start(), tokenRows.rows(), b * TOKEN_BLOCK, Math.min(tokens, (b + 1) * TOKEN_BLOCK), yd, 0));
 
         List<Variable> inputs = new ArrayList<>(List.of(x, gates));
         inputs.addAll(experts.parameters());
@@ -108,14 +102,8 @@ public final class MoeDispatch {
             if (x.requiresGrad()) {
                 Tensor dx = Tensor.zeros(tokens, in);
                 float[] dxd = dx.data();
-                KernelPool.parallelFor(blocks(tokens), b -> {
-                    for (int t = b * TOKEN_BLOCK, end = Math.min(tokens, t + TOKEN_BLOCK); t < end; t++) {
-                        for (int i = tokenRows.start()[t]; i < tokenRows.start()[t + 1]; i++) {
-                            int r = tokenRows.rows()[i];
-                            for (int j = 0, o = t * in, ro = r * in; j < in; j++) dxd[o + j] += dxs[ro + j];
-                        }
-                    }
-                });
+                KernelPool.parallelFor(blocks(tokens), b -> GatherScatter.combineRows(dxs, 0, rows, in, null,
+                        tokenRows.start(), tokenRows.rows(), b * TOKEN_BLOCK, Math.min(tokens, (b + 1) * TOKEN_BLOCK), dxd, 0));
                 x.accumulateOwnedGrad(dx);
             }
             gates.accumulateGrad(dGates);

@@ -50,6 +50,52 @@ class GatherScatterTest {
         }
     }
 
+    /**
+     * combineRows against the double reference (within float rounding of a sum of a few terms) and, bit
+     * for bit, against the scatter-add loop it replaces in the MoE layer (out[t, :] += w * x[r, :] over
+     * a zeroed out, product rounded before the sum); tokens with no rows come out zero.
+     */
+    @Test
+    void combineRowsAgreesWithReferenceAndWithTheScatterLoopBitForBit() {
+        Rng rng = new Rng(63);
+        for (int cols : new int[] {1, 5, LANES - 1, LANES, LANES + 1, 67, 300}) {
+            int tokens = 1 + rng.nextInt(12), xRows = 1 + rng.nextInt(30);
+            int[] start = new int[tokens + 1];
+            for (int t = 0; t < tokens; t++) {
+                start[t + 1] = start[t] + rng.nextInt(7); // 0 to 6 rows per token
+            }
+            int[] rows = randomIndex(rng, start[tokens], xRows);
+            float[] x = normalAt(rng, 2, xRows * cols, 1), w = normal(rng, xRows, 1);
+            for (float[] weight : new float[][] {w, null}) {
+                float[] out = normal(rng, tokens * cols + 1, 1), ref = new float[tokens * cols + 1], loop = new float[tokens * cols + 1];
+                out[0] = ref[0] = loop[0] = 7f;
+                GatherScatter.combineRows(x, 2, xRows, cols, weight, start, rows, 0, tokens, out, 1);
+                GatherScatterReference.combineRows(x, 2, cols, weight, start, rows, 0, tokens, ref, 1);
+                assertClose(ref, out, 1e-6, 1e-6, "combineRows cols=" + cols + " weighted=" + (weight != null));
+                for (int t = 0; t < tokens; t++) {
+                    for (int i = start[t]; i < start[t + 1]; i++) {
+                        float g = weight == null ? 1f : weight[rows[i]];
+                        for (int c = 0; c < cols; c++) {
+                            loop[1 + t * cols + c] += weight == null ? x[2 + rows[i] * cols + c] : g * x[2 + rows[i] * cols + c];
+                        }
+                    }
+                }
+                assertArrayEquals(loop, out, "combineRows against the scatter loop, cols=" + cols + " weighted=" + (weight != null));
+            }
+        }
+    }
+
+    @Test
+    void combineRowsRefusesRowsOutOfRangeAndTokensPastStart() {
+        float[] x = new float[6], out = new float[6];
+        var bad = assertThrows(IndexOutOfBoundsException.class,
+                () -> GatherScatter.combineRows(x, 0, 3, 2, null, new int[] {0, 2, 3}, new int[] {0, 3, 1}, 0, 2, out, 0));
+        assertTrue(bad.getMessage().contains("combineRows: index[1] = 3 is out of range [0, 3)"), bad.getMessage());
+        var past = assertThrows(IndexOutOfBoundsException.class,
+                () -> GatherScatter.combineRows(x, 0, 3, 2, null, new int[] {0, 2}, new int[] {0, 1}, 0, 2, out, 0));
+        assertTrue(past.getMessage().contains("tokens [0, 2) must lie in [0, 1)"), past.getMessage());
+    }
+
     /** sum over i, c of G[index[i], c] * w[i] * x[i, c]: the objective sum(G * scatterAdd(x, w)) in double. */
     private static double objective(double[] g, double[] x, double[] w, int[] index, int n, int cols) {
         double sum = 0;
