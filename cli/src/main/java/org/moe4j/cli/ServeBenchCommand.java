@@ -182,7 +182,7 @@ final class ServeBenchCommand implements Callable<Integer> {
         }
         // the steps first, the machine's rates after: probing the bandwidth (a 512 MiB array) and the product's rate
         // first left the default model's batch-16 step about 20% slower for the rest of the process. Warm-up: after one
-        // pass of 32 steps per batch size the JIT was still compiling the batched paths (default model, 2026-12-06 11:11
+        // pass of 32 steps per batch size the batched steps were not yet at their warm speed (default model, 2026-12-06 11:11
         // UTC: batch 16 at 2.45 ms in these passes against 1.86 ms in `bench decode` with the same prompt and steps, whose
         // first two rounds of 80 steps are as slow), so the passes come round several times before any is timed
         for (int pass = 0; pass < rooflineWarmup; pass++) {
