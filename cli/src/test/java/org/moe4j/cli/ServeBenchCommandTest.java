@@ -27,11 +27,11 @@ class ServeBenchCommandTest {
         assertEquals(0, train.exitCode(), train.err());
         StdoutRun bench = run("bench", "serve", runDir.toString(), "--clients", "1,3", "--rounds", "1", "--warmup", "0",
                 "--min-requests", "2", "--requests-per-client", "1", "--max-tokens", "4", "--plot", dir.resolve("plots").toString(),
-                "--roofline-batches", "1,2");
+                "--roofline-batches", "1,2", "--roofline-warmup", "2");
         assertEquals(0, bench.exitCode(), bench.err());
         String out = bench.out();
         assertTrue(out.startsWith("Decode step against the roofline (run, prompt 32 tokens, mean step of 32 steps, the median of 3 passes"
-                + " after one warm-up pass):"), out);
+                + " after 2 warm-up passes):"), out);
         assertTrue(out.contains("\n| 1 | ") && out.contains("\n| 2 | "), "one roofline row per batch size:\n" + out);
         assertTrue(out.matches("(?s).*read bandwidth [0-9.]+ GB/s, weight product \\(F32\\) [0-9.]+ GFLOP/s.*"), out);
         String load = out.substring(out.indexOf("| clients |"));
@@ -59,5 +59,8 @@ class ServeBenchCommandTest {
         StdoutRun zero = run("bench", "serve", "--url", "http://127.0.0.1:1", "--clients", "0");
         assertEquals(2, zero.exitCode());
         assertTrue(zero.err().contains("--clients has 0"), zero.err());
+        StdoutRun cold = run("bench", "serve", "--url", "http://127.0.0.1:1", "--roofline-warmup", "0");
+        assertEquals(2, cold.exitCode());
+        assertTrue(cold.err().contains("--roofline-warmup is 0, must be >= 1"), cold.err());
     }
 }

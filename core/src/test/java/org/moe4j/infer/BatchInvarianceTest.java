@@ -37,9 +37,14 @@ class BatchInvarianceTest {
         // big enough that the weight products take their parallel path
         TransformerConfig wide = new TransformerConfig(37, 128, 4, 4, 64, 10000.0, 1e-5f,
                 List.of(MoeSpec.mixtral(8, 2, 384), new FffSpec(2, 512, 0.01)), false, 12);
+        // heads of 64 (the default model's) with grouped queries: alone each of a row's heads is a task of its own with a
+        // weighted sum of its own, in a batch a row's heads share a task and their weighted sums go two at a time
+        // (CachedAttention.weightedSum2, on 16-lane vectors)
+        TransformerConfig heads64 = new TransformerConfig(37, 256, 4, 2, 64, 10000.0, 1e-5f, List.of(MoeSpec.mixtral(4, 2, 64)), false,
+                13);
         int saved = KernelPool.threads();
         try {
-            for (TransformerConfig c : List.of(small, wide)) {
+            for (TransformerConfig c : List.of(small, wide, heads64)) {
                 DecoderModel model = RunEngine.fromModel(new TransformerLM(c));
                 KernelPool.setThreads(1);
                 List<float[]> alone = decode(model, 0);
