@@ -96,7 +96,7 @@ final class Q4kProduct {
     /** Per-thread buffers: decoded rows, their minima, the tokens' sub-block sums, products before their minima. */
     private static final class Buffer {
         float[] rows = new float[0], ml = new float[0], sums = new float[0], products = new float[0], acc = new float[0];
-        final float[] scales = new float[64], lanes = new float[8];
+        final float[] scales = new float[64], lanes = new float[32];
 
         void ensure(int rowFloats, int subBlocks, int sumFloats, int productFloats, int accumulators) {
             if (rows.length < rowFloats) rows = new float[rowFloats];
@@ -117,20 +117,21 @@ final class Q4kProduct {
         int block = Math.max(4, BUFFER_FLOATS / Math.max(1, cols) & ~3);
         int panel = Math.max(4, BUFFER_FLOATS / Math.max(1, cols) & ~3);
         int stride = (block + VL - 1) / VL * VL;
-        buffer.ensure(T == 1 ? 0 : block * cols, subs * stride, T * subs, T == 1 ? 0 : panel * stride,
+        buffer.ensure(T == 1 ? 0 : block * cols, subs * stride, Math.max(T, 2) * subs, T == 1 ? 0 : panel * stride,
                 T == 1 ? 0 : PanelBlocks.accumulatorFloats(Math.min(T, panel)));
         float[] sums = buffer.sums;
-        for (int t = 0; t < T; t++) {
-            for (int j = 0; j < subs; j++) sums[t * subs + j] = Q4kReference.subBlockSum(x, xOff + t * ldx + 32 * j);
-        }
         int quadEnd = r0 + (r1 - r0 & ~3);
         if (T == 1) {
+            paddedSums(x, xOff, subs, sums);
             // pairs of consecutive rows: one sequential stream (rows half the range apart, as the other formats take
             // them, measured 20% slower for this compute-bound kernel on [2048, 1024])
             for (int r = r0; r < quadEnd; r += 2) {
-                packed2(data, r * rowBytes, rowBytes, cols, x, xOff, sums, buffer, y, yOff + r, 1, add);
+                packed2(data, r * rowBytes, rowBytes, cols, x, xOff, sums, buffer, y, yOff + r, add);
             }
         } else {
+            for (int t = 0; t < T; t++) {
+                for (int j = 0; j < subs; j++) sums[t * subs + j] = Q4kReference.subBlockSum(x, xOff + t * ldx + 32 * j);
+            }
             float[] products = buffer.products;
             for (int b0 = r0; b0 < quadEnd; b0 += block) {
                 int b1 = Math.min(quadEnd, b0 + block);
@@ -219,16 +220,25 @@ final class Q4kProduct {
      * loop (see {@link QuantizedKernels#rows4Token1}). Each sub-block of a row gets a table of its 16 weights
      * {@code dl_j q}, and the codes, shifted to their nibble, pick from it with one permute (as for MXFP4 in
      * {@link QuantizedKernels}): 4 vector operations per VL weights instead of 6 (mask, convert, multiply gone).
-     * Two rows, not four: with four, the loop grew past what the JIT inlines and the Vector API's
-     * conversions fell back to its Java code (five times slower than the kernel it replaced).
+     * The minimum terms stay in vector lanes: {@code m = fma(factors, S, m)}, S the token's sub-block sums in
+     * the lanes of the minima and zeros in those of the scales ({@link #paddedSums}), so lane 8 + l of m is the
+     * reference's m[l] (one multiply-add per row and super-block; done lane by lane in scalar code they took a
+     * tenth of the kernel's time). Two rows, not four: with four, the loop grew past what the JIT inlines and the
+     * Vector API's conversions fell back to its Java code (five times slower than the kernel it replaced). So did
+     * a loop body per nibble, and the tables made out of line and loaded from an array ran 15% slower.
      */
     private static void packed2(MemorySegment w, long w0, long rowBytes, int cols, float[] x, int x0, float[] sums,
-                                Buffer buffer, float[] y, int y0, int yStride, boolean add) {
-        float[] sc = buffer.scales, lanes = buffer.lanes;
-        FloatVector a0 = FloatVector.zero(F), a1 = a0;
+                                Buffer buffer, float[] y, int y0, boolean add) {
+        float[] sc = buffer.scales;
+        FloatVector a0 = FloatVector.zero(F), a1 = a0, m0 = a0, m1 = a0;
         long w1 = w0 + rowBytes;
+        int m = VL >= 16 ? 0 : 8;
         for (int c = 0, b = 0; c < cols; c += 256, b += 144) {
             subBlockScales(w, w0 + b, rowBytes, 2, sc);
+            // the minimum terms in vector lanes: lane 8 + l of m0 (l of m0 for vectors of 8) is the reference's m[l]
+            FloatVector s = FloatVector.fromArray(F, sums, c / 16 + m);
+            m0 = FloatVector.fromArray(F, sc, m).fma(s, m0);
+            m1 = FloatVector.fromArray(F, sc, 16 + m).fma(s, m1);
             // sub-block j = 2i + h: the low (h = 0) or high (h = 1) nibbles of 32 bytes; one loop body for both,
             // as a second copy of it took the method past what the JIT inlines
             for (int j = 0; j < 8; j++) {
@@ -244,17 +254,28 @@ final class Q4kProduct {
                     a1 = u.fma(QuantizedKernels.pick(ints(w, w1 + o).lanewise(VectorOperators.LSHR, shift), t1, h1), a1);
                 }
             }
-            // the minima of this super-block into the rows' 8 lanes (lanes[0..8) and sc's spare room)
-            int s0 = c / 32;
+        }
+        float[] lanes = buffer.lanes;
+        m0.intoArray(lanes, 0);
+        m1.intoArray(lanes, VL);
+        int first = VL >= 16 ? 8 : 0;
+        WeightBlocks.store(y, y0, QuantizedKernels.laneSum(a0) - Q4kReference.minimum(lanes, first), add);
+        WeightBlocks.store(y, y0 + 1, QuantizedKernels.laneSum(a1) - Q4kReference.minimum(lanes, VL + first), add);
+    }
+
+    /**
+     * One token's sub-block sums S_j laid out for {@link #packed2}: super-block g's 8 sums at 16 g + 8 .. 16 g + 15,
+     * zeros at 16 g .. 16 g + 7, so that one load lines them up with the minima of a row's factors (lanes 8..15 of
+     * a vector of 16, or a whole vector of 8 from 16 g + 8). A zero lane meets a scale: fma(dl, 0, 0) is 0 and that
+     * lane is never read.
+     */
+    private static void paddedSums(float[] x, int x0, int subs, float[] out) {
+        for (int g = 0; g < subs / 8; g++) {
             for (int l = 0; l < 8; l++) {
-                float s = sums[s0 + l];
-                lanes[l] = Math.fma(sc[8 + l], s, c == 0 ? 0f : lanes[l]);
-                sc[32 + l] = Math.fma(sc[24 + l], s, c == 0 ? 0f : sc[32 + l]);
+                out[16 * g + l] = 0;
+                out[16 * g + 8 + l] = Q4kReference.subBlockSum(x, x0 + 32 * (8 * g + l));
             }
         }
-        WeightBlocks.store(y, y0, QuantizedKernels.laneSum(a0) - Q4kReference.minimum(lanes), add);
-        System.arraycopy(sc, 32, lanes, 0, 8);
-        WeightBlocks.store(y, y0 + yStride, QuantizedKernels.laneSum(a1) - Q4kReference.minimum(lanes), add);
     }
 
     /**
