@@ -223,7 +223,7 @@ final class Q4kProduct {
      * multiply-add per super-block; done lane by lane in scalar code they took a tenth of the kernel's time).
      * <p>One row, not two or four: with the weights in cache, four rows sharing each load of x ran 9% faster than
      * two and one row 5% slower, but decoding a Q4_K_M model, where the weights stream from memory, one row at a
-     * time (one sequential stream per thread) took 108 to 114 ms per token against 124 for two and 135 for four.
+     * time (one sequential stream per thread) was the fastest wherever they ran in the same sequence (docs/gguf.md).
      * {@link #subBlockScales} stays a call (scripts/jvm-compile-commands.txt): inlined, it took this method past
      * the JIT's inlining budget (NodeCountInliningCutoff) and the Vector API's loads and conversions ran as Java
      * code, twenty times slower. The tables made out of line and loaded from an array ran 15% slower.
