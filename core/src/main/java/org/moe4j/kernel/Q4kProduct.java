@@ -28,7 +28,7 @@ import org.moe4j.tensor.quant.Dequantizer;
  * schedules compute the same sequence of operations, so a token's outputs have the same bits alone
  * or in a batch:
  * <ul>
- *   <li>one token: two rows' codes at a time pick their weights from per-sub-block tables in
+ *   <li>one token: a row's codes pick their weights from per-sub-block tables in
  *       registers, straight from the packed blocks;</li>
  *   <li>several tokens: a block of rows that fits the L2 cache is decoded once into a per-thread
  *       buffer (without the minima, which go to a buffer of their own), the chunked 8-row blocks of
@@ -96,7 +96,7 @@ final class Q4kProduct {
     /** Per-thread buffers: decoded rows, their minima, the tokens' sub-block sums, products before their minima. */
     private static final class Buffer {
         float[] rows = new float[0], ml = new float[0], sums = new float[0], products = new float[0], acc = new float[0];
-        final float[] scales = new float[64], lanes = new float[8];
+        final float[] scales = new float[64], lanes = new float[16];
 
         void ensure(int rowFloats, int subBlocks, int sumFloats, int productFloats, int accumulators) {
             if (rows.length < rowFloats) rows = new float[rowFloats];
@@ -117,20 +117,18 @@ final class Q4kProduct {
         int block = Math.max(4, BUFFER_FLOATS / Math.max(1, cols) & ~3);
         int panel = Math.max(4, BUFFER_FLOATS / Math.max(1, cols) & ~3);
         int stride = (block + VL - 1) / VL * VL;
-        buffer.ensure(T == 1 ? 0 : block * cols, subs * stride, T * subs, T == 1 ? 0 : panel * stride,
+        buffer.ensure(T == 1 ? 0 : block * cols, subs * stride, Math.max(T, 2) * subs, T == 1 ? 0 : panel * stride,
                 T == 1 ? 0 : PanelBlocks.accumulatorFloats(Math.min(T, panel)));
         float[] sums = buffer.sums;
-        for (int t = 0; t < T; t++) {
-            for (int j = 0; j < subs; j++) sums[t * subs + j] = Q4kReference.subBlockSum(x, xOff + t * ldx + 32 * j);
-        }
         int quadEnd = r0 + (r1 - r0 & ~3);
         if (T == 1) {
-            // pairs of consecutive rows: one sequential stream (rows half the range apart, as the other formats take
-            // them, measured 20% slower for this compute-bound kernel on [2048, 1024])
-            for (int r = r0; r < quadEnd; r += 2) {
-                packed2(data, r * rowBytes, rowBytes, cols, x, xOff, sums, buffer, y, yOff + r, 1, add);
-            }
+            paddedSums(x, xOff, subs, sums);
+            // one row at a time: one sequential stream of weights per thread (see packed1)
+            for (int r = r0; r < quadEnd; r++) packed1(data, r * rowBytes, cols, x, xOff, sums, buffer, y, yOff + r, add);
         } else {
+            for (int t = 0; t < T; t++) {
+                for (int j = 0; j < subs; j++) sums[t * subs + j] = Q4kReference.subBlockSum(x, xOff + t * ldx + 32 * j);
+            }
             float[] products = buffer.products;
             for (int b0 = r0; b0 < quadEnd; b0 += block) {
                 int b1 = Math.min(quadEnd, b0 + block);
@@ -214,47 +212,70 @@ final class Q4kProduct {
     }
 
     /**
-     * Two rows, {@code rowBytes} apart from byte {@code w0}, times one token, columns in ascending vectors as the
-     * float32 kernel visits them; each super-block's sub-block factors are computed first, outside the vector
-     * loop (see {@link QuantizedKernels#rows4Token1}). Each sub-block of a row gets a table of its 16 weights
-     * {@code dl_j q}, and the codes, shifted to their nibble, pick from it with one permute (as for MXFP4 in
-     * {@link QuantizedKernels}): 4 vector operations per VL weights instead of 6 (mask, convert, multiply gone).
-     * Two rows, not four: with four, the loop grew past what the JIT inlines and the Vector API's
-     * conversions fell back to its Java code (five times slower than the kernel it replaced).
+     * One row from byte {@code w0} times one token, columns in ascending vectors as the float32 kernel visits
+     * them; each super-block's sub-block factors are computed first, outside the vector loop (see
+     * {@link QuantizedKernels#rows4Token1}). Each sub-block gets a table of its 16 weights {@code dl_j q}, and the
+     * codes pick from it with one permute (as for MXFP4 in {@link QuantizedKernels}): 4 vector operations per VL
+     * weights instead of 6 (mask, convert, multiply gone). One load of 16 code bytes serves both sub-blocks of a
+     * pair (low nibbles 2i, high 2i + 1), whose products are added in column order. The minimum terms stay in
+     * vector lanes: {@code m = fma(factors, S, m)}, S the token's sub-block sums in the lanes of the minima and
+     * zeros in those of the scales ({@link #paddedSums}), so lane 8 + l of m is the reference's m[l] (one
+     * multiply-add per super-block; done lane by lane in scalar code they took a tenth of the kernel's time).
+     * <p>One row, not two or four: with the weights in cache, four rows sharing each load of x ran 9% faster than
+     * two and one row 5% slower, but decoding a Q4_K_M model, where the weights stream from memory, one row at a
+     * time (one sequential stream per thread) was the fastest wherever they ran in the same sequence (docs/gguf.md).
+     * {@link #subBlockScales} stays a call (scripts/jvm-compile-commands.txt): inlined, it took this method past
+     * the JIT's inlining budget (NodeCountInliningCutoff) and the Vector API's loads and conversions ran as Java
+     * code, twenty times slower. The tables made out of line and loaded from an array ran 15% slower.
      */
-    private static void packed2(MemorySegment w, long w0, long rowBytes, int cols, float[] x, int x0, float[] sums,
-                                Buffer buffer, float[] y, int y0, int yStride, boolean add) {
-        float[] sc = buffer.scales, lanes = buffer.lanes;
-        FloatVector a0 = FloatVector.zero(F), a1 = a0;
-        long w1 = w0 + rowBytes;
+    private static void packed1(MemorySegment w, long w0, int cols, float[] x, int x0, float[] sums,
+                                Buffer buffer, float[] y, int y0, boolean add) {
+        float[] sc = buffer.scales;
+        FloatVector a0 = FloatVector.zero(F), m0 = a0;
+        int m = VL >= 16 ? 0 : 8;
         for (int c = 0, b = 0; c < cols; c += 256, b += 144) {
-            subBlockScales(w, w0 + b, rowBytes, 2, sc);
-            // sub-block j = 2i + h: the low (h = 0) or high (h = 1) nibbles of 32 bytes; one loop body for both,
-            // as a second copy of it took the method past what the JIT inlines
-            for (int j = 0; j < 8; j++) {
-                // each row's 16 weights dl_j q of the sub-block (the reference's products), picked by the codes
-                IntVector t0 = CODES_LO.mul(sc[j]).reinterpretAsInts(), t1 = CODES_LO.mul(sc[16 + j]).reinterpretAsInts();
-                IntVector h0 = VL >= 16 ? t0 : CODES_HI.mul(sc[j]).reinterpretAsInts();
-                IntVector h1 = VL >= 16 ? t1 : CODES_HI.mul(sc[16 + j]).reinterpretAsInts();
-                int shift = 4 * (j & 1);
-                for (int k = 0; k < 32; k += VL) {
-                    FloatVector u = FloatVector.fromArray(F, x, x0 + c + 32 * j + k);
-                    long o = b + 16 + 32L * (j >> 1) + k;
-                    a0 = u.fma(QuantizedKernels.pick(ints(w, w0 + o).lanewise(VectorOperators.LSHR, shift), t0, h0), a0);
-                    a1 = u.fma(QuantizedKernels.pick(ints(w, w1 + o).lanewise(VectorOperators.LSHR, shift), t1, h1), a1);
+            subBlockScales(w, w0 + b, 0, 1, sc);
+            m0 = FloatVector.fromArray(F, sc, m).fma(FloatVector.fromArray(F, sums, c / 16 + m), m0);
+            for (int i = 0; i < 4; i++) {
+                // the 16 weights dl_j q of sub-blocks 2i (low nibbles) and 2i + 1 (high nibbles), picked by the codes
+                IntVector l0 = CODES_LO.mul(sc[2 * i]).reinterpretAsInts(), h0 = CODES_LO.mul(sc[2 * i + 1]).reinterpretAsInts();
+                IntVector l1 = VL >= 16 ? l0 : CODES_HI.mul(sc[2 * i]).reinterpretAsInts();
+                IntVector h1 = VL >= 16 ? h0 : CODES_HI.mul(sc[2 * i + 1]).reinterpretAsInts();
+                int xc = x0 + c + 64 * i;
+                long o = w0 + b + 16 + 32L * i;
+                if (VL >= 16) {
+                    IntVector q0 = ints(w, o), q1 = ints(w, o + 16);
+                    a0 = FloatVector.fromArray(F, x, xc).fma(QuantizedKernels.pick(q0, l0, l1), a0);
+                    a0 = FloatVector.fromArray(F, x, xc + 16).fma(QuantizedKernels.pick(q1, l0, l1), a0);
+                    a0 = FloatVector.fromArray(F, x, xc + 32).fma(QuantizedKernels.pick(q0.lanewise(VectorOperators.LSHR, 4), h0, h1), a0);
+                    a0 = FloatVector.fromArray(F, x, xc + 48).fma(QuantizedKernels.pick(q1.lanewise(VectorOperators.LSHR, 4), h0, h1), a0);
+                } else {
+                    for (int k = 0; k < 32; k += VL) a0 = FloatVector.fromArray(F, x, xc + k).fma(QuantizedKernels.pick(ints(w, o + k), l0, l1), a0);
+                    for (int k = 0; k < 32; k += VL) {
+                        IntVector q = ints(w, o + k).lanewise(VectorOperators.LSHR, 4);
+                        a0 = FloatVector.fromArray(F, x, xc + 32 + k).fma(QuantizedKernels.pick(q, h0, h1), a0);
+                    }
                 }
             }
-            // the minima of this super-block into the rows' 8 lanes (lanes[0..8) and sc's spare room)
-            int s0 = c / 32;
+        }
+        float[] lanes = buffer.lanes;
+        m0.intoArray(lanes, 0);
+        WeightBlocks.store(y, y0, QuantizedKernels.laneSum(a0) - Q4kReference.minimum(lanes, VL >= 16 ? 8 : 0), add);
+    }
+
+    /**
+     * One token's sub-block sums S_j laid out for {@link #packed1}: super-block g's 8 sums at 16 g + 8 .. 16 g + 15,
+     * zeros at 16 g .. 16 g + 7, so that one load lines them up with the minima of a row's factors (lanes 8..15 of
+     * a vector of 16, or a whole vector of 8 from 16 g + 8). A zero lane meets a scale: fma(dl, 0, 0) is 0 and that
+     * lane is never read.
+     */
+    private static void paddedSums(float[] x, int x0, int subs, float[] out) {
+        for (int g = 0; g < subs / 8; g++) {
             for (int l = 0; l < 8; l++) {
-                float s = sums[s0 + l];
-                lanes[l] = Math.fma(sc[8 + l], s, c == 0 ? 0f : lanes[l]);
-                sc[32 + l] = Math.fma(sc[24 + l], s, c == 0 ? 0f : sc[32 + l]);
+                out[16 * g + l] = 0;
+                out[16 * g + 8 + l] = Q4kReference.subBlockSum(x, x0 + 32 * (8 * g + l));
             }
         }
-        WeightBlocks.store(y, y0, QuantizedKernels.laneSum(a0) - Q4kReference.minimum(lanes), add);
-        System.arraycopy(sc, 32, lanes, 0, 8);
-        WeightBlocks.store(y, y0 + yStride, QuantizedKernels.laneSum(a1) - Q4kReference.minimum(lanes), add);
     }
 
     /**

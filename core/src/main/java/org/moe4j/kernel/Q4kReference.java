@@ -52,7 +52,12 @@ public final class Q4kReference {
 
     /** The 8 lanes of the minimum term summed by the pairwise tree. */
     static float minimum(float[] m) {
-        return ((m[0] + m[4]) + (m[2] + m[6])) + ((m[1] + m[5]) + (m[3] + m[7]));
+        return minimum(m, 0);
+    }
+
+    /** The same for the 8 lanes from {@code m[o]}. */
+    static float minimum(float[] m, int o) {
+        return ((m[o] + m[o + 4]) + (m[o + 2] + m[o + 6])) + ((m[o + 1] + m[o + 5]) + (m[o + 3] + m[o + 7]));
     }
 
     /** S_j: the 32 values of x from {@code c0}, summed in order from 0. */
