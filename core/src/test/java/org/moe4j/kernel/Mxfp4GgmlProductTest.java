@@ -12,13 +12,14 @@ import org.moe4j.tensor.WeightMatrix.Format;
 import org.moe4j.tensor.quant.Dequantizer;
 
 /**
- * The one-token MXFP4 kernel ({@link Mxfp4Blocks}, reached through {@link WeightProduct} at T = 1):
- * every output has the bits of the definition written out lane by lane here, the float32 dot
- * product with the row as {@link Dequantizer} decodes it, for every scale byte (the table holds all
- * 256, the subnormal ones of e = 0 and 1 included), for shapes that leave rows to the one-row path,
+ * The one-token product over ggml's MXFP4 blocks ({@link QuantizedKernels}' table of each block's
+ * weights, reached through {@link WeightProduct} at T = 1): every output has the bits of the
+ * definition written out lane by lane here, the float32 dot product with the row as
+ * {@link Dequantizer} decodes it, for every scale byte (the subnormal scales of e = 0 and 1 included;
+ * QuantizedProductTest's blocks have sane scales only), for shapes that leave rows to the one-row path,
  * in native memory (as mapped files are) and on the heap, on one and two threads, and for multiplyAdd.
  */
-class Mxfp4BlocksTest {
+class Mxfp4GgmlProductTest {
     private static final Format F = Format.MXFP4_GGML;
 
     /** Random codes; block k's scale byte is {@code scale(k)}. */
