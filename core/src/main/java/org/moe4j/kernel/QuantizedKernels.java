@@ -169,14 +169,13 @@ final class QuantizedKernels {
      * inline, the loop grew past what the JIT inlines and ran ten times slower). Q5_K and Q6_K, whose
      * codes take more unpacking, go two rows at a time for the same reason; each row's lanes are
      * summed by the tree of {@link F32Blocks#row1Token1}, which adds the same
-     * operands in the same order as the four-row sum.
+     * operands in the same order as the four-row sum. Q4_K has a kernel of its own ({@link Q4kProduct}).
      */
     static void rows4Token1(Format f, MemorySegment w, long w0, long rowBytes, int cols, float[] x, int x0, float[] y, int y0,
                             float[] scales) {
         switch (f) {
             case Q8_0 -> q8_0(w, w0, rowBytes, cols, x, x0, y, y0);
             case Q4_0 -> q4_0(w, w0, rowBytes, cols, x, x0, y, y0);
-            case Q4_K -> q4_k(w, w0, rowBytes, cols, x, x0, y, y0, scales);
             case Q5_K -> {
                 q5_k(w, w0, rowBytes, cols, x, x0, y, y0, scales);
                 q5_k(w, w0 + 2 * rowBytes, rowBytes, cols, x, x0, y, y0 + 2, scales);
@@ -315,36 +314,6 @@ final class QuantizedKernels {
                 }
             }
         }
-    }
-
-    private static void q4_k(MemorySegment w, long w0, long rowBytes, int cols, float[] x, int x0, float[] y, int y0, float[] sc) {
-        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
-        long w1 = w0 + rowBytes, w2 = w1 + rowBytes, w3 = w2 + rowBytes;
-        for (int c = 0, b = 0; c < cols; c += 256, b += 144) {
-            subBlockScales(Format.Q4_K, w, w0, rowBytes, b, 4, sc);
-            for (int j = 0; j < 8; j++) {
-                float dl0 = sc[j], dl1 = sc[16 + j], dl2 = sc[32 + j], dl3 = sc[48 + j];
-                float ml0 = sc[8 + j], ml1 = sc[24 + j], ml2 = sc[40 + j], ml3 = sc[56 + j];
-                int shift = (j & 1) * 4;
-                for (int k = 0; k < 32; k += VL) {
-                    FloatVector u = FloatVector.fromArray(F, x, x0 + c + 32 * j + k);
-                    long o = b + 16 + 32L * (j >> 1) + k;
-                    a0 = u.fma(widen(nibbles(w, w0 + o, shift)).mul(dl0).sub(ml0), a0);
-                    a1 = u.fma(widen(nibbles(w, w1 + o, shift)).mul(dl1).sub(ml1), a1);
-                    a2 = u.fma(widen(nibbles(w, w2 + o, shift)).mul(dl2).sub(ml2), a2);
-                    a3 = u.fma(widen(nibbles(w, w3 + o, shift)).mul(dl3).sub(ml3), a3);
-                }
-            }
-        }
-        FloatVector b0 = PAIR_LO.selectFrom(a0, a1).add(PAIR_HI.selectFrom(a0, a1));
-        FloatVector b1 = PAIR_LO.selectFrom(a2, a3).add(PAIR_HI.selectFrom(a2, a3));
-        FloatVector s = QUAD_LO.selectFrom(b0, b1).add(QUAD_HI.selectFrom(b0, b1));
-        if (VL >= 16) s = s.add(s.rearrange(FOLD2));
-        if (VL >= 8) s = s.add(s.rearrange(FOLD1));
-        y[y0] = s.lane(0);
-        y[y0 + 1] = s.lane(VL / 4);
-        y[y0 + 2] = s.lane(VL / 2);
-        y[y0 + 3] = s.lane(3 * VL / 4);
     }
 
     // rows r, r+1 only (see rows4Token1)
