@@ -68,17 +68,19 @@ final class QuantizedProduct {
         MemorySegment data = w.data();
         Buffer buffer = BUFFERS.get();
         if (T == 1 && QuantizedKernels.SUPPORTED) {
-            // Q6_K: consecutive rows, one stream of weights per thread (as for Q4_K, faster end to end when the weights
-            // come from memory, see docs/gguf.md); the others: the rows of a block a quarter of the range apart, four
-            // long streams of weights (see WeightProduct.oneToken)
+            if (f == Format.Q6_K) {
+                // consecutive rows one at a time, one stream of weights per thread (as for Q4_K, see docs/gguf.md)
+                for (int r = r0; r < r1; r++) {
+                    WeightBlocks.store(y, yOff + r, QuantizedKernels.q6kRow(data, r * rowBytes, cols, x, xOff, buffer.scales), add);
+                }
+                return;
+            }
+            // the rows of a block a quarter of the range apart: four long streams of weights (see WeightProduct.oneToken)
             int q = (r1 - r0) / 4;
-            long apart = f == Format.Q6_K ? rowBytes : q * rowBytes;
-            int step = f == Format.Q6_K ? 4 : 1, spread = f == Format.Q6_K ? 1 : q;
             float[] four = buffer.four;
             for (int i = 0; i < q; i++) {
-                int r = r0 + i * step;
-                QuantizedKernels.rows4Token1(f, data, r * rowBytes, apart, cols, x, xOff, four, 0, buffer.scales);
-                for (int j = 0; j < 4; j++) WeightBlocks.store(y, yOff + r + j * spread, four[j], add);
+                QuantizedKernels.rows4Token1(f, data, (r0 + i) * rowBytes, q * rowBytes, cols, x, xOff, four, 0, buffer.scales);
+                for (int j = 0; j < 4; j++) WeightBlocks.store(y, yOff + r0 + i + j * q, four[j], add);
             }
             int r = r0 + 4 * q;
             if (r < r1) {
