@@ -358,26 +358,6 @@ final class QuantizedKernels {
         y[y0 + 1] = laneSum(a1);
     }
 
-    /**
-     * One Q6_K row from byte {@code w0} times one token: the operations of {@link #q6_k} for a single row, so the
-     * same bits; one stream of weights per call (see the one-token path of {@link QuantizedProduct}).
-     */
-    static float q6kRow(MemorySegment w, long w0, int cols, float[] x, int x0, float[] sc) {
-        FloatVector a = FloatVector.zero(F);
-        for (int c = 0, b = 0; c < cols; c += 256, b += 210) {
-            subBlockScales(Format.Q6_K, w, w0, 0, b, 1, sc);
-            for (int h = 0; h < 2; h++) {
-                for (int s = 0; s < 4; s++) {
-                    for (int k = 0; k < 32; k += VL) {
-                        int col = 128 * h + 32 * s + k;
-                        a = FloatVector.fromArray(F, x, x0 + c + col).fma(widen(sixBits(w, w0 + b, h, s, k)).mul(sc[col / 16]), a);
-                    }
-                }
-            }
-        }
-        return laneSum(a);
-    }
-
     /** The lanes of one accumulator summed by the fixed pairwise tree of {@link F32Blocks#row1Token1}. */
     static float laneSum(FloatVector s) {
         if (VL >= 16) s = s.add(s.rearrange(FOLD8));

@@ -68,13 +68,6 @@ final class QuantizedProduct {
         MemorySegment data = w.data();
         Buffer buffer = BUFFERS.get();
         if (T == 1 && QuantizedKernels.SUPPORTED) {
-            if (f == Format.Q6_K) {
-                // consecutive rows one at a time, one stream of weights per thread (as for Q4_K, see docs/gguf.md)
-                for (int r = r0; r < r1; r++) {
-                    WeightBlocks.store(y, yOff + r, QuantizedKernels.q6kRow(data, r * rowBytes, cols, x, xOff, buffer.scales), add);
-                }
-                return;
-            }
             // the rows of a block a quarter of the range apart: four long streams of weights (see WeightProduct.oneToken)
             int q = (r1 - r0) / 4;
             float[] four = buffer.four;
