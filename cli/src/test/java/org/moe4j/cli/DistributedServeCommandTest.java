@@ -108,7 +108,7 @@ class DistributedServeCommandTest {
             assertTrue(up, "the group did not start serving:\n" + Files.readString(log));
             assertEquals(single, complete(http, base), "2 ranks against one process");
 
-            MpiJobs.killRankOneAndExpectTheEnd(job, log, deadline);
+            MpiJobs.killRankOneAndExpectTheEnd(job, log);
         } finally {
             if (job.isAlive()) MpiJobs.kill(job);
             Files.deleteIfExists(log);

@@ -187,7 +187,7 @@ class DistributedTrainCommandTest {
                 Thread.sleep(100);
             }
             assertTrue(mpirun.isAlive() && Files.size(metrics) > 0, "training did not start:\n" + Files.readString(log));
-            MpiJobs.killRankOneAndExpectTheEnd(mpirun, log, deadline);
+            MpiJobs.killRankOneAndExpectTheEnd(mpirun, log);
         } finally {
             Files.deleteIfExists(log);
         }
