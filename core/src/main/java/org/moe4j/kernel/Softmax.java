@@ -57,16 +57,7 @@ public final class Softmax {
         KernelChecks.region("softmaxBackward", "dx", dx, dxOff, (long) rows * cols);
         KernelPool.forRows(rows, cols, (from, to) -> {
             for (int r = from; r < to; r++) {
-                int yr = yOff + r * cols, dyr = dyOff + r * cols, dxr = dxOff + r * cols;
-                float dot = Reductions.dot(y, yr, dy, dyr, cols);
-                int c = 0;
-                for (int upper = F.loopBound(cols); c < upper; c += F.length()) {
-                    FloatVector vy = FloatVector.fromArray(F, y, yr + c);
-                    FloatVector.fromArray(F, dy, dyr + c).sub(dot).mul(vy).intoArray(dx, dxr + c);
-                }
-                for (; c < cols; c++) {
-                    dx[dxr + c] = y[yr + c] * (dy[dyr + c] - dot);
-                }
+                backwardRow(y, yOff + r * cols, dy, dyOff + r * cols, dx, dxOff + r * cols, cols);
             }
         });
     }
@@ -87,6 +78,22 @@ public final class Softmax {
         }
     }
 
+    /**
+     * One row of a softmax backward from its output y: dx_j = y_j (dy_j - sum_k dy_k y_k). dx may be dy
+     * itself (each element is read before it is written).
+     */
+    private static void backwardRow(float[] y, int yr, float[] dy, int dyr, float[] dx, int dxr, int cols) {
+        float dot = Reductions.dot(y, yr, dy, dyr, cols);
+        int c = 0;
+        for (int upper = F.loopBound(cols); c < upper; c += F.length()) {
+            FloatVector vy = FloatVector.fromArray(F, y, yr + c);
+            FloatVector.fromArray(F, dy, dyr + c).sub(dot).mul(vy).intoArray(dx, dxr + c);
+        }
+        for (; c < cols; c++) {
+            dx[dxr + c] = y[yr + c] * (dy[dyr + c] - dot);
+        }
+    }
+
     // p, dp: (T, T) at pOff, dpOff
     /**
      * The backward of {@link #causalInPlace} from its output p: dp (dL/dP) becomes dL/dS, row i
@@ -98,15 +105,7 @@ public final class Softmax {
         KernelChecks.region("causalSoftmaxBackward", "dp", dp, dpOff, (long) T * T);
         for (int i = 0; i < T; i++) {
             int pr = pOff + i * T, dr = dpOff + i * T, cols = i + 1;
-            float dot = Reductions.dot(p, pr, dp, dr, cols);
-            int c = 0;
-            for (int upper = F.loopBound(cols); c < upper; c += F.length()) {
-                FloatVector vp = FloatVector.fromArray(F, p, pr + c);
-                FloatVector.fromArray(F, dp, dr + c).sub(dot).mul(vp).intoArray(dp, dr + c);
-            }
-            for (; c < cols; c++) {
-                dp[dr + c] = p[pr + c] * (dp[dr + c] - dot);
-            }
+            backwardRow(p, pr, dp, dr, dp, dr, cols);
             Arrays.fill(dp, dr + cols, dr + T, 0f);
         }
     }
