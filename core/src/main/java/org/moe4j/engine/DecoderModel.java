@@ -2,6 +2,7 @@ package org.moe4j.engine;
 
 import java.util.List;
 import org.moe4j.dist.Communicator;
+import org.moe4j.kernel.RowSplit;
 import org.moe4j.kernel.WeightProduct;
 
 /**
@@ -216,18 +217,18 @@ public final class DecoderModel {
 
         float[] normed = ws.floats(Workspace.Buffer.NORMED, T * H);
         float[] branch = ws.floats(Workspace.Buffer.BRANCH, T * H);
-        for (int l = 0; l < config.numLayers(); l++) {
+        int L = config.numLayers();
+        residualNorm(T, h, null, weights.layers[0].inputNorm(), normed);
+        for (int l = 0; l < L; l++) {
             ModelWeights.Layer w = weights.layers[l];
-            Ops.rmsNorm(h, 0, w.inputNorm(), config.normEps(), normed, 0, T, H);
             attention[l].forward(normed, rows, sequences, angles, branch, ws);
-            addScaled(h, branch, T * H, scaling.residual());
-            Ops.rmsNorm(h, 0, w.postNorm(), config.normEps(), normed, 0, T, H);
+            residualNorm(T, h, branch, w.postNorm(), normed);
             feedForward[l].forward(normed, T, branch, observer, ws);
-            addScaled(h, branch, T * H, scaling.residual());
+            // h += branch, then the next layer's input norm (or the final norm after the last layer)
+            residualNorm(T, h, branch, l + 1 < L ? weights.layers[l + 1].inputNorm() : weights.finalNorm, normed);
         }
         for (int s = 0; s < S; s++) sequences.get(s).advance(tokens.get(s).length);
         observer.hiddenLast(h, T, H);
-        Ops.rmsNorm(h, 0, weights.finalNorm, config.normEps(), normed, 0, T, H);
         observer.hiddenNormed(normed, T, H);
 
         int outRows = allRows ? T : S;
@@ -248,11 +249,41 @@ public final class DecoderModel {
         return logits;
     }
 
-    private static void addScaled(float[] h, float[] branch, int n, float scale) {
+    // the arguments of the running residualNorm, read by its row tasks
+    private float[] resH, resBranch, resNorm, resNormed;
+
+    /**
+     * h += r * branch (branch null: nothing added), then normed = rmsNorm(h) times {@code norm}, for T rows:
+     * one loop over the rows, split over the kernel threads in a batch ({@link RowSplit}); each row as alone.
+     */
+    // h, branch, normed: (T, H)
+    private void residualNorm(int T, float[] h, float[] branch, float[] norm, float[] normed) {
+        resH = h;
+        resBranch = branch;
+        resNorm = norm;
+        resNormed = normed;
+        try {
+            RowSplit.run(T, 2 * config.hiddenSize(), residualNormRows);
+        } finally {
+            resH = resBranch = resNorm = resNormed = null;
+        }
+    }
+
+    private final RowSplit.Range residualNormRows = this::residualNormRows;
+
+    private void residualNormRows(int from, int to) {
+        int H = config.hiddenSize();
+        if (resBranch != null) {
+            addScaled(resH, resBranch, from * H, to * H, config.scaling().residual());
+        }
+        Ops.rmsNorm(resH, from * H, resNorm, config.normEps(), resNormed, from * H, to - from, H);
+    }
+
+    private static void addScaled(float[] h, float[] branch, int from, int to, float scale) {
         if (scale == 1f) {
-            for (int i = 0; i < n; i++) h[i] += branch[i];
+            for (int i = from; i < to; i++) h[i] += branch[i];
         } else {
-            for (int i = 0; i < n; i++) h[i] += branch[i] * scale;
+            for (int i = from; i < to; i++) h[i] += branch[i] * scale;
         }
     }
 
