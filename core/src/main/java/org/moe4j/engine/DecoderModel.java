@@ -205,20 +205,22 @@ public final class DecoderModel {
 
         // h: (T, H)
         float[] h = ws.floats(Workspace.Buffer.HIDDEN, T * H);
-        for (int t = 0; t < T; t++) {
-            weights.embed.row(ids[t], h, t * H);
-            if (scaling.embedding() != 1f) {
-                for (int i = 0; i < H; i++) h[t * H + i] *= scaling.embedding();
-            }
-        }
-        Rope rope = config.attention().rope();
-        float[] angles = ws.floats(Workspace.Buffer.ROPE, T * rope.dims());
-        for (int t = 0; t < T; t++) rope.angles(rowPosition[t], angles, t * rope.dims());
-
+        float[] angles = ws.floats(Workspace.Buffer.ROPE, T * config.attention().rope().dims());
         float[] normed = ws.floats(Workspace.Buffer.NORMED, T * H);
         float[] branch = ws.floats(Workspace.Buffer.BRANCH, T * H);
+        // each row's embedding, its RoPE angles and the first layer's input norm, rows split over the threads
+        resIds = ids;
+        resPositions = rowPosition;
+        resAngles = angles;
+        resH = h;
+        resNormed = normed;
+        try {
+            RowSplit.run(T, 2 * H + config.attention().rope().dims(), embedRows);
+        } finally {
+            resIds = resPositions = null;
+            resAngles = resH = resNormed = null;
+        }
         int L = config.numLayers();
-        residualNorm(T, h, null, weights.layers[0].inputNorm(), normed);
         for (int l = 0; l < L; l++) {
             ModelWeights.Layer w = weights.layers[l];
             attention[l].forward(normed, rows, sequences, angles, branch, ws);
@@ -249,8 +251,25 @@ public final class DecoderModel {
         return logits;
     }
 
-    // the arguments of the running residualNorm, read by its row tasks
-    private float[] resH, resBranch, resNorm, resNormed;
+    // the arguments of the running row loop (embedRows, residualNorm), read by its row tasks
+    private float[] resH, resBranch, resNorm, resNormed, resAngles;
+    private int[] resIds, resPositions;
+    private final RowSplit.Range embedRows = this::embedRows;
+
+    /** Rows [from, to): h = the token's embedding times the family's scale, the RoPE angles of its position, normed = the first layer's input norm of h. */
+    private void embedRows(int from, int to) {
+        int H = config.hiddenSize();
+        float scale = config.scaling().embedding();
+        Rope rope = config.attention().rope();
+        for (int t = from; t < to; t++) {
+            weights.embed.row(resIds[t], resH, t * H);
+            if (scale != 1f) {
+                for (int i = 0; i < H; i++) resH[t * H + i] *= scale;
+            }
+            rope.angles(resPositions[t], resAngles, t * rope.dims());
+        }
+        Ops.rmsNorm(resH, from * H, weights.layers[0].inputNorm(), config.normEps(), resNormed, from * H, to - from, H);
+    }
 
     /**
      * h += r * branch (branch null: nothing added), then normed = rmsNorm(h) times {@code norm}, for T rows:
