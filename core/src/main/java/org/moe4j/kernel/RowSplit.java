@@ -5,9 +5,10 @@ import java.util.function.IntConsumer;
 /**
  * The small row operations of a batched decoding step (residual adds and norms, RoPE and the writes to
  * the KV cache, the experts' activation, gather and scatter) as one parallel loop each over the
- * {@link KernelPool}, split by rows. Run on the calling thread, these left the second core idle for
- * about 14% of a batch-16 step of the default model; a loop costs about a microsecond while the
- * workers spin between the step's products, less than what halving even a 16-row norm saves.
+ * {@link KernelPool}, split by rows. Run on the calling thread, these were about 14% of a batch-16
+ * step of the default model (timed at load 7), with the second core idle; split, the step measured 0
+ * to 7% faster (docs/performance.md, "The row operations on both threads, measured"): a 16-row norm
+ * is a few microseconds of work, not much more than a loop's hand-off and the second thread's join.
  *
  * <p>Each row is computed by exactly one task, with the code the caller would run on it alone, so the
  * split changes no bit. Nothing is allocated per call: the body is an object the caller made once,
