@@ -256,7 +256,10 @@ public final class DecoderModel {
     private int[] resIds, resPositions;
     private final RowSplit.Range embedRows = this::embedRows;
 
-    /** Rows [from, to): h = the token's embedding times the family's scale, the RoPE angles of its position, normed = the first layer's input norm of h. */
+    /**
+     * Rows [from, to): h = the token's embedding times the family's scale, the RoPE angles of its position, and
+     * normed = the first layer's input norm of h.
+     */
     private void embedRows(int from, int to) {
         int H = config.hiddenSize();
         float scale = config.scaling().embedding();
