@@ -35,8 +35,10 @@ class RowSplitTest {
     void aLargeBatchUsesBothThreadsAndASmallOneOnlyTheCaller() throws Exception {
         KernelPool.setThreads(2);
         Set<Thread> used = ConcurrentHashMap.newKeySet();
-        // rows long enough that the worker, spinning or waking, claims some of them
-        for (int attempt = 0; attempt < 50 && used.size() < 2; attempt++) {
+        // rows long enough that the worker, spinning or waking, claims some of them; on a machine whose cores other
+        // processes hold, the worker may get none for a while, so the splits go on for up to 10 s
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while (used.size() < 2 && System.nanoTime() < deadline) {
             RowSplit.run(64, 1 << 16, (from, to) -> {
                 used.add(Thread.currentThread());
                 long until = System.nanoTime() + 200_000;
