@@ -1,6 +1,7 @@
 package org.moe4j.engine;
 
 import java.util.List;
+import java.util.function.IntConsumer;
 import org.moe4j.engine.ModelConfig.AttentionKind;
 import org.moe4j.engine.Workspace.Buffer;
 import org.moe4j.engine.ModelConfig.AttentionSpec;
@@ -8,6 +9,7 @@ import org.moe4j.engine.ModelConfig.QkNorm;
 import org.moe4j.kernel.CachedAttention;
 import org.moe4j.kernel.KernelPool;
 import org.moe4j.kernel.ProductGroup;
+import org.moe4j.kernel.RowSplit;
 
 /**
  * Causal self-attention of one layer over the new rows of several sequences, each row attending to
@@ -59,50 +61,109 @@ final class Attention {
         float[] q = ws.floats(Buffer.Q, T * qWidth);
         float[] k = ws.floats(Buffer.K, T * keyWidth(spec));
         float[] v = ws.floats(Buffer.V, T * valueWidth(spec));
-        if (spec.kind() == AttentionKind.LATENT) {
-            projectLatent(x, T, rope, q, k, v, ws);
-        } else {
-            projectGrouped(x, T, rope, q, k, v);
-        }
-        for (int t = 0; t < T; t++) {
-            Sequence s = sequences.get(rows.sequence(t));
-            int row = s.row(rows.position(t));
-            System.arraycopy(k, t * keyWidth(spec), s.pool.keys[layer], row * keyWidth(spec), keyWidth(spec));
-            System.arraycopy(v, t * valueWidth(spec), s.pool.values[layer], row * valueWidth(spec), valueWidth(spec));
-        }
         float[] attended = ws.floats(Buffer.ATTENDED, T * spec.heads() * spec.valueDim());
         // tasks of one row and a group of its heads (the row's visible cache rows are listed once per task); a row's
         // heads are split into groups only when there are too few rows to keep every thread busy
         int groups = Math.min(spec.heads(), Math.max(1, (4 * KernelPool.threads() + T - 1) / T));
-        KernelPool.parallelFor(T * groups, task -> attend(task / groups, task % groups, groups, q, rows, sequences, attended));
+        boolean grouped = spec.kind() != AttentionKind.LATENT;
+        if (grouped) {
+            // q, k and v as one parallel loop (ProductGroup), each exactly as its own product would be
+            ProductGroup.begin().add(x, 0, T, w.q(), q, 0).add(x, 0, T, w.k(), k, 0).add(x, 0, T, w.v(), v, 0).run();
+        } else {
+            projectLatent(x, T, rope, q, k, v, ws);
+        }
+        stepQ = q;
+        stepK = k;
+        stepV = v;
+        stepRope = rope;
+        stepRows = rows;
+        stepSequences = sequences;
+        stepAttended = attended;
+        stepGroups = groups;
+        // a row that is its sequence's only new one (decoding) needs no other row's keys: its task prepares it first,
+        // which saves a parallel loop per layer; otherwise every row is prepared and cached before any attends
+        prepareInTask = grouped && groups == 1 && eachRowOnlyOfItsSequence(rows, sequences);
+        try {
+            if (!grouped) {
+                writeCache(0, T, k, v, rows, sequences);
+            } else if (!prepareInTask) {
+                RowSplit.run(T, qWidth + keyWidth(spec) + valueWidth(spec), prepareRows);
+            }
+            KernelPool.parallelFor(T * groups, attendTask);
+        } finally {
+            stepQ = stepK = stepV = stepRope = stepAttended = null;
+            stepRows = null;
+            stepSequences = null;
+        }
         Ops.linear(attended, T, w.o(), w.oBias(), out);
     }
 
-    private void projectGrouped(float[] x, int T, float[] rope, float[] q, float[] k, float[] v) {
+    /** Whether each row is the first new position of its sequence, so that no two rows belong to one sequence. */
+    private static boolean eachRowOnlyOfItsSequence(Rows rows, List<Sequence> sequences) {
+        for (int t = 0; t < rows.count(); t++) {
+            if (rows.position(t) != sequences.get(rows.sequence(t)).length()) return false;
+        }
+        return true;
+    }
+
+    // the arguments of the running forward, read by its row tasks
+    private float[] stepQ, stepK, stepV, stepRope, stepAttended;
+    private Rows stepRows;
+    private List<Sequence> stepSequences;
+    private int stepGroups;
+    private boolean prepareInTask;
+    private final RowSplit.Range prepareRows = this::prepareRows;
+    private final IntConsumer attendTask = this::attendTask;
+
+    /** Task i of the attention loop: row i / groups, its head group i % groups (prepared first when it is the row's task). */
+    private void attendTask(int task) {
+        int t = task / stepGroups;
+        if (prepareInTask) prepareRows(t, t + 1);
+        attend(t, task % stepGroups, stepGroups, stepQ, stepRows, stepSequences, stepAttended);
+    }
+
+    /**
+     * Rows [from, to) of the grouped projections: biases, the family's q/k norms and clamps, RoPE, then the keys and
+     * values written to their sequences' caches. Every step is row by row, so any split of the rows gives the same bits.
+     */
+    private void prepareRows(int from, int to) {
+        float[] q = stepQ, k = stepK, v = stepV;
+        int n = to - from;
         int hd = spec.headDim();
-        // q, k and v as one parallel loop (ProductGroup), each exactly as its own product would be
-        ProductGroup.begin().add(x, 0, T, w.q(), q, 0).add(x, 0, T, w.k(), k, 0).add(x, 0, T, w.v(), v, 0).run();
-        Ops.addBias(q, 0, T, w.qBias());
-        Ops.addBias(k, 0, T, w.kBias());
-        Ops.addBias(v, 0, T, w.vBias());
+        int qw = spec.heads() * hd, kw = keyWidth(spec), vw = valueWidth(spec);
+        Ops.addBias(q, from * qw, n, w.qBias());
+        Ops.addBias(k, from * kw, n, w.kBias());
+        Ops.addBias(v, from * vw, n, w.vBias());
         if (spec.qkNorm() == QkNorm.WHOLE_PROJECTION) {
-            Ops.rmsNorm(q, 0, w.qNorm(), eps, q, 0, T, spec.heads() * hd);
-            Ops.rmsNorm(k, 0, w.kNorm(), eps, k, 0, T, spec.kvHeads() * hd);
+            Ops.rmsNorm(q, from * qw, w.qNorm(), eps, q, from * qw, n, qw);
+            Ops.rmsNorm(k, from * kw, w.kNorm(), eps, k, from * kw, n, kw);
         }
         if (spec.clipQkv() > 0) {
-            Ops.clamp(q, T * spec.heads() * hd, spec.clipQkv());
-            Ops.clamp(k, T * spec.kvHeads() * hd, spec.clipQkv());
-            Ops.clamp(v, T * spec.kvHeads() * spec.valueDim(), spec.clipQkv());
+            Ops.clamp(q, from * qw, n * qw, spec.clipQkv());
+            Ops.clamp(k, from * kw, n * kw, spec.clipQkv());
+            Ops.clamp(v, from * vw, n * vw, spec.clipQkv());
         }
         if (spec.qkNorm() == QkNorm.PER_HEAD) {
-            Ops.rmsNorm(q, 0, w.qNorm(), eps, q, 0, T * spec.heads(), hd);
-            Ops.rmsNorm(k, 0, w.kNorm(), eps, k, 0, T * spec.kvHeads(), hd);
+            Ops.rmsNorm(q, from * qw, w.qNorm(), eps, q, from * qw, n * spec.heads(), hd);
+            Ops.rmsNorm(k, from * kw, w.kNorm(), eps, k, from * kw, n * spec.kvHeads(), hd);
         }
         Rope r = spec.rope();
         int table = r.dims();
-        for (int t = 0; t < T; t++) {
-            for (int h = 0; h < spec.heads(); h++) r.rotate(q, (t * spec.heads() + h) * hd, rope, t * table);
-            for (int h = 0; h < spec.kvHeads(); h++) r.rotate(k, (t * spec.kvHeads() + h) * hd, rope, t * table);
+        for (int t = from; t < to; t++) {
+            for (int h = 0; h < spec.heads(); h++) r.rotate(q, (t * spec.heads() + h) * hd, stepRope, t * table);
+            for (int h = 0; h < spec.kvHeads(); h++) r.rotate(k, (t * spec.kvHeads() + h) * hd, stepRope, t * table);
+        }
+        writeCache(from, to, k, v, stepRows, stepSequences);
+    }
+
+    /** Rows [from, to)'s keys and values into their sequences' caches at their positions (distinct rows of the pool). */
+    private void writeCache(int from, int to, float[] k, float[] v, Rows rows, List<Sequence> sequences) {
+        int kw = keyWidth(spec), vw = valueWidth(spec);
+        for (int t = from; t < to; t++) {
+            Sequence s = sequences.get(rows.sequence(t));
+            int row = s.row(rows.position(t));
+            System.arraycopy(k, t * kw, s.pool.keys[layer], row * kw, kw);
+            System.arraycopy(v, t * vw, s.pool.values[layer], row * vw, vw);
         }
     }
 

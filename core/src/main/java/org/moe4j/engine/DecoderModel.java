@@ -2,6 +2,7 @@ package org.moe4j.engine;
 
 import java.util.List;
 import org.moe4j.dist.Communicator;
+import org.moe4j.kernel.RowSplit;
 import org.moe4j.kernel.WeightProduct;
 
 /**
@@ -204,30 +205,32 @@ public final class DecoderModel {
 
         // h: (T, H)
         float[] h = ws.floats(Workspace.Buffer.HIDDEN, T * H);
-        for (int t = 0; t < T; t++) {
-            weights.embed.row(ids[t], h, t * H);
-            if (scaling.embedding() != 1f) {
-                for (int i = 0; i < H; i++) h[t * H + i] *= scaling.embedding();
-            }
-        }
-        Rope rope = config.attention().rope();
-        float[] angles = ws.floats(Workspace.Buffer.ROPE, T * rope.dims());
-        for (int t = 0; t < T; t++) rope.angles(rowPosition[t], angles, t * rope.dims());
-
+        float[] angles = ws.floats(Workspace.Buffer.ROPE, T * config.attention().rope().dims());
         float[] normed = ws.floats(Workspace.Buffer.NORMED, T * H);
         float[] branch = ws.floats(Workspace.Buffer.BRANCH, T * H);
-        for (int l = 0; l < config.numLayers(); l++) {
+        // each row's embedding, its RoPE angles and the first layer's input norm, rows split over the threads
+        resIds = ids;
+        resPositions = rowPosition;
+        resAngles = angles;
+        resH = h;
+        resNormed = normed;
+        try {
+            RowSplit.run(T, 2 * H + config.attention().rope().dims(), embedRows);
+        } finally {
+            resIds = resPositions = null;
+            resAngles = resH = resNormed = null;
+        }
+        int L = config.numLayers();
+        for (int l = 0; l < L; l++) {
             ModelWeights.Layer w = weights.layers[l];
-            Ops.rmsNorm(h, 0, w.inputNorm(), config.normEps(), normed, 0, T, H);
             attention[l].forward(normed, rows, sequences, angles, branch, ws);
-            addScaled(h, branch, T * H, scaling.residual());
-            Ops.rmsNorm(h, 0, w.postNorm(), config.normEps(), normed, 0, T, H);
+            residualNorm(T, h, branch, w.postNorm(), normed);
             feedForward[l].forward(normed, T, branch, observer, ws);
-            addScaled(h, branch, T * H, scaling.residual());
+            // h += branch, then the next layer's input norm (or the final norm after the last layer)
+            residualNorm(T, h, branch, l + 1 < L ? weights.layers[l + 1].inputNorm() : weights.finalNorm, normed);
         }
         for (int s = 0; s < S; s++) sequences.get(s).advance(tokens.get(s).length);
         observer.hiddenLast(h, T, H);
-        Ops.rmsNorm(h, 0, weights.finalNorm, config.normEps(), normed, 0, T, H);
         observer.hiddenNormed(normed, T, H);
 
         int outRows = allRows ? T : S;
@@ -248,11 +251,61 @@ public final class DecoderModel {
         return logits;
     }
 
-    private static void addScaled(float[] h, float[] branch, int n, float scale) {
+    // the arguments of the running row loop (embedRows, residualNorm), read by its row tasks
+    private float[] resH, resBranch, resNorm, resNormed, resAngles;
+    private int[] resIds, resPositions;
+    private final RowSplit.Range embedRows = this::embedRows;
+
+    /**
+     * Rows [from, to): h = the token's embedding times the family's scale, the RoPE angles of its position, and
+     * normed = the first layer's input norm of h.
+     */
+    private void embedRows(int from, int to) {
+        int H = config.hiddenSize();
+        float scale = config.scaling().embedding();
+        Rope rope = config.attention().rope();
+        for (int t = from; t < to; t++) {
+            weights.embed.row(resIds[t], resH, t * H);
+            if (scale != 1f) {
+                for (int i = 0; i < H; i++) resH[t * H + i] *= scale;
+            }
+            rope.angles(resPositions[t], resAngles, t * rope.dims());
+        }
+        Ops.rmsNorm(resH, from * H, weights.layers[0].inputNorm(), config.normEps(), resNormed, from * H, to - from, H);
+    }
+
+    /**
+     * h += r * branch (branch null: nothing added), then normed = rmsNorm(h) times {@code norm}, for T rows:
+     * one loop over the rows, split over the kernel threads in a batch ({@link RowSplit}); each row as alone.
+     */
+    // h, branch, normed: (T, H)
+    private void residualNorm(int T, float[] h, float[] branch, float[] norm, float[] normed) {
+        resH = h;
+        resBranch = branch;
+        resNorm = norm;
+        resNormed = normed;
+        try {
+            RowSplit.run(T, 2 * config.hiddenSize(), residualNormRows);
+        } finally {
+            resH = resBranch = resNorm = resNormed = null;
+        }
+    }
+
+    private final RowSplit.Range residualNormRows = this::residualNormRows;
+
+    private void residualNormRows(int from, int to) {
+        int H = config.hiddenSize();
+        if (resBranch != null) {
+            addScaled(resH, resBranch, from * H, to * H, config.scaling().residual());
+        }
+        Ops.rmsNorm(resH, from * H, resNorm, config.normEps(), resNormed, from * H, to - from, H);
+    }
+
+    private static void addScaled(float[] h, float[] branch, int from, int to, float scale) {
         if (scale == 1f) {
-            for (int i = 0; i < n; i++) h[i] += branch[i];
+            for (int i = from; i < to; i++) h[i] += branch[i];
         } else {
-            for (int i = 0; i < n; i++) h[i] += branch[i] * scale;
+            for (int i = from; i < to; i++) h[i] += branch[i] * scale;
         }
     }
 

@@ -47,9 +47,7 @@ final class Experts {
         for (int i = 0; i < pairs; i++) order[fill[experts[i]]++] = i;
         // xe: (pairs, H) the rows of each expert's tokens, expert after expert
         float[] xe = ws.floats(Buffer.EXPERT_IN, pairs * hidden);
-        for (int p = 0; p < pairs; p++) {
-            System.arraycopy(x, order[p] / k * hidden, xe, p * hidden, hidden);
-        }
+        ExpertRows.gather(x, hidden, k, order, pairs, xe);
         // every chosen expert's MLP over its rows, each phase one parallel loop (ProductGroup) over all the experts
         float[] ye = ws.floats(Buffer.EXPERT_OUT, pairs * hidden);
         if (shard == null) {
@@ -58,14 +56,10 @@ final class Experts {
             grouped(mlps, activation, count, xe, ye, ws, shard.first(E), shard.end(E));
             shard.gather(ye, count, E, hidden);
         }
-        Arrays.fill(out, 0, T * hidden, 0f);
-        for (int e = 0; e < E; e++) {
-            for (int p = count[e]; p < count[e + 1]; p++) {
-                int token = order[p] / k;
-                float g = weights[order[p]];
-                for (int i = 0; i < hidden; i++) out[token * hidden + i] += g * ye[p * hidden + i];
-            }
-        }
+        // each token's weighted outputs summed in its own row (pair i's output is row position[i] of ye)
+        int[] position = ws.ints(IntBuffer.EXPERT_POSITION, pairs);
+        for (int p = 0; p < pairs; p++) position[order[p]] = p;
+        ExpertRows.scatter(T, hidden, k, experts, weights, position, ye, out);
     }
 
     // x: (pairs, H) grouped by expert, expert e's rows [first[e], first[e + 1])   out: (pairs, H), rows of experts [from, to) written
@@ -96,24 +90,16 @@ final class Experts {
             }
         }
         group.run();
-        for (int e = from; e < to; e++) {
-            int n = first[e + 1] - first[e];
-            if (n == 0) continue;
-            ModelWeights.Mlp w = mlps[e];
-            if (fused) {
-                Ops.addBias(g, first[e] * 2 * I, n, w.gateUpBias());
-            } else {
-                Ops.addBias(g, first[e] * I, n, w.gateBias());
-                Ops.addBias(u, first[e] * I, n, w.upBias());
-            }
-        }
-        // the activation over the rows of experts [from, to), which lie together in expert order
-        int lo = first[from];
-        int hi = first[to];
+        // the biases and the activation over the rows of experts [from, to), which lie together in expert order
         if (fused) {
-            for (int i = lo * I; i < hi * I; i++) g[i] = activate(activation, g[2 * i], g[2 * i + 1]);
+            for (int e = from; e < to; e++) {
+                int n = first[e + 1] - first[e];
+                if (n > 0) Ops.addBias(g, first[e] * 2 * I, n, mlps[e].gateUpBias());
+            }
+            // in place, output i over inputs 2i and 2i + 1: one thread, in order
+            for (int i = first[from] * I; i < first[to] * I; i++) g[i] = activate(activation, g[2 * i], g[2 * i + 1]);
         } else {
-            activate(activation, g, u, lo * I, (hi - lo) * I);
+            ExpertRows.activate(mlps, activation, first, from, to, g, u, I);
         }
         group = ProductGroup.begin();
         for (int e = from; e < to; e++) {
@@ -149,7 +135,7 @@ final class Experts {
      * g[i] = act(g[i], u[i]) for i in [from, from + n): SwiGLU by the vector kernel, whose every element
      * (tail included) is the same function, so a row's result does not depend on where it lies.
      */
-    private static void activate(ExpertActivation activation, float[] g, float[] u, int from, int n) {
+    static void activate(ExpertActivation activation, float[] g, float[] u, int from, int n) {
         if (activation == ExpertActivation.SWIGLU) {
             Activations.swiglu(g, from, u, from, g, from, n);
         } else {

@@ -39,8 +39,9 @@ final class Ops {
         }
     }
 
-    static void clamp(float[] x, int n, float limit) {
-        for (int i = 0; i < n; i++) x[i] = Math.max(-limit, Math.min(limit, x[i]));
+    /** x[i] = clamp(x[i], -limit, limit) for i in [off, off + n). */
+    static void clamp(float[] x, int off, int n, float limit) {
+        for (int i = off; i < off + n; i++) x[i] = Math.max(-limit, Math.min(limit, x[i]));
     }
 
     static float silu(float x) {

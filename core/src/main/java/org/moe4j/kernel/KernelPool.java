@@ -82,6 +82,11 @@ public final class KernelPool {
         threads = n;
     }
 
+    /** Whether the calling thread is running a task of a parallel loop (where a nested loop runs serially). */
+    static boolean inParallelLoop() {
+        return IN_PARALLEL_LOOP.get();
+    }
+
     /**
      * Runs {@code body.accept(i)} for every i in [0, count), spread over the kernel threads; returns
      * when all are done and rethrows the first failure (the tasks not yet started are skipped).

@@ -53,4 +53,48 @@ class EngineBatchInvarianceTest {
             KernelPool.setThreads(before);
         }
     }
+
+    /**
+     * A batch wide enough that the step's row operations (norms, RoPE and cache writes, the experts' gather,
+     * activation and scatter) are split over the threads ({@link org.moe4j.kernel.RowSplit}): 48 sequences
+     * decoding together, against the first of them alone on one thread.
+     */
+    @ParameterizedTest
+    @CsvSource({"models/qwen3_moe_bf16", "models/deepseek_v3_f32"})
+    void logitsAloneEqualLogitsInAWideBatchOnTwoThreads(String model) throws Exception {
+        int before = KernelPool.threads();
+        try (HfModel m = HfModel.load(Path.of("src/test/resources").resolve(model))) {
+            DecoderModel engine = m.model();
+            int V = engine.config().vocabSize();
+            int n = 48;
+            int[][] prompts = new int[n][];
+            for (int s = 0; s < n; s++) {
+                prompts[s] = new int[3 + s % 5];
+                for (int i = 0; i < prompts[s].length; i++) prompts[s][i] = (s * 13 + i * 7 + 1) % V;
+            }
+            KernelPool.setThreads(1);
+            Sequence alone = engine.newSequence(16);
+            float[][] expected = new float[4][];
+            expected[0] = Arrays.copyOf(engine.forward(List.of(alone), List.of(prompts[0]), false, ForwardObserver.NONE), V);
+            for (int i = 1; i < 4; i++) {
+                expected[i] = Arrays.copyOf(engine.forward(List.of(alone), List.of(new int[] {i * 5}), false,
+                        ForwardObserver.NONE), V);
+            }
+
+            KernelPool.setThreads(2);
+            List<Sequence> batch = new java.util.ArrayList<>();
+            for (int s = 0; s < n; s++) batch.add(engine.newSequence(16));
+            float[] step = engine.forward(batch, List.of(prompts), false, ForwardObserver.NONE);
+            assertArrayEquals(expected[0], Arrays.copyOf(step, V), "prefill in a batch of " + n);
+            for (int i = 1; i < 4; i++) {
+                List<int[]> tokens = new java.util.ArrayList<>();
+                tokens.add(new int[] {i * 5});
+                for (int s = 1; s < n; s++) tokens.add(new int[] {(s + i) % V});
+                step = engine.forward(batch, tokens, false, ForwardObserver.NONE);
+                assertArrayEquals(expected[i], Arrays.copyOf(step, V), "decode step " + i + " in a batch of " + n);
+            }
+        } finally {
+            KernelPool.setThreads(before);
+        }
+    }
 }
