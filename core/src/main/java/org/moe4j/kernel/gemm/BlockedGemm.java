@@ -24,9 +24,10 @@ final class BlockedGemm {
      */
     static final int KC = 256;
     /**
-     * How far ahead of its loads the 14-row micro-kernel reads the B panel, in floats: 16 steps of
-     * NR = 32 floats, about 220 cycles of FMAs at 14 cycles a step, more than an L2 or a neighbouring
-     * core's L2 takes to answer. Every packed B buffer holds this many floats past its last panel.
+     * How far ahead of its loads the 14-row micro-kernel reads the B panel, in floats: with AVX-512
+     * (NR = 32 floats) 16 steps, about 220 cycles of FMAs at 14 cycles a step, more than an L2 or a
+     * neighbouring core's L2 takes to answer; 8 and 32 steps were no better (docs/performance.md).
+     * Every packed B buffer holds this many floats past its last panel.
      */
     static final int AHEAD = 16 * 32;
 
