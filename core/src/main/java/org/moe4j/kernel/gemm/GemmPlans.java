@@ -39,9 +39,9 @@ final class GemmPlans {
     /**
      * The cache's format, raised when the kernels change what the candidates measure, so that a plan
      * timed with older kernels is timed again: 2 since untransposed A is packed as rows and 16-register
-     * CPUs have the 4-row tile.
+     * CPUs have the 4-row tile, 3 since the 14-row tile reads B ahead and B is packed along its rows.
      */
-    static final int FORMAT = 2;
+    static final int FORMAT = 3;
 
     private static volatile GemmPlan current;
     private static volatile CpuInfo cpu;

@@ -29,10 +29,12 @@ enum GemmTile {
      * {@link GemmMicroKernel#overwrite} for the arguments. {@code aRows} says how the A panel is
      * packed: as rows of KC floats ({@link GemmRowsKernel6}, {@link GemmRowsKernel14}) or step by
      * step, the tile's rows contiguous per step ({@link GemmMicroKernel}, {@link GemmMicroKernel14}).
+     * bp must hold {@link BlockedGemm#AHEAD} floats past the panel: the 14-row tiles read that far
+     * ahead and return the bits they read (the other tiles return 0), which the caller keeps.
      */
-    void multiply(int kc, float[] ap, int apOff, boolean aRows, float[] bp, int bpOff,
+    int multiply(int kc, float[] ap, int apOff, boolean aRows, float[] bp, int bpOff,
                   float[] c, int cOff, int ldc, boolean accumulate) {
-        switch (this) {
+        return switch (this) {
             case ROWS_4 -> {
                 if (aRows) {
                     if (accumulate) {
@@ -45,6 +47,7 @@ enum GemmTile {
                 } else {
                     GemmMicroKernel4.overwrite(kc, ap, apOff, bp, bpOff, c, cOff, ldc);
                 }
+                yield 0;
             }
             case ROWS_6 -> {
                 if (aRows) {
@@ -58,21 +61,17 @@ enum GemmTile {
                 } else {
                     GemmMicroKernel.overwrite(kc, ap, apOff, bp, bpOff, c, cOff, ldc);
                 }
+                yield 0;
             }
             case ROWS_14 -> {
                 if (aRows) {
-                    if (accumulate) {
-                        GemmRowsKernel14.accumulate(kc, ap, apOff, bp, bpOff, c, cOff, ldc);
-                    } else {
-                        GemmRowsKernel14.overwrite(kc, ap, apOff, bp, bpOff, c, cOff, ldc);
-                    }
-                } else if (accumulate) {
-                    GemmMicroKernel14.accumulate(kc, ap, apOff, bp, bpOff, c, cOff, ldc);
-                } else {
-                    GemmMicroKernel14.overwrite(kc, ap, apOff, bp, bpOff, c, cOff, ldc);
+                    yield accumulate ? GemmRowsKernel14.accumulate(kc, ap, apOff, bp, bpOff, c, cOff, ldc)
+                            : GemmRowsKernel14.overwrite(kc, ap, apOff, bp, bpOff, c, cOff, ldc);
                 }
+                yield accumulate ? GemmMicroKernel14.accumulate(kc, ap, apOff, bp, bpOff, c, cOff, ldc)
+                        : GemmMicroKernel14.overwrite(kc, ap, apOff, bp, bpOff, c, cOff, ldc);
             }
-        }
+        };
     }
 
     /** Offset of the packed A panel that starts at row {@code ir} of the block (ir a multiple of the tile's rows). */

@@ -14,16 +14,20 @@ import java.nio.file.Path;
  * After changing the template, run {@code main} with the path of core/src/main/java to rewrite them.
  */
 final class GemmKernelText {
-    /** A kernel class: its file name, the tile's rows, and whether it reads A as rows of KC floats. */
-    record Kernel(String className, int rows, boolean aRows) {}
+    /**
+     * A kernel class: its file name, the tile's rows, whether it reads A as rows of KC floats, and
+     * whether it reads the B panel {@code BlockedGemm.AHEAD} floats ahead of its loads (then its
+     * methods return the bits of what they read, for the caller to keep).
+     */
+    record Kernel(String className, int rows, boolean aRows, boolean touchAhead) {}
 
     static final Kernel[] KERNELS = {
-        new Kernel("GemmMicroKernel4", 4, false),
-        new Kernel("GemmMicroKernel", 6, false),
-        new Kernel("GemmMicroKernel14", 14, false),
-        new Kernel("GemmRowsKernel4", 4, true),
-        new Kernel("GemmRowsKernel6", 6, true),
-        new Kernel("GemmRowsKernel14", 14, true),
+        new Kernel("GemmMicroKernel4", 4, false, false),
+        new Kernel("GemmMicroKernel", 6, false, false),
+        new Kernel("GemmMicroKernel14", 14, false, true),
+        new Kernel("GemmRowsKernel4", 4, true, false),
+        new Kernel("GemmRowsKernel6", 6, true, false),
+        new Kernel("GemmRowsKernel14", 14, true, true),
     };
 
     /** The text of the class from the overwrite method's comment to the end of the file. */
@@ -36,6 +40,12 @@ final class GemmKernelText {
                 : "     * ap[p][r] * bp[p][j]; ap is a packed A panel (kc x MR, MR contiguous per p), bp a packed B panel\n");
         s.append("     * (kc x NR). What C held, NaN included, is ignored. Only full tiles: the caller runs edge tiles\n");
         s.append("     * into a scratch tile.\n");
+        if (k.touchAhead()) {
+            s.append("     * bp must hold AHEAD floats past the panel (bpOff + kc * NR + AHEAD <= bp.length): each step\n");
+            s.append("     * also reads one float of each of the two B lines AHEAD floats on, so that the lines are in L1\n");
+            s.append("     * when the loop gets there; returns those floats' bits xor-ed together, which the caller keeps\n");
+            s.append("     * so that the JIT cannot drop the reads.\n");
+        }
         s.append("     */\n");
         method(s, k, "overwrite");
         s.append("\n    /** As {@link #overwrite}, but C[MR x NR] += acc. */\n");
@@ -45,11 +55,14 @@ final class GemmKernelText {
     }
 
     private static void method(StringBuilder s, Kernel k, String name) {
-        s.append("    static void ").append(name)
+        s.append(k.touchAhead() ? "    static int " : "    static void ").append(name)
                 .append("(int kc, float[] ap, int apOff, float[] bp, int bpOff, float[] c, int cOff, int ldc) {\n");
         for (int r = 0; r < k.rows(); r++) {
             s.append("        FloatVector c").append(r).append("0 = FloatVector.zero(SPECIES), c").append(r)
                     .append("1 = FloatVector.zero(SPECIES);\n");
+        }
+        if (k.touchAhead()) {
+            s.append("        int touched = 0;\n");
         }
         if (k.aRows()) {
             s.append("        int b = bpOff;\n");
@@ -61,6 +74,9 @@ final class GemmKernelText {
         }
         s.append("            FloatVector b0 = FloatVector.fromArray(SPECIES, bp, b);\n");
         s.append("            FloatVector b1 = FloatVector.fromArray(SPECIES, bp, b + VL);\n");
+        if (k.touchAhead()) {
+            s.append("            touched ^= Float.floatToRawIntBits(bp[b + AHEAD]) ^ Float.floatToRawIntBits(bp[b + AHEAD + VL]);\n");
+        }
         for (int r = 0; r < k.rows(); r++) {
             String at = r == 0 ? "a" : k.aRows() ? "a + " + r + " * KC" : "a + " + r;
             s.append(r == 0 ? "            FloatVector x = " : "            x = ")
@@ -80,6 +96,9 @@ final class GemmKernelText {
                             .append(")).intoArray(c, ").append(at).append(");\n");
                 }
             }
+        }
+        if (k.touchAhead()) {
+            s.append("        return touched;\n");
         }
         s.append("    }\n");
     }
