@@ -5,7 +5,6 @@ import static org.moe4j.kernel.WideningLoads.I;
 import static org.moe4j.kernel.WideningLoads.VL;
 
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import java.util.Arrays;
 import jdk.incubator.vector.ByteVector;
@@ -90,14 +89,6 @@ final class Q4kProduct {
         return v;
     }
 
-    /**
-     * How far ahead of the super-block at hand {@link #packed1} reads one byte of each cache line: Java has no
-     * prefetch instruction, and a plain load whose value is kept starts the line's transfer from memory early.
-     * Decoding the OLMoE Q4_K_M file (docs/gguf.md, "Where a Q4_K_M decoding step goes"), 2 and 4 KiB ran 2 to 4%
-     * faster than none.
-     */
-    static final long TOUCH_AHEAD = 4096;
-
     private static final ThreadLocal<Buffer> BUFFERS = ThreadLocal.withInitial(Buffer::new);
 
     private Q4kProduct() {}
@@ -106,8 +97,6 @@ final class Q4kProduct {
     private static final class Buffer {
         float[] rows = new float[0], ml = new float[0], sums = new float[0], products = new float[0], acc = new float[0];
         final float[] scales = new float[64], lanes = new float[16];
-        /** The sum of the bytes {@link #packed1} reads ahead: stored, so the JIT keeps the reads. */
-        int touched;
 
         void ensure(int rowFloats, int subBlocks, int sumFloats, int productFloats, int accumulators) {
             if (rows.length < rowFloats) rows = new float[rowFloats];
@@ -244,13 +233,7 @@ final class Q4kProduct {
         float[] sc = buffer.scales;
         FloatVector a0 = FloatVector.zero(F), m0 = a0;
         int m = VL >= 16 ? 0 : 8;
-        long last = w.byteSize() - 1;
-        int touched = 0;
         for (int c = 0, b = 0; c < cols; c += 256, b += 144) {
-            // the three cache lines TOUCH_AHEAD bytes on (a super-block is 144 bytes), read into a sum the caller keeps
-            long ahead = w0 + b + TOUCH_AHEAD;
-            touched += w.get(ValueLayout.JAVA_BYTE, Math.min(ahead, last)) + w.get(ValueLayout.JAVA_BYTE, Math.min(ahead + 64, last))
-                    + w.get(ValueLayout.JAVA_BYTE, Math.min(ahead + 128, last));
             subBlockScales(w, w0 + b, 0, 1, sc);
             m0 = FloatVector.fromArray(F, sc, m).fma(FloatVector.fromArray(F, sums, c / 16 + m), m0);
             for (int i = 0; i < 4; i++) {
@@ -275,7 +258,6 @@ final class Q4kProduct {
                 }
             }
         }
-        buffer.touched += touched;
         float[] lanes = buffer.lanes;
         m0.intoArray(lanes, 0);
         WeightBlocks.store(y, y0, QuantizedKernels.laneSum(a0) - Q4kReference.minimum(lanes, VL >= 16 ? 8 : 0), add);
