@@ -5,7 +5,8 @@
 #   bench/scripts/gguf_speed.sh FILE.gguf ROUNDS [--no-prefill]
 # (--no-prefill: decode only; llama.cpp then processes a 16-token prompt instead of 512 before its 64 steps).
 # Environment: LLAMA_RUN (default /work/peers/harness/llama_run, built from bench/scripts/llama_run.c),
-# BASE_JAR (optional: another moe4j jar, e.g. an earlier build, timed the same way after moe4j).
+# BASE_JAR (optional: another moe4j jar, e.g. an earlier build, timed the same way after moe4j, with
+# BASE_COMPILE_COMMANDS, default this tree's scripts/jvm-compile-commands.txt).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd -P)"
 file="$1"; rounds="${2:-1}"; prefill=1
@@ -14,7 +15,8 @@ llama="${LLAMA_RUN:-/work/peers/harness/llama_run}"
 . "$root/scripts/find-jdk.sh"; moe4j_find_jdk
 engines=("$root/moe4j")
 if [ -n "${BASE_JAR:-}" ]; then
-  engines+=("$JAVA_HOME/bin/java --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -XX:+UseParallelGC -jar $BASE_JAR")
+  # the launcher's JVM options, compile commands included (without them the one-token Q4_K kernel runs 20x slower)
+  engines+=("$JAVA_HOME/bin/java --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -XX:+UseParallelGC -XX:CompileCommandFile=${BASE_COMPILE_COMMANDS:-$root/scripts/jvm-compile-commands.txt} -jar $BASE_JAR")
 fi
 echo "# $(date -u +%FT%TZ) $(lscpu | sed -n 's/^Model name: *//p') file $file"
 for r in $(seq "$rounds"); do
