@@ -57,7 +57,8 @@ final class ServeBenchCommand implements Callable<Integer> {
     @Option(names = "--requests-per-client", description = "Requests per client at each level (default ${DEFAULT-VALUE}).")
     int requestsPerClient = 4;
 
-    @Option(names = "--min-requests", description = "Requests per level at least (default ${DEFAULT-VALUE}).")
+    @Option(names = "--min-requests", description = "Requests per level at least (default ${DEFAULT-VALUE}; the p99 of a level is its slowest"
+            + " request or two below a few hundred: --min-requests 256 --requests-per-client 16 for p99 figures).")
     int minRequests = 16;
 
     @Option(names = "--max-tokens", description = "Tokens per completion (default ${DEFAULT-VALUE}).")
