@@ -21,7 +21,7 @@
 #   torch decode  torch_lm.py --mode decode --run RUN --batch 1,16: the same protocol
 #   moe4j moe     ./moe4j bench moe SHAPE --runs 5: the MoE layer's median tokens/s (forward + backward)
 #   transformers  torch_moe_layer.py SHAPE --runs 5, --impl eager and --impl grouped_mm: MixtralSparseMoeBlock
-#   MKL products  torch_moe_products.py SHAPE --runs 5: the layer's nine expert products alone through torch.mm
+#   MKL products  torch_moe_layer.py SHAPE --runs 5 --impl products: the nine expert products alone through torch.mm
 # for two shapes: Mixtral (d 512, f 1408, 8 experts, top-2, 4096 tokens) and fine-grained (d 512,
 # f 256, 64 experts, top-6, 2048 tokens).
 set -euo pipefail
@@ -121,14 +121,6 @@ torch_moe() {
     --threads "$threads" --runs 5 --impl "$2" 2>/dev/null | tail -n 1 \
     | "$py" -c 'import json,sys; print(json.load(sys.stdin)["tokens_per_s"])'
 }
-# the same nine expert products through torch.mm (MKL) alone: the tokens/s of a layer that spent nothing else
-torch_products() {
-  local d f e k t
-  read -r d f e k t <<<"$1"
-  "$py" bench/scripts/torch_moe_products.py --d "$d" --hidden "$f" --experts "$e" --k "$k" --tokens "$t" \
-    --threads "$threads" --runs 5 2>/dev/null | tail -n 1 \
-    | "$py" -c 'import json,sys; print(json.load(sys.stdin)["ceiling_tokens_per_s"])'
-}
 
 if [ "$want_train" = 1 ]; then
   declare -a mt tt md1 md16 td1 td16
@@ -179,7 +171,7 @@ if [ "$want_moe" = 1 ]; then
           moe4j) read -r tps pct <<<"$(moe4j_moe "${shapes[s]}")"; mm[s]="${mm[s]} $tps"; mp[s]="${mp[s]} $pct" ;;
           eager) te[s]="${te[s]} $(torch_moe "${shapes[s]}" eager)" ;;
           grouped_mm) tg[s]="${tg[s]} $(torch_moe "${shapes[s]}" grouped_mm)" ;;
-          products) tp[s]="${tp[s]} $(torch_products "${shapes[s]}")" ;;
+          products) tp[s]="${tp[s]} $(torch_moe "${shapes[s]}" products)" ;;
         esac
       done
       echo "round $r ($order first), ${names[s]%% (*}: tokens/s moe4j ${mm[s]##* }, transformers eager ${te[s]##* }," \
@@ -190,7 +182,7 @@ if [ "$want_moe" = 1 ]; then
   echo "MoE layer forward + backward (transformers' MixtralSparseMoeBlock on PyTorch $torch_version), tokens/s. $(stamp) at end"
   echo
   echo "The last two columns: the same nine expert products through torch.mm (MKL) alone, as tokens/s of a layer"
-  echo "that spent nothing else (bench/scripts/torch_moe_products.py), and that ceiling over the faster transformers block."
+  echo "that spent nothing else (bench/scripts/torch_moe_layer.py --impl products), and that ceiling over the faster transformers block."
   echo
   echo "| shape | moe4j | transformers eager | transformers grouped_mm | moe4j / faster transformers | moe4j layer / its products alone | rounds (moe4j; eager; grouped_mm) | MKL's products alone | MKL ceiling / faster transformers |"
   echo "|---|---:|---:|---:|---:|---:|---|---:|---:|"
