@@ -14,17 +14,20 @@ import org.moe4j.engine.Sequence;
  * B fresh sequences, one {@link DecoderModel#forward} call prefills all their prompts (not
  * timed), then each of {@code steps} calls brings one token per sequence, the greedy argmax of that
  * sequence's previous logits, as a server decodes. Only the forward calls are timed; a round's
- * time is their mean. Batch sizes are interleaved within each round ({@link RoundTimes}); the first
- * {@link #WARM_UP_ROUNDS} rounds are JIT warm-up and not counted.
+ * time is their mean. Batch sizes are interleaved within each round ({@link RoundTimes}). Rounds are
+ * repeated uncounted until at least {@link #WARM_UP_ROUNDS} of them and {@code warmUpSeconds} have
+ * passed: a round of a small model at batch 1 lasts a few tens of milliseconds, and two of them were
+ * over while the JIT was still compiling the decode path (the counted rounds then drifted from 0.9 to
+ * 0.33 ms per step in one process).
  */
 public final class DecodeBench {
     private DecodeBench() {}
 
-    /** Rounds run first and not counted, while the JIT compiles the decode path. */
+    /** Rounds run first and not counted, while the JIT compiles the decode path (at least this many; see warmUpSeconds). */
     public static final int WARM_UP_ROUNDS = 2;
 
     /** What to measure; the messages name the options of {@code moe4j bench decode}. */
-    public record Settings(List<Integer> batches, int promptTokens, int steps, int rounds) {
+    public record Settings(List<Integer> batches, int promptTokens, int steps, int rounds, double warmUpSeconds) {
         public Settings {
             if (batches == null || batches.isEmpty()) throw new IllegalArgumentException("--batch-sizes lists no batch size, give at least one");
             for (int b : batches) {
@@ -36,6 +39,9 @@ public final class DecodeBench {
             if (rounds < WARM_UP_ROUNDS + 1) {
                 throw new IllegalArgumentException("--rounds is " + rounds + ", must be >= " + (WARM_UP_ROUNDS + 1) + " (the first "
                         + WARM_UP_ROUNDS + " rounds are warm-up and not counted)");
+            }
+            if (!(warmUpSeconds >= 0 && warmUpSeconds <= 3600)) {
+                throw new IllegalArgumentException("--warm-up is " + warmUpSeconds + ", must be between 0 and 3600 seconds");
             }
         }
 
@@ -68,16 +74,25 @@ public final class DecodeBench {
     public static List<Row> measure(DecoderModel model, int context, Settings settings, int threads, Consumer<Round> progress) {
         settings.checkFits(context);
         List<Integer> batches = settings.batches();
-        RoundTimes times = new RoundTimes(batches.size(), WARM_UP_ROUNDS);
+        RoundTimes times = new RoundTimes(batches.size(), 0);
         int before = KernelPool.threads();
         KernelPool.setThreads(threads);
         try {
-            for (int round = 1; round <= settings.rounds(); round++) {
+            long warmUntil = System.nanoTime() + (long) (settings.warmUpSeconds() * 1e9);
+            int round = 0;
+            while (round < WARM_UP_ROUNDS || System.nanoTime() < warmUntil) {
+                round++;
+                for (int b : batches) {
+                    progress.accept(new Round(round, b, msPerStep(model, b, settings.promptTokens(), settings.steps()), true));
+                }
+            }
+            for (int counted = WARM_UP_ROUNDS; counted < settings.rounds(); counted++) {
+                round++;
                 for (int i = 0; i < batches.size(); i++) {
                     int b = batches.get(i);
                     double ms = msPerStep(model, b, settings.promptTokens(), settings.steps());
-                    boolean warmUp = times.add(i, ms);
-                    progress.accept(new Round(round, b, ms, warmUp));
+                    times.add(i, ms);
+                    progress.accept(new Round(round, b, ms, false));
                 }
             }
         } finally {

@@ -45,6 +45,10 @@ final class DecodeBenchCommand implements Callable<Integer> {
             + DecodeBench.WARM_UP_ROUNDS + " are warm-up, the rest give the median and the minimum (default: ${DEFAULT-VALUE}).")
     int rounds = 7;
 
+    @Option(names = "--warm-up", paramLabel = "SECONDS", description = "Repeat the warm-up rounds until this long has passed "
+            + "(default: ${DEFAULT-VALUE}; the JIT compiles the decode path for a second or more on a small machine).")
+    double warmUpSeconds = 3;
+
     @Option(names = "--prefill", paramLabel = "N",
             description = "Also time prompt processing: one fresh sequence prefilled with N tokens (median of 3 after a warm-up).")
     int prefill = 0;
@@ -61,7 +65,7 @@ final class DecodeBenchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        DecodeBench.Settings settings = new DecodeBench.Settings(batches, promptTokens, steps, rounds);
+        DecodeBench.Settings settings = new DecodeBench.Settings(batches, promptTokens, steps, rounds, warmUpSeconds);
         int before = KernelPool.threads();
         KernelPool.setThreads(threads); // refuses a bad count before the model loads; DecodeBench.measure sets it again
         try {
@@ -118,9 +122,9 @@ final class DecodeBenchCommand implements Callable<Integer> {
         System.out.println(String.format(Locale.ROOT, "model: %s (%s): %d layers, width %d, context %d, vocabulary %d", run,
                 c.architecture(), c.numLayers(), c.hiddenSize(), context, c.vocabSize()));
         System.out.println(String.format(Locale.ROOT,
-                "decode: %d-token prompts prefilled, %d greedy steps timed per round, median and min over rounds %d to %d, "
-                        + "%d kernel threads",
-                promptTokens, steps, DecodeBench.WARM_UP_ROUNDS + 1, rounds, threads));
+                "decode: %d-token prompts prefilled, %d greedy steps timed per round, median and min over %d rounds after "
+                        + "at least %d warm-up rounds and %.1f s, %d kernel threads",
+                promptTokens, steps, rounds - DecodeBench.WARM_UP_ROUNDS, DecodeBench.WARM_UP_ROUNDS, warmUpSeconds, threads));
         List<DecodeBench.Row> rows = DecodeBench.measure(model, context, settings, threads, r -> System.err.println(
                 String.format(Locale.ROOT, "round %d, batch %d: %.3f ms per step%s", r.round(), r.batch(), r.msPerStep(),
                         r.warmUp() ? " (warm-up)" : "")));

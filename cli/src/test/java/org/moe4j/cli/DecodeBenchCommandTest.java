@@ -29,14 +29,14 @@ class DecodeBenchCommandTest {
     @Test
     void benchDecodePrintsTheModelAndOneTableRowPerBatchSize() {
         StdoutRun bench = StdoutRun.of("bench", "decode", runDir, "--batch-sizes", "1,2", "--prompt-tokens", "3", "--steps", "2",
-                "--rounds", "3", "--threads", "1");
+                "--rounds", "3", "--warm-up", "0", "--threads", "1");
         assertEquals(0, bench.exitCode(), bench.err());
         String[] lines = bench.out().split("\n");
         assertEquals(8, lines.length, bench.out());
         assertTrue(lines[0].matches("model: " + java.util.regex.Pattern.quote(runDir) + " \\(moe4j\\): 1 layers, width 16, context 64, vocabulary \\d+"),
                 lines[0]);
         assertTrue(lines[7].matches("peak RSS \\d+\\.\\d\\d GiB"), lines[7]);
-        assertTrue(lines[1].contains("3-token prompts") && lines[1].contains("2 greedy steps") && lines[1].contains("rounds 3 to 3"),
+        assertTrue(lines[1].contains("3-token prompts") && lines[1].contains("2 greedy steps") && lines[1].contains("over 1 rounds after at least 2 warm-up rounds and 0.0 s"),
                 lines[1]);
         assertEquals("", lines[2]);
         assertEquals("| batch | median step (ms) | min step (ms) | tokens/s | vs B=1 |", lines[3]);
@@ -72,6 +72,9 @@ class DecodeBenchCommandTest {
         StdoutRun rounds = StdoutRun.of("bench", "decode", runDir, "--rounds", "2");
         assertEquals(2, rounds.exitCode());
         assertEquals("moe4j decode: --rounds is 2, must be >= 3 (the first 2 rounds are warm-up and not counted)\n", rounds.err());
+        StdoutRun warmUp = StdoutRun.of("bench", "decode", runDir, "--warm-up", "-1");
+        assertEquals(2, warmUp.exitCode());
+        assertEquals("moe4j decode: --warm-up is -1.0, must be between 0 and 3600 seconds\n", warmUp.err());
         StdoutRun steps = StdoutRun.of("bench", "decode", runDir, "--steps", "0");
         assertEquals(2, steps.exitCode());
         assertEquals("moe4j decode: --steps is 0, must be >= 1\n", steps.err());
