@@ -290,11 +290,11 @@ final class Q4kProduct {
     private static void decode(MemorySegment w, long at, int cols, Buffer buffer, int r, int n, int stride) {
         float[] rows = buffer.rows, ml = buffer.ml, sc = buffer.scales;
         int off = PanelBlocks.start(r, n, cols), spread = PanelBlocks.spread(r, n, cols);
-        for (int c = 0; c < cols; c += 256, at += 144) {
-            subBlockScales(w, at, 0, 1, sc);
-            for (int l = 0; l < 8; l++) ml[(c / 32 + l) * stride + r] = sc[8 + l];
+        subBlockScales(w, at, 144, cols / 256, sc); // all the row's super-blocks in one call (see packed1)
+        for (int c = 0, s0 = 0; c < cols; c += 256, at += 144, s0 += 16) {
+            for (int l = 0; l < 8; l++) ml[(c / 32 + l) * stride + r] = sc[s0 + 8 + l];
             for (int i = 0; i < 4; i++) {
-                FloatVector dlLow = FloatVector.broadcast(F, sc[2 * i]), dlHigh = FloatVector.broadcast(F, sc[2 * i + 1]);
+                FloatVector dlLow = FloatVector.broadcast(F, sc[s0 + 2 * i]), dlHigh = FloatVector.broadcast(F, sc[s0 + 2 * i + 1]);
                 for (int k = 0; k < 32; k += VL) {
                     IntVector q = ints(w, at + 16 + 32L * i + k);
                     int to = off + (c + 64 * i + k) * spread;
