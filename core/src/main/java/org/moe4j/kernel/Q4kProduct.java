@@ -230,7 +230,8 @@ final class Q4kProduct {
      * the JIT's inlining budget (NodeCountInliningCutoff) and the Vector API's loads and conversions ran as Java
      * code, twenty times slower. It is called once per row for all its super-blocks (16 floats each): once per
      * super-block, the calls cost about a tenth of the kernel's speed in cache ({@code bench weight-product 1024 2048
-     * --dtype q4_k --threads 1 --working-set-gib 0.002}: 4.7-5.0 against 5.2-5.4 GB/s, Intel Xeon, 2026-12-06). The tables made out of line and loaded from an array ran 15% slower.
+     * --dtype q4_k --threads 1 --working-set-gib 0.002}: 4.7-5.0 against 5.2-5.4 GB/s, Intel Xeon, 2026-12-06).
+     * The tables made out of line and loaded from an array ran 15% slower.
      */
     private static void packed1(MemorySegment w, long w0, int cols, float[] x, int x0, float[] sums,
                                 Buffer buffer, float[] y, int y0, boolean add) {
