@@ -205,14 +205,6 @@ final class Q4kProduct {
         return (IntVector) ByteVector.fromMemorySegment(B, w, at, LE).convertShape(VectorOperators.B2I, I, 0);
     }
 
-    private static FloatVector low(IntVector v) {
-        return (FloatVector) v.and(0xF).convert(VectorOperators.I2F, 0);
-    }
-
-    private static FloatVector high(IntVector v) {
-        return (FloatVector) v.lanewise(VectorOperators.LSHR, 4).and(0xF).convert(VectorOperators.I2F, 0);
-    }
-
     /**
      * One row from byte {@code w0} times one token, columns in ascending vectors as the float32 kernel visits
      * them; each super-block's sub-block factors are computed first, outside the vector loop (see
@@ -295,12 +287,17 @@ final class Q4kProduct {
         for (int c = 0, s0 = 0; c < cols; c += 256, at += 144, s0 += 16) {
             for (int l = 0; l < 8; l++) ml[(c / 32 + l) * stride + r] = sc[s0 + 8 + l];
             for (int i = 0; i < 4; i++) {
-                FloatVector dlLow = FloatVector.broadcast(F, sc[s0 + 2 * i]), dlHigh = FloatVector.broadcast(F, sc[s0 + 2 * i + 1]);
+                // the weights dl_j q by the tables of packed1: one permute each instead of a mask, a conversion
+                // and a multiply (the same products: lane q of a table is q dl_j rounded once)
+                float dlLow = sc[s0 + 2 * i], dlHigh = sc[s0 + 2 * i + 1];
+                IntVector l0 = CODES_LO.mul(dlLow).reinterpretAsInts(), h0 = CODES_LO.mul(dlHigh).reinterpretAsInts();
+                IntVector l1 = VL >= 16 ? l0 : CODES_HI.mul(dlLow).reinterpretAsInts();
+                IntVector h1 = VL >= 16 ? h0 : CODES_HI.mul(dlHigh).reinterpretAsInts();
                 for (int k = 0; k < 32; k += VL) {
                     IntVector q = ints(w, at + 16 + 32L * i + k);
                     int to = off + (c + 64 * i + k) * spread;
-                    low(q).mul(dlLow).intoArray(rows, to);
-                    high(q).mul(dlHigh).intoArray(rows, to + 32 * spread);
+                    QuantizedKernels.pick(q, l0, l1).intoArray(rows, to);
+                    QuantizedKernels.pick(q.lanewise(VectorOperators.LSHR, 4), h0, h1).intoArray(rows, to + 32 * spread);
                 }
             }
         }
