@@ -8,9 +8,10 @@ import java.util.List;
 import org.moe4j.kernel.KernelPool;
 
 /**
- * Runs GEMM problems on the kernel pool. One product on several threads goes to
- * {@link BlockedGemm#computeShared}, where the threads share each packed block of B. Otherwise
- * (several groups, or one thread) the problems are split into rectangles of C. Each
+ * Runs GEMM problems on the kernel pool. One product on two threads is cut into two halves
+ * ({@link #halves}), on more threads it goes to {@link BlockedGemm#computeShared}, where the threads
+ * share each packed block of B. Otherwise (several groups, or one thread) the problems are split into
+ * rectangles of C. Each
  * rectangle packs its own share of A and B, so splitting costs repacking: cutting the rows of C
  * into r parts repacks B r times, cutting the columns into c parts repacks A c times, and the
  * split keeps r / c near m / n to minimise that. Problems get rectangles in proportion to their
@@ -96,8 +97,13 @@ final class GemmSchedule {
             return;
         }
         int threads = KernelPool.threads();
-        if (calls.length == 1 && threads > 1 && total >= PARALLEL_MIN_FLOPS && !isSkinny(calls[0])) {
-            // one product: the threads share each packed B block instead of repacking B per rectangle
+        if (calls.length == 1 && threads == 2 && total >= PARALLEL_MIN_FLOPS && !isSkinny(calls[0])) {
+            Task[] halves = halves(calls[0]);
+            KernelPool.parallelFor(halves.length, t -> halves[t].run());
+            return;
+        }
+        if (calls.length == 1 && threads > 2 && total >= PARALLEL_MIN_FLOPS && !isSkinny(calls[0])) {
+            // one product on more cores: the threads share each packed B block instead of packing B per rectangle
             BlockedGemm.computeShared(GemmPlans.current(), calls[0]);
             return;
         }
@@ -111,6 +117,30 @@ final class GemmSchedule {
         Task[] order = tasks.toArray(new Task[0]);
         Arrays.sort(order, (x, y) -> Long.compare(y.flops(), x.flops()));
         KernelPool.parallelFor(order.length, t -> order[t].run());
+    }
+
+    /**
+     * One product on two threads: C cut in two halves of whole tiles, each packing its own A and B with
+     * no barrier between them, across the longer side of C so that the shorter operand is the one
+     * packed twice (rows when n < m: B twice; columns otherwise: A twice). On the 2-core Xeon of
+     * docs/performance.md this ran 2 to 14% faster than sharing each packed B block between the two
+     * threads ({@link BlockedGemm#computeShared}), which waits at two barriers per block of B and reads
+     * half of B from the other core's L2; with more cores B would be packed once per rectangle, so
+     * there the threads still share it. A side of a single tile is not cut.
+     */
+    private static Task[] halves(GemmCall g) {
+        int rowTiles = ceilDiv(g.m(), GemmPlans.current().tile().rows);
+        int colTiles = ceilDiv(g.n(), NR);
+        boolean byRows = g.n() < g.m() ? rowTiles > 1 : colTiles == 1;
+        if (byRows && rowTiles > 1) {
+            int cut = ceilDiv(rowTiles, 2) * GemmPlans.current().tile().rows;
+            return new Task[] {new Task(g, 0, cut, 0, g.n()), new Task(g, cut, g.m(), 0, g.n())};
+        }
+        if (!byRows && colTiles > 1) {
+            int cut = ceilDiv(colTiles, 2) * NR;
+            return new Task[] {new Task(g, 0, g.m(), 0, cut), new Task(g, 0, g.m(), cut, g.n())};
+        }
+        return new Task[] {new Task(g, 0, g.m(), 0, g.n())};
     }
 
     private static void split(GemmCall g, int parts, List<Task> out) {

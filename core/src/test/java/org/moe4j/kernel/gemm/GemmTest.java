@@ -117,17 +117,30 @@ class GemmTest {
         assertArrayEquals(new float[] {0, 0, 0, Float.NaN}, c);
     }
 
+    /**
+     * Two threads cut one product into two halves (by rows when n < m, by columns otherwise, a side of
+     * one tile never): the same bits as one thread, for both cuts, a C with one row tile or one column
+     * tile, and every form, and the same as the scalar reference within its tolerance.
+     */
     @Test
     void resultsAreBitIdenticalForEveryThreadCount() {
         Rng rng = new Rng(3);
-        GemmCall g = randomCall(rng, false, true, 389, 421, 300, 1f, 0f);
-        float[] one = g.c().clone();
-        float[] two = g.c().clone();
-        KernelPool.setThreads(1);
-        Gemm.gemm(false, true, g.m(), g.n(), g.k(), 1f, g.a(), g.aOff(), g.lda(), g.b(), g.bOff(), g.ldb(), 0f, one, g.cOff(), g.ldc());
-        KernelPool.setThreads(2);
-        Gemm.gemm(false, true, g.m(), g.n(), g.k(), 1f, g.a(), g.aOff(), g.lda(), g.b(), g.bOff(), g.ldb(), 0f, two, g.cOff(), g.ldc());
-        assertArrayEquals(one, two);
+        int[][] shapes = {{389, 421, 300}, {421, 160, 300}, {10, 700, 600}, {900, 20, 300}};
+        for (int[] s : shapes) {
+            for (int form = 0; form < 4; form++) {
+                boolean transA = (form & 1) == 1, transB = (form & 2) == 2;
+                GemmCall g = randomCall(rng, transA, transB, s[0], s[1], s[2], 1f, 0f);
+                float[] one = g.c().clone();
+                float[] two = g.c().clone();
+                KernelPool.setThreads(1);
+                Gemm.gemm(transA, transB, g.m(), g.n(), g.k(), 1f, g.a(), g.aOff(), g.lda(), g.b(), g.bOff(), g.ldb(), 0f, one, g.cOff(), g.ldc());
+                KernelPool.setThreads(2);
+                Gemm.gemm(transA, transB, g.m(), g.n(), g.k(), 1f, g.a(), g.aOff(), g.lda(), g.b(), g.bOff(), g.ldb(), 0f, two, g.cOff(), g.ldc());
+                String what = s[0] + "x" + s[1] + "x" + s[2] + " form " + form;
+                assertArrayEquals(one, two, what + ": one and two threads differ");
+                GemmAssert.assertAgrees(what, g, g.c(), two);
+            }
+        }
     }
 
     @Test
