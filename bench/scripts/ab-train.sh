@@ -22,6 +22,9 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd -P)"
 moe4j_find_jdk || exit 1
 opts=(--add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -XX:+UseParallelGC
   -XX:CompileCommandFile="$root/scripts/jvm-compile-commands.txt" -Dmoe4j.threads="$threads")
+if grep -qs '\[madvise\]' /sys/kernel/mm/transparent_hugepage/enabled; then
+  opts+=(-XX:+UseTransparentHugePages) # as the launcher does
+fi
 tmp="$(mktemp -d /tmp/ab-train.XXXXXX)"
 trap 'rm -rf "$tmp"' EXIT
 

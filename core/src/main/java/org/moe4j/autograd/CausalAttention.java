@@ -107,7 +107,7 @@ public final class CausalAttention {
         KernelPool.parallelFor(batch * kvHeads, task -> {
             int b = task / kvHeads;
             int g = task % kvHeads;
-            float[] dp = new float[T * T];
+            float[] dp = dpBuffer(T * T);
             int kOff = k.off() + b * T * k.ld() + g * headDim;
             int vOff = v.off() + b * T * v.ld() + g * headDim;
             int dkOff = dk.off() + b * T * dk.ld() + g * headDim;
@@ -128,6 +128,22 @@ public final class CausalAttention {
                 lowerTransposedTimes(T, headDim, scale, dp, 0, q.data(), qOff, q.ld(), beta, dk.data(), dkOff, dk.ld());
             }
         });
+    }
+
+    /**
+     * Each thread's dP/dS block, kept from task to task and step to step (a step's 64 tasks a layer
+     * allocated 16 MB of them). No element is read before this task writes it: dP is written on
+     * and below the diagonal and in the lower half's rows whole, the softmax backward zeroes each
+     * row right of the diagonal, and the products never read the upper right quarter.
+     */
+    private static final ThreadLocal<float[][]> DP = ThreadLocal.withInitial(() -> new float[1][0]);
+
+    private static float[] dpBuffer(int size) {
+        float[][] holder = DP.get();
+        if (holder[0].length < size) {
+            holder[0] = new float[size];
+        }
+        return holder[0];
     }
 
     /*

@@ -20,11 +20,18 @@ public final class Normalization {
         float[] invRms = new float[rows];
         RmsNorm.forward(xv.data(), xv.offset(), rows, cols, w.data(), w.offset(), eps, y.data(), 0, invRms, 0);
         return Variable.result("rms_norm", y, dy -> {
-            Tensor dx = Tensor.zeros(xv.shape());
             Tensor dw = Tensor.zeros(cols);
+            // the gradient x already has (a residual stream's, passed on by an addition) is added
+            // as dx is written, not in a pass of its own: in place when x owns it, else into a new dx
+            Tensor owned = x.ownedGrad();
+            Tensor dx = owned != null ? owned : Tensor.zeros(xv.shape());
+            Tensor sofar = owned != null ? owned : x.sharedGrad();
             RmsNorm.backward(xv.data(), xv.offset(), rows, cols, w.data(), w.offset(), invRms, 0,
-                    dy.data(), dy.offset(), dx.data(), 0, dw.data(), 0);
-            x.accumulateOwnedGrad(dx);
+                    dy.data(), dy.offset(), dx.data(), dx.offset(), sofar == null ? null : sofar.data(),
+                    sofar == null ? 0 : sofar.offset(), dw.data(), 0);
+            if (owned == null) {
+                x.takeGradSum(dx);
+            }
             weight.accumulateOwnedGrad(dw);
         }, x, weight);
     }

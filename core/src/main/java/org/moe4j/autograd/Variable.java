@@ -190,6 +190,31 @@ public final class Variable {
         return requiresGrad && gradOwned ? grad : null;
     }
 
+    /**
+     * This variable's gradient when other variables may hold the same tensor (so nobody may write
+     * it): a backward may add it into the tensor it writes and pass that to {@link #takeGradSum};
+     * null when there is none yet or this variable owns it.
+     */
+    public Tensor sharedGrad() {
+        return requiresGrad && !gradOwned ? grad : null;
+    }
+
+    /**
+     * Takes {@code g}, a tensor the caller allocated for this variable alone holding the gradient
+     * so far ({@link #sharedGrad}, or nothing) plus the caller's contribution, as the gradient.
+     */
+    public void takeGradSum(Tensor g) {
+        if (!requiresGrad) {
+            return;
+        }
+        if (!value.sameShape(g) || gradOwned) {
+            throw new IllegalStateException("takeGradSum: gradient of shape " + Shape.str(g.shape()) + " for a variable of shape "
+                    + Shape.str(value.shape()) + (gradOwned ? " that owns its gradient (add into ownedGrad())" : ""));
+        }
+        grad = g;
+        gradOwned = true;
+    }
+
     /** Backpropagates from a scalar: seeds dLoss/dLoss = 1. */
     public void backward() {
         if (value.size() != 1) {

@@ -150,7 +150,10 @@ public final class Activations {
     }
 
     // a, b, dOut, da, db: (n)
-    /** SwiGLU backward: da = dOut * b * silu'(a), db = dOut * silu(a). da and db must not be the same region. */
+    /**
+     * SwiGLU backward: da = dOut * b * silu'(a), db = dOut * silu(a). da and db must not be the same
+     * region; da may be a and db may be b (each element is read before it is written).
+     */
     public static void swigluBackward(float[] a, int aOff, float[] b, int bOff, float[] dOut, int dOutOff,
                                       float[] da, int daOff, float[] db, int dbOff, int n) {
         checkBinary("swigluBackward", "a", a, aOff, "b", b, bOff, "da", da, daOff, n);

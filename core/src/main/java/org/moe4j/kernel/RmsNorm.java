@@ -46,6 +46,22 @@ public final class RmsNorm {
      */
     public static void backward(float[] x, int xOff, int rows, int cols, float[] weight, int wOff, float[] invRms, int invRmsOff,
                                 float[] dy, int dyOff, float[] dx, int dxOff, float[] dWeight, int dwOff) {
+        backward(x, xOff, rows, cols, weight, wOff, invRms, invRmsOff, dy, dyOff, dx, dxOff, null, 0, dWeight, dwOff);
+    }
+
+    // addend: (rows, cols) or null
+    /**
+     * The backward above with dx = addend + r * (g - x * r^2 * mean(g * x)) when {@code addend} is
+     * not null: a gradient that x already has, added as each row is computed instead of in a pass
+     * of its own (one float addition of the same two values, so the same bits). addend may be dx
+     * itself (accumulating in place) but not dy.
+     */
+    public static void backward(float[] x, int xOff, int rows, int cols, float[] weight, int wOff, float[] invRms, int invRmsOff,
+                                float[] dy, int dyOff, float[] dx, int dxOff, float[] addend, int addOff,
+                                float[] dWeight, int dwOff) {
+        if (addend != null) {
+            KernelChecks.region("rmsNormBackward", "addend", addend, addOff, (long) rows * cols);
+        }
         KernelChecks.normShapes("rmsNormBackward", x, xOff, rows, cols, weight, wOff, null, 0, "dx", dx, dxOff);
         KernelChecks.region("rmsNormBackward", "invRms", invRms, invRmsOff, rows);
         KernelChecks.region("rmsNormBackward", "dy", dy, dyOff, (long) rows * cols);
@@ -64,14 +80,16 @@ public final class RmsNorm {
                     vectors * s / slices * lanes, s == slices - 1 ? cols : vectors * (s + 1) / slices * lanes,
                     invRms, invRmsOff, dy, dyOff, dWeight, dwOff));
         }
-        KernelPool.forRows(rows, cols, (from, to) -> inputGradient(x, xOff, from, to, cols, weight, wOff, invRms, invRmsOff, dy, dyOff, dx, dxOff));
+        KernelPool.forRows(rows, cols, (from, to) -> inputGradient(x, xOff, from, to, cols, weight, wOff, invRms, invRmsOff,
+                dy, dyOff, dx, dxOff, addend, addOff));
     }
 
-    /** dx = r * (g - x * r^2 * mean(g * x)) with g = dy * w for rows [from, to). */
+    /** dx = [addend +] r * (g - x * r^2 * mean(g * x)) with g = dy * w for rows [from, to). */
     private static void inputGradient(float[] x, int xOff, int from, int to, int cols, float[] weight, int wOff,
-                                      float[] invRms, int invRmsOff, float[] dy, int dyOff, float[] dx, int dxOff) {
+                                      float[] invRms, int invRmsOff, float[] dy, int dyOff, float[] dx, int dxOff,
+                                      float[] addend, int addOff) {
         for (int r = from; r < to; r++) {
-            int xr = xOff + r * cols, dyr = dyOff + r * cols, dxr = dxOff + r * cols;
+            int xr = xOff + r * cols, dyr = dyOff + r * cols, dxr = dxOff + r * cols, ar = addOff + r * cols;
             float inv = invRms[invRmsOff + r];
             FloatVector acc = FloatVector.zero(F);
             int c = 0;
@@ -85,14 +103,26 @@ public final class RmsNorm {
             }
             float coefficient = inv * inv * inv * gx / cols;
             c = 0;
-            for (int upper = F.loopBound(cols); c < upper; c += F.length()) {
-                FloatVector vx = FloatVector.fromArray(F, x, xr + c);
-                FloatVector g = FloatVector.fromArray(F, dy, dyr + c).mul(FloatVector.fromArray(F, weight, wOff + c));
-                g.mul(inv).sub(vx.mul(coefficient)).intoArray(dx, dxr + c);
-            }
-            for (; c < cols; c++) {
-                float g = dy[dyr + c] * weight[wOff + c];
-                dx[dxr + c] = g * inv - x[xr + c] * coefficient;
+            if (addend == null) {
+                for (int upper = F.loopBound(cols); c < upper; c += F.length()) {
+                    FloatVector vx = FloatVector.fromArray(F, x, xr + c);
+                    FloatVector g = FloatVector.fromArray(F, dy, dyr + c).mul(FloatVector.fromArray(F, weight, wOff + c));
+                    g.mul(inv).sub(vx.mul(coefficient)).intoArray(dx, dxr + c);
+                }
+                for (; c < cols; c++) {
+                    float g = dy[dyr + c] * weight[wOff + c];
+                    dx[dxr + c] = g * inv - x[xr + c] * coefficient;
+                }
+            } else {
+                for (int upper = F.loopBound(cols); c < upper; c += F.length()) {
+                    FloatVector vx = FloatVector.fromArray(F, x, xr + c);
+                    FloatVector g = FloatVector.fromArray(F, dy, dyr + c).mul(FloatVector.fromArray(F, weight, wOff + c));
+                    FloatVector.fromArray(F, addend, ar + c).add(g.mul(inv).sub(vx.mul(coefficient))).intoArray(dx, dxr + c);
+                }
+                for (; c < cols; c++) {
+                    float g = dy[dyr + c] * weight[wOff + c];
+                    dx[dxr + c] = addend[ar + c] + (g * inv - x[xr + c] * coefficient);
+                }
             }
         }
     }

@@ -39,7 +39,8 @@ public interface Experts {
     // xs: (P, in) rows sorted by expert
     Pass forward(float[] xs, ExpertGroups groups);
 
-    // dy: (P, out)   returns dxs: (P, in), or null when needInputGrad is false
+    // dy: (P, out)   returns dxs: (P, in), or null when needInputGrad is false; may overwrite the
+    // pass's saved activations (a pass is backpropagated once, then released)
     float[] backward(Pass pass, float[] xs, ExpertGroups groups, float[] dy, boolean needInputGrad);
 
     /** The arrays this layer's passes lend each other; by default none are kept. */

@@ -88,7 +88,8 @@ public final class SwiGluExperts extends Module implements Experts {
         scratch.give(s.gate(), s.up(), s.hidden(), s.output());
     }
 
-    // xs: (P, d)   gate, up, hidden: (P, h)   y: (P, d); every array is written whole before it is read
+    // xs: (P, d)   gate, up, hidden: (P, h)   y: (P, d); every array is written whole before it is read.
+    // The backward overwrites gate and up with their gradients: a pass is backpropagated once.
     @Override
     public Pass forward(float[] xs, ExpertGroups groups) {
         int p = groups.rows();
@@ -109,16 +110,18 @@ public final class SwiGluExperts extends Module implements Experts {
         SwiGluPass s = (SwiGluPass) pass;
         int p = groups.rows();
         int h = hiddenSize();
-        // the products write dHidden and dx with beta = 0 (dx's second adds), swigluBackward dGate and dUp
+        // the products write dHidden and dx with beta = 0 (dx's second adds); swigluBackward writes
+        // dGate over gate and dUp over up, which nothing reads after it: each element is read and
+        // written in the same pass, so the two gradients need no arrays (and no memory traffic) of their own
         float[] dHidden = scratch.take(p * h);
         GroupedLinear.backward(w2, groups, s.hidden(), dy, dHidden, 0f);
-        float[] dGate = scratch.take(p * h);
-        float[] dUp = scratch.take(p * h);
+        float[] dGate = s.gate();
+        float[] dUp = s.up();
         Activations.swigluBackward(s.gate(), 0, s.up(), 0, dHidden, 0, dGate, 0, dUp, 0, p * h);
         float[] dx = needInputGrad ? scratch.take(p * inputSize()) : null;
         GroupedLinear.backward(w1, groups, xs, dGate, dx, 0f);
         GroupedLinear.backward(w3, groups, xs, dUp, dx, 1f);
-        scratch.give(dHidden, dGate, dUp);
+        scratch.give(dHidden);
         return dx;
     }
 }

@@ -76,6 +76,32 @@ public class AttentionTest {
                 GradCheck.randn(10, B * T, H * D), GradCheck.randn(11, B * T, G * D), GradCheck.randn(12, B * T, G * D));
     }
 
+    /** dq, dk and dv of sum(attention(q, k, v) * w) for the inputs of seed. */
+    private static float[][] gradients(int seed, int B, int T, int H, int G, int D) {
+        Variable q = Variable.parameter(GradCheck.randn(seed, B * T, H * D));
+        Variable k = Variable.parameter(GradCheck.randn(seed + 1, B * T, G * D));
+        Variable v = Variable.parameter(GradCheck.randn(seed + 2, B * T, G * D));
+        Variable w = Variable.constant(GradCheck.randn(seed + 3, B * T, H * D));
+        Arithmetic.sum(Arithmetic.mul(CausalAttention.apply(q, k, v, T, H, G, D), w)).backward();
+        return new float[][] {q.grad().toArray(), k.grad().toArray(), v.grad().toArray()};
+    }
+
+    @Test
+    void theDpBlockKeptFromTheLastBackwardLeaksNothing() {
+        // the threads keep their dP/dS block from call to call: a backward after one that filled it
+        // with NaN (NaN queries) must give the bits of the first
+        int B = 2, T = 36, H = 4, G = 2, D = 8;
+        float[][] before = gradients(20, B, T, H, G, D);
+        Variable q = Variable.parameter(org.moe4j.tensor.Tensor.full(Float.NaN, B * T, H * D));
+        Variable kv = Variable.parameter(GradCheck.randn(21, B * T, G * D));
+        Arithmetic.sum(CausalAttention.apply(q, kv, kv, T, H, G, D)).backward();
+        assertTrue(Float.isNaN(kv.grad().toArray()[0]), "the poisoning backward ran on NaN");
+        float[][] after = gradients(20, B, T, H, G, D);
+        for (int i = 0; i < 3; i++) {
+            assertArrayEquals(before[i], after[i], "gradient " + "qkv".charAt(i));
+        }
+    }
+
     @Test
     void ropeMatchesFiniteDifferences() {
         int B = 2, T = 4, H = 2, D = 6;

@@ -38,6 +38,29 @@ class NormalizationTest {
     }
 
     @Test
+    void rmsNormOnAResidualStreamAddsTheGradientItAlreadyHas() {
+        // x + rmsNorm(x): the addition's backward gives x its gradient first, which the norm's
+        // backward adds as it writes dx; a leaf x owns that gradient (added in place), an
+        // intermediate one (2x here) shares it with the addition's other input (added into a new dx)
+        int rows = 4, cols = 21;
+        GradCheck.check("x + rms_norm(x), x a leaf", v -> Arithmetic.add(v[0], Normalization.rmsNorm(v[0], v[1], 1e-5f)), x -> {
+            double[] y = rmsRef(x[0], x[1], rows, cols, 1e-5);
+            for (int i = 0; i < y.length; i++) y[i] += x[0][i];
+            return y;
+        }, GradCheck.randn(11, rows, cols), GradCheck.randn(12, cols));
+        GradCheck.check("2x + rms_norm(2x)", v -> {
+            Variable twice = Arithmetic.add(v[0], v[0]);
+            return Arithmetic.add(twice, Normalization.rmsNorm(twice, v[1], 1e-5f));
+        }, x -> {
+            double[] twice = new double[x[0].length];
+            for (int i = 0; i < twice.length; i++) twice[i] = 2 * x[0][i];
+            double[] y = rmsRef(twice, x[1], rows, cols, 1e-5);
+            for (int i = 0; i < y.length; i++) y[i] += twice[i];
+            return y;
+        }, GradCheck.randn(13, rows, cols), GradCheck.randn(14, cols));
+    }
+
+    @Test
     void layerNormWithAndWithoutBiasMatchesFiniteDifferences() {
         int rows = 3, cols = 18;
         GradCheck.check("layer_norm", v -> Normalization.layerNorm(v[0], v[1], v[2], 1e-5f),

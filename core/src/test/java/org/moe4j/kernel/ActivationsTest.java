@@ -106,6 +106,11 @@ class ActivationsTest {
             float[] out = new float[n], da = new float[n], db = new float[n];
             Activations.swiglu(a, 0, b, 0, out, 0, n);
             Activations.swigluBackward(a, 0, b, 0, g, 0, da, 0, db, 0, n);
+            // the experts write da over a and db over b: the same bits
+            float[] daInA = a.clone(), dbInB = b.clone();
+            Activations.swigluBackward(daInA, 0, dbInB, 0, g, 0, daInA, 0, dbInB, 0, n);
+            assertArrayEquals(da, daInA, "da written over a, n=" + n);
+            assertArrayEquals(db, dbInB, "db written over b, n=" + n);
             for (int i = 0; i < n; i++) {
                 double silu = ActivationsReference.silu(a[i]);
                 assertEquals(silu * b[i], out[i], FWD_ABS + FWD_REL * Math.abs(silu * b[i]), "swiglu n=" + n + " i=" + i);

@@ -179,6 +179,30 @@ class NormTest {
     }
 
     @Test
+    void rmsNormBackwardAddsAGradientSoFarWithTheBitsOfASeparateAddition() {
+        // dx = addend + formula, into a new array and in place, against the formula's dx then
+        // Elementwise.addInto; 264 columns leave a scalar tail, 2048 rows split over the threads
+        Rng rng = new Rng(59);
+        for (int cols : new int[] {256, 264}) {
+            int rows = 2048;
+            float[] x = normal(rng, rows * cols, 2), dy = normal(rng, rows * cols, 1), w = normal(rng, cols, 1);
+            float[] sofar = normal(rng, rows * cols, 3);
+            float[] invRms = new float[rows];
+            RmsNorm.forward(x, 0, rows, cols, w, 0, EPS, new float[rows * cols], 0, invRms, 0);
+            float[] expected = new float[rows * cols];
+            RmsNorm.backward(x, 0, rows, cols, w, 0, invRms, 0, dy, 0, expected, 0, new float[cols], 0);
+            Elementwise.addInto(sofar, 0, expected, 0, rows * cols);
+
+            float[] fused = new float[rows * cols + 5];
+            RmsNorm.backward(x, 0, rows, cols, w, 0, invRms, 0, dy, 0, fused, 5, sofar, 0, new float[cols], 0);
+            assertArrayEquals(expected, java.util.Arrays.copyOfRange(fused, 5, fused.length), "into a new dx, cols=" + cols);
+            float[] inPlace = sofar.clone();
+            RmsNorm.backward(x, 0, rows, cols, w, 0, invRms, 0, dy, 0, inPlace, 0, inPlace, 0, new float[cols], 0);
+            assertArrayEquals(expected, inPlace, "in place, cols=" + cols);
+        }
+    }
+
+    @Test
     void badArgumentsAreNamed() {
         var eps = assertThrows(IllegalArgumentException.class,
                 () -> RmsNorm.forward(new float[4], 0, 2, 2, new float[2], 0, -1f, new float[4], 0, new float[2], 0));
