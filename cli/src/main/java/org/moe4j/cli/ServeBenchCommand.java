@@ -88,8 +88,8 @@ final class ServeBenchCommand implements Callable<Integer> {
     Integer rooflineSteps;
 
     @Option(names = "--roofline-warmup", paramLabel = "P", description = "Untimed passes over all the roofline's batch sizes before "
-            + "the timed ones (default ${DEFAULT-VALUE}: the default model's 32-step passes then make 160 warm-up steps per batch "
-            + "size, as `bench decode`'s two warm-up rounds of 80).")
+            + "the timed ones: at least P (default ${DEFAULT-VALUE}), and on until 3 s have passed, as `bench decode` warms up (the "
+            + "JIT compiles the decode path for a second or more on a small machine).")
     int rooflineWarmup = 5;
 
     @Option(names = "--plot", paramLabel = "DIR", description = "Also draw serving-throughput.png and serving-latency.png "
@@ -185,8 +185,10 @@ final class ServeBenchCommand implements Callable<Integer> {
         // first left the default model's batch-16 step about 20% slower for the rest of the process. Warm-up: after one
         // pass of 32 steps per batch size the batched steps were not yet at their warm speed (default model, 2026-12-06 11:11
         // UTC: batch 16 at 2.45 ms in these passes against 1.86 ms in `bench decode` with the same prompt and steps, whose
-        // first two rounds of 80 steps are as slow), so the passes come round several times before any is timed
-        for (int pass = 0; pass < rooflineWarmup; pass++) {
+        // first two rounds of 80 steps are as slow), so the passes come round several times before any is timed, and for
+        // at least 3 s (a pass of batch 1 alone is over in milliseconds)
+        long warmUntil = System.nanoTime() + 3_000_000_000L;
+        for (int pass = 0; pass < rooflineWarmup || System.nanoTime() < warmUntil; pass++) {
             for (int b : rooflineBatches) StepRoofline.measure(decoder, b, prompt, steps, bytesPerWeight);
         }
         List<StepRoofline.Row> rows = new ArrayList<>();
