@@ -68,7 +68,7 @@ final class BenchCommand implements Runnable {
         public Integer call() {
             common.check();
             double gflops = GemmBench.gflops(transA, transB, m, n, k, common.threads, common.runs, cpuTime);
-            for (String line : Gemm.describe(m, n, k).split("\n")) {
+            for (String line : Gemm.describe(m, n, k, common.threads).split("\n")) {
                 System.out.println("# " + line);
             }
             System.out.println(String.format(Locale.ROOT, "gemm %d %d %d %.1f", m, n, k, gflops));

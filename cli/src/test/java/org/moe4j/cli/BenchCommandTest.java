@@ -16,7 +16,7 @@ class BenchCommandTest {
     void eachBenchPrintsOneResultLineInTheDocumentedFormat() {
         StdoutRun gemm = run("bench", "gemm", "33", "65", "17", "--threads", "1", "--runs", "1");
         assertEquals(0, gemm.exitCode(), gemm.err());
-        assertTrue(gemm.out().matches("(?s)# cpu: .*\n# path: blocked, tile \\d+x\\d+, MC \\d+, KC 256, NC \\d+, (rows|columns) outer .*\n# why: .+\ngemm 33 65 17 \\d+\\.\\d\n"), gemm.out());
+        assertTrue(gemm.out().matches("(?s)# cpu: .*\n# path: blocked, tile \\d+x\\d+, MC \\d+, KC 256, NC \\d+, (rows|columns) outer .*\n# why: .+\n# threads: 1 kernel thread\ngemm 33 65 17 \\d+\\.\\d\n"), gemm.out());
         StdoutRun skinny = run("bench", "gemm", "3", "65", "17", "--threads", "1", "--runs", "1", "--cpu-time");
         assertTrue(skinny.out().matches("(?s)# cpu: .*\n# path: 3 row\\(s\\) <= 8: one matrix-vector product per row .*\ngemm 3 65 17 \\d+\\.\\d\n"), skinny.out());
         StdoutRun grouped = run("bench", "grouped-gemm", "4", "100", "40", "24", "--runs", "1");

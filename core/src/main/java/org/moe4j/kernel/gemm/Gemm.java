@@ -22,11 +22,12 @@ public final class Gemm {
     }
 
     /**
-     * How an M x N x K product (A.B) runs on this machine, for {@code moe4j bench gemm}: the CPU as
-     * the plan table sees it, the path, and for the blocked path the register tile and cache blocks
-     * with where they came from. Chooses the plan (calibrating if needed) when nothing did yet.
+     * How an M x N x K product (A.B) runs on this machine with {@code threads} kernel threads, for
+     * {@code moe4j bench gemm}: the CPU as the plan table sees it, the path, and for the blocked path
+     * the register tile and cache blocks with where they came from, and how the threads share the
+     * product. Chooses the plan (calibrating if needed) when nothing did yet.
      */
-    public static String describe(int m, int n, int k) {
+    public static String describe(int m, int n, int k, int threads) {
         CpuInfo cpu = GemmPlans.cpu();
         StringBuilder out = new StringBuilder();
         out.append("cpu: ").append(cpu.describe()).append(", ").append(CoreKind.of(cpu).label).append('\n');
@@ -37,7 +38,8 @@ public final class Gemm {
             GemmPlan plan = GemmPlans.current();
             out.append("path: blocked, ").append(plan.shape()).append(" (").append(GemmMicroKernel.SPECIES.vectorBitSize())
                     .append("-bit FloatVector, NR = two vectors)\n");
-            out.append("why: ").append(plan.why());
+            out.append("why: ").append(plan.why()).append('\n');
+            out.append("threads: ").append(GemmSchedule.describeThreads(m, n, k, threads));
         }
         return out.toString();
     }

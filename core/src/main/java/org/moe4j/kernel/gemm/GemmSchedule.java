@@ -129,18 +129,41 @@ final class GemmSchedule {
      * there the threads still share it. A side of a single tile is not cut.
      */
     private static Task[] halves(GemmCall g) {
-        int rowTiles = ceilDiv(g.m(), GemmPlans.current().tile().rows);
-        int colTiles = ceilDiv(g.n(), NR);
-        boolean byRows = g.n() < g.m() ? rowTiles > 1 : colTiles == 1;
-        if (byRows && rowTiles > 1) {
-            int cut = ceilDiv(rowTiles, 2) * GemmPlans.current().tile().rows;
-            return new Task[] {new Task(g, 0, cut, 0, g.n()), new Task(g, cut, g.m(), 0, g.n())};
+        Cut cut = Cut.of(g.m(), g.n());
+        if (cut.at() == 0) return new Task[] {new Task(g, 0, g.m(), 0, g.n())};
+        return cut.byRows()
+                ? new Task[] {new Task(g, 0, cut.at(), 0, g.n()), new Task(g, cut.at(), g.m(), 0, g.n())}
+                : new Task[] {new Task(g, 0, g.m(), 0, cut.at()), new Task(g, 0, g.m(), cut.at(), g.n())};
+    }
+
+    /** Where {@link #halves} cuts an m x n C: at row {@code at} (byRows), at column {@code at}, or nowhere (at 0). */
+    private record Cut(boolean byRows, int at) {
+        static Cut of(int m, int n) {
+            int tileRows = GemmPlans.current().tile().rows;
+            int rowTiles = ceilDiv(m, tileRows);
+            int colTiles = ceilDiv(n, NR);
+            boolean byRows = n < m ? rowTiles > 1 : colTiles == 1;
+            if (byRows && rowTiles > 1) return new Cut(true, ceilDiv(rowTiles, 2) * tileRows);
+            if (!byRows && colTiles > 1) return new Cut(false, ceilDiv(colTiles, 2) * NR);
+            return new Cut(true, 0);
         }
-        if (!byRows && colTiles > 1) {
-            int cut = ceilDiv(colTiles, 2) * NR;
-            return new Task[] {new Task(g, 0, g.m(), 0, cut), new Task(g, 0, g.m(), cut, g.n())};
+    }
+
+    /**
+     * How {@link #run} shares one M x N x K product (A and B not transposed, M above the small-M path's
+     * rows) among {@code threads} kernel threads, in words, for {@code moe4j bench gemm}.
+     */
+    static String describeThreads(int m, int n, int k, int threads) {
+        if (threads == 1) return "1 kernel thread";
+        if (2L * m * n * k < PARALLEL_MIN_FLOPS) {
+            return "one task: under " + PARALLEL_MIN_FLOPS + " floating-point operations, " + threads + " threads would cost more than they save";
         }
-        return new Task[] {new Task(g, 0, g.m(), 0, g.n())};
+        if (threads > 2) return threads + " kernel threads sharing each packed block of B";
+        Cut cut = Cut.of(m, n);
+        if (cut.at() == 0) return "one task: C is a single tile";
+        return cut.byRows()
+                ? "2 kernel threads, C cut at row " + cut.at() + " into two halves (N < M: each thread packs B, and its own rows of A)"
+                : "2 kernel threads, C cut at column " + cut.at() + " into two halves (each thread packs A, and its own columns of B)";
     }
 
     private static void split(GemmCall g, int parts, List<Task> out) {
