@@ -26,6 +26,9 @@ public final class DecodeBench {
     /** Rounds run first and not counted, while the JIT compiles the decode path (at least this many; see warmUpSeconds). */
     public static final int WARM_UP_ROUNDS = 2;
 
+    /** Seconds the warm-up rounds last at least by default (the decode path's JIT compiles take a second or more on 2 cores). */
+    public static final double WARM_UP_SECONDS = 3;
+
     /** What to measure; the messages name the options of {@code moe4j bench decode}. */
     public record Settings(List<Integer> batches, int promptTokens, int steps, int rounds, double warmUpSeconds) {
         public Settings {

@@ -47,7 +47,7 @@ final class DecodeBenchCommand implements Callable<Integer> {
 
     @Option(names = "--warm-up", paramLabel = "SECONDS", description = "Repeat the warm-up rounds until this long has passed "
             + "(default: ${DEFAULT-VALUE}; the JIT compiles the decode path for a second or more on a small machine).")
-    double warmUpSeconds = 3;
+    double warmUpSeconds = DecodeBench.WARM_UP_SECONDS;
 
     @Option(names = "--prefill", paramLabel = "N",
             description = "Also time prompt processing: one fresh sequence prefilled with N tokens (median of 3 after a warm-up).")

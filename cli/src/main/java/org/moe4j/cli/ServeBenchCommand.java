@@ -6,6 +6,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
+import org.moe4j.bench.DecodeBench;
 import org.moe4j.bench.StepRoofline;
 import org.moe4j.cli.plot.LineChart;
 import org.moe4j.engine.DecoderModel;
@@ -187,7 +188,7 @@ final class ServeBenchCommand implements Callable<Integer> {
         // UTC: batch 16 at 2.45 ms in these passes against 1.86 ms in `bench decode` with the same prompt and steps, whose
         // first two rounds of 80 steps are as slow), so the passes come round several times before any is timed, and for
         // at least 3 s (a pass of batch 1 alone is over in milliseconds)
-        long warmUntil = System.nanoTime() + 3_000_000_000L;
+        long warmUntil = System.nanoTime() + (long) (DecodeBench.WARM_UP_SECONDS * 1e9);
         for (int pass = 0; pass < rooflineWarmup || System.nanoTime() < warmUntil; pass++) {
             for (int b : rooflineBatches) StepRoofline.measure(decoder, b, prompt, steps, bytesPerWeight);
         }

@@ -103,26 +103,18 @@ public final class RmsNorm {
             }
             float coefficient = inv * inv * inv * gx / cols;
             c = 0;
-            if (addend == null) {
-                for (int upper = F.loopBound(cols); c < upper; c += F.length()) {
-                    FloatVector vx = FloatVector.fromArray(F, x, xr + c);
-                    FloatVector g = FloatVector.fromArray(F, dy, dyr + c).mul(FloatVector.fromArray(F, weight, wOff + c));
-                    g.mul(inv).sub(vx.mul(coefficient)).intoArray(dx, dxr + c);
-                }
-                for (; c < cols; c++) {
-                    float g = dy[dyr + c] * weight[wOff + c];
-                    dx[dxr + c] = g * inv - x[xr + c] * coefficient;
-                }
-            } else {
-                for (int upper = F.loopBound(cols); c < upper; c += F.length()) {
-                    FloatVector vx = FloatVector.fromArray(F, x, xr + c);
-                    FloatVector g = FloatVector.fromArray(F, dy, dyr + c).mul(FloatVector.fromArray(F, weight, wOff + c));
-                    FloatVector.fromArray(F, addend, ar + c).add(g.mul(inv).sub(vx.mul(coefficient))).intoArray(dx, dxr + c);
-                }
-                for (; c < cols; c++) {
-                    float g = dy[dyr + c] * weight[wOff + c];
-                    dx[dxr + c] = addend[ar + c] + (g * inv - x[xr + c] * coefficient);
-                }
+            // the addend test is the same for every element; the JIT takes it out of the loops
+            for (int upper = F.loopBound(cols); c < upper; c += F.length()) {
+                FloatVector vx = FloatVector.fromArray(F, x, xr + c);
+                FloatVector g = FloatVector.fromArray(F, dy, dyr + c).mul(FloatVector.fromArray(F, weight, wOff + c));
+                FloatVector d = g.mul(inv).sub(vx.mul(coefficient));
+                if (addend != null) d = FloatVector.fromArray(F, addend, ar + c).add(d);
+                d.intoArray(dx, dxr + c);
+            }
+            for (; c < cols; c++) {
+                float g = dy[dyr + c] * weight[wOff + c];
+                float d = g * inv - x[xr + c] * coefficient;
+                dx[dxr + c] = addend != null ? addend[ar + c] + d : d;
             }
         }
     }
