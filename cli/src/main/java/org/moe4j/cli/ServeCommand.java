@@ -9,6 +9,7 @@ import org.moe4j.server.KvCacheConfig;
 import org.moe4j.infer.OpenModel;
 import org.moe4j.server.ServedModel;
 import org.moe4j.server.ServerConfig;
+import org.moe4j.server.ServerWarmUp;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -66,6 +67,11 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--no-prefix-reuse", description = "Do not share the KV blocks of common prompt prefixes (a system prompt) between requests.")
     boolean noPrefixReuse;
 
+    @Option(names = "--warm-up", paramLabel = "SECONDS", description = "Decode made-up requests this long before listening, then "
+            + "ask the server's own /health once, so the first users get compiled code, not the JIT's first seconds (default "
+            + "${DEFAULT-VALUE}; 0: neither).")
+    double warmUpSeconds = 3;
+
     @Option(names = "--distributed", description = "Run as one rank of an MPI job (mpirun -np N moe4j serve MODEL --distributed):"
             + " every rank loads the model and computes its share of the experts, rank 0 answers HTTP. Prefix reuse is off.")
     boolean distributed;
@@ -91,9 +97,16 @@ final class ServeCommand implements Callable<Integer> {
         if (distributed) return DistributedServing.run(this);
         String key = key();
         ServerConfig config = config(false);
+        ServerWarmUp.checkSeconds(warmUpSeconds);
         ServedModel model = ServedModel.load(run, context);
+        if (warmUpSeconds > 0) {
+            // before the experts kept in RAM are chosen: they are counted from real requests' routing only
+            ServerWarmUp.Result w = ServerWarmUp.run(model, config.maxBatch(), warmUpSeconds);
+            System.err.printf(java.util.Locale.ROOT, "warmed up in %.1f s: %d made-up requests, %d tokens%n", w.seconds(), w.requests(), w.tokens());
+        }
         var residency = experts.apply(model.model());
         CompletionServer server = CompletionServer.start(model, config);
+        if (warmUpSeconds > 0) server.checkHealth();
         if (residency != null) server.metrics().expertResidency(residency::stats);
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {

@@ -28,5 +28,7 @@ class ServeCommandTest {
         assertTrue(fails("serve", dir.toString(), "--port", "70000").contains("port is 70000"));
         assertTrue(fails("serve", dir.toString(), "--max-batch", "0").contains("max batch is 0"));
         assertTrue(fails("serve", dir.toString(), "--api-key", " ").contains("API key is blank"));
+        // refused before the model loads: the folder here is not a run, and the warm-up time is named first
+        assertTrue(fails("serve", dir.toString(), "--warm-up", "-1").contains("--warm-up is -1.0, must be between 0 and 600 seconds"));
     }
 }

@@ -102,6 +102,26 @@ public final class CompletionServer implements AutoCloseable {
         return URI.create("http://" + config.host() + ":" + address().getPort());
     }
 
+    /**
+     * Asks this server for {@code GET /health} over a socket, as a client would, and refuses a status
+     * other than 200. The first exchange of a JVM's HTTP server loads and runs its code for the first
+     * time (about 0.1 s on a small machine), which the first user would otherwise wait for; /metrics
+     * counts this request as any other.
+     */
+    public void checkHealth() throws IOException {
+        java.net.InetAddress to = address().getAddress().isAnyLocalAddress() ? java.net.InetAddress.getLoopbackAddress() : address().getAddress();
+        try (java.net.Socket socket = new java.net.Socket(to, address().getPort())) {
+            socket.setSoTimeout(30_000);
+            socket.getOutputStream().write(("GET /health HTTP/1.1\r\nHost: " + config.host() + "\r\nConnection: close\r\n\r\n")
+                    .getBytes(StandardCharsets.US_ASCII));
+            String answer = new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            String status = answer.lines().findFirst().orElse("");
+            if (!status.startsWith("HTTP/1.1 200")) {
+                throw new IOException("the server's own GET /health answered '" + status + "', not HTTP/1.1 200");
+            }
+        }
+    }
+
     public ServerMetrics metrics() {
         return metrics;
     }
