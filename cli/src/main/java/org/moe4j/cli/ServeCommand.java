@@ -69,7 +69,7 @@ final class ServeCommand implements Callable<Integer> {
 
     @Option(names = "--warm-up", paramLabel = "SECONDS", description = "Decode made-up requests this long before listening, then "
             + "ask the server's own /health once, so the first users get compiled code, not the JIT's first seconds (default "
-            + "${DEFAULT-VALUE}; 0: neither).")
+            + "${DEFAULT-VALUE}; 0: neither; not with --distributed, whose ranks hold parts of the model).")
     double warmUpSeconds = 3;
 
     @Option(names = "--distributed", description = "Run as one rank of an MPI job (mpirun -np N moe4j serve MODEL --distributed):"
