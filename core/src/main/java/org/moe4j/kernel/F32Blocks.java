@@ -77,15 +77,16 @@ final class F32Blocks {
     }
 
     /**
-     * The sixteen lane sums of {@link #rows4Tokens4Whole}, those of the first {@code tokens} tokens stored. Its own method, inlined by the compile commands
-     * (scripts/jvm-compile-commands.txt). Written out without helpers of ours: one called behind many loads can go
-     * uninlined past C2's node count, and its vectors are then allocated. Lanes are stored through an array, not by
-     * masked moves: with those C1 gave up on the block (out of virtual registers), and C2 never compiled it.
+     * The sixteen lane sums of {@link #rows4Tokens4Whole}, those of the first {@code tokens} tokens stored. Its own
+     * method, inlined by the compile commands (scripts/jvm-compile-commands.txt). Written out without helpers of ours:
+     * one called behind many loads can go uninlined past C2's node count, and its vectors are then allocated. Lanes are
+     * stored through an array, not by masked moves: with those C1 gave up on the block (out of virtual registers), and
+     * C2 never compiled it.
      */
     static void sum16(FloatVector a00, FloatVector a01, FloatVector a02, FloatVector a03, FloatVector a10, FloatVector a11,
                       FloatVector a12, FloatVector a13, FloatVector a20, FloatVector a21, FloatVector a22, FloatVector a23,
-                      FloatVector a30, FloatVector a31, FloatVector a32, FloatVector a33, int tokens, float[] y, int y0, int ldy, boolean add,
-                      float[] sums) {
+                      FloatVector a30, FloatVector a31, FloatVector a32, FloatVector a33, int tokens, float[] y, int y0, int ldy,
+                      boolean add, float[] sums) {
         // per token the first two steps, then two tokens together, then all four
         FloatVector b0 = PAIR_LO.selectFrom(a00, a01).add(PAIR_HI.selectFrom(a00, a01));
         FloatVector b1 = PAIR_LO.selectFrom(a02, a03).add(PAIR_HI.selectFrom(a02, a03));

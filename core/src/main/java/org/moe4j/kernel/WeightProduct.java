@@ -154,7 +154,8 @@ public final class WeightProduct {
                 }
                 if (t1 - t >= 2 && wholeF32(format, cols)) {
                     // 2 or 3 left over: one padded 4 x 4 block, its missing tokens not stored
-                    F32Blocks.rows4Tokens4Whole(data, w0, cols, x, xOff + t * ldx, ldx, t1 - t, y, yOff + t * ldy + r, ldy, add, sums);
+                    F32Blocks.rows4Tokens4Whole(data, w0, cols, x, xOff + t * ldx, ldx, t1 - t, y, yOff + t * ldy + r, ldy, add,
+                            sums);
                     t = t1;
                 }
                 for (; t < t1; t++) {
