@@ -32,15 +32,20 @@ final class F32Blocks {
      * left in lanes [4t, 4t + 4) ({@link #sum16}); {@code sums} is 16 floats of the calling thread's. Each output sees the
      * additions of {@link WeightBlocks}' tree in its order. A method of its own: with both lane sums in one
      * method, C2 compiled it, once both had run, such that every block allocated its vectors.
+     *
+     * <p>Also the block of the 2 or 3 tokens left over after the groups of 4 ({@code tokens} below 4): the missing
+     * tokens repeat the last real row of x and their sums are not stored. An expert's rows of a decoding batch are
+     * rarely a multiple of 4; one token at a time, each left-over token re-read the block's 4 rows of weights for 4
+     * multiply-adds per 5 loads, where a padded block does 16 per 8.
      */
-    static void rows4Tokens4Whole(MemorySegment w, long w0, int cols, float[] x, int x0, int ldx, float[] y, int y0, int ldy,
-                                  boolean add, float[] sums) {
+    static void rows4Tokens4Whole(MemorySegment w, long w0, int cols, float[] x, int x0, int ldx, int tokens, float[] y, int y0,
+                                  int ldy, boolean add, float[] sums) {
         FloatVector a00 = FloatVector.zero(F), a01 = a00, a02 = a00, a03 = a00;
         FloatVector a10 = a00, a11 = a00, a12 = a00, a13 = a00;
         FloatVector a20 = a00, a21 = a00, a22 = a00, a23 = a00;
         FloatVector a30 = a00, a31 = a00, a32 = a00, a33 = a00;
         long rowBytes = 4L * cols, w1 = w0 + rowBytes, w2 = w1 + rowBytes, w3 = w2 + rowBytes;
-        int x1 = x0 + ldx, x2 = x1 + ldx, x3 = x2 + ldx;
+        int x1 = x0 + Math.min(1, tokens - 1) * ldx, x2 = x0 + Math.min(2, tokens - 1) * ldx, x3 = x0 + (tokens - 1) * ldx;
         for (int c = 0; c < cols; c += VL) {
             long o = 4L * c;
             FloatVector v0 = WideningLoads.f32(w, w0 + o);
@@ -68,18 +73,20 @@ final class F32Blocks {
             a32 = u.fma(v2, a32);
             a33 = u.fma(v3, a33);
         }
-        sum16(a00, a01, a02, a03, a10, a11, a12, a13, a20, a21, a22, a23, a30, a31, a32, a33, y, y0, ldy, add, sums);
+        sum16(a00, a01, a02, a03, a10, a11, a12, a13, a20, a21, a22, a23, a30, a31, a32, a33, tokens, y, y0, ldy, add, sums);
     }
 
     /**
-     * The sixteen lane sums of {@link #rows4Tokens4Whole}, stored. Its own method, inlined by the compile commands
-     * (scripts/jvm-compile-commands.txt). Written out without helpers of ours: one called behind many loads can go
-     * uninlined past C2's node count, and its vectors are then allocated. Lanes are stored through an array, not by
-     * masked moves: with those C1 gave up on the block (out of virtual registers), and C2 never compiled it.
+     * The sixteen lane sums of {@link #rows4Tokens4Whole}, those of the first {@code tokens} tokens stored. Its own
+     * method, inlined by the compile commands (scripts/jvm-compile-commands.txt). Written out without helpers of ours:
+     * one called behind many loads can go uninlined past C2's node count, and its vectors are then allocated. Lanes are
+     * stored through an array, not by masked moves: with those C1 gave up on the block (out of virtual registers), and
+     * C2 never compiled it.
      */
     static void sum16(FloatVector a00, FloatVector a01, FloatVector a02, FloatVector a03, FloatVector a10, FloatVector a11,
                       FloatVector a12, FloatVector a13, FloatVector a20, FloatVector a21, FloatVector a22, FloatVector a23,
-                      FloatVector a30, FloatVector a31, FloatVector a32, FloatVector a33, float[] y, int y0, int ldy, boolean add, float[] sums) {
+                      FloatVector a30, FloatVector a31, FloatVector a32, FloatVector a33, int tokens, float[] y, int y0, int ldy,
+                      boolean add, float[] sums) {
         // per token the first two steps, then two tokens together, then all four
         FloatVector b0 = PAIR_LO.selectFrom(a00, a01).add(PAIR_HI.selectFrom(a00, a01));
         FloatVector b1 = PAIR_LO.selectFrom(a02, a03).add(PAIR_HI.selectFrom(a02, a03));
@@ -97,10 +104,27 @@ final class F32Blocks {
         FloatVector d1 = EIGHTH_LO.selectFrom(c2, c3).add(EIGHTH_HI.selectFrom(c2, c3));
         FloatVector e = SIXTEENTH_LO.selectFrom(d0, d1).add(SIXTEENTH_HI.selectFrom(d0, d1));
         // lane 4t + r goes to y[y0 + t ldy + r], through the caller's 16 floats (a store and 16 loads, where extracting
-        // the lanes would take two shuffles each, on the port the selects need)
+        // the lanes would take two shuffles each, on the port the selects need). The stores are written out, one loop
+        // per mode: through WeightBlocks.store, C2 (its inlining budget spent on the vector code above) left 16 calls per
+        // block, and a 384 x 256 product of 16 tokens ran at 76-82 GFLOP/s against 104 on one thread so (a harness
+        // timing this block alone, 2026-12-06).
         e.intoArray(sums, 0);
-        for (int t = 0; t < 4; t++) {
-            for (int r = 0; r < 4; r++) store(y, y0 + t * ldy + r, sums[4 * t + r], add);
+        if (add) {
+            for (int t = 0; t < tokens; t++) {
+                int o = y0 + t * ldy;
+                y[o] += sums[4 * t];
+                y[o + 1] += sums[4 * t + 1];
+                y[o + 2] += sums[4 * t + 2];
+                y[o + 3] += sums[4 * t + 3];
+            }
+        } else {
+            for (int t = 0; t < tokens; t++) {
+                int o = y0 + t * ldy;
+                y[o] = sums[4 * t];
+                y[o + 1] = sums[4 * t + 1];
+                y[o + 2] = sums[4 * t + 2];
+                y[o + 3] = sums[4 * t + 3];
+            }
         }
     }
 

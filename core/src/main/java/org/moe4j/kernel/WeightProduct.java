@@ -152,6 +152,12 @@ public final class WeightProduct {
                 for (; t + 4 <= t1; t += 4) {
                     rows4Tokens4(format, data, w0, cols, x, xOff + t * ldx, ldx, y, yOff + t * ldy + r, ldy, add, sums);
                 }
+                if (t1 - t >= 2 && wholeF32(format, cols)) {
+                    // 2 or 3 left over: one padded 4 x 4 block, its missing tokens not stored
+                    F32Blocks.rows4Tokens4Whole(data, w0, cols, x, xOff + t * ldx, ldx, t1 - t, y, yOff + t * ldy + r, ldy, add,
+                            sums);
+                    t = t1;
+                }
                 for (; t < t1; t++) {
                     rows4Token1(format, data, w0, rowBytes, cols, x, xOff + t * ldx, y, yOff + t * ldy + r, 1, add);
                 }
@@ -216,14 +222,19 @@ public final class WeightProduct {
                                      float[] y, int y0, int ldy, boolean add, float[] sums) {
         switch (format) {
             case 0 -> {
-                if (WideningLoads.VL == 16 && cols % 16 == 0) {
-                    F32Blocks.rows4Tokens4Whole(w, w0, cols, x, x0, ldx, y, y0, ldy, add, sums);
+                if (wholeF32(format, cols)) {
+                    F32Blocks.rows4Tokens4Whole(w, w0, cols, x, x0, ldx, 4, y, y0, ldy, add, sums);
                 } else {
                     F32Blocks.rows4Tokens4(w, w0, cols, x, x0, ldx, y, y0, ldy, add);
                 }
             }
             default -> Bf16Blocks.rows4Tokens4(w, w0, cols, x, x0, ldx, y, y0, ldy, add);
         }
+    }
+
+    /** Whether float32 blocks take the 16-output lane sum: 16-lane vectors and no tail columns. */
+    private static boolean wholeF32(int format, int cols) {
+        return format == 0 && WideningLoads.VL == 16 && cols % 16 == 0;
     }
 
     private static void rows4Token1(int format, MemorySegment w, long w0, long rowStride, int cols, float[] x, int x0,

@@ -226,7 +226,7 @@ class WeightProductTest {
                     }
                     for (int threads = 1; threads <= Math.min(2, saved); threads++) {
                         KernelPool.setThreads(threads);
-                        for (int T : new int[] {2, 3, 5, 8, 17, 64}) {
+                        for (int T : new int[] {2, 3, 5, 6, 7, 8, 17, 64}) {
                             // the batch starts at token `from`, so each token sits at another position and among other tokens
                             int from = 64 - T;
                             float[] y = new float[T * rows];
