@@ -55,7 +55,8 @@ public final class MatMul {
                 Gemm.gemm(false, false, rows, in, out, 1f, dy.data(), dy.offset(), out, w.data(), w.offset(), in,
                         1f, owned.data(), owned.offset(), in);
             } else if (x.requiresGrad()) {
-                Tensor dx = Tensor.zeros(xv.shape());
+                // beta = 0 writes every element
+                Tensor dx = Tensor.of(Variable.gradientArray(xv.size()), xv.shape());
                 Gemm.gemm(false, false, rows, in, out, 1f, dy.data(), dy.offset(), out, w.data(), w.offset(), in,
                         0f, dx.data(), 0, in);
                 x.accumulateOwnedGrad(dx);

@@ -37,7 +37,7 @@ public final class Normalization {
             // the gradient x already has (a residual stream's, passed on by an addition) is added
             // as dx is written, not in a pass of its own: in place when x owns it, else into a new dx
             Tensor owned = x.ownedGrad();
-            Tensor dx = owned != null ? owned : Tensor.zeros(xv.shape());
+            Tensor dx = owned != null ? owned : Tensor.of(Variable.gradientArray(xv.size()), xv.shape());
             Tensor sofar = owned != null ? owned : x.sharedGrad();
             RmsNorm.backward(xv.data(), xv.offset(), rows, cols, w.data(), w.offset(), invRms, 0,
                     dy.data(), dy.offset(), dx.data(), dx.offset(), sofar == null ? null : sofar.data(),

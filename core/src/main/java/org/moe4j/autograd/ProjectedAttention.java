@@ -100,7 +100,7 @@ public final class ProjectedAttention {
                 if (owned != null) {
                     Gemm.gemm(false, false, rows, d, width, 1f, dvkq, 0, width, w, 0, d, 1f, owned.data(), owned.offset(), d);
                 } else {
-                    Tensor dx = Tensor.zeros(xv.shape());
+                    Tensor dx = Tensor.of(Variable.gradientArray(xv.size()), xv.shape());
                     Gemm.gemm(false, false, rows, d, width, 1f, dvkq, 0, width, w, 0, d, 0f, dx.data(), 0, d);
                     x.accumulateOwnedGrad(dx);
                 }

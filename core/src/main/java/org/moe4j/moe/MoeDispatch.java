@@ -102,7 +102,8 @@ public final class MoeDispatch {
             }
             float[] dxs = experts.backward(pass, xs, groups, dys, x.requiresGrad());
             if (x.requiresGrad()) {
-                Tensor dx = Tensor.zeros(tokens, in);
+                // every row written (zero for a token with no kept pair)
+                Tensor dx = Tensor.of(Variable.gradientArray(tokens * in), tokens, in);
                 float[] dxd = dx.data();
                 KernelPool.parallelFor(blocks(tokens), b -> GatherScatter.combineRows(dxs, 0, rows, in, null,
                         tokenRows.start(), tokenRows.rows(), b * TOKEN_BLOCK, Math.min(tokens, (b + 1) * TOKEN_BLOCK), dxd, 0));
