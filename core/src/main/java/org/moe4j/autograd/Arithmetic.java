@@ -1,6 +1,7 @@
 package org.moe4j.autograd;
 
 import org.moe4j.kernel.Elementwise;
+import org.moe4j.tensor.ScratchArrays;
 import org.moe4j.tensor.Shape;
 import org.moe4j.tensor.Tensor;
 
@@ -10,14 +11,26 @@ public final class Arithmetic {
 
     /** a + b (same shapes). Backward: da = db = dOut. */
     public static Variable add(Variable a, Variable b) {
+        return add(a, b, ScratchArrays.NONE);
+    }
+
+    /**
+     * As {@link #add(Variable, Variable)}, with the output's array taken from {@code scratch} and
+     * given back by the backward, when every reader of the output (a consumer) has run its own: a
+     * transformer's residual stream, one array per addition and step otherwise.
+     */
+    public static Variable add(Variable a, Variable b, ScratchArrays scratch) {
         Tensor av = a.value();
         Tensor bv = b.value();
         Shape.requireSame("add", av.shape(), bv.shape());
-        Tensor out = Tensor.zeros(av.shape());
-        Elementwise.add(av.data(), av.offset(), bv.data(), bv.offset(), out.data(), 0, av.size());
+        // every element is written
+        float[] od = scratch.take(av.size());
+        Tensor out = Tensor.of(od, av.shape());
+        Elementwise.add(av.data(), av.offset(), bv.data(), bv.offset(), od, 0, av.size());
         return Variable.result("add", out, dOut -> {
             a.accumulateGrad(dOut);
             b.accumulateGrad(dOut);
+            scratch.give(od);
         }, a, b);
     }
 

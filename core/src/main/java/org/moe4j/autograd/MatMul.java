@@ -3,6 +3,7 @@ package org.moe4j.autograd;
 import org.moe4j.kernel.Elementwise;
 import org.moe4j.kernel.gemm.Gemm;
 import org.moe4j.kernel.Reductions;
+import org.moe4j.tensor.ScratchArrays;
 import org.moe4j.tensor.Shape;
 import org.moe4j.tensor.Tensor;
 
@@ -15,6 +16,14 @@ public final class MatMul {
      * Backward: dx = dy W, dW = dy^T x, db = sum over rows of dy.
      */
     public static Variable linear(Variable x, Variable weight, Variable bias) {
+        return linear(x, weight, bias, ScratchArrays.NONE);
+    }
+
+    /**
+     * As {@link #linear(Variable, Variable, Variable)}, with y's array taken from {@code scratch} and
+     * given back by the backward, when every reader of y (a consumer) has run its own.
+     */
+    public static Variable linear(Variable x, Variable weight, Variable bias, ScratchArrays scratch) {
         // x: (R, in)   weight: (out, in)   bias: (out)   y: (R, out)
         Tensor xv = x.value();
         Tensor w = weight.value();
@@ -32,7 +41,8 @@ public final class MatMul {
         int rows = xv.rows();
         int[] yShape = xv.shape();
         yShape[yShape.length - 1] = out;
-        Tensor y = Tensor.zeros(yShape);
+        // beta = 0: the product writes every element of y
+        Tensor y = Tensor.of(scratch.take(Shape.size(yShape)), yShape);
         Gemm.gemm(false, true, rows, out, in, 1f, xv.data(), xv.offset(), in, w.data(), w.offset(), in, 0f, y.data(), 0, out);
         if (bias != null) {
             Tensor b = bias.value();
@@ -45,7 +55,8 @@ public final class MatMul {
                 Gemm.gemm(false, false, rows, in, out, 1f, dy.data(), dy.offset(), out, w.data(), w.offset(), in,
                         1f, owned.data(), owned.offset(), in);
             } else if (x.requiresGrad()) {
-                Tensor dx = Tensor.zeros(xv.shape());
+                // beta = 0 writes every element
+                Tensor dx = Tensor.of(Variable.gradientArray(xv.size()), xv.shape());
                 Gemm.gemm(false, false, rows, in, out, 1f, dy.data(), dy.offset(), out, w.data(), w.offset(), in,
                         0f, dx.data(), 0, in);
                 x.accumulateOwnedGrad(dx);
@@ -60,6 +71,7 @@ public final class MatMul {
             if (bias != null && bias.requiresGrad()) {
                 bias.accumulateOwnedGrad(sumRows(dy));
             }
+            scratch.give(y.data());
         }, x, weight, bias);
     }
 

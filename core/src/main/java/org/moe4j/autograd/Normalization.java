@@ -2,6 +2,7 @@ package org.moe4j.autograd;
 
 import org.moe4j.kernel.LayerNorm;
 import org.moe4j.kernel.RmsNorm;
+import org.moe4j.tensor.ScratchArrays;
 import org.moe4j.tensor.Shape;
 import org.moe4j.tensor.Tensor;
 
@@ -11,12 +12,24 @@ public final class Normalization {
 
     // x: (..., d)   weight: (d)   y: (..., d)
     public static Variable rmsNorm(Variable x, Variable weight, float eps) {
+        return rmsNorm(x, weight, eps, ScratchArrays.NONE);
+    }
+
+    /**
+     * As {@link #rmsNorm(Variable, Variable, float)}, with y's array taken from {@code scratch} and
+     * given back by the backward: every op that reads y is a consumer of y, so its backward has run
+     * by then, and nothing reads y afterwards (an output kept past the backward and read after the
+     * next forward would see that forward's values).
+     */
+    public static Variable rmsNorm(Variable x, Variable weight, float eps, ScratchArrays scratch) {
         Tensor xv = x.value();
         Tensor w = weight.value();
         requireWeight("rms_norm", xv, w, "weight");
         int rows = xv.rows();
         int cols = xv.cols();
-        Tensor y = Tensor.zeros(xv.shape());
+        // every element of y is written
+        float[] yd = scratch.take(xv.size());
+        Tensor y = Tensor.of(yd, xv.shape());
         float[] invRms = new float[rows];
         RmsNorm.forward(xv.data(), xv.offset(), rows, cols, w.data(), w.offset(), eps, y.data(), 0, invRms, 0);
         return Variable.result("rms_norm", y, dy -> {
@@ -24,7 +37,7 @@ public final class Normalization {
             // the gradient x already has (a residual stream's, passed on by an addition) is added
             // as dx is written, not in a pass of its own: in place when x owns it, else into a new dx
             Tensor owned = x.ownedGrad();
-            Tensor dx = owned != null ? owned : Tensor.zeros(xv.shape());
+            Tensor dx = owned != null ? owned : Tensor.of(Variable.gradientArray(xv.size()), xv.shape());
             Tensor sofar = owned != null ? owned : x.sharedGrad();
             RmsNorm.backward(xv.data(), xv.offset(), rows, cols, w.data(), w.offset(), invRms, 0,
                     dy.data(), dy.offset(), dx.data(), dx.offset(), sofar == null ? null : sofar.data(),
@@ -33,6 +46,7 @@ public final class Normalization {
                 x.takeGradSum(dx);
             }
             weight.accumulateOwnedGrad(dw);
+            scratch.give(yd);
         }, x, weight);
     }
 

@@ -45,7 +45,8 @@ public final class ProjectedAttention {
      * As {@link #apply(Variable, Variable, Variable, Variable, int, int, int, int, double)}, with the
      * arrays of the pass (the stacked weights, [V K Q], P, and in the backward dVKQ and the stacked
      * weight gradient: 18 MB a layer of the default model) taken from {@code scratch} and given back
-     * when the backward is done (or at once when nothing is recorded), so that the next step reuses
+     * when the backward is done (or at once when nothing is recorded), and the output's array given
+     * back when the backward is done (its readers, consumers of it, have run theirs), so that the next step reuses
      * them instead of allocating arrays the JVM zeroes. Every element of a taken array is written
      * before it is read.
      */
@@ -83,7 +84,8 @@ public final class ProjectedAttention {
         Columns v = new Columns(vkq, 0, width);
         Columns k = new Columns(vkq, kAt, width);
         Columns q = new Columns(vkq, qAt, width);
-        float[] out = new float[rows * qCols];
+        // every element of out is written; it goes back after the backward, when o_proj (its reader) is done
+        float[] out = scratch.take(rows * qCols);
         float[] probs = scratch.take(heads * rows * seqLen);
         CausalAttention.forward(q, k, v, new Columns(out, 0, qCols), probs, rows, seqLen, heads, kvHeads, headDim);
         Variable result = Variable.result("projected_attention", Tensor.of(out, rows, qCols), dOut -> {
@@ -98,7 +100,7 @@ public final class ProjectedAttention {
                 if (owned != null) {
                     Gemm.gemm(false, false, rows, d, width, 1f, dvkq, 0, width, w, 0, d, 1f, owned.data(), owned.offset(), d);
                 } else {
-                    Tensor dx = Tensor.zeros(xv.shape());
+                    Tensor dx = Tensor.of(Variable.gradientArray(xv.size()), xv.shape());
                     Gemm.gemm(false, false, rows, d, width, 1f, dvkq, 0, width, w, 0, d, 0f, dx.data(), 0, d);
                     x.accumulateOwnedGrad(dx);
                 }
@@ -111,7 +113,7 @@ public final class ProjectedAttention {
                 weightGradient(wq, dw, qAt * d);
                 scratch.give(dw);
             }
-            scratch.give(w, vkq, probs, dvkq);
+            scratch.give(w, vkq, probs, dvkq, out);
         }, x, wq, wk, wv);
         if (!result.requiresGrad()) {
             // nothing recorded: no backward will read them

@@ -6,6 +6,7 @@ import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Set;
 import org.moe4j.kernel.Elementwise;
+import org.moe4j.tensor.ScratchArrays;
 import org.moe4j.tensor.Shape;
 import org.moe4j.tensor.Tensor;
 
@@ -28,6 +29,12 @@ public final class Variable {
     private boolean retainGrad;
     /** The storage of a gradient {@link #zeroGrad} released, kept for {@link #gradientBuffer}. */
     private Tensor spareGrad;
+    /**
+     * Per thread, the arrays of intermediate gradients a backward is done with ({@link #backward(Tensor)}),
+     * for the next gradients of the same length ({@link #gradientArray}): the [rows, d] gradients of a
+     * transformer's activations are new arrays every step otherwise, which the JVM zeroes.
+     */
+    private static final ThreadLocal<ScratchArrays> GRADIENT_ARRAYS = ThreadLocal.withInitial(ScratchArrays::new);
 
     private Variable(Tensor value, boolean requiresGrad, String name, Node creator) {
         this.value = value;
@@ -236,12 +243,44 @@ public final class Variable {
             if (v.grad != null) {
                 node.backward.apply(v.grad);
             }
-            node.release();
-            v.creator = null;
             if (!v.retainGrad) {
+                if (v.grad != null && v.gradOwned && whollyUnshared(v.grad, node.inputs)) {
+                    GRADIENT_ARRAYS.get().give(v.grad.data());
+                }
                 v.grad = null;
             }
+            node.release();
+            v.creator = null;
         }
+    }
+
+    /**
+     * Whether a gradient its variable owns, after the variable's creator has run its backward, is
+     * referenced by nothing else, so that its array may hold another gradient: an owned gradient was
+     * allocated for that variable alone (or copied for it), and the one way it can have gone further
+     * is the backward handing it on to an input (an addition passes dOut to both, a reshape a view of
+     * it), which shows as an input's gradient on the same array. Only a whole array goes back.
+     */
+    private static boolean whollyUnshared(Tensor g, Variable[] inputs) {
+        if (g.offset() != 0 || g.data().length != g.size()) {
+            return false;
+        }
+        for (Variable in : inputs) {
+            if (in != null && in.grad != null && in.grad.data() == g.data()) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * An array of {@code n} floats for a new gradient computed by an operation's backward on this
+     * thread: one an earlier backward step was done with ({@link #backward(Tensor)} gives back the
+     * owned gradient of an intermediate variable once its creator has used it), or a new one. It holds
+     * old values: the caller writes every element before handing it on.
+     */
+    public static float[] gradientArray(int n) {
+        return GRADIENT_ARRAYS.get().take(n);
     }
 
     /** Non-leaf variables reachable from this one, each after every variable that consumes it. */

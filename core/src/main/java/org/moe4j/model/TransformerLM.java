@@ -20,6 +20,7 @@ import org.moe4j.nn.Module;
 import org.moe4j.nn.ModuleList;
 import org.moe4j.nn.RmsNorm;
 import org.moe4j.tensor.Rng;
+import org.moe4j.tensor.ScratchArrays;
 import org.moe4j.tensor.Tensor;
 
 /**
@@ -178,6 +179,8 @@ public final class TransformerLM extends Module {
         private final CausalSelfAttention attention;
         private final RmsNorm postAttentionNorm;
         private final FeedForwardBlock feedForward;
+        /** The residual stream's two arrays, lent from one training pass to the next ({@link Arithmetic#add(Variable, Variable, ScratchArrays)}). */
+        private final ScratchArrays residual = new ScratchArrays();
 
         DecoderLayer(TransformerConfig c, FeedForwardSpec spec, Rng rng, ExpertSlice slice) {
             this.inputNorm = addModule("input_layernorm", new RmsNorm(c.dModel(), c.normEps()));
@@ -188,8 +191,8 @@ public final class TransformerLM extends Module {
 
         // x: (B*T, d)   y: (B*T, d)
         Variable forward(Variable x, int seqLen, AuxiliaryLosses aux) {
-            Variable h = Arithmetic.add(x, attention.forward(inputNorm.forward(x), seqLen));
-            return Arithmetic.add(h, feedForward.forward(postAttentionNorm.forward(h), aux));
+            Variable h = Arithmetic.add(x, attention.forward(inputNorm.forward(x), seqLen), residual);
+            return Arithmetic.add(h, feedForward.forward(postAttentionNorm.forward(h), aux), residual);
         }
 
         FeedForwardBlock feedForward() {

@@ -72,9 +72,11 @@ public final class MoeDispatch {
         Experts.Pass pass = experts.forward(xs, groups);
         float[] ys = pass.output();
 
-        // y: (T, out) the gate-weighted sum of each token's rows, parallel over tokens so no two threads write one row
-        Tensor y = Tensor.zeros(tokens, out);
-        float[] yd = y.data();
+        // y: (T, out) the gate-weighted sum of each token's rows (every row written, a token with none
+        // zero), parallel over tokens so no two threads write one row; its array goes back with the others
+        // after the backward, when the readers of y (consumers, whose backwards run first) are done
+        float[] yd = scratch.take(tokens * out);
+        Tensor y = Tensor.of(yd, tokens, out);
         KernelPool.parallelFor(blocks(tokens), b -> GatherScatter.combineRows(ys, 0, rows, out, rowGate,
                 tokenRows.start(), tokenRows.rows(), b * TOKEN_BLOCK, Math.min(tokens, (b + 1) * TOKEN_BLOCK), yd, 0));
 
@@ -100,14 +102,15 @@ public final class MoeDispatch {
             }
             float[] dxs = experts.backward(pass, xs, groups, dys, x.requiresGrad());
             if (x.requiresGrad()) {
-                Tensor dx = Tensor.zeros(tokens, in);
+                // every row written (zero for a token with no kept pair)
+                Tensor dx = Tensor.of(Variable.gradientArray(tokens * in), tokens, in);
                 float[] dxd = dx.data();
                 KernelPool.parallelFor(blocks(tokens), b -> GatherScatter.combineRows(dxs, 0, rows, in, null,
                         tokenRows.start(), tokenRows.rows(), b * TOKEN_BLOCK, Math.min(tokens, (b + 1) * TOKEN_BLOCK), dxd, 0));
                 x.accumulateOwnedGrad(dx);
             }
             gates.accumulateGrad(dGates);
-            scratch.give(xs, dys, dxs);
+            scratch.give(xs, dys, dxs, yd);
             experts.release(pass);
         }, inputs.toArray(Variable[]::new));
         if (!result.requiresGrad()) {

@@ -43,9 +43,12 @@ public final class CausalSelfAttention extends Module {
     }
 
     // x: (B*T, d), rows b-major   y: (B*T, d)
-    /** q, k and v as one product of x with the three weights stacked ({@link ProjectedAttention}), then o_proj. */
+    /**
+     * q, k and v as one product of x with the three weights stacked ({@link ProjectedAttention}), then
+     * o_proj; the arrays of both, their outputs included, lent from one training pass to the next.
+     */
     public Variable forward(Variable x, int seqLen) {
         Variable att = ProjectedAttention.apply(x, q.weight(), k.weight(), v.weight(), seqLen, heads, kvHeads, headDim, ropeTheta, scratch);
-        return o.forward(att);
+        return o.forward(att, scratch);
     }
 }

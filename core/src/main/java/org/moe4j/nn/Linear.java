@@ -4,6 +4,7 @@ import org.moe4j.autograd.MatMul;
 import org.moe4j.autograd.Variable;
 import org.moe4j.tensor.Init;
 import org.moe4j.tensor.Rng;
+import org.moe4j.tensor.ScratchArrays;
 import org.moe4j.tensor.Tensor;
 
 /**
@@ -37,6 +38,11 @@ public final class Linear extends Module {
     // x: (..., in)   y: (..., out)
     public Variable forward(Variable x) {
         return MatMul.linear(x, weight, bias);
+    }
+
+    /** As {@link #forward(Variable)}, y's array lent by {@code scratch} ({@link MatMul#linear(Variable, Variable, Variable, ScratchArrays)}). */
+    public Variable forward(Variable x, ScratchArrays scratch) {
+        return MatMul.linear(x, weight, bias, scratch);
     }
 
     public Variable weight() {

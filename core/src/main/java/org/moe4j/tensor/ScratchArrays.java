@@ -6,7 +6,9 @@ import java.util.Iterator;
 /**
  * Float arrays the passes of one layer lend each other. A pass takes the arrays it needs (a MoE
  * layer's gathered rows, the experts' hidden activations and their gradients; attention's
- * projections and probabilities) and its backward gives them back, so the next step takes them again instead of allocating new ones: a training step of the
+ * projections and probabilities; the outputs of norms, residual additions and linear maps, which the
+ * op's backward gives back once every consumer of the output has run its own) and its backward
+ * gives them back, so the next step takes them again instead of allocating new ones: a training step of the
  * default model allocated 0.9 GB, and the JVM zeroes every new array with a memset that took 6% of
  * the step's CPU samples (perf, 2026-12-06), a quarter of it on these arrays.
  *

@@ -94,7 +94,7 @@ class ProjectedAttentionTest {
                 GradCheck.randn(58, G * D, d)};
         ScratchArrays scratch = new ScratchArrays();
         run(v -> ProjectedAttention.apply(v[0], v[1], v[2], v[3], T, H, G, D, THETA, scratch), first);
-        assertEquals(5, scratch.size(), "the pass gives back its five arrays");
+        assertEquals(6, scratch.size(), "the pass gives back its six arrays, the output's included");
         Tensor[] reused = run(v -> ProjectedAttention.apply(v[0], v[1], v[2], v[3], T, H, G, D, THETA, scratch), second);
         Tensor[] fresh = run(v -> ProjectedAttention.apply(v[0], v[1], v[2], v[3], T, H, G, D, THETA), second);
         String[] names = {"output", "dx", "dWq", "dWk", "dWv"};
@@ -105,7 +105,7 @@ class ProjectedAttentionTest {
             ProjectedAttention.apply(Variable.parameter(second[0]), Variable.parameter(second[1]), Variable.parameter(second[2]),
                     Variable.parameter(second[3]), T, H, G, D, THETA, scratch);
         }
-        assertEquals(5, scratch.size(), "a pass without a backward gives its arrays back at once");
+        assertEquals(5, scratch.size(), "a pass without a backward gives back at once all but its output, which the caller keeps");
     }
 
     @Test

@@ -33,6 +33,33 @@ class TransformerLMTest {
         assertEquals(tinyMoe(), TransformerConfig.fromJson(Json.parse(Json.write(tinyMoe().toJson()))));
     }
 
+    /**
+     * The norms' outputs, the residual stream, attention's and the MoE layer's arrays are lent from a
+     * training pass to the next: a pass on the arrays of another batch gives the loss and every
+     * gradient bit for bit as a fresh model does.
+     */
+    @Test
+    void aPassOnTheArraysOfTheLastGivesTheBitsOfAFreshModel() {
+        int[] ids1 = new int[16], ids2 = new int[16], next1 = new int[16], next2 = new int[16];
+        for (int i = 0; i < 16; i++) {
+            ids1[i] = (i * 5 + 1) % 11;
+            next1[i] = (i * 3 + 2) % 11;
+            ids2[i] = (i * 7 + 4) % 11;
+            next2[i] = (i * 2 + 9) % 11;
+        }
+        TransformerLM reused = new TransformerLM(tinyMoe());
+        reused.loss(ids1, next1, 8, new AuxiliaryLosses()).backward();
+        reused.zeroGrad();
+        Variable again = reused.loss(ids2, next2, 8, new AuxiliaryLosses());
+        again.backward();
+        TransformerLM fresh = new TransformerLM(tinyMoe());
+        Variable first = fresh.loss(ids2, next2, 8, new AuxiliaryLosses());
+        first.backward();
+        assertEquals(first.value().item(), again.value().item());
+        fresh.namedParameters().forEach((name, p) ->
+                assertArrayEquals(p.grad().toArray(), reused.namedParameters().get(name).grad().toArray(), name));
+    }
+
     @Test
     void checkpointsStoreExpertsOneByOneAsHuggingFaceMixtralDoes() {
         TransformerLM a = new TransformerLM(tinyMoe());
