@@ -4,10 +4,8 @@ import java.lang.foreign.MemorySegment;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.BrokenBarrierException;
-import java.util.concurrent.CyclicBarrier;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Function;
 
 /**
@@ -24,7 +22,16 @@ import java.util.function.Function;
 public final class LocalGroup {
     private final int size;
     private final Duration timeout;
-    private final CyclicBarrier barrier;
+    /**
+     * The barrier: ranks arrived in the current generation, under {@link #lock}. Not a CyclicBarrier: its
+     * reset cannot stop a rank that has checked {@link #broken} but not yet begun to wait, which then
+     * waited the whole timeout on a fresh generation; here the check and the wait are one step under the
+     * lock, and breaking wakes every waiter.
+     */
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Condition allArrived = lock.newCondition();
+    private int arrived;
+    private long generation;
     /** Each rank's posted argument of the collective under way, indexed by rank. */
     final Object[] posted;
     /** The run's groups, this one and every split of it, so a failure can break them all. */
@@ -39,7 +46,6 @@ public final class LocalGroup {
         }
         this.size = size;
         this.timeout = timeout;
-        this.barrier = new CyclicBarrier(size);
         this.posted = new Object[size];
         this.family = family;
         synchronized (family) {
@@ -114,21 +120,38 @@ public final class LocalGroup {
 
     /** Waits for every rank of the group; a timeout or a broken barrier names the rank and the call. */
     void await(int rank, String call) {
-        if (broken) {
-            throw new CommunicationException("rank " + rank + " of " + size + ": " + call + ": another rank failed, so the group stopped");
-        }
+        String failure;
+        boolean breakOthers = false;
+        lock.lock();
         try {
-            barrier.await(timeout.toNanos(), TimeUnit.NANOSECONDS);
-        } catch (TimeoutException e) {
-            breakAll();
-            throw new CommunicationException("rank " + rank + " of " + size + ": " + call + ": the other ranks did not arrive within " + timeout, e);
-        } catch (BrokenBarrierException e) {
-            throw new CommunicationException("rank " + rank + " of " + size + ": " + call + ": another rank failed, so the group stopped", e);
+            if (broken) throw stopped(rank, call);
+            long mine = generation;
+            if (++arrived == size) {
+                arrived = 0;
+                generation++;
+                allArrived.signalAll();
+                return;
+            }
+            long nanos = timeout.toNanos();
+            while (generation == mine && !broken && nanos > 0) nanos = allArrived.awaitNanos(nanos);
+            if (generation != mine) return;
+            if (broken) throw stopped(rank, call);
+            failure = "the other ranks did not arrive within " + timeout;
+            breakOthers = true;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            breakAll();
-            throw new CommunicationException("rank " + rank + " of " + size + ": " + call + ": interrupted", e);
+            failure = "interrupted";
+            breakOthers = true;
+        } finally {
+            lock.unlock();
         }
+        // outside this group's lock: breakAll takes each group's lock in turn
+        if (breakOthers) breakAll();
+        throw new CommunicationException("rank " + rank + " of " + size + ": " + call + ": " + failure);
+    }
+
+    private CommunicationException stopped(int rank, String call) {
+        return new CommunicationException("rank " + rank + " of " + size + ": " + call + ": another rank failed, so the group stopped");
     }
 
     /** Breaks every barrier of the run: whoever waits, or arrives later, fails at once. */
@@ -138,8 +161,13 @@ public final class LocalGroup {
             groups = List.copyOf(family);
         }
         for (LocalGroup g : groups) {
-            g.broken = true;
-            g.barrier.reset();
+            g.lock.lock();
+            try {
+                g.broken = true;
+                g.allArrived.signalAll();
+            } finally {
+                g.lock.unlock();
+            }
         }
     }
 

@@ -161,6 +161,26 @@ class LocalGroupTest {
         assertTrue(System.nanoTime() - start < TIMEOUT.toNanos() / 2, "the peers stopped at once, not at the timeout");
     }
 
+    /**
+     * A rank that reaches the barrier while another is failing: with a CyclicBarrier reset by the failure,
+     * a rank that had checked the flag but not yet begun to wait sat out the whole timeout on a fresh
+     * generation (ParallelBadInputTest met it under load). Many short races, each must end at once.
+     */
+    @Test
+    void aRankArrivingWhileAnotherFailsStopsAtOnceEveryTime() {
+        Duration timeout = Duration.ofSeconds(20);
+        for (int i = 0; i < 2000; i++) {
+            long start = System.nanoTime();
+            CommunicationException e = assertThrows(CommunicationException.class, () -> LocalGroup.run(2, timeout, comm -> {
+                if (comm.rank() == 1) throw new CommunicationException("rank 1 failed");
+                comm.barrier();
+                return null;
+            }));
+            assertTrue(e.getMessage().equals("rank 1 failed") || e.getMessage().endsWith("another rank failed, so the group stopped"), e.getMessage());
+            assertTrue(System.nanoTime() - start < timeout.toNanos() / 2, "round " + i + " waited for the timeout");
+        }
+    }
+
     @Test
     void aRankThatNeverArrivesEndsTheOthersAtTheTimeout() {
         CommunicationException e = assertThrows(CommunicationException.class, () -> LocalGroup.run(2, Duration.ofMillis(200), comm -> {
