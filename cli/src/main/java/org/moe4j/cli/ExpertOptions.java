@@ -27,13 +27,18 @@ final class ExpertOptions {
         return expertsInRam != null || memoryGib != null || stats;
     }
 
-    /** The residency the options ask for, or null. */
-    ExpertResidency apply(DecoderModel model) {
+    /** Refuses options that contradict each other or are out of range, before anything is loaded. */
+    void check() {
         if (expertsInRam != null && memoryGib != null) {
             throw new IllegalArgumentException("give --experts-in-ram or --memory, not both");
         }
+        if (memoryGib != null && !(memoryGib >= 0)) throw new IllegalArgumentException("--memory is " + memoryGib + ", must be >= 0");
+    }
+
+    /** The residency the options ask for, or null. */
+    ExpertResidency apply(DecoderModel model) {
+        check();
         if (memoryGib != null) {
-            if (!(memoryGib >= 0)) throw new IllegalArgumentException("--memory is " + memoryGib + ", must be >= 0");
             return model.keepExpertsWithin((long) (memoryGib * (1L << 30)));
         }
         return expertsInRam == null ? null : model.keepExpertsInRam(expertsInRam);

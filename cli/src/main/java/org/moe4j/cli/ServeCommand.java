@@ -98,6 +98,7 @@ final class ServeCommand implements Callable<Integer> {
         String key = key();
         ServerConfig config = config(false);
         ServerWarmUp.checkSeconds(warmUpSeconds);
+        experts.check(); // before the model loads and warms up, not seconds later
         ServedModel model = ServedModel.load(run, context);
         if (warmUpSeconds > 0) {
             // before the experts kept in RAM are chosen: they are counted from real requests' routing only

@@ -30,5 +30,6 @@ class ServeCommandTest {
         assertTrue(fails("serve", dir.toString(), "--api-key", " ").contains("API key is blank"));
         // refused before the model loads: the folder here is not a run, and the warm-up time is named first
         assertTrue(fails("serve", dir.toString(), "--warm-up", "-1").contains("--warm-up is -1.0, must be between 0 and 600 seconds"));
+        assertTrue(fails("serve", dir.toString(), "--experts-in-ram", "2", "--memory", "1").contains("give --experts-in-ram or --memory, not both"));
     }
 }
