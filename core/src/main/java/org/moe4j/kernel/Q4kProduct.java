@@ -125,8 +125,14 @@ final class Q4kProduct {
         int quadEnd = r0 + (r1 - r0 & ~3);
         if (T == 1) {
             paddedSums(x, xOff, subs, sums);
-            // one row at a time: one sequential stream of weights per thread (see packed1)
-            for (int r = r0; r < quadEnd; r++) packed1(data, r * rowBytes, cols, x, xOff, sums, buffer, y, yOff + r, add);
+            // one row at a time, four streams of weights that cross their pages together (RowStreams)
+            int r = r0;
+            for (int q = RowStreams.spacing(quadEnd - r, rowBytes); q > 0; r += 4 * q, q = RowStreams.spacing(quadEnd - r, rowBytes)) {
+                for (int i = r; i < r + q; i++) {
+                    for (int j = i; j < i + 4 * q; j += q) packed1(data, j * rowBytes, cols, x, xOff, sums, buffer, y, yOff + j, add);
+                }
+            }
+            for (; r < quadEnd; r++) packed1(data, r * rowBytes, cols, x, xOff, sums, buffer, y, yOff + r, add);
         } else {
             for (int t = 0; t < T; t++) {
                 for (int j = 0; j < subs; j++) sums[t * subs + j] = Q4kReference.subBlockSum(x, xOff + t * ldx + 32 * j);

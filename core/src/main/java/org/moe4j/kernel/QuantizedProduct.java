@@ -68,14 +68,15 @@ final class QuantizedProduct {
         MemorySegment data = w.data();
         Buffer buffer = BUFFERS.get();
         if (T == 1 && QuantizedKernels.SUPPORTED) {
-            // the rows of a block a quarter of the range apart: four long streams of weights (see WeightProduct.oneToken)
-            int q = (r1 - r0) / 4;
+            // the rows of a block q apart: four long streams of weights that cross their pages together (RowStreams)
             float[] four = buffer.four;
-            for (int i = 0; i < q; i++) {
-                QuantizedKernels.rows4Token1(f, data, (r0 + i) * rowBytes, q * rowBytes, cols, x, xOff, four, 0, buffer.scales);
-                for (int j = 0; j < 4; j++) WeightBlocks.store(y, yOff + r0 + i + j * q, four[j], add);
+            int r = r0;
+            for (int q = RowStreams.spacing(r1 - r, rowBytes); q > 0; r += 4 * q, q = RowStreams.spacing(r1 - r, rowBytes)) {
+                for (int i = r; i < r + q; i++) {
+                    QuantizedKernels.rows4Token1(f, data, i * rowBytes, q * rowBytes, cols, x, xOff, four, 0, buffer.scales);
+                    for (int j = 0; j < 4; j++) WeightBlocks.store(y, yOff + i + j * q, four[j], add);
+                }
             }
-            int r = r0 + 4 * q;
             if (r < r1) {
                 buffer.ensure(cols, 0);
                 for (; r < r1; r++) {

@@ -171,20 +171,20 @@ public final class WeightProduct {
     }
 
     /**
-     * Rows [r0, r1) times one token (decoding). The four rows of a block are a quarter of the range apart
-     * (rows r0 + i, r0 + q + i, r0 + 2q + i, r0 + 3q + i for q = (r1 - r0) / 4), so each of the block's four
-     * streams of weights runs on through consecutive rows, and the hardware prefetcher follows four long
-     * streams instead of starting over every four rows (a row is often only 2 to 4 KB). Which rows share a
-     * block does not change a row's bits ({@link WeightBlocks}). Rows past 4q go one at a time.
+     * Rows [r0, r1) times one token (decoding), in passes of four streams of weights (rows r + i, r + q + i,
+     * r + 2q + i, r + 3q + i), each running on through consecutive rows, spaced so that they cross their
+     * pages together ({@link RowStreams}). Which rows share a block does not change a row's bits
+     * ({@link WeightBlocks}). The rows after the passes go one at a time.
      */
     private static void oneToken(int format, MemorySegment data, long rowBytes, int cols, int r0, int r1, float[] x, int xOff,
                                  float[] y, int yOff, boolean add) {
-        int q = (r1 - r0) / 4;
-        long stride = q * rowBytes;
-        for (int i = 0; i < q; i++) {
-            rows4Token1(format, data, (r0 + i) * rowBytes, stride, cols, x, xOff, y, yOff + r0 + i, q, add);
+        int r = r0;
+        for (int q = RowStreams.spacing(r1 - r, rowBytes); q > 0; r += 4 * q, q = RowStreams.spacing(r1 - r, rowBytes)) {
+            for (int i = r; i < r + q; i++) {
+                rows4Token1(format, data, i * rowBytes, q * rowBytes, cols, x, xOff, y, yOff + i, q, add);
+            }
         }
-        for (int r = r0 + 4 * q; r < r1; r++) {
+        for (; r < r1; r++) {
             WeightBlocks.store(y, yOff + r, row1Token1(format, data, r * rowBytes, cols, x, xOff), add);
         }
     }
