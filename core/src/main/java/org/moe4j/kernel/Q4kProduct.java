@@ -223,7 +223,9 @@ final class Q4kProduct {
      * multiply-add per super-block; done lane by lane in scalar code they took a tenth of the kernel's time).
      * <p>One row, not two or four: with the weights in cache, four rows sharing each load of x ran 9% faster than
      * two and one row 5% slower, but decoding a Q4_K_M model, where the weights stream from memory, one row at a
-     * time (one sequential stream per thread) was the fastest wherever they ran in the same sequence (docs/gguf.md).
+     * time was the fastest wherever they ran in the same sequence (docs/gguf.md). The rows come in the order of
+     * {@link RowStreams}' four streams: 3-5% faster than one sequential stream from memory in {@code bench
+     * weight-product}, level in decoding.
      * {@link #subBlockScales} stays a call (scripts/jvm-compile-commands.txt): inlined, it took this method past
      * the JIT's inlining budget (NodeCountInliningCutoff) and the Vector API's loads and conversions ran as Java
      * code, twenty times slower. It is called once per row for all its super-blocks (16 floats each): once per
