@@ -20,7 +20,7 @@ import java.util.Arrays;
 import jdk.incubator.vector.FloatVector;
 
 /**
- * A block of decoded rows (a float[], rows {@code cols} apart) times a panel of tokens, for the
+ * A block of decoded rows (in a {@link #buffer} laid out by {@link #start}) times a panel of tokens, for the
  * prompt schedules of {@link QuantizedProduct} and {@link Q4kProduct}: the operation order of
  * {@link WeightBlocks} (each output's VL lanes summed over its columns in ascending chunks of VL by
  * fused multiply-adds from zero, then the fixed pairwise lane sum), so every output has the bits of
@@ -35,7 +35,20 @@ import jdk.incubator.vector.FloatVector;
  * weight vector) are stored to a per-thread array at the end of a chunk and loaded again at the next:
  * stores and loads are exact, so each lane sees the same fused multiply-adds in the same order as if
  * it had stayed in a register. After the last chunk each group of 4 rows is summed across its lanes
- * by the 4-row tree.
+ * by the 4-row tree. Two tokens left over take an 8 x 2 block (10 loads per 16 fused multiply-adds)
+ * rather than two 8 x 1 (18).
+ *
+ * <p>The rows are in a native buffer that starts on a cache line, not a float[]: the 8 x 3 loop runs
+ * near half the FMA peak, and its 8 weight loads per 24 FMAs are 64 bytes each, which in a float[]
+ * (data 16 bytes into an 8-byte-aligned object, wherever the collector put it) usually span two lines.
+ * In the buffer each is one line. One thread, in cache, a harness around this class against a copy
+ * of the float[] version, alternating JVMs (2026-12-06, Xeon with AVX-512, load 1-2.5): 32 x 2048 x
+ * 32..34 tokens 100-115 -> 115-131 GFLOP/s, 64 x 1024 x 64 103-108 -> 116-118; {@code bench
+ * weight-product 1024 2048 --tokens 64 --threads 1 --working-set-gib 0} medians Q8_0 80-83 -> 101-102,
+ * Q4_K 66-85 -> 76-86 (docs/gguf.md has the end-to-end runs). Tried the same day and dropped: the
+ * tokens copied into such a buffer too (no gain beyond the noise), the loop unrolled by two columns
+ * (no gain), the one or two tokens left over as a padded 8 x 3 block (slower for one), and,
+ * before, an 8 x 2 block for all tokens, KC 256 or 1024.
  */
 final class PanelBlocks {
     /** Columns per chunk: 8 rows of them are 16 KiB, a third of L1, beside 3 tokens' chunks and the accumulators. */
