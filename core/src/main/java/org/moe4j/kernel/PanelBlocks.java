@@ -46,9 +46,9 @@ import jdk.incubator.vector.FloatVector;
  * 32..34 tokens 100-115 -> 115-131 GFLOP/s, 64 x 1024 x 64 103-108 -> 116-118; {@code bench
  * weight-product 1024 2048 --tokens 64 --threads 1 --working-set-gib 0} medians Q8_0 80-83 -> 101-102,
  * Q4_K 66-85 -> 76-86 (docs/gguf.md has the end-to-end runs). Tried the same day and dropped: the
- * tokens copied into such a buffer too (no gain beyond the noise), the loop unrolled by two columns
- * (no gain), the one or two tokens left over as a padded 8 x 3 block (slower for one), and,
- * before, an 8 x 2 block for all tokens, KC 256 or 1024.
+ * tokens copied into such a buffer too, the loop unrolled by two columns, the one or two tokens
+ * left over as a padded 8 x 3 block (none with a consistent gain beyond the spread), and, before,
+ * an 8 x 2 block for all tokens (slower), KC 256 or 1024.
  */
 final class PanelBlocks {
     /** Columns per chunk: 8 rows of them are 16 KiB, a third of L1, beside 3 tokens' chunks and the accumulators. */
