@@ -59,6 +59,12 @@ final class PanelBlocks {
     private static final long LINE = 64;
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
 
+    /**
+     * Per thread, the rows past the last group of 8 as a float[] for {@link ArrayBlocks}: a task's last block of
+     * rows is often 4 short of a group, so a new array each call would allocate in every batched decoding step.
+     */
+    private static final ThreadLocal<float[][]> REST = ThreadLocal.withInitial(() -> new float[][] {new float[0]});
+
     private PanelBlocks() {}
 
     /**
@@ -104,8 +110,11 @@ final class PanelBlocks {
         // blocks over them (fewer than 8 rows of a block, or the rare matrices whose rows are not whole vectors)
         int r0 = groups * ROWS;
         if (r0 == rows) return;
-        float[] rest = new float[(rows - r0) * cols];
-        MemorySegment.copy(w, ValueLayout.JAVA_FLOAT, 4L * r0 * cols, rest, 0, rest.length);
+        int restFloats = (rows - r0) * cols;
+        float[][] holder = REST.get();
+        if (holder[0].length < restFloats) holder[0] = new float[restFloats];
+        float[] rest = holder[0];
+        MemorySegment.copy(w, ValueLayout.JAVA_FLOAT, 4L * r0 * cols, rest, 0, restFloats);
         int r = 0;
         for (; r0 + r + 4 <= rows; r += 4) {
             int t = 0;
