@@ -95,12 +95,13 @@ final class Q4kProduct {
 
     /** Per-thread buffers: decoded rows, their minima, the tokens' sub-block sums, products before their minima. */
     private static final class Buffer {
-        float[] rows = new float[0], ml = new float[0], sums = new float[0], products = new float[0], acc = new float[0];
+        MemorySegment rows = PanelBlocks.buffer(0);
+        float[] ml = new float[0], sums = new float[0], products = new float[0], acc = new float[0];
         float[] scales = new float[64];
         final float[] lanes = new float[16];
 
         void ensure(int rowFloats, int subBlocks, int sumFloats, int productFloats, int accumulators, int scaleFloats) {
-            if (rows.length < rowFloats) rows = new float[rowFloats];
+            if (rows.byteSize() < 4L * rowFloats) rows = PanelBlocks.buffer(rowFloats);
             if (scales.length < scaleFloats) scales = new float[scaleFloats];
             if (acc.length < accumulators) acc = new float[accumulators];
             if (ml.length < subBlocks) ml = new float[subBlocks];
@@ -289,7 +290,8 @@ final class Q4kProduct {
      * laid out as {@link PanelBlocks#start} says; its minima by sub-block, {@code stride} rows apart.
      */
     private static void decode(MemorySegment w, long at, int cols, Buffer buffer, int r, int n, int stride) {
-        float[] rows = buffer.rows, ml = buffer.ml, sc = buffer.scales;
+        MemorySegment rows = buffer.rows;
+        float[] ml = buffer.ml, sc = buffer.scales;
         int off = PanelBlocks.start(r, n, cols), spread = PanelBlocks.spread(r, n, cols);
         subBlockScales(w, at, 144, cols / 256, sc); // all the row's super-blocks in one call (see packed1)
         for (int c = 0, s0 = 0; c < cols; c += 256, at += 144, s0 += 16) {
@@ -304,8 +306,8 @@ final class Q4kProduct {
                 for (int k = 0; k < 32; k += VL) {
                     IntVector q = ints(w, at + 16 + 32L * i + k);
                     int to = off + (c + 64 * i + k) * spread;
-                    QuantizedKernels.pick(q, l0, l1).intoArray(rows, to);
-                    QuantizedKernels.pick(q.lanewise(VectorOperators.LSHR, 4), h0, h1).intoArray(rows, to + 32 * spread);
+                    QuantizedKernels.pick(q, l0, l1).intoMemorySegment(rows, 4L * to, LE);
+                    QuantizedKernels.pick(q.lanewise(VectorOperators.LSHR, 4), h0, h1).intoMemorySegment(rows, 4L * (to + 32 * spread), LE);
                 }
             }
         }

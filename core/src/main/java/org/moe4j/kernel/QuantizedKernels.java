@@ -109,24 +109,24 @@ final class QuantizedKernels {
      * One row of {@code f} from byte {@code at}, decoded into {@code out}: the vector of columns [c, c + VL)
      * at {@code off + c * spread} (1: the row in order; see {@link PanelBlocks#start} for the others).
      */
-    static void decodeRow(Format f, MemorySegment w, long at, int cols, float[] out, int off, int spread) {
+    static void decodeRow(Format f, MemorySegment w, long at, int cols, MemorySegment out, int off, int spread) {
         switch (f) {
             case Q8_0 -> {
                 for (int c = 0; c < cols; c += 32, at += 34) {
                     float d = Dequantizer.half(w, at);
-                    for (int k = 0; k < 32; k += VL) widen(ints(w, at + 2 + k)).mul(d).intoArray(out, off + (c + k) * spread);
+                    for (int k = 0; k < 32; k += VL) widen(ints(w, at + 2 + k)).mul(d).intoMemorySegment(out, 4L * (off + (c + k) * spread), LE);
                 }
             }
             case Q4_0 -> {
                 for (int c = 0; c < cols; c += 32, at += 18) {
                     float d = Dequantizer.half(w, at);
-                    for (int k = 0; k < 32; k += VL) widen(byteNibbles(w, at + 2 + k % 16, k < 16 ? 0 : 4).sub((byte) 8)).mul(d).intoArray(out, off + (c + k) * spread);
+                    for (int k = 0; k < 32; k += VL) widen(byteNibbles(w, at + 2 + k % 16, k < 16 ? 0 : 4).sub((byte) 8)).mul(d).intoMemorySegment(out, 4L * (off + (c + k) * spread), LE);
                 }
             }
             case MXFP4_GGML -> {
                 for (int c = 0; c < cols; c += 32, at += 17) {
                     float d = Dequantizer.e8m0Half(w.get(ValueLayout.JAVA_BYTE, at) & 0xFF);
-                    for (int k = 0; k < 32; k += VL) mxfp4Values(nibbles(w, at + 1 + k % 16, k < 16 ? 0 : 4)).mul(d).intoArray(out, off + (c + k) * spread);
+                    for (int k = 0; k < 32; k += VL) mxfp4Values(nibbles(w, at + 1 + k % 16, k < 16 ? 0 : 4)).mul(d).intoMemorySegment(out, 4L * (off + (c + k) * spread), LE);
                 }
             }
             case Q4_K, Q5_K -> {
@@ -139,7 +139,7 @@ final class QuantizedKernels {
                         for (int k = 0; k < 32; k += VL) {
                             long q = qs + 32L * (j >> 1) + k;
                             IntVector codes = five ? fiveBits(w, q, at + 16 + k, (j & 1) * 4, j) : nibbles(w, q, (j & 1) * 4);
-                            widen(codes).mul(dl).sub(ml).intoArray(out, off + (c + 32 * j + k) * spread);
+                            widen(codes).mul(dl).sub(ml).intoMemorySegment(out, 4L * (off + (c + 32 * j + k) * spread), LE);
                         }
                     }
                 }
@@ -152,7 +152,7 @@ final class QuantizedKernels {
                             for (int k = 0; k < 32; k += VL) {
                                 int col = 128 * h + 32 * s + k;
                                 float dl = d * w.get(ValueLayout.JAVA_BYTE, at + 192 + col / 16);
-                                widen(sixBits(w, at, h, s, k)).mul(dl).intoArray(out, off + (c + col) * spread);
+                                widen(sixBits(w, at, h, s, k)).mul(dl).intoMemorySegment(out, 4L * (off + (c + col) * spread), LE);
                             }
                         }
                     }

@@ -3,6 +3,7 @@ package org.moe4j.kernel;
 import static org.moe4j.kernel.WideningLoads.VL;
 
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import org.moe4j.tensor.WeightMatrix;
 import org.moe4j.tensor.WeightMatrix.Format;
 import org.moe4j.tensor.quant.Dequantizer;
@@ -19,7 +20,7 @@ import org.moe4j.tensor.quant.Dequantizer;
  *       straight from the packed blocks and multiplies it in, four rows at a time, so the weights
  *       are read once and never written back;</li>
  *   <li>several tokens (prompts, batches): a block of rows is decoded once into a per-thread float
- *       buffer small enough to stay in the core's L2 cache, laid out for {@link PanelBlocks} (groups
+ *       buffer (starting on a cache line) small enough to stay in the core's L2 cache, laid out for {@link PanelBlocks} (groups
  *       of 8 rows interleaved by vectors), whose chunked 8-row blocks run over it for every token.</li>
  * </ul>
  * Both give the same bits, so a sequence decodes to the same result alone or in a batch. Activations
@@ -33,14 +34,15 @@ final class QuantizedProduct {
 
     private QuantizedProduct() {}
 
-    /** A per-thread float buffer and its segment view, grown when a wider matrix comes. */
+    /** Per-thread buffers, grown when a wider matrix comes: decoded rows (on a cache line, {@link PanelBlocks#buffer}), one row as floats. */
     private static final class Buffer {
-        float[] rows = new float[0], acc = new float[0];
+        MemorySegment rows = PanelBlocks.buffer(0);
+        float[] row = new float[0], acc = new float[0];
         final float[] scales = new float[64];
         final float[] four = new float[4];
 
         void ensure(int floats, int accumulators) {
-            if (rows.length < floats) rows = new float[floats];
+            if (rows.byteSize() < 4L * floats) rows = PanelBlocks.buffer(floats);
             if (acc.length < accumulators) acc = new float[accumulators];
         }
     }
@@ -79,9 +81,11 @@ final class QuantizedProduct {
             }
             if (r < r1) {
                 buffer.ensure(cols, 0);
+                if (buffer.row.length < cols) buffer.row = new float[cols];
                 for (; r < r1; r++) {
                     decode(f, data, r * rowBytes, cols, buffer.rows, 0, 1);
-                    WeightBlocks.store(y, yOff + r, ArrayBlocks.row1Token1(buffer.rows, 0, cols, x, xOff), add);
+                    MemorySegment.copy(buffer.rows, ValueLayout.JAVA_FLOAT, 0, buffer.row, 0, cols);
+                    WeightBlocks.store(y, yOff + r, ArrayBlocks.row1Token1(buffer.row, 0, cols, x, xOff), add);
                 }
             }
             return;
@@ -107,7 +111,7 @@ final class QuantizedProduct {
      * One row of blocks from byte {@code at} decoded into {@code out}, the vector of columns [c, c + VL) at
      * {@code off + c * spread} ({@code spread} 1: the row in order from {@code off}).
      */
-    static void decode(Format f, MemorySegment data, long at, int cols, float[] out, int off, int spread) {
+    static void decode(Format f, MemorySegment data, long at, int cols, MemorySegment out, int off, int spread) {
         if (QuantizedKernels.SUPPORTED) {
             QuantizedKernels.decodeRow(f, data, at, cols, out, off, spread);
             return;
@@ -117,7 +121,7 @@ final class QuantizedProduct {
             Dequantizer.block(f, data, at + (long) b * f.blockBytes(), block, 0);
             for (int k = 0; k < block.length; k++) {
                 int c = b * block.length + k;
-                out[off + (c - c % VL) * spread + c % VL] = block[k];
+                out.setAtIndex(ValueLayout.JAVA_FLOAT, off + (c - c % VL) * spread + c % VL, block[k]);
             }
         }
     }

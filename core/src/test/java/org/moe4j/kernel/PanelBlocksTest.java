@@ -3,6 +3,8 @@ package org.moe4j.kernel;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import org.junit.jupiter.api.Test;
 import org.moe4j.tensor.Rng;
 
@@ -16,12 +18,12 @@ import org.moe4j.tensor.Rng;
 class PanelBlocksTest {
     private static final int VL = WideningLoads.VL;
 
-    /** The plain rows (row r at r * cols) laid out as PanelBlocks.start and spread say. */
-    private static float[] laidOut(float[] plain, int rows, int cols) {
-        float[] w = new float[plain.length];
+    /** The plain rows (row r at r * cols) laid out as PanelBlocks.start and spread say, in a buffer of PanelBlocks. */
+    private static MemorySegment laidOut(float[] plain, int rows, int cols) {
+        MemorySegment w = PanelBlocks.buffer(plain.length);
         for (int r = 0; r < rows; r++) {
             int start = PanelBlocks.start(r, rows, cols), spread = PanelBlocks.spread(r, rows, cols);
-            for (int c = 0; c < cols; c++) w[start + (c - c % VL) * spread + c % VL] = plain[r * cols + c];
+            for (int c = 0; c < cols; c++) w.setAtIndex(ValueLayout.JAVA_FLOAT, start + (c - c % VL) * spread + c % VL, plain[r * cols + c]);
         }
         return w;
     }
@@ -34,7 +36,7 @@ class PanelBlocksTest {
         for (int[] shape : shapes) {
             int rows = shape[0], cols = shape[1];
             float[] plain = KernelTesting.normal(rng, rows * cols, 1);
-            float[] w = laidOut(plain, rows, cols);
+            MemorySegment w = laidOut(plain, rows, cols);
             for (int T : new int[] {1, 2, 3, 4, 5, 7, 13}) {
                 for (boolean add : new boolean[] {false, true}) {
                     int ldx = cols + 5, ldy = rows + 2, x0 = 3, y0 = 1;
@@ -56,6 +58,15 @@ class PanelBlocksTest {
                     }
                 }
             }
+        }
+    }
+
+    @Test
+    void buffersStartOnACacheLineSoEveryVectorOfAGroupIsOneLine() {
+        for (int floats : new int[] {0, 1, 37, 8 * 2048}) {
+            MemorySegment b = PanelBlocks.buffer(floats);
+            assertEquals(0, b.address() % 64, floats + " floats at " + b.address());
+            assertEquals(4L * floats, b.byteSize());
         }
     }
 

@@ -60,10 +60,11 @@ class QuantizedProductTest {
     void vectorDecodingGivesTheScalarDecodersBits(Format f) {
         WeightMatrix w = random(f, 3, 2 * 256, new Rng(1));
         float[] scalar = w.toFloats();
-        float[] vector = new float[scalar.length + 5];
+        MemorySegment vector = PanelBlocks.buffer(scalar.length + 5);
         for (int r = 0; r < w.rows(); r++) QuantizedProduct.decode(f, w.data(), r * f.rowBytes(w.cols()), w.cols(), vector, 5 + r * w.cols(), 1);
         for (int i = 0; i < scalar.length; i++) {
-            assertEquals(Float.floatToRawIntBits(scalar[i]), Float.floatToRawIntBits(vector[5 + i]), f + " element " + i);
+            float v = vector.getAtIndex(ValueLayout.JAVA_FLOAT, 5 + i);
+            assertEquals(Float.floatToRawIntBits(scalar[i]), Float.floatToRawIntBits(v), f + " element " + i);
         }
     }
 
@@ -73,14 +74,14 @@ class QuantizedProductTest {
         int rows = 11, cols = 2 * 256, vl = WideningLoads.VL;
         WeightMatrix w = random(f, rows, cols, new Rng(4));
         float[] scalar = w.toFloats();
-        float[] laid = new float[scalar.length];
+        MemorySegment laid = PanelBlocks.buffer(scalar.length);
         for (int r = 0; r < rows; r++) {
             QuantizedProduct.decode(f, w.data(), r * f.rowBytes(cols), cols, laid, PanelBlocks.start(r, rows, cols), PanelBlocks.spread(r, rows, cols));
         }
         for (int r = 0; r < rows; r++) {
             for (int c = 0; c < cols; c++) {
                 int at = PanelBlocks.start(r, rows, cols) + (c - c % vl) * PanelBlocks.spread(r, rows, cols) + c % vl;
-                assertEquals(Float.floatToRawIntBits(scalar[r * cols + c]), Float.floatToRawIntBits(laid[at]), f + " row " + r + " column " + c);
+                assertEquals(Float.floatToRawIntBits(scalar[r * cols + c]), Float.floatToRawIntBits(laid.getAtIndex(ValueLayout.JAVA_FLOAT, at)), f + " row " + r + " column " + c);
             }
         }
     }
