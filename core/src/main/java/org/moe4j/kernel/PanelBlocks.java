@@ -14,7 +14,6 @@ import static org.moe4j.kernel.WideningLoads.VL;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import java.util.Arrays;
 import jdk.incubator.vector.FloatVector;
@@ -59,12 +58,6 @@ final class PanelBlocks {
     private static final long LINE = 64;
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
 
-    /**
-     * Per thread, the rows past the last group of 8 as a float[] for {@link ArrayBlocks}: a task's last block of
-     * rows is often 4 short of a group, so a new array each call would allocate in every batched decoding step.
-     */
-    private static final ThreadLocal<float[][]> REST = ThreadLocal.withInitial(() -> new float[][] {new float[0]});
-
     private PanelBlocks() {}
 
     /**
@@ -106,23 +99,17 @@ final class PanelBlocks {
                 }
             }
         }
-        // rows past the last group of 8 (or all of them, when a row is not whole vectors): copied out, the unchunked
-        // blocks over them (fewer than 8 rows of a block, or the rare matrices whose rows are not whole vectors)
-        int r0 = groups * ROWS;
-        if (r0 == rows) return;
-        int restFloats = (rows - r0) * cols;
-        float[][] holder = REST.get();
-        if (holder[0].length < restFloats) holder[0] = new float[restFloats];
-        float[] rest = holder[0];
-        MemorySegment.copy(w, ValueLayout.JAVA_FLOAT, 4L * r0 * cols, rest, 0, restFloats);
-        int r = 0;
-        for (; r0 + r + 4 <= rows; r += 4) {
+        // rows past the last group of 8 (or all of them, when a row is not whole vectors): F32Blocks' unchunked
+        // blocks over the buffer, which give the same bits (the order of WeightBlocks); these rows lie cols apart
+        int r = groups * ROWS;
+        long rowBytes = 4L * cols;
+        for (; r + 4 <= rows; r += 4) {
             int t = 0;
-            for (; t + 4 <= T; t += 4) ArrayBlocks.rows4Tokens4(rest, r * cols, cols, x, x0 + t * ldx, ldx, y, y0 + t * ldy + r0 + r, ldy, add);
-            for (; t < T; t++) ArrayBlocks.rows4Token1(rest, r * cols, cols, x, x0 + t * ldx, y, y0 + t * ldy + r0 + r, add);
+            for (; t + 4 <= T; t += 4) F32Blocks.rows4Tokens4(w, r * rowBytes, cols, x, x0 + t * ldx, ldx, y, y0 + t * ldy + r, ldy, add);
+            for (; t < T; t++) F32Blocks.rows4Token1(w, r * rowBytes, rowBytes, cols, x, x0 + t * ldx, y, y0 + t * ldy + r, 1, add);
         }
-        for (; r0 + r < rows; r++) {
-            for (int t = 0; t < T; t++) store(y, y0 + t * ldy + r0 + r, ArrayBlocks.row1Token1(rest, r * cols, cols, x, x0 + t * ldx), add);
+        for (; r < rows; r++) {
+            for (int t = 0; t < T; t++) store(y, y0 + t * ldy + r, F32Blocks.row1Token1(w, r * rowBytes, cols, x, x0 + t * ldx), add);
         }
     }
 

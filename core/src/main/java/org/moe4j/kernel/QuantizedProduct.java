@@ -34,10 +34,10 @@ final class QuantizedProduct {
 
     private QuantizedProduct() {}
 
-    /** Per-thread buffers, grown when a wider matrix comes: decoded rows (on a cache line, {@link PanelBlocks#buffer}), one row as floats. */
+    /** Per-thread buffers, grown when a wider matrix comes: decoded rows (on a cache line, {@link PanelBlocks#buffer}). */
     private static final class Buffer {
         MemorySegment rows = PanelBlocks.buffer(0);
-        float[] row = new float[0], acc = new float[0];
+        float[] acc = new float[0];
         final float[] scales = new float[64];
         final float[] four = new float[4];
 
@@ -81,11 +81,9 @@ final class QuantizedProduct {
             }
             if (r < r1) {
                 buffer.ensure(cols, 0);
-                if (buffer.row.length < cols) buffer.row = new float[cols];
                 for (; r < r1; r++) {
                     decode(f, data, r * rowBytes, cols, buffer.rows, 0, 1);
-                    MemorySegment.copy(buffer.rows, ValueLayout.JAVA_FLOAT, 0, buffer.row, 0, cols);
-                    WeightBlocks.store(y, yOff + r, ArrayBlocks.row1Token1(buffer.row, 0, cols, x, xOff), add);
+                    WeightBlocks.store(y, yOff + r, F32Blocks.row1Token1(buffer.rows, 0, cols, x, xOff), add);
                 }
             }
             return;
